@@ -1,0 +1,22 @@
+//! The cognito-idp wire contract. Everything under `generated` is produced from the AWS
+//! service model by `cognate-codegen`; the modules beside it are the hand-written runtime
+//! the generated code calls (errors, validation messages, JSON parsing).
+//!
+//! The HTTP layer drives this crate (`dispatch`); the domain implements its trait
+//! (`CognitoIdentityProvider`) with its types, as s3s's backends do.
+
+mod context;
+mod error;
+mod generated;
+pub mod protocol;
+pub mod validation;
+
+pub use context::RequestContext;
+pub use error::ApiError;
+pub use generated::errors::ErrorCode;
+pub use generated::operations::{dispatch, CognitoIdentityProvider, Operation};
+pub use generated::shapes as types;
+
+/// The output of operations whose model output has no members.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Empty {}

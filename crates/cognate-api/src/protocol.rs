@@ -1,0 +1,33 @@
+//! The awsJson1_1 body: input parsing and output serialization.
+
+use crate::{ApiError, ErrorCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Parses a request body. An empty body is an empty object, as AWS's SDKs may send for
+/// operations without required members; anything that is not JSON of the input's shape
+/// is a `SerializationException`.
+pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| {
+        let detail = if e.is_data() {
+            // Names the member and the expected type, without echoing the value.
+            let text = e.to_string();
+            text.split(" at line").next().unwrap_or("").to_string()
+        } else {
+            "the body is not valid JSON".to_string()
+        };
+        ApiError::new(
+            ErrorCode::SerializationException,
+            format!("Could not parse the request body: {detail}."),
+        )
+    })
+}
+
+pub fn serialize_output<T: Serialize>(output: &T) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(output).map_err(|e| ApiError::internal(format!("could not serialize the response: {e}")))
+}
