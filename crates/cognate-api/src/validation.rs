@@ -10,6 +10,7 @@
 use crate::{ApiError, ErrorCode};
 use regex::Regex;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Implemented (by generated code) for every structure an operation takes as input.
@@ -37,7 +38,6 @@ enum Segment<'a> {
     Root,
     Member(&'static str),
     Index(usize),
-    MapKey,
     MapValue(&'a str),
 }
 
@@ -63,13 +63,6 @@ impl<'a> Path<'a> {
         }
     }
 
-    pub fn map_key(&'a self) -> Path<'a> {
-        Path {
-            parent: Some(self),
-            segment: Segment::MapKey,
-        }
-    }
-
     pub fn map_value(&'a self, key: &'a str) -> Path<'a> {
         Path {
             parent: Some(self),
@@ -90,10 +83,6 @@ impl<'a> Path<'a> {
             }
             Segment::Index(i) => {
                 let _ = write!(out, "{sep}{}.member", i + 1);
-            }
-            Segment::MapKey => {
-                out.push_str(sep);
-                out.push_str("key");
             }
             Segment::MapValue(key) => {
                 let _ = write!(out, "{sep}{key}");
@@ -232,16 +221,64 @@ impl Violations {
         }
     }
 
-    pub fn min_entries<T>(&mut self, path: &Path<'_>, value: &std::collections::BTreeMap<String, T>, min: i64) {
+    pub fn min_entries<T: Serialize>(&mut self, path: &Path<'_>, value: &BTreeMap<String, T>, min: i64, sensitive: bool) {
         if (value.len() as i64) < min {
-            self.push(path, None, &format!("Member must have length greater than or equal to {min}"));
+            self.push(
+                path,
+                (!sensitive).then(|| java_map(value)),
+                &format!("Member must have length greater than or equal to {min}"),
+            );
         }
     }
 
-    pub fn max_entries<T>(&mut self, path: &Path<'_>, value: &std::collections::BTreeMap<String, T>, max: i64) {
+    pub fn max_entries<T: Serialize>(&mut self, path: &Path<'_>, value: &BTreeMap<String, T>, max: i64, sensitive: bool) {
         if (value.len() as i64) > max {
-            self.push(path, None, &format!("Member must have length less than or equal to {max}"));
+            self.push(
+                path,
+                (!sensitive).then(|| java_map(value)),
+                &format!("Member must have length less than or equal to {max}"),
+            );
         }
+    }
+
+    /// An element of a list of strings breaks a constraint of the element shape;
+    /// `constraints` lists all of them, worded, in brackets.
+    pub fn element_constraint<T: Serialize>(&mut self, path: &Path<'_>, value: &[T], constraints: &str, sensitive: bool) {
+        self.push(
+            path,
+            (!sensitive).then(|| java_list(value)),
+            &format!("Member must satisfy constraint: {constraints}"),
+        );
+    }
+
+    pub fn map_keys_constraint<T: Serialize>(&mut self, path: &Path<'_>, value: &BTreeMap<String, T>, constraints: &str, sensitive: bool) {
+        self.push(
+            path,
+            (!sensitive).then(|| java_map(value)),
+            &format!("Map keys must satisfy constraint: {constraints}"),
+        );
+    }
+
+    pub fn map_values_constraint<T: Serialize>(&mut self, path: &Path<'_>, value: &BTreeMap<String, T>, constraints: &str, sensitive: bool) {
+        self.push(
+            path,
+            (!sensitive).then(|| java_map(value)),
+            &format!("Map value must satisfy constraint: {constraints}"),
+        );
+    }
+}
+
+/// A map as Java prints one: `{k=v, k2=v2}`.
+fn java_map<T: Serialize>(map: &BTreeMap<String, T>) -> String {
+    let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k}={}", java_value(v))).collect();
+    format!("{{{}}}", parts.join(", "))
+}
+
+fn java_value<T: Serialize>(item: &T) -> String {
+    match serde_json::to_value(item) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
     }
 }
 
@@ -251,13 +288,6 @@ fn shown(value: &str, sensitive: bool) -> Option<String> {
 
 /// A list as Java prints one, which is how AWS echoes it: `[a, b]`.
 fn java_list<T: Serialize>(items: &[T]) -> String {
-    let parts: Vec<String> = items
-        .iter()
-        .map(|item| match serde_json::to_value(item) {
-            Ok(serde_json::Value::String(s)) => s,
-            Ok(other) => other.to_string(),
-            Err(_) => String::new(),
-        })
-        .collect();
+    let parts: Vec<String> = items.iter().map(java_value).collect();
     format!("[{}]", parts.join(", "))
 }

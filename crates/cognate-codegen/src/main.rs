@@ -267,36 +267,52 @@ fn value_checks(
                 let _ = writeln!(o, "{ind}v.max_items(&{path}, {var}, {max});");
             }
             let member = s["member"]["shape"].as_str().unwrap_or("");
-            let inner = value_checks(m, member, "item", "path", regexes, depth + 1);
-            if !inner.is_empty() {
+            if let Some(check) = scalar_check(m, member, regexes) {
+                // AWS reports element constraints once, on the list: "Member must
+                // satisfy constraint: [...]".
+                let (test, desc, sensitive) = check;
                 let _ = writeln!(
                     o,
-                    "{ind}for (i, item) in {var}.iter().enumerate() {{\n{ind}    let path = {path}.index(i);\n{inner}{ind}}}"
+                    "{ind}if {var}.iter().any(|item| !({test})) {{\n{ind}    v.element_constraint(&{path}, {var}, {desc:?}, {sensitive});\n{ind}}}"
                 );
+            } else {
+                let inner = value_checks(m, member, "item", "path", regexes, depth + 1);
+                if !inner.is_empty() {
+                    let _ = writeln!(
+                        o,
+                        "{ind}for (i, item) in {var}.iter().enumerate() {{\n{ind}    let path = {path}.index(i);\n{inner}{ind}}}"
+                    );
+                }
             }
         }
         "map" => {
             if let Some(min) = min {
                 if min > 0 {
-                    let _ = writeln!(o, "{ind}v.min_entries(&{path}, {var}, {min});");
+                    let _ = writeln!(o, "{ind}v.min_entries(&{path}, {var}, {min}, {sensitive});");
                 }
             }
             if let Some(max) = max {
-                let _ = writeln!(o, "{ind}v.max_entries(&{path}, {var}, {max});");
+                let _ = writeln!(o, "{ind}v.max_entries(&{path}, {var}, {max}, {sensitive});");
             }
             let key = s["key"]["shape"].as_str().unwrap_or("");
             let value = s["value"]["shape"].as_str().unwrap_or("");
-            let key_checks = value_checks(m, key, "key", "key_path", regexes, depth + 1);
-            let value_checks = value_checks(m, value, "item", "value_path", regexes, depth + 1);
-            if !key_checks.is_empty() || !value_checks.is_empty() {
-                let _ = writeln!(o, "{ind}for (key, item) in {var}.iter() {{");
-                if !key_checks.is_empty() {
-                    let _ = writeln!(o, "{ind}    let key_path = {path}.map_key();\n{key_checks}");
-                }
-                if !value_checks.is_empty() {
-                    let _ = writeln!(o, "{ind}    let value_path = {path}.map_value(key);\n{value_checks}");
-                }
-                let _ = writeln!(o, "{ind}}}");
+            if let Some((test, desc, _)) = scalar_check(m, key, regexes) {
+                let test = test.replace("item", "key");
+                let _ = writeln!(
+                    o,
+                    "{ind}if {var}.keys().any(|key| !({test})) {{\n{ind}    v.map_keys_constraint(&{path}, {var}, {desc:?}, {sensitive});\n{ind}}}"
+                );
+            }
+            if let Some((test, desc, _)) = scalar_check(m, value, regexes) {
+                let _ = writeln!(
+                    o,
+                    "{ind}if {var}.values().any(|item| !({test})) {{\n{ind}    v.map_values_constraint(&{path}, {var}, {desc:?}, {sensitive});\n{ind}}}"
+                );
+            } else if is_plain_structure(m.shape(value)) {
+                let _ = writeln!(
+                    o,
+                    "{ind}for (key, item) in {var}.iter() {{\n{ind}    let path = {path}.map_value(key);\n{ind}    item.validate(&path, v);\n{ind}}}"
+                );
             }
         }
         "structure" if is_plain_structure(s) => {
@@ -305,6 +321,41 @@ fn value_checks(
         _ => {}
     }
     o
+}
+
+/// For a string shape with constraints: a boolean expression over `item: &String` that
+/// holds when every constraint is met, AWS's wording of all its constraints, and whether
+/// the shape is sensitive.
+fn scalar_check(m: &Model, shape: &str, regexes: &BTreeMap<String, usize>) -> Option<(String, String, bool)> {
+    let s = m.shape(shape);
+    if s["type"] != "string" {
+        return None;
+    }
+    let mut tests = Vec::new();
+    let mut words = Vec::new();
+    if let Some(max) = s["max"].as_i64() {
+        tests.push(format!("item.chars().count() <= {max}"));
+        words.push(format!("Member must have length less than or equal to {max}"));
+    }
+    if let Some(min) = s["min"].as_i64().filter(|m| *m > 0) {
+        tests.push(format!("item.chars().count() >= {min}"));
+        words.push(format!("Member must have length greater than or equal to {min}"));
+    }
+    if let Some(p) = s["pattern"].as_str() {
+        tests.push(format!("RE_{}.is_match(item)", regexes[p]));
+        words.push(format!("Member must satisfy regular expression pattern: {p}"));
+    }
+    if let Some(e) = s["enum"].as_array() {
+        let values: Vec<String> = e.iter().filter_map(|x| x.as_str().map(String::from)).collect();
+        let quoted: Vec<String> = values.iter().map(|x| format!("{x:?}")).collect();
+        tests.push(format!("[{}].contains(&item.as_str())", quoted.join(", ")));
+        words.push(format!("Member must satisfy enum value set: [{}]", values.join(", ")));
+    }
+    if tests.is_empty() {
+        return None;
+    }
+    let sensitive = s.get("sensitive").and_then(Value::as_bool).unwrap_or(false);
+    Some((tests.join(" && "), format!("[{}]", words.join(", ")), sensitive))
 }
 
 fn gen_errors(m: &Model) -> String {

@@ -356,12 +356,21 @@ impl Validate for AdminConfirmSignUpRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -422,21 +431,37 @@ impl Validate for AdminCreateUserRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
         {
             let path = path.member("desiredDeliveryMediums");
             if let Some(value) = &self.desired_delivery_mediums {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.one_of(&path, item, &["SMS", "EMAIL"], false);
+                if value
+                    .iter()
+                    .any(|item| !(["SMS", "EMAIL"].contains(&item.as_str())))
+                {
+                    v.element_constraint(
+                        &path,
+                        value,
+                        "[Member must satisfy enum value set: [SMS, EMAIL]]",
+                        false,
+                    );
                 }
             }
         }
@@ -545,17 +570,12 @@ impl Validate for AdminDeleteUserAttributesRequest {
             match &self.user_attribute_names {
                 None => v.not_null(&path),
                 Some(value) => {
-                    for (i, item) in value.iter().enumerate() {
-                        let path = path.index(i);
-                        v.min_len(&path, item, 1, false);
-                        v.max_len(&path, item, 32, false);
-                        v.pattern(
-                            &path,
-                            item,
-                            &RE_3,
-                            "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r ]+",
-                            false,
-                        );
+                    if value.iter().any(|item| {
+                        !(item.chars().count() <= 32
+                            && item.chars().count() >= 1
+                            && RE_3.is_match(item))
+                    }) {
+                        v.element_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r ]+]", false);
                     }
                 }
             }
@@ -901,12 +921,21 @@ impl Validate for AdminInitiateAuthRequest {
         {
             let path = path.member("authParameters");
             if let Some(value) = &self.auth_parameters {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        true,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        true,
+                    );
                 }
             }
         }
@@ -924,12 +953,21 @@ impl Validate for AdminInitiateAuthRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -1231,12 +1269,21 @@ impl Validate for AdminResetUserPasswordRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -1313,12 +1360,21 @@ impl Validate for AdminRespondToAuthChallengeRequest {
         {
             let path = path.member("challengeResponses");
             if let Some(value) = &self.challenge_responses {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        true,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        true,
+                    );
                 }
             }
         }
@@ -1336,12 +1392,21 @@ impl Validate for AdminRespondToAuthChallengeRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -1678,12 +1743,21 @@ impl Validate for AdminUpdateUserAttributesRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -2072,12 +2146,13 @@ impl Validate for CompromisedCredentialsRiskConfigurationType {
         {
             let path = path.member("eventFilter");
             if let Some(value) = &self.event_filter {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.one_of(
+                if value.iter().any(|item| {
+                    !(["SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"].contains(&item.as_str()))
+                }) {
+                    v.element_constraint(
                         &path,
-                        item,
-                        &["SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"],
+                        value,
+                        "[Member must satisfy enum value set: [SIGN_IN, PASSWORD_CHANGE, SIGN_UP]]",
                         false,
                     );
                 }
@@ -2146,12 +2221,21 @@ impl Validate for ConfirmForgotPasswordRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -2232,12 +2316,21 @@ impl Validate for ConfirmSignUpRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -2390,17 +2483,12 @@ impl Validate for CreateCIMDPolicyRequest {
                 Some(value) => {
                     v.min_items(&path, value, 1);
                     v.max_items(&path, value, 5);
-                    for (i, item) in value.iter().enumerate() {
-                        let path = path.index(i);
-                        v.min_len(&path, item, 12, false);
-                        v.max_len(&path, item, 256, false);
-                        v.pattern(
-                            &path,
-                            item,
-                            &RE_40,
-                            "^https://[!$-;=@-\\[\\]_a-z~]+$",
-                            false,
-                        );
+                    if value.iter().any(|item| {
+                        !(item.chars().count() <= 256
+                            && item.chars().count() >= 12
+                            && RE_40.is_match(item))
+                    }) {
+                        v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 12, Member must satisfy regular expression pattern: ^https://[!$-;=@-\\[\\]_a-z~]+$]", false);
                     }
                 }
             }
@@ -2477,34 +2565,40 @@ impl Validate for CreateIdentityProviderRequest {
         {
             let path = path.member("acrMapping");
             if let Some(value) = &self.acr_mapping {
-                v.max_entries(&path, value, 4);
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.pattern(&key_path, key, &RE_0, "Level[1-4]", false);
-
-                    let value_path = path.map_value(key);
-                    v.min_len(&value_path, item, 1, false);
-                    v.max_len(&value_path, item, 64, false);
-                    v.pattern(
-                        &value_path,
-                        item,
-                        &RE_1,
-                        "[\\x21\\x23-\\x5B\\x5D-\\x7E]+",
+                v.max_entries(&path, value, 4, false);
+                if value.keys().any(|key| !(RE_0.is_match(key))) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must satisfy regular expression pattern: Level[1-4]]",
                         false,
                     );
+                }
+                if value.values().any(|item| {
+                    !(item.chars().count() <= 64
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.map_values_constraint(&path, value, "[Member must have length less than or equal to 64, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
                 }
             }
         }
         {
             let path = path.member("attributeMapping");
             if let Some(value) = &self.attribute_mapping {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.min_len(&key_path, key, 1, false);
-                    v.max_len(&key_path, key, 32, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value
+                    .keys()
+                    .any(|key| !(key.chars().count() <= 32 && key.chars().count() >= 1))
+                {
+                    v.map_keys_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1]", false);
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -2512,11 +2606,12 @@ impl Validate for CreateIdentityProviderRequest {
             let path = path.member("idpIdentifiers");
             if let Some(value) = &self.idp_identifiers {
                 v.max_items(&path, value, 50);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 40, false);
-                    v.pattern(&path, item, &RE_21, "[\\w\\s+=.@-]+", false);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 40
+                        && item.chars().count() >= 1
+                        && RE_21.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 40, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\w\\s+=.@-]+]", false);
                 }
             }
         }
@@ -2525,12 +2620,21 @@ impl Validate for CreateIdentityProviderRequest {
             match &self.provider_details {
                 None => v.not_null(&path),
                 Some(value) => {
-                    for (key, item) in value.iter() {
-                        let key_path = path.map_key();
-                        v.max_len(&key_path, key, 131072, false);
-
-                        let value_path = path.map_value(key);
-                        v.max_len(&value_path, item, 131072, false);
+                    if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                        v.map_keys_constraint(
+                            &path,
+                            value,
+                            "[Member must have length less than or equal to 131072]",
+                            false,
+                        );
+                    }
+                    if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                        v.map_values_constraint(
+                            &path,
+                            value,
+                            "[Member must have length less than or equal to 131072]",
+                            false,
+                        );
                     }
                 }
             }
@@ -2703,22 +2807,17 @@ impl Validate for CreateTermsRequest {
         {
             let path = path.member("links");
             if let Some(value) = &self.links {
-                v.min_entries(&path, value, 1);
-                v.max_entries(&path, value, 13);
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.pattern(&key_path, key, &RE_22, "^cognito:(default|dutch|english|french|spanish|german|bahasa-indonesia|italian|japanese|korean|portuguese-brazil|chinese-(simplified|traditional))$", false);
-
-                    let value_path = path.map_value(key);
-                    v.min_len(&value_path, item, 1, false);
-                    v.max_len(&value_path, item, 1024, false);
-                    v.pattern(
-                        &value_path,
-                        item,
-                        &RE_23,
-                        "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$",
-                        false,
-                    );
+                v.min_entries(&path, value, 1, false);
+                v.max_entries(&path, value, 13, false);
+                if value.keys().any(|key| !(RE_22.is_match(key))) {
+                    v.map_keys_constraint(&path, value, "[Member must satisfy regular expression pattern: ^cognito:(default|dutch|english|french|spanish|german|bahasa-indonesia|italian|japanese|korean|portuguese-brazil|chinese-(simplified|traditional))$]", false);
+                }
+                if value.values().any(|item| {
+                    !(item.chars().count() <= 1024
+                        && item.chars().count() >= 1
+                        && RE_23.is_match(item))
+                }) {
+                    v.map_values_constraint(&path, value, "[Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$]", false);
                 }
             }
         }
@@ -2822,14 +2921,10 @@ impl Validate for CreateUserPoolClientRequest {
             let path = path.member("allowedOAuthFlows");
             if let Some(value) = &self.allowed_o_auth_flows {
                 v.max_items(&path, value, 3);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.one_of(
-                        &path,
-                        item,
-                        &["code", "implicit", "client_credentials"],
-                        false,
-                    );
+                if value.iter().any(|item| {
+                    !(["code", "implicit", "client_credentials"].contains(&item.as_str()))
+                }) {
+                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [code, implicit, client_credentials]]", false);
                 }
             }
         }
@@ -2840,11 +2935,12 @@ impl Validate for CreateUserPoolClientRequest {
             let path = path.member("allowedOAuthScopes");
             if let Some(value) = &self.allowed_o_auth_scopes {
                 v.max_items(&path, value, 50);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 256, false);
-                    v.pattern(&path, item, &RE_1, "[\\x21\\x23-\\x5B\\x5D-\\x7E]+", false);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 256
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
                 }
             }
         }
@@ -2865,17 +2961,12 @@ impl Validate for CreateUserPoolClientRequest {
             let path = path.member("callbackURLs");
             if let Some(value) = &self.callback_urls {
                 v.max_items(&path, value, 100);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 1024, false);
-                    v.pattern(
-                        &path,
-                        item,
-                        &RE_9,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-                        false,
-                    );
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 1024
+                        && item.chars().count() >= 1
+                        && RE_9.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+]", false);
                 }
             }
         }
@@ -2921,26 +3012,23 @@ impl Validate for CreateUserPoolClientRequest {
         {
             let path = path.member("explicitAuthFlows");
             if let Some(value) = &self.explicit_auth_flows {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.one_of(
-                        &path,
-                        item,
-                        &[
-                            "ADMIN_NO_SRP_AUTH",
-                            "CUSTOM_AUTH_FLOW_ONLY",
-                            "USER_PASSWORD_AUTH",
-                            "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-                            "ALLOW_CUSTOM_AUTH",
-                            "ALLOW_USER_PASSWORD_AUTH",
-                            "ALLOW_USER_SRP_AUTH",
-                            "ALLOW_REFRESH_TOKEN_AUTH",
-                            "ALLOW_USER_AUTH",
-                            "ALLOW_TOKEN_EXCHANGE_DELEGATION",
-                            "ALLOW_TOKEN_EXCHANGE_IMPERSONATION",
-                        ],
-                        false,
-                    );
+                if value.iter().any(|item| {
+                    !([
+                        "ADMIN_NO_SRP_AUTH",
+                        "CUSTOM_AUTH_FLOW_ONLY",
+                        "USER_PASSWORD_AUTH",
+                        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                        "ALLOW_CUSTOM_AUTH",
+                        "ALLOW_USER_PASSWORD_AUTH",
+                        "ALLOW_USER_SRP_AUTH",
+                        "ALLOW_REFRESH_TOKEN_AUTH",
+                        "ALLOW_USER_AUTH",
+                        "ALLOW_TOKEN_EXCHANGE_DELEGATION",
+                        "ALLOW_TOKEN_EXCHANGE_IMPERSONATION",
+                    ]
+                    .contains(&item.as_str()))
+                }) {
+                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH, ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_CUSTOM_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_AUTH, ALLOW_TOKEN_EXCHANGE_DELEGATION, ALLOW_TOKEN_EXCHANGE_IMPERSONATION]]", false);
                 }
             }
         }
@@ -2958,17 +3046,12 @@ impl Validate for CreateUserPoolClientRequest {
             let path = path.member("logoutURLs");
             if let Some(value) = &self.logout_urls {
                 v.max_items(&path, value, 100);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 1024, false);
-                    v.pattern(
-                        &path,
-                        item,
-                        &RE_9,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-                        false,
-                    );
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 1024
+                        && item.chars().count() >= 1
+                        && RE_9.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+]", false);
                 }
             }
         }
@@ -2984,10 +3067,11 @@ impl Validate for CreateUserPoolClientRequest {
         {
             let path = path.member("readAttributes");
             if let Some(value) = &self.read_attributes {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 2048, false);
+                if value
+                    .iter()
+                    .any(|item| !(item.chars().count() <= 2048 && item.chars().count() >= 1))
+                {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 2048, Member must have length greater than or equal to 1]", false);
                 }
             }
         }
@@ -3007,17 +3091,12 @@ impl Validate for CreateUserPoolClientRequest {
         {
             let path = path.member("supportedIdentityProviders");
             if let Some(value) = &self.supported_identity_providers {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 32, false);
-                    v.pattern(
-                        &path,
-                        item,
-                        &RE_5,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+",
-                        false,
-                    );
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 32
+                        && item.chars().count() >= 1
+                        && RE_5.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+]", false);
                 }
             }
         }
@@ -3041,10 +3120,11 @@ impl Validate for CreateUserPoolClientRequest {
         {
             let path = path.member("writeAttributes");
             if let Some(value) = &self.write_attributes {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 2048, false);
+                if value
+                    .iter()
+                    .any(|item| !(item.chars().count() <= 2048 && item.chars().count() >= 1))
+                {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 2048, Member must have length greater than or equal to 1]", false);
                 }
             }
         }
@@ -3125,13 +3205,19 @@ impl Validate for CreateUserPoolReplicaRequest {
         {
             let path = path.member("userPoolTags");
             if let Some(value) = &self.user_pool_tags {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.min_len(&key_path, key, 1, false);
-                    v.max_len(&key_path, key, 128, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 256, false);
+                if value
+                    .keys()
+                    .any(|key| !(key.chars().count() <= 128 && key.chars().count() >= 1))
+                {
+                    v.map_keys_constraint(&path, value, "[Member must have length less than or equal to 128, Member must have length greater than or equal to 1]", false);
+                }
+                if value.values().any(|item| !(item.chars().count() <= 256)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 256]",
+                        false,
+                    );
                 }
             }
         }
@@ -3149,13 +3235,18 @@ impl Validate for CreateUserPoolRequest {
         {
             let path = path.member("acrConfiguration");
             if let Some(value) = &self.acr_configuration {
-                v.max_entries(&path, value, 4);
+                v.max_entries(&path, value, 4, false);
+                if value.keys().any(|key| !(RE_0.is_match(key))) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must satisfy regular expression pattern: Level[1-4]]",
+                        false,
+                    );
+                }
                 for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.pattern(&key_path, key, &RE_0, "Level[1-4]", false);
-
-                    let value_path = path.map_value(key);
-                    item.validate(&value_path, v);
+                    let path = path.map_value(key);
+                    item.validate(&path, v);
                 }
             }
         }
@@ -3168,23 +3259,26 @@ impl Validate for CreateUserPoolRequest {
         {
             let path = path.member("aliasAttributes");
             if let Some(value) = &self.alias_attributes {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.one_of(
-                        &path,
-                        item,
-                        &["phone_number", "email", "preferred_username"],
-                        false,
-                    );
+                if value.iter().any(|item| {
+                    !(["phone_number", "email", "preferred_username"].contains(&item.as_str()))
+                }) {
+                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [phone_number, email, preferred_username]]", false);
                 }
             }
         }
         {
             let path = path.member("autoVerifiedAttributes");
             if let Some(value) = &self.auto_verified_attributes {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.one_of(&path, item, &["phone_number", "email"], false);
+                if value
+                    .iter()
+                    .any(|item| !(["phone_number", "email"].contains(&item.as_str())))
+                {
+                    v.element_constraint(
+                        &path,
+                        value,
+                        "[Member must satisfy enum value set: [phone_number, email]]",
+                        false,
+                    );
                 }
             }
         }
@@ -3323,13 +3417,19 @@ impl Validate for CreateUserPoolRequest {
         {
             let path = path.member("userPoolTags");
             if let Some(value) = &self.user_pool_tags {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.min_len(&key_path, key, 1, false);
-                    v.max_len(&key_path, key, 128, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 256, false);
+                if value
+                    .keys()
+                    .any(|key| !(key.chars().count() <= 128 && key.chars().count() >= 1))
+                {
+                    v.map_keys_constraint(&path, value, "[Member must have length less than or equal to 128, Member must have length greater than or equal to 1]", false);
+                }
+                if value.values().any(|item| !(item.chars().count() <= 256)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 256]",
+                        false,
+                    );
                 }
             }
         }
@@ -3342,9 +3442,16 @@ impl Validate for CreateUserPoolRequest {
         {
             let path = path.member("usernameAttributes");
             if let Some(value) = &self.username_attributes {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.one_of(&path, item, &["phone_number", "email"], false);
+                if value
+                    .iter()
+                    .any(|item| !(["phone_number", "email"].contains(&item.as_str())))
+                {
+                    v.element_constraint(
+                        &path,
+                        value,
+                        "[Member must satisfy enum value set: [phone_number, email]]",
+                        false,
+                    );
                 }
             }
         }
@@ -3446,11 +3553,12 @@ impl Validate for DcrConfigurationType {
             let path = path.member("allowedScopes");
             if let Some(value) = &self.allowed_scopes {
                 v.max_items(&path, value, 50);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 256, false);
-                    v.pattern(&path, item, &RE_1, "[\\x21\\x23-\\x5B\\x5D-\\x7E]+", false);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 256
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
                 }
             }
         }
@@ -3458,14 +3566,10 @@ impl Validate for DcrConfigurationType {
             let path = path.member("authenticatedGrantTypes");
             if let Some(value) = &self.authenticated_grant_types {
                 v.max_items(&path, value, 3);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.one_of(
-                        &path,
-                        item,
-                        &["code", "implicit", "client_credentials"],
-                        false,
-                    );
+                if value.iter().any(|item| {
+                    !(["code", "implicit", "client_credentials"].contains(&item.as_str()))
+                }) {
+                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [code, implicit, client_credentials]]", false);
                 }
             }
         }
@@ -3482,14 +3586,10 @@ impl Validate for DcrConfigurationType {
             let path = path.member("openDcrGrantTypes");
             if let Some(value) = &self.open_dcr_grant_types {
                 v.max_items(&path, value, 3);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.one_of(
-                        &path,
-                        item,
-                        &["code", "implicit", "client_credentials"],
-                        false,
-                    );
+                if value.iter().any(|item| {
+                    !(["code", "implicit", "client_credentials"].contains(&item.as_str()))
+                }) {
+                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [code, implicit, client_credentials]]", false);
                 }
             }
         }
@@ -3682,17 +3782,12 @@ impl Validate for DeleteUserAttributesRequest {
             match &self.user_attribute_names {
                 None => v.not_null(&path),
                 Some(value) => {
-                    for (i, item) in value.iter().enumerate() {
-                        let path = path.index(i);
-                        v.min_len(&path, item, 1, false);
-                        v.max_len(&path, item, 32, false);
-                        v.pattern(
-                            &path,
-                            item,
-                            &RE_3,
-                            "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r ]+",
-                            false,
-                        );
+                    if value.iter().any(|item| {
+                        !(item.chars().count() <= 32
+                            && item.chars().count() >= 1
+                            && RE_3.is_match(item))
+                    }) {
+                        v.element_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r ]+]", false);
                     }
                 }
             }
@@ -4480,12 +4575,21 @@ impl Validate for ForgotPasswordRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -4555,12 +4659,21 @@ impl Validate for GetClientTokenRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -4568,11 +4681,12 @@ impl Validate for GetClientTokenRequest {
             let path = path.member("scopes");
             if let Some(value) = &self.scopes {
                 v.max_items(&path, value, 50);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 256, false);
-                    v.pattern(&path, item, &RE_1, "[\\x21\\x23-\\x5B\\x5D-\\x7E]+", false);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 256
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
                 }
             }
         }
@@ -4623,11 +4737,12 @@ impl Validate for GetDerivedTokenRequest {
             let path = path.member("audiences");
             if let Some(value) = &self.audiences {
                 v.max_items(&path, value, 1);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 256, false);
-                    v.pattern(&path, item, &RE_1, "[\\x21\\x23-\\x5B\\x5D-\\x7E]+", false);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 256
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
                 }
             }
         }
@@ -4660,11 +4775,12 @@ impl Validate for GetDerivedTokenRequest {
             let path = path.member("resources");
             if let Some(value) = &self.resources {
                 v.max_items(&path, value, 1);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 256, false);
-                    v.pattern(&path, item, &RE_1, "[\\x21\\x23-\\x5B\\x5D-\\x7E]+", false);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 256
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
                 }
             }
         }
@@ -4672,11 +4788,12 @@ impl Validate for GetDerivedTokenRequest {
             let path = path.member("scopes");
             if let Some(value) = &self.scopes {
                 v.max_items(&path, value, 50);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 256, false);
-                    v.pattern(&path, item, &RE_1, "[\\x21\\x23-\\x5B\\x5D-\\x7E]+", false);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 256
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
                 }
             }
         }
@@ -4860,12 +4977,21 @@ impl Validate for GetTokensFromRefreshTokenRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -4952,12 +5078,21 @@ impl Validate for GetUserAttributeVerificationCodeRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -5141,12 +5276,21 @@ impl Validate for InitiateAuthRequest {
         {
             let path = path.member("authParameters");
             if let Some(value) = &self.auth_parameters {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        true,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        true,
+                    );
                 }
             }
         }
@@ -5164,12 +5308,21 @@ impl Validate for InitiateAuthRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -5371,12 +5524,21 @@ impl Validate for LimitDefinitionType {
             match &self.attributes {
                 None => v.not_null(&path),
                 Some(value) => {
-                    for (key, item) in value.iter() {
-                        let key_path = path.map_key();
-                        v.max_len(&key_path, key, 131072, false);
-
-                        let value_path = path.map_value(key);
-                        v.max_len(&value_path, item, 131072, false);
+                    if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                        v.map_keys_constraint(
+                            &path,
+                            value,
+                            "[Member must have length less than or equal to 131072]",
+                            false,
+                        );
+                    }
+                    if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                        v.map_values_constraint(
+                            &path,
+                            value,
+                            "[Member must have length less than or equal to 131072]",
+                            false,
+                        );
                     }
                 }
             }
@@ -5883,17 +6045,12 @@ impl Validate for ListUsersRequest {
         {
             let path = path.member("attributesToGet");
             if let Some(value) = &self.attributes_to_get {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 32, false);
-                    v.pattern(
-                        &path,
-                        item,
-                        &RE_3,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r ]+",
-                        false,
-                    );
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 32
+                        && item.chars().count() >= 1
+                        && RE_3.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r ]+]", false);
                 }
             }
         }
@@ -6346,12 +6503,21 @@ impl Validate for ResendConfirmationCodeRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -6463,12 +6629,21 @@ impl Validate for RespondToAuthChallengeRequest {
         {
             let path = path.member("challengeResponses");
             if let Some(value) = &self.challenge_responses {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        true,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        true,
+                    );
                 }
             }
         }
@@ -6486,12 +6661,21 @@ impl Validate for RespondToAuthChallengeRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -6587,9 +6771,13 @@ impl Validate for RiskExceptionConfigurationType {
             let path = path.member("blockedIPRangeList");
             if let Some(value) = &self.blocked_ip_range_list {
                 v.max_items(&path, value, 200);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.max_len(&path, item, 131072, false);
+                if value.iter().any(|item| !(item.chars().count() <= 131072)) {
+                    v.element_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -6597,9 +6785,13 @@ impl Validate for RiskExceptionConfigurationType {
             let path = path.member("skippedIPRangeList");
             if let Some(value) = &self.skipped_ip_range_list {
                 v.max_items(&path, value, 200);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.max_len(&path, item, 131072, false);
+                if value.iter().any(|item| !(item.chars().count() <= 131072)) {
+                    v.element_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -6983,20 +7175,17 @@ impl Validate for SignInPolicyType {
             if let Some(value) = &self.allowed_first_auth_factors {
                 v.min_items(&path, value, 1);
                 v.max_items(&path, value, 5);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.one_of(
-                        &path,
-                        item,
-                        &[
-                            "PASSWORD",
-                            "EMAIL_OTP",
-                            "SMS_OTP",
-                            "WEB_AUTHN",
-                            "SOFTWARE_TOKEN",
-                        ],
-                        false,
-                    );
+                if value.iter().any(|item| {
+                    !([
+                        "PASSWORD",
+                        "EMAIL_OTP",
+                        "SMS_OTP",
+                        "WEB_AUTHN",
+                        "SOFTWARE_TOKEN",
+                    ]
+                    .contains(&item.as_str()))
+                }) {
+                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN, SOFTWARE_TOKEN]]", false);
                 }
             }
         }
@@ -7025,12 +7214,21 @@ impl Validate for SignUpRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -7298,13 +7496,19 @@ impl Validate for TagResourceRequest {
             match &self.tags {
                 None => v.not_null(&path),
                 Some(value) => {
-                    for (key, item) in value.iter() {
-                        let key_path = path.map_key();
-                        v.min_len(&key_path, key, 1, false);
-                        v.max_len(&key_path, key, 128, false);
-
-                        let value_path = path.map_value(key);
-                        v.max_len(&value_path, item, 256, false);
+                    if value
+                        .keys()
+                        .any(|key| !(key.chars().count() <= 128 && key.chars().count() >= 1))
+                    {
+                        v.map_keys_constraint(&path, value, "[Member must have length less than or equal to 128, Member must have length greater than or equal to 1]", false);
+                    }
+                    if value.values().any(|item| !(item.chars().count() <= 256)) {
+                        v.map_values_constraint(
+                            &path,
+                            value,
+                            "[Member must have length less than or equal to 256]",
+                            false,
+                        );
                     }
                 }
             }
@@ -7368,10 +7572,11 @@ impl Validate for UntagResourceRequest {
             match &self.tag_keys {
                 None => v.not_null(&path),
                 Some(value) => {
-                    for (i, item) in value.iter().enumerate() {
-                        let path = path.index(i);
-                        v.min_len(&path, item, 1, false);
-                        v.max_len(&path, item, 128, false);
+                    if value
+                        .iter()
+                        .any(|item| !(item.chars().count() <= 128 && item.chars().count() >= 1))
+                    {
+                        v.element_constraint(&path, value, "[Member must have length less than or equal to 128, Member must have length greater than or equal to 1]", false);
                     }
                 }
             }
@@ -7493,17 +7698,12 @@ impl Validate for UpdateCIMDPolicyRequest {
                 Some(value) => {
                     v.min_items(&path, value, 1);
                     v.max_items(&path, value, 5);
-                    for (i, item) in value.iter().enumerate() {
-                        let path = path.index(i);
-                        v.min_len(&path, item, 12, false);
-                        v.max_len(&path, item, 256, false);
-                        v.pattern(
-                            &path,
-                            item,
-                            &RE_40,
-                            "^https://[!$-;=@-\\[\\]_a-z~]+$",
-                            false,
-                        );
+                    if value.iter().any(|item| {
+                        !(item.chars().count() <= 256
+                            && item.chars().count() >= 12
+                            && RE_40.is_match(item))
+                    }) {
+                        v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 12, Member must satisfy regular expression pattern: ^https://[!$-;=@-\\[\\]_a-z~]+$]", false);
                     }
                 }
             }
@@ -7658,34 +7858,40 @@ impl Validate for UpdateIdentityProviderRequest {
         {
             let path = path.member("acrMapping");
             if let Some(value) = &self.acr_mapping {
-                v.max_entries(&path, value, 4);
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.pattern(&key_path, key, &RE_0, "Level[1-4]", false);
-
-                    let value_path = path.map_value(key);
-                    v.min_len(&value_path, item, 1, false);
-                    v.max_len(&value_path, item, 64, false);
-                    v.pattern(
-                        &value_path,
-                        item,
-                        &RE_1,
-                        "[\\x21\\x23-\\x5B\\x5D-\\x7E]+",
+                v.max_entries(&path, value, 4, false);
+                if value.keys().any(|key| !(RE_0.is_match(key))) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must satisfy regular expression pattern: Level[1-4]]",
                         false,
                     );
+                }
+                if value.values().any(|item| {
+                    !(item.chars().count() <= 64
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.map_values_constraint(&path, value, "[Member must have length less than or equal to 64, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
                 }
             }
         }
         {
             let path = path.member("attributeMapping");
             if let Some(value) = &self.attribute_mapping {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.min_len(&key_path, key, 1, false);
-                    v.max_len(&key_path, key, 32, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value
+                    .keys()
+                    .any(|key| !(key.chars().count() <= 32 && key.chars().count() >= 1))
+                {
+                    v.map_keys_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1]", false);
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -7693,23 +7899,33 @@ impl Validate for UpdateIdentityProviderRequest {
             let path = path.member("idpIdentifiers");
             if let Some(value) = &self.idp_identifiers {
                 v.max_items(&path, value, 50);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 40, false);
-                    v.pattern(&path, item, &RE_21, "[\\w\\s+=.@-]+", false);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 40
+                        && item.chars().count() >= 1
+                        && RE_21.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 40, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\w\\s+=.@-]+]", false);
                 }
             }
         }
         {
             let path = path.member("providerDetails");
             if let Some(value) = &self.provider_details {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -7859,22 +8075,17 @@ impl Validate for UpdateTermsRequest {
         {
             let path = path.member("links");
             if let Some(value) = &self.links {
-                v.min_entries(&path, value, 1);
-                v.max_entries(&path, value, 13);
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.pattern(&key_path, key, &RE_22, "^cognito:(default|dutch|english|french|spanish|german|bahasa-indonesia|italian|japanese|korean|portuguese-brazil|chinese-(simplified|traditional))$", false);
-
-                    let value_path = path.map_value(key);
-                    v.min_len(&value_path, item, 1, false);
-                    v.max_len(&value_path, item, 1024, false);
-                    v.pattern(
-                        &value_path,
-                        item,
-                        &RE_23,
-                        "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$",
-                        false,
-                    );
+                v.min_entries(&path, value, 1, false);
+                v.max_entries(&path, value, 13, false);
+                if value.keys().any(|key| !(RE_22.is_match(key))) {
+                    v.map_keys_constraint(&path, value, "[Member must satisfy regular expression pattern: ^cognito:(default|dutch|english|french|spanish|german|bahasa-indonesia|italian|japanese|korean|portuguese-brazil|chinese-(simplified|traditional))$]", false);
+                }
+                if value.values().any(|item| {
+                    !(item.chars().count() <= 1024
+                        && item.chars().count() >= 1
+                        && RE_23.is_match(item))
+                }) {
+                    v.map_values_constraint(&path, value, "[Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$]", false);
                 }
             }
         }
@@ -7933,12 +8144,21 @@ impl Validate for UpdateUserAttributesRequest {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.max_len(&key_path, key, 131072, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 131072, false);
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -7970,14 +8190,10 @@ impl Validate for UpdateUserPoolClientRequest {
             let path = path.member("allowedOAuthFlows");
             if let Some(value) = &self.allowed_o_auth_flows {
                 v.max_items(&path, value, 3);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.one_of(
-                        &path,
-                        item,
-                        &["code", "implicit", "client_credentials"],
-                        false,
-                    );
+                if value.iter().any(|item| {
+                    !(["code", "implicit", "client_credentials"].contains(&item.as_str()))
+                }) {
+                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [code, implicit, client_credentials]]", false);
                 }
             }
         }
@@ -7988,11 +8204,12 @@ impl Validate for UpdateUserPoolClientRequest {
             let path = path.member("allowedOAuthScopes");
             if let Some(value) = &self.allowed_o_auth_scopes {
                 v.max_items(&path, value, 50);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 256, false);
-                    v.pattern(&path, item, &RE_1, "[\\x21\\x23-\\x5B\\x5D-\\x7E]+", false);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 256
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
                 }
             }
         }
@@ -8013,17 +8230,12 @@ impl Validate for UpdateUserPoolClientRequest {
             let path = path.member("callbackURLs");
             if let Some(value) = &self.callback_urls {
                 v.max_items(&path, value, 100);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 1024, false);
-                    v.pattern(
-                        &path,
-                        item,
-                        &RE_9,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-                        false,
-                    );
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 1024
+                        && item.chars().count() >= 1
+                        && RE_9.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+]", false);
                 }
             }
         }
@@ -8069,26 +8281,23 @@ impl Validate for UpdateUserPoolClientRequest {
         {
             let path = path.member("explicitAuthFlows");
             if let Some(value) = &self.explicit_auth_flows {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.one_of(
-                        &path,
-                        item,
-                        &[
-                            "ADMIN_NO_SRP_AUTH",
-                            "CUSTOM_AUTH_FLOW_ONLY",
-                            "USER_PASSWORD_AUTH",
-                            "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-                            "ALLOW_CUSTOM_AUTH",
-                            "ALLOW_USER_PASSWORD_AUTH",
-                            "ALLOW_USER_SRP_AUTH",
-                            "ALLOW_REFRESH_TOKEN_AUTH",
-                            "ALLOW_USER_AUTH",
-                            "ALLOW_TOKEN_EXCHANGE_DELEGATION",
-                            "ALLOW_TOKEN_EXCHANGE_IMPERSONATION",
-                        ],
-                        false,
-                    );
+                if value.iter().any(|item| {
+                    !([
+                        "ADMIN_NO_SRP_AUTH",
+                        "CUSTOM_AUTH_FLOW_ONLY",
+                        "USER_PASSWORD_AUTH",
+                        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                        "ALLOW_CUSTOM_AUTH",
+                        "ALLOW_USER_PASSWORD_AUTH",
+                        "ALLOW_USER_SRP_AUTH",
+                        "ALLOW_REFRESH_TOKEN_AUTH",
+                        "ALLOW_USER_AUTH",
+                        "ALLOW_TOKEN_EXCHANGE_DELEGATION",
+                        "ALLOW_TOKEN_EXCHANGE_IMPERSONATION",
+                    ]
+                    .contains(&item.as_str()))
+                }) {
+                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH, ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_CUSTOM_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_AUTH, ALLOW_TOKEN_EXCHANGE_DELEGATION, ALLOW_TOKEN_EXCHANGE_IMPERSONATION]]", false);
                 }
             }
         }
@@ -8103,17 +8312,12 @@ impl Validate for UpdateUserPoolClientRequest {
             let path = path.member("logoutURLs");
             if let Some(value) = &self.logout_urls {
                 v.max_items(&path, value, 100);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 1024, false);
-                    v.pattern(
-                        &path,
-                        item,
-                        &RE_9,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-                        false,
-                    );
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 1024
+                        && item.chars().count() >= 1
+                        && RE_9.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+]", false);
                 }
             }
         }
@@ -8129,10 +8333,11 @@ impl Validate for UpdateUserPoolClientRequest {
         {
             let path = path.member("readAttributes");
             if let Some(value) = &self.read_attributes {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 2048, false);
+                if value
+                    .iter()
+                    .any(|item| !(item.chars().count() <= 2048 && item.chars().count() >= 1))
+                {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 2048, Member must have length greater than or equal to 1]", false);
                 }
             }
         }
@@ -8152,17 +8357,12 @@ impl Validate for UpdateUserPoolClientRequest {
         {
             let path = path.member("supportedIdentityProviders");
             if let Some(value) = &self.supported_identity_providers {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 32, false);
-                    v.pattern(
-                        &path,
-                        item,
-                        &RE_5,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+",
-                        false,
-                    );
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 32
+                        && item.chars().count() >= 1
+                        && RE_5.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+]", false);
                 }
             }
         }
@@ -8186,10 +8386,11 @@ impl Validate for UpdateUserPoolClientRequest {
         {
             let path = path.member("writeAttributes");
             if let Some(value) = &self.write_attributes {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.min_len(&path, item, 1, false);
-                    v.max_len(&path, item, 2048, false);
+                if value
+                    .iter()
+                    .any(|item| !(item.chars().count() <= 2048 && item.chars().count() >= 1))
+                {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 2048, Member must have length greater than or equal to 1]", false);
                 }
             }
         }
@@ -8290,13 +8491,18 @@ impl Validate for UpdateUserPoolRequest {
         {
             let path = path.member("acrConfiguration");
             if let Some(value) = &self.acr_configuration {
-                v.max_entries(&path, value, 4);
+                v.max_entries(&path, value, 4, false);
+                if value.keys().any(|key| !(RE_0.is_match(key))) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must satisfy regular expression pattern: Level[1-4]]",
+                        false,
+                    );
+                }
                 for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.pattern(&key_path, key, &RE_0, "Level[1-4]", false);
-
-                    let value_path = path.map_value(key);
-                    item.validate(&value_path, v);
+                    let path = path.map_value(key);
+                    item.validate(&path, v);
                 }
             }
         }
@@ -8309,9 +8515,16 @@ impl Validate for UpdateUserPoolRequest {
         {
             let path = path.member("autoVerifiedAttributes");
             if let Some(value) = &self.auto_verified_attributes {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.one_of(&path, item, &["phone_number", "email"], false);
+                if value
+                    .iter()
+                    .any(|item| !(["phone_number", "email"].contains(&item.as_str())))
+                {
+                    v.element_constraint(
+                        &path,
+                        value,
+                        "[Member must satisfy enum value set: [phone_number, email]]",
+                        false,
+                    );
                 }
             }
         }
@@ -8447,13 +8660,19 @@ impl Validate for UpdateUserPoolRequest {
         {
             let path = path.member("userPoolTags");
             if let Some(value) = &self.user_pool_tags {
-                for (key, item) in value.iter() {
-                    let key_path = path.map_key();
-                    v.min_len(&key_path, key, 1, false);
-                    v.max_len(&key_path, key, 128, false);
-
-                    let value_path = path.map_value(key);
-                    v.max_len(&value_path, item, 256, false);
+                if value
+                    .keys()
+                    .any(|key| !(key.chars().count() <= 128 && key.chars().count() >= 1))
+                {
+                    v.map_keys_constraint(&path, value, "[Member must have length less than or equal to 128, Member must have length greater than or equal to 1]", false);
+                }
+                if value.values().any(|item| !(item.chars().count() <= 256)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 256]",
+                        false,
+                    );
                 }
             }
         }
@@ -8477,9 +8696,16 @@ impl Validate for UserAttributeUpdateSettingsType {
         {
             let path = path.member("attributesRequireVerificationBeforeUpdate");
             if let Some(value) = &self.attributes_require_verification_before_update {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    v.one_of(&path, item, &["phone_number", "email"], false);
+                if value
+                    .iter()
+                    .any(|item| !(["phone_number", "email"].contains(&item.as_str())))
+                {
+                    v.element_constraint(
+                        &path,
+                        value,
+                        "[Member must satisfy enum value set: [phone_number, email]]",
+                        false,
+                    );
                 }
             }
         }

@@ -1,0 +1,71 @@
+use std::fmt;
+
+/// A failure of the database itself (not of the caller's logic).
+#[derive(Debug, Clone)]
+pub struct StoreError {
+    pub kind: StoreErrorKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreErrorKind {
+    /// A unique or primary key constraint refused the write.
+    Conflict,
+    /// Concurrent transactions conflicted; the transaction may be retried.
+    Retry,
+    Other,
+}
+
+impl StoreError {
+    pub fn other(message: impl Into<String>) -> Self {
+        StoreError {
+            kind: StoreErrorKind::Other,
+            message: message.into(),
+        }
+    }
+
+    pub fn is_conflict(&self) -> bool {
+        self.kind == StoreErrorKind::Conflict
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "database error: {}", self.message)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        let kind = match &e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                StoreErrorKind::Conflict
+            }
+            _ => StoreErrorKind::Other,
+        };
+        StoreError {
+            kind,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        use postgres::error::SqlState;
+        let kind = match e.code() {
+            Some(c) if *c == SqlState::UNIQUE_VIOLATION => StoreErrorKind::Conflict,
+            Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED => {
+                StoreErrorKind::Retry
+            }
+            _ => StoreErrorKind::Other,
+        };
+        let message = match e.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => e.to_string(),
+        };
+        StoreError { kind, message }
+    }
+}

@@ -1,0 +1,42 @@
+//! Versioned schema migrations, run at start. Each engine has its own SQL files (types
+//! differ); both describe the same tables.
+
+/// (version, SQLite script, PostgreSQL script), oldest first. Never edit a released one:
+/// add the next.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    include_str!("migrations/sqlite/0001_schema.sql"),
+    include_str!("migrations/postgres/0001_schema.sql"),
+)];
+
+/// Tables holding API state, in creation order (reset deletes them in reverse).
+pub const TABLES: &[&str] = &[
+    "user_pools",
+    "user_pool_clients",
+    "pool_objects",
+    "user_pool_domains",
+    "users",
+    "user_attributes",
+    "group_members",
+    "devices",
+    "webauthn_credentials",
+    "refresh_tokens",
+    "revoked_tokens",
+    "auth_sessions",
+    "codes",
+    "sign_in_failures",
+    "signing_keys",
+    "oauth_codes",
+    "hosted_sessions",
+    "outbox_messages",
+];
+
+pub const CREATE_VERSION_TABLE: &str =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)";
+
+pub fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}

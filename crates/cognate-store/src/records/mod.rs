@@ -1,0 +1,33 @@
+//! Typed access to the tables, one entity per file. Each function takes the `Conn` of
+//! the caller's transaction; entity state beyond the indexed columns is JSON (`doc`)
+//! that the domain owns.
+
+pub mod client;
+pub mod outbox;
+pub mod pool_object;
+pub mod user_pool;
+
+/// Order and position of a page: rows after `after` (exclusive), at most `limit`.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    pub after: Option<String>,
+    pub limit: usize,
+}
+
+/// A page of rows and the key to continue after, if more remain.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// Splits `rows` (fetched with `limit + 1`) into a page; `key` gives a row's position.
+pub(crate) fn paginate<T>(mut rows: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
+    if rows.len() > limit {
+        rows.truncate(limit);
+        let next = rows.last().map(&key);
+        Page { items: rows, next }
+    } else {
+        Page { items: rows, next: None }
+    }
+}

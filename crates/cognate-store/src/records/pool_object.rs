@@ -1,0 +1,101 @@
+//! `pool_objects`: the low-volume objects of a pool, addressed by kind and key (groups,
+//! resource servers, the MFA configuration, identity providers, ...).
+
+use super::{paginate, Page, PageRequest};
+use crate::{params, Conn, Row, StoreError};
+
+/// The kinds of object kept in `pool_objects`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Group,
+    ResourceServer,
+    MfaConfig,
+    IdentityProvider,
+    UiCustomization,
+    RiskConfiguration,
+    LogDelivery,
+    ManagedLoginBranding,
+    Terms,
+    UserImportJob,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Group => "group",
+            Kind::ResourceServer => "resource_server",
+            Kind::MfaConfig => "mfa_config",
+            Kind::IdentityProvider => "identity_provider",
+            Kind::UiCustomization => "ui_customization",
+            Kind::RiskConfiguration => "risk_configuration",
+            Kind::LogDelivery => "log_delivery",
+            Kind::ManagedLoginBranding => "managed_login_branding",
+            Kind::Terms => "terms",
+            Kind::UserImportJob => "user_import_job",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolObjectRow {
+    pub key: String,
+    pub created_at: f64,
+    pub doc: String,
+}
+
+fn from_row(r: &Row) -> Result<PoolObjectRow, StoreError> {
+    Ok(PoolObjectRow {
+        key: r.text(0)?,
+        created_at: r.real(1)?,
+        doc: r.text(2)?,
+    })
+}
+
+pub fn get(conn: &mut dyn Conn, pool_id: &str, kind: Kind, key: &str) -> Result<Option<PoolObjectRow>, StoreError> {
+    conn.query_opt(
+        "SELECT key, created_at, doc FROM pool_objects WHERE pool_id = $1 AND kind = $2 AND key = $3",
+        params![pool_id, kind.as_str(), key],
+    )?
+    .map(|r| from_row(&r))
+    .transpose()
+}
+
+/// Inserts; false if an object of that kind and key exists already.
+pub fn insert(conn: &mut dyn Conn, pool_id: &str, kind: Kind, row: &PoolObjectRow) -> Result<bool, StoreError> {
+    let n = conn.execute(
+        "INSERT INTO pool_objects (pool_id, kind, key, created_at, doc) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (pool_id, kind, key) DO NOTHING",
+        params![pool_id, kind.as_str(), &row.key, row.created_at, &row.doc],
+    )?;
+    Ok(n == 1)
+}
+
+/// Inserts or replaces.
+pub fn put(conn: &mut dyn Conn, pool_id: &str, kind: Kind, row: &PoolObjectRow) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO pool_objects (pool_id, kind, key, created_at, doc) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (pool_id, kind, key) DO UPDATE SET doc = excluded.doc",
+        params![pool_id, kind.as_str(), &row.key, row.created_at, &row.doc],
+    )?;
+    Ok(())
+}
+
+pub fn delete(conn: &mut dyn Conn, pool_id: &str, kind: Kind, key: &str) -> Result<bool, StoreError> {
+    let n = conn.execute(
+        "DELETE FROM pool_objects WHERE pool_id = $1 AND kind = $2 AND key = $3",
+        params![pool_id, kind.as_str(), key],
+    )?;
+    Ok(n == 1)
+}
+
+/// Objects of `kind` in key order.
+pub fn list(conn: &mut dyn Conn, pool_id: &str, kind: Kind, page: &PageRequest) -> Result<Page<PoolObjectRow>, StoreError> {
+    let after = page.after.clone().unwrap_or_default();
+    let rows = conn.query(
+        "SELECT key, created_at, doc FROM pool_objects WHERE pool_id = $1 AND kind = $2 AND key > $3 \
+         ORDER BY key LIMIT $4",
+        params![pool_id, kind.as_str(), after, page.limit + 1],
+    )?;
+    let rows = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    Ok(paginate(rows, page.limit, |r| r.key.clone()))
+}
