@@ -15,9 +15,13 @@ pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     };
     serde_json::from_slice(body).map_err(|e| {
         let detail = if e.is_data() {
-            // Names the member and the expected type, without echoing the value.
+            // Says what was expected, without echoing the value (it may be a secret).
             let text = e.to_string();
-            text.split(" at line").next().unwrap_or("").to_string()
+            let text = text.split(" at line").next().unwrap_or("");
+            match text.split_once(", expected ") {
+                Some((_, expected)) => format!("a member has the wrong type (expected {expected})"),
+                None => "a member has the wrong type".to_string(),
+            }
         } else {
             "the body is not valid JSON".to_string()
         };

@@ -1,1 +1,123 @@
-fn main(){}
+//! The `cognate` binary: configuration, logging, the store, the runtime, signals.
+
+mod config;
+mod master_key;
+
+use clap::Parser;
+use cognate_api::Operation;
+use cognate_domain::{Service, ServiceConfig};
+use cognate_server::{Server, ServerOptions};
+use cognate_store::Store;
+use config::{Cli, Command, ServeConfig};
+use std::io::Write as _;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Operations => {
+            print!("{}", operations_table());
+            ExitCode::SUCCESS
+        }
+        Command::Serve(config) => match serve(config) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("cognate: {message}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn serve(config: ServeConfig) -> Result<(), String> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .map_err(|e| format!("--log {}: {e}", config.log))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .compact()
+        .init();
+
+    let store = match &config.database_url {
+        Some(url) => Store::open_postgres(url).map_err(|e| format!("cannot open the PostgreSQL database: {e}"))?,
+        None => Store::open_sqlite(&config.data)
+            .map_err(|e| format!("cannot open the database in {}: {e}", config.data.display()))?,
+    };
+    let secrets = master_key::load(&config, &store)?;
+    let service = Service::new(
+        store,
+        ServiceConfig {
+            default_region: config.region.clone(),
+            account_id: config.account_id.clone(),
+        },
+        secrets,
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        println!("listening on {address}");
+        let _ = std::io::stdout().flush();
+        tracing::info!(%address, engine = ?service.store().engine(), "cognate is ready");
+        let server = Server::new(
+            service,
+            ServerOptions {
+                control_api: !config.disable_control_api,
+            },
+        );
+        server.serve(listener, shutdown_signal()).await;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// The Markdown table of every operation of the model and its status in cognate.
+fn operations_table() -> String {
+    let mut out = String::from("| Operation | Status | In the original specification |\n|---|---|---|\n");
+    let mut implemented = 0;
+    for op in Operation::ALL {
+        let done = cognate_domain::implemented(op);
+        implemented += usize::from(done);
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            op.name(),
+            if done { "implemented" } else { "not yet (NotImplementedException)" },
+            if op.in_seed() { "yes" } else { "" }
+        ));
+    }
+    out.push_str(&format!(
+        "\n{implemented} of {} operations implemented.\n",
+        Operation::ALL.len()
+    ));
+    out
+}

@@ -21,24 +21,18 @@ pub struct AccountRecoverySettingType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountTakeoverActionType {
+    #[serde(rename = "Notify", default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<bool>,
     #[serde(
         rename = "EventAction",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub event_action: Option<String>,
-    #[serde(rename = "Notify", default, skip_serializing_if = "Option::is_none")]
-    pub notify: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountTakeoverActionsType {
-    #[serde(
-        rename = "HighAction",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub high_action: Option<AccountTakeoverActionType>,
     #[serde(rename = "LowAction", default, skip_serializing_if = "Option::is_none")]
     pub low_action: Option<AccountTakeoverActionType>,
     #[serde(
@@ -47,18 +41,24 @@ pub struct AccountTakeoverActionsType {
         skip_serializing_if = "Option::is_none"
     )]
     pub medium_action: Option<AccountTakeoverActionType>,
+    #[serde(
+        rename = "HighAction",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub high_action: Option<AccountTakeoverActionType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountTakeoverRiskConfigurationType {
-    #[serde(rename = "Actions", default, skip_serializing_if = "Option::is_none")]
-    pub actions: Option<AccountTakeoverActionsType>,
     #[serde(
         rename = "NotifyConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub notify_configuration: Option<NotifyConfigurationType>,
+    #[serde(rename = "Actions", default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<AccountTakeoverActionsType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -70,17 +70,17 @@ pub struct AcrLevelConfigType {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AddCustomAttributesRequest {
     #[serde(
-        rename = "CustomAttributes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub custom_attributes: Option<Vec<SchemaAttributeType>>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "CustomAttributes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub custom_attributes: Option<Vec<SchemaAttributeType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -88,6 +88,12 @@ pub struct AddCustomAttributesResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AddUserPoolClientSecretRequest {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
@@ -96,12 +102,6 @@ pub struct AddUserPoolClientSecretRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub client_secret: Option<String>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -116,8 +116,6 @@ pub struct AddUserPoolClientSecretResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminAddUserToGroupRequest {
-    #[serde(rename = "GroupName", default, skip_serializing_if = "Option::is_none")]
-    pub group_name: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
@@ -126,24 +124,26 @@ pub struct AdminAddUserToGroupRequest {
     pub user_pool_id: Option<String>,
     #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    #[serde(rename = "GroupName", default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminConfirmSignUpRequest {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     #[serde(
         rename = "ClientMetadata",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
-    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -158,33 +158,47 @@ pub struct AdminCreateUserConfigType {
     )]
     pub allow_admin_create_user_only: Option<bool>,
     #[serde(
-        rename = "InviteMessageTemplate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub invite_message_template: Option<MessageTemplateType>,
-    #[serde(
         rename = "UnusedAccountValidityDays",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub unused_account_validity_days: Option<i32>,
+    #[serde(
+        rename = "InviteMessageTemplate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub invite_message_template: Option<MessageTemplateType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminCreateUserRequest {
     #[serde(
-        rename = "ClientMetadata",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     #[serde(
-        rename = "DesiredDeliveryMediums",
+        rename = "UserAttributes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub desired_delivery_mediums: Option<Vec<String>>,
+    pub user_attributes: Option<Vec<AttributeType>>,
+    #[serde(
+        rename = "ValidationData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub validation_data: Option<Vec<AttributeType>>,
+    #[serde(
+        rename = "TemporaryPassword",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub temporary_password: Option<String>,
     #[serde(
         rename = "ForceAliasCreation",
         default,
@@ -198,31 +212,17 @@ pub struct AdminCreateUserRequest {
     )]
     pub message_action: Option<String>,
     #[serde(
-        rename = "TemporaryPassword",
+        rename = "DesiredDeliveryMediums",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub temporary_password: Option<String>,
+    pub desired_delivery_mediums: Option<Vec<String>>,
     #[serde(
-        rename = "UserAttributes",
+        rename = "ClientMetadata",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_attributes: Option<Vec<AttributeType>>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
-    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    #[serde(
-        rename = "ValidationData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub validation_data: Option<Vec<AttributeType>>,
+    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -249,12 +249,6 @@ pub struct AdminDeleteSoftwareTokenResponse {}
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminDeleteUserAttributesRequest {
     #[serde(
-        rename = "UserAttributeNames",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_attribute_names: Option<Vec<String>>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
@@ -262,6 +256,12 @@ pub struct AdminDeleteUserAttributesRequest {
     pub user_pool_id: Option<String>,
     #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    #[serde(
+        rename = "UserAttributeNames",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_attribute_names: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -281,14 +281,14 @@ pub struct AdminDeleteUserRequest {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminDisableProviderForUserRequest {
-    #[serde(rename = "User", default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<ProviderUserIdentifierType>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "User", default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<ProviderUserIdentifierType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -326,8 +326,6 @@ pub struct AdminEnableUserResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminForgetDeviceRequest {
-    #[serde(rename = "DeviceKey", default, skip_serializing_if = "Option::is_none")]
-    pub device_key: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
@@ -336,6 +334,8 @@ pub struct AdminForgetDeviceRequest {
     pub user_pool_id: Option<String>,
     #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    #[serde(rename = "DeviceKey", default, skip_serializing_if = "Option::is_none")]
+    pub device_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -372,12 +372,8 @@ pub struct AdminGetUserAuthFactorsRequest {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminGetUserAuthFactorsResponse {
-    #[serde(
-        rename = "ConfiguredUserAuthFactors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub configured_user_auth_factors: Option<Vec<String>>,
+    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     #[serde(
         rename = "PreferredMfaSetting",
         default,
@@ -390,8 +386,12 @@ pub struct AdminGetUserAuthFactorsResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub user_mfa_setting_list: Option<Vec<String>>,
-    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
+    #[serde(
+        rename = "ConfiguredUserAuthFactors",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub configured_user_auth_factors: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -408,20 +408,8 @@ pub struct AdminGetUserRequest {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminGetUserResponse {
-    #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    #[serde(
-        rename = "MFAOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub mfa_options: Option<Vec<MFAOptionType>>,
-    #[serde(
-        rename = "PreferredMfaSetting",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub preferred_mfa_setting: Option<String>,
+    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     #[serde(
         rename = "UserAttributes",
         default,
@@ -440,30 +428,44 @@ pub struct AdminGetUserResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub user_last_modified_date: Option<f64>,
-    #[serde(
-        rename = "UserMFASettingList",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_mfa_setting_list: Option<Vec<String>>,
+    #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
     #[serde(
         rename = "UserStatus",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_status: Option<String>,
-    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
+    #[serde(
+        rename = "MFAOptions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mfa_options: Option<Vec<MFAOptionType>>,
+    #[serde(
+        rename = "PreferredMfaSetting",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub preferred_mfa_setting: Option<String>,
+    #[serde(
+        rename = "UserMFASettingList",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_mfa_setting_list: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminInitiateAuthRequest {
     #[serde(
-        rename = "AnalyticsMetadata",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub analytics_metadata: Option<AnalyticsMetadataType>,
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
     #[serde(rename = "AuthFlow", default, skip_serializing_if = "Option::is_none")]
     pub auth_flow: Option<String>,
     #[serde(
@@ -472,14 +474,18 @@ pub struct AdminInitiateAuthRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub auth_parameters: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
     #[serde(
         rename = "ClientMetadata",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "AnalyticsMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub analytics_metadata: Option<AnalyticsMetadataType>,
     #[serde(
         rename = "ContextData",
         default,
@@ -488,16 +494,24 @@ pub struct AdminInitiateAuthRequest {
     pub context_data: Option<ContextDataType>,
     #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminInitiateAuthResponse {
+    #[serde(
+        rename = "ChallengeName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub challenge_name: Option<String>,
+    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    #[serde(
+        rename = "ChallengeParameters",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub challenge_parameters: Option<std::collections::BTreeMap<String, String>>,
     #[serde(
         rename = "AuthenticationResult",
         default,
@@ -510,24 +524,16 @@ pub struct AdminInitiateAuthResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub available_challenges: Option<Vec<String>>,
-    #[serde(
-        rename = "ChallengeName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub challenge_name: Option<String>,
-    #[serde(
-        rename = "ChallengeParameters",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub challenge_parameters: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminLinkProviderForUserRequest {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
     #[serde(
         rename = "DestinationUser",
         default,
@@ -540,12 +546,6 @@ pub struct AdminLinkProviderForUserRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub source_user: Option<ProviderUserIdentifierType>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -553,14 +553,6 @@ pub struct AdminLinkProviderForUserResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminListDevicesRequest {
-    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<i32>,
-    #[serde(
-        rename = "PaginationToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub pagination_token: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
@@ -569,6 +561,14 @@ pub struct AdminListDevicesRequest {
     pub user_pool_id: Option<String>,
     #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    #[serde(
+        rename = "PaginationToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pagination_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -585,18 +585,18 @@ pub struct AdminListDevicesResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminListGroupsForUserRequest {
-    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<i32>,
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
+    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
-    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
+    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -610,14 +610,6 @@ pub struct AdminListGroupsForUserResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminListUserAuthEventsRequest {
     #[serde(
-        rename = "MaxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub max_results: Option<i32>,
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
@@ -625,6 +617,14 @@ pub struct AdminListUserAuthEventsRequest {
     pub user_pool_id: Option<String>,
     #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    #[serde(
+        rename = "MaxResults",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_results: Option<i32>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -641,8 +641,6 @@ pub struct AdminListUserAuthEventsResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminListUserSessionsRequest {
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
@@ -651,20 +649,20 @@ pub struct AdminListUserSessionsRequest {
     pub user_pool_id: Option<String>,
     #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminListUserSessionsResponse {
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     #[serde(rename = "Sessions", default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<SessionDescriptionType>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminRemoveUserFromGroupRequest {
-    #[serde(rename = "GroupName", default, skip_serializing_if = "Option::is_none")]
-    pub group_name: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
@@ -673,24 +671,26 @@ pub struct AdminRemoveUserFromGroupRequest {
     pub user_pool_id: Option<String>,
     #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    #[serde(rename = "GroupName", default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminResetUserPasswordRequest {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     #[serde(
         rename = "ClientMetadata",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
-    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -699,11 +699,13 @@ pub struct AdminResetUserPasswordResponse {}
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminRespondToAuthChallengeRequest {
     #[serde(
-        rename = "AnalyticsMetadata",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub analytics_metadata: Option<AnalyticsMetadataType>,
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
     #[serde(
         rename = "ChallengeName",
         default,
@@ -716,32 +718,44 @@ pub struct AdminRespondToAuthChallengeRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub challenge_responses: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
+    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
     #[serde(
-        rename = "ClientMetadata",
+        rename = "AnalyticsMetadata",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
+    pub analytics_metadata: Option<AnalyticsMetadataType>,
     #[serde(
         rename = "ContextData",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub context_data: Option<ContextDataType>,
-    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<String>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "ClientMetadata",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminRespondToAuthChallengeResponse {
+    #[serde(
+        rename = "ChallengeName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub challenge_name: Option<String>,
+    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    #[serde(
+        rename = "ChallengeParameters",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub challenge_parameters: Option<std::collections::BTreeMap<String, String>>,
     #[serde(
         rename = "AuthenticationResult",
         default,
@@ -754,32 +768,10 @@ pub struct AdminRespondToAuthChallengeResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub available_challenges: Option<Vec<String>>,
-    #[serde(
-        rename = "ChallengeName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub challenge_name: Option<String>,
-    #[serde(
-        rename = "ChallengeParameters",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub challenge_parameters: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminRevokeUserSessionRequest {
-    #[serde(
-        rename = "RevokeAssociatedSessions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub revoke_associated_sessions: Option<String>,
-    #[serde(rename = "SessionId", default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
@@ -788,6 +780,14 @@ pub struct AdminRevokeUserSessionRequest {
     pub user_pool_id: Option<String>,
     #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    #[serde(rename = "SessionId", default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(
+        rename = "RevokeAssociatedSessions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub revoke_associated_sessions: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -795,12 +795,6 @@ pub struct AdminRevokeUserSessionResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminSetUserMFAPreferenceRequest {
-    #[serde(
-        rename = "EmailMfaSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub email_mfa_settings: Option<EmailMfaSettingsType>,
     #[serde(
         rename = "SMSMfaSettings",
         default,
@@ -814,19 +808,25 @@ pub struct AdminSetUserMFAPreferenceRequest {
     )]
     pub software_token_mfa_settings: Option<SoftwareTokenMfaSettingsType>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "EmailMfaSettings",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
-    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
+    pub email_mfa_settings: Option<EmailMfaSettingsType>,
     #[serde(
         rename = "WebAuthnMfaSettings",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub web_authn_mfa_settings: Option<WebAuthnMfaSettingsType>,
+    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -834,10 +834,6 @@ pub struct AdminSetUserMFAPreferenceResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminSetUserPasswordRequest {
-    #[serde(rename = "Password", default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
-    #[serde(rename = "Permanent", default, skip_serializing_if = "Option::is_none")]
-    pub permanent: Option<bool>,
     #[serde(
         rename = "UserPoolId",
         default,
@@ -846,6 +842,10 @@ pub struct AdminSetUserPasswordRequest {
     pub user_pool_id: Option<String>,
     #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    #[serde(rename = "Password", default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(rename = "Permanent", default, skip_serializing_if = "Option::is_none")]
+    pub permanent: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -854,11 +854,26 @@ pub struct AdminSetUserPasswordResponse {}
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminSetUserSettingsRequest {
     #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(
         rename = "MFAOptions",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub mfa_options: Option<Vec<MFAOptionType>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdminSetUserSettingsResponse {}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdminUpdateAuthEventFeedbackRequest {
     #[serde(
         rename = "UserPoolId",
         default,
@@ -867,13 +882,6 @@ pub struct AdminSetUserSettingsRequest {
     pub user_pool_id: Option<String>,
     #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AdminSetUserSettingsResponse {}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AdminUpdateAuthEventFeedbackRequest {
     #[serde(rename = "EventId", default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     #[serde(
@@ -882,6 +890,13 @@ pub struct AdminUpdateAuthEventFeedbackRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub feedback_value: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdminUpdateAuthEventFeedbackResponse {}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdminUpdateDeviceStatusRequest {
     #[serde(
         rename = "UserPoolId",
         default,
@@ -890,13 +905,6 @@ pub struct AdminUpdateAuthEventFeedbackRequest {
     pub user_pool_id: Option<String>,
     #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AdminUpdateAuthEventFeedbackResponse {}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AdminUpdateDeviceStatusRequest {
     #[serde(rename = "DeviceKey", default, skip_serializing_if = "Option::is_none")]
     pub device_key: Option<String>,
     #[serde(
@@ -905,14 +913,6 @@ pub struct AdminUpdateDeviceStatusRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub device_remembered_status: Option<String>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
-    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -921,18 +921,6 @@ pub struct AdminUpdateDeviceStatusResponse {}
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminUpdateUserAttributesRequest {
     #[serde(
-        rename = "ClientMetadata",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(
-        rename = "UserAttributes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_attributes: Option<Vec<AttributeType>>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
@@ -940,6 +928,18 @@ pub struct AdminUpdateUserAttributesRequest {
     pub user_pool_id: Option<String>,
     #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    #[serde(
+        rename = "UserAttributes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_attributes: Option<Vec<AttributeType>>,
+    #[serde(
+        rename = "ClientMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -973,25 +973,25 @@ pub struct AdvancedSecurityAdditionalFlowsType {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnalyticsConfigurationType {
     #[serde(
-        rename = "ApplicationArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub application_arn: Option<String>,
-    #[serde(
         rename = "ApplicationId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub application_id: Option<String>,
     #[serde(
+        rename = "ApplicationArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub application_arn: Option<String>,
+    #[serde(rename = "RoleArn", default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    #[serde(
         rename = "ExternalId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub external_id: Option<String>,
-    #[serde(rename = "RoleArn", default, skip_serializing_if = "Option::is_none")]
-    pub role_arn: Option<String>,
     #[serde(
         rename = "UserDataShared",
         default,
@@ -1012,14 +1012,14 @@ pub struct AnalyticsMetadataType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AssetType {
-    #[serde(rename = "Bytes", default, skip_serializing_if = "Option::is_none")]
-    pub bytes: Option<String>,
     #[serde(rename = "Category", default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     #[serde(rename = "ColorMode", default, skip_serializing_if = "Option::is_none")]
     pub color_mode: Option<String>,
     #[serde(rename = "Extension", default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
+    #[serde(rename = "Bytes", default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<String>,
     #[serde(
         rename = "ResourceId",
         default,
@@ -1062,18 +1062,30 @@ pub struct AttributeType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AuthEventType {
-    #[serde(
-        rename = "ChallengeResponses",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub challenge_responses: Option<Vec<ChallengeResponseType>>,
+    #[serde(rename = "EventId", default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    #[serde(rename = "EventType", default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
     #[serde(
         rename = "CreationDate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub creation_date: Option<f64>,
+    #[serde(
+        rename = "EventResponse",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub event_response: Option<String>,
+    #[serde(rename = "EventRisk", default, skip_serializing_if = "Option::is_none")]
+    pub event_risk: Option<EventRiskType>,
+    #[serde(
+        rename = "ChallengeResponses",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub challenge_responses: Option<Vec<ChallengeResponseType>>,
     #[serde(
         rename = "EventContextData",
         default,
@@ -1086,18 +1098,6 @@ pub struct AuthEventType {
         skip_serializing_if = "Option::is_none"
     )]
     pub event_feedback: Option<EventFeedbackType>,
-    #[serde(rename = "EventId", default, skip_serializing_if = "Option::is_none")]
-    pub event_id: Option<String>,
-    #[serde(
-        rename = "EventResponse",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub event_response: Option<String>,
-    #[serde(rename = "EventRisk", default, skip_serializing_if = "Option::is_none")]
-    pub event_risk: Option<EventRiskType>,
-    #[serde(rename = "EventType", default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1110,6 +1110,14 @@ pub struct AuthenticationResultType {
     pub access_token: Option<String>,
     #[serde(rename = "ExpiresIn", default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i32>,
+    #[serde(rename = "TokenType", default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    #[serde(
+        rename = "RefreshToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub refresh_token: Option<String>,
     #[serde(rename = "IdToken", default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
     #[serde(
@@ -1118,14 +1126,6 @@ pub struct AuthenticationResultType {
         skip_serializing_if = "Option::is_none"
     )]
     pub new_device_metadata: Option<NewDeviceMetadataType>,
-    #[serde(
-        rename = "RefreshToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub refresh_token: Option<String>,
-    #[serde(rename = "TokenType", default, skip_serializing_if = "Option::is_none")]
-    pub token_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1136,14 +1136,20 @@ pub struct CIMDPolicySummaryType {
         skip_serializing_if = "Option::is_none"
     )]
     pub cimd_policy_id: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(
+        rename = "PolicyName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_name: Option<String>,
     #[serde(
         rename = "CacheDuration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub cache_duration: Option<i32>,
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
     #[serde(
         rename = "CreationDate",
         default,
@@ -1156,48 +1162,36 @@ pub struct CIMDPolicySummaryType {
         skip_serializing_if = "Option::is_none"
     )]
     pub last_modified_date: Option<f64>,
-    #[serde(
-        rename = "PolicyName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub policy_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CIMDPolicyType {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
     #[serde(
         rename = "CIMDPolicyId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub cimd_policy_id: Option<String>,
-    #[serde(
-        rename = "CacheDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cache_duration: Option<i32>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    #[serde(
-        rename = "CreationDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub creation_date: Option<f64>,
-    #[serde(
-        rename = "LastModifiedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub last_modified_date: Option<f64>,
     #[serde(
         rename = "PolicyName",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub policy_name: Option<String>,
+    #[serde(
+        rename = "CacheDuration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cache_duration: Option<i32>,
     #[serde(
         rename = "URLPatterns",
         default,
@@ -1205,23 +1199,29 @@ pub struct CIMDPolicyType {
     )]
     pub url_patterns: Option<Vec<String>>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "CreationDate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub creation_date: Option<f64>,
+    #[serde(
+        rename = "LastModifiedDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_modified_date: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CancelPointInTimeRecoveryRequest {
-    #[serde(rename = "RestoreId", default, skip_serializing_if = "Option::is_none")]
-    pub restore_id: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "RestoreId", default, skip_serializing_if = "Option::is_none")]
+    pub restore_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1253,12 +1253,6 @@ pub struct ChallengeResponseType {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChangePasswordRequest {
     #[serde(
-        rename = "AccessToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub access_token: Option<String>,
-    #[serde(
         rename = "PreviousPassword",
         default,
         skip_serializing_if = "Option::is_none"
@@ -1270,6 +1264,12 @@ pub struct ChangePasswordRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub proposed_password: Option<String>,
+    #[serde(
+        rename = "AccessToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub access_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1291,6 +1291,8 @@ pub struct ClientAuthenticationResultType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClientMetadataURLType {
+    #[serde(rename = "URL", default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     #[serde(
         rename = "CachedDate",
         default,
@@ -1303,8 +1305,6 @@ pub struct ClientMetadataURLType {
         skip_serializing_if = "Option::is_none"
     )]
     pub expiration_date: Option<f64>,
-    #[serde(rename = "URL", default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1320,12 +1320,6 @@ pub struct ClientSSOSessionConfigType {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClientSecretDescriptorType {
     #[serde(
-        rename = "ClientSecretCreateDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub client_secret_create_date: Option<f64>,
-    #[serde(
         rename = "ClientSecretId",
         default,
         skip_serializing_if = "Option::is_none"
@@ -1337,6 +1331,12 @@ pub struct ClientSecretDescriptorType {
         skip_serializing_if = "Option::is_none"
     )]
     pub client_secret_value: Option<String>,
+    #[serde(
+        rename = "ClientSecretCreateDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_secret_create_date: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1352,11 +1352,11 @@ pub struct CloudWatchLogsConfigurationType {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CodeDeliveryDetailsType {
     #[serde(
-        rename = "AttributeName",
+        rename = "Destination",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub attribute_name: Option<String>,
+    pub destination: Option<String>,
     #[serde(
         rename = "DeliveryMedium",
         default,
@@ -1364,11 +1364,11 @@ pub struct CodeDeliveryDetailsType {
     )]
     pub delivery_medium: Option<String>,
     #[serde(
-        rename = "Destination",
+        rename = "AttributeName",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub destination: Option<String>,
+    pub attribute_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1402,14 +1402,14 @@ pub struct CompromisedCredentialsActionsType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CompromisedCredentialsRiskConfigurationType {
-    #[serde(rename = "Actions", default, skip_serializing_if = "Option::is_none")]
-    pub actions: Option<CompromisedCredentialsActionsType>,
     #[serde(
         rename = "EventFilter",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub event_filter: Option<Vec<String>>,
+    #[serde(rename = "Actions", default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<CompromisedCredentialsActionsType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1423,17 +1423,17 @@ pub struct ConfirmDeviceRequest {
     #[serde(rename = "DeviceKey", default, skip_serializing_if = "Option::is_none")]
     pub device_key: Option<String>,
     #[serde(
-        rename = "DeviceName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub device_name: Option<String>,
-    #[serde(
         rename = "DeviceSecretVerifierConfig",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub device_secret_verifier_config: Option<DeviceSecretVerifierConfigType>,
+    #[serde(
+        rename = "DeviceName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub device_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1448,20 +1448,16 @@ pub struct ConfirmDeviceResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfirmForgotPasswordRequest {
-    #[serde(
-        rename = "AnalyticsMetadata",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub analytics_metadata: Option<AnalyticsMetadataType>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
-        rename = "ClientMetadata",
+        rename = "SecretHash",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
+    pub secret_hash: Option<String>,
+    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     #[serde(
         rename = "ConfirmationCode",
         default,
@@ -1471,19 +1467,23 @@ pub struct ConfirmForgotPasswordRequest {
     #[serde(rename = "Password", default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     #[serde(
-        rename = "SecretHash",
+        rename = "AnalyticsMetadata",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub secret_hash: Option<String>,
+    pub analytics_metadata: Option<AnalyticsMetadataType>,
     #[serde(
         rename = "UserContextData",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_context_data: Option<UserContextDataType>,
-    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
+    #[serde(
+        rename = "ClientMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1491,20 +1491,16 @@ pub struct ConfirmForgotPasswordResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfirmSignUpRequest {
-    #[serde(
-        rename = "AnalyticsMetadata",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub analytics_metadata: Option<AnalyticsMetadataType>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
-        rename = "ClientMetadata",
+        rename = "SecretHash",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
+    pub secret_hash: Option<String>,
+    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     #[serde(
         rename = "ConfirmationCode",
         default,
@@ -1518,21 +1514,25 @@ pub struct ConfirmSignUpRequest {
     )]
     pub force_alias_creation: Option<bool>,
     #[serde(
-        rename = "SecretHash",
+        rename = "AnalyticsMetadata",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub secret_hash: Option<String>,
-    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<String>,
+    pub analytics_metadata: Option<AnalyticsMetadataType>,
     #[serde(
         rename = "UserContextData",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_context_data: Option<UserContextDataType>,
-    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
+    #[serde(
+        rename = "ClientMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1543,18 +1543,6 @@ pub struct ConfirmSignUpResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ContextDataType {
-    #[serde(
-        rename = "EncodedData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub encoded_data: Option<String>,
-    #[serde(
-        rename = "HttpHeaders",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub http_headers: Option<Vec<HttpHeader>>,
     #[serde(rename = "IpAddress", default, skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     #[serde(
@@ -1569,16 +1557,28 @@ pub struct ContextDataType {
         skip_serializing_if = "Option::is_none"
     )]
     pub server_path: Option<String>,
+    #[serde(
+        rename = "HttpHeaders",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub http_headers: Option<Vec<HttpHeader>>,
+    #[serde(
+        rename = "EncodedData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encoded_data: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateCIMDPolicyRequest {
     #[serde(
-        rename = "CacheDuration",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub cache_duration: Option<i32>,
+    pub user_pool_id: Option<String>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
@@ -1588,17 +1588,17 @@ pub struct CreateCIMDPolicyRequest {
     )]
     pub policy_name: Option<String>,
     #[serde(
+        rename = "CacheDuration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cache_duration: Option<i32>,
+    #[serde(
         rename = "URLPatterns",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub url_patterns: Option<Vec<String>>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1613,28 +1613,28 @@ pub struct CreateCIMDPolicyResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateGroupRequest {
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub description: Option<String>,
     #[serde(rename = "GroupName", default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
-    #[serde(
-        rename = "Precedence",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub precedence: Option<i32>,
-    #[serde(rename = "RoleArn", default, skip_serializing_if = "Option::is_none")]
-    pub role_arn: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(rename = "RoleArn", default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    #[serde(
+        rename = "Precedence",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub precedence: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1646,29 +1646,11 @@ pub struct CreateGroupResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateIdentityProviderRequest {
     #[serde(
-        rename = "AcrMapping",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub acr_mapping: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(
-        rename = "AttributeMapping",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub attribute_mapping: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(
-        rename = "IdpIdentifiers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub idp_identifiers: Option<Vec<String>>,
-    #[serde(
-        rename = "ProviderDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub provider_details: Option<std::collections::BTreeMap<String, String>>,
+    pub user_pool_id: Option<String>,
     #[serde(
         rename = "ProviderName",
         default,
@@ -1682,11 +1664,29 @@ pub struct CreateIdentityProviderRequest {
     )]
     pub provider_type: Option<String>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "ProviderDetails",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub provider_details: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "AttributeMapping",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attribute_mapping: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "IdpIdentifiers",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub idp_identifiers: Option<Vec<String>>,
+    #[serde(
+        rename = "AcrMapping",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub acr_mapping: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1701,24 +1701,24 @@ pub struct CreateIdentityProviderResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateManagedLoginBrandingRequest {
-    #[serde(rename = "Assets", default, skip_serializing_if = "Option::is_none")]
-    pub assets: Option<Vec<AssetType>>,
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(rename = "Settings", default, skip_serializing_if = "Option::is_none")]
-    pub settings: Option<serde_json::Value>,
-    #[serde(
-        rename = "UseCognitoProvidedValues",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub use_cognito_provided_values: Option<bool>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(
+        rename = "UseCognitoProvidedValues",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub use_cognito_provided_values: Option<bool>,
+    #[serde(rename = "Settings", default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<serde_json::Value>,
+    #[serde(rename = "Assets", default, skip_serializing_if = "Option::is_none")]
+    pub assets: Option<Vec<AssetType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1734,6 +1734,12 @@ pub struct CreateManagedLoginBrandingResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateResourceServerRequest {
     #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
+    #[serde(
         rename = "Identifier",
         default,
         skip_serializing_if = "Option::is_none"
@@ -1743,12 +1749,6 @@ pub struct CreateResourceServerRequest {
     pub name: Option<String>,
     #[serde(rename = "Scopes", default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<ResourceServerScopeType>>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1763,16 +1763,14 @@ pub struct CreateResourceServerResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateTermsRequest {
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
     #[serde(
-        rename = "Enforcement",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub enforcement: Option<String>,
-    #[serde(rename = "Links", default, skip_serializing_if = "Option::is_none")]
-    pub links: Option<std::collections::BTreeMap<String, String>>,
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
     #[serde(rename = "TermsName", default, skip_serializing_if = "Option::is_none")]
     pub terms_name: Option<String>,
     #[serde(
@@ -1782,11 +1780,13 @@ pub struct CreateTermsRequest {
     )]
     pub terms_source: Option<String>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "Enforcement",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub enforcement: Option<String>,
+    #[serde(rename = "Links", default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1797,26 +1797,26 @@ pub struct CreateTermsResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateUserImportJobRequest {
-    #[serde(
-        rename = "CloudWatchLogsRoleArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cloud_watch_logs_role_arn: Option<String>,
     #[serde(rename = "JobName", default, skip_serializing_if = "Option::is_none")]
     pub job_name: Option<String>,
-    #[serde(
-        rename = "PasswordHashingAlgorithm",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub password_hashing_algorithm: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "CloudWatchLogsRoleArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cloud_watch_logs_role_arn: Option<String>,
+    #[serde(
+        rename = "PasswordHashingAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub password_hashing_algorithm: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1832,47 +1832,11 @@ pub struct CreateUserImportJobResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateUserPoolClientRequest {
     #[serde(
-        rename = "AccessTokenValidity",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub access_token_validity: Option<i32>,
-    #[serde(
-        rename = "AllowedOAuthFlows",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allowed_o_auth_flows: Option<Vec<String>>,
-    #[serde(
-        rename = "AllowedOAuthFlowsUserPoolClient",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allowed_o_auth_flows_user_pool_client: Option<bool>,
-    #[serde(
-        rename = "AllowedOAuthScopes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allowed_o_auth_scopes: Option<Vec<String>>,
-    #[serde(
-        rename = "AnalyticsConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub analytics_configuration: Option<AnalyticsConfigurationType>,
-    #[serde(
-        rename = "AuthSessionValidity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub auth_session_validity: Option<i32>,
-    #[serde(
-        rename = "CallbackURLs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub callback_urls: Option<Vec<String>>,
+    pub user_pool_id: Option<String>,
     #[serde(
         rename = "ClientName",
         default,
@@ -1880,77 +1844,17 @@ pub struct CreateUserPoolClientRequest {
     )]
     pub client_name: Option<String>,
     #[serde(
-        rename = "ClientSecret",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub client_secret: Option<String>,
-    #[serde(
-        rename = "DefaultRedirectURI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub default_redirect_uri: Option<String>,
-    #[serde(
-        rename = "EnablePropagateAdditionalUserContextData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub enable_propagate_additional_user_context_data: Option<bool>,
-    #[serde(
-        rename = "EnableTokenRevocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub enable_token_revocation: Option<bool>,
-    #[serde(
-        rename = "ExplicitAuthFlows",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub explicit_auth_flows: Option<Vec<String>>,
-    #[serde(
         rename = "GenerateSecret",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub generate_secret: Option<bool>,
     #[serde(
-        rename = "IdTokenValidity",
+        rename = "ClientSecret",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub id_token_validity: Option<i32>,
-    #[serde(
-        rename = "LogoutURLs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub logout_urls: Option<Vec<String>>,
-    #[serde(
-        rename = "PreventUserExistenceErrors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub prevent_user_existence_errors: Option<String>,
-    #[serde(
-        rename = "PublishSecretsInAWSSecretsManager",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub publish_secrets_in_aws_secrets_manager: Option<bool>,
-    #[serde(
-        rename = "ReadAttributes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub read_attributes: Option<Vec<String>>,
-    #[serde(
-        rename = "RefreshTokenRotation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub refresh_token_rotation: Option<RefreshTokenRotationType>,
+    pub client_secret: Option<String>,
     #[serde(
         rename = "RefreshTokenValidity",
         default,
@@ -1958,11 +1862,17 @@ pub struct CreateUserPoolClientRequest {
     )]
     pub refresh_token_validity: Option<i32>,
     #[serde(
-        rename = "SupportedIdentityProviders",
+        rename = "AccessTokenValidity",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub supported_identity_providers: Option<Vec<String>>,
+    pub access_token_validity: Option<i32>,
+    #[serde(
+        rename = "IdTokenValidity",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id_token_validity: Option<i32>,
     #[serde(
         rename = "TokenValidityUnits",
         default,
@@ -1970,17 +1880,107 @@ pub struct CreateUserPoolClientRequest {
     )]
     pub token_validity_units: Option<TokenValidityUnitsType>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "ReadAttributes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub read_attributes: Option<Vec<String>>,
     #[serde(
         rename = "WriteAttributes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub write_attributes: Option<Vec<String>>,
+    #[serde(
+        rename = "ExplicitAuthFlows",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub explicit_auth_flows: Option<Vec<String>>,
+    #[serde(
+        rename = "SupportedIdentityProviders",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub supported_identity_providers: Option<Vec<String>>,
+    #[serde(
+        rename = "CallbackURLs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub callback_urls: Option<Vec<String>>,
+    #[serde(
+        rename = "LogoutURLs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub logout_urls: Option<Vec<String>>,
+    #[serde(
+        rename = "DefaultRedirectURI",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub default_redirect_uri: Option<String>,
+    #[serde(
+        rename = "AllowedOAuthFlows",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_o_auth_flows: Option<Vec<String>>,
+    #[serde(
+        rename = "AllowedOAuthScopes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_o_auth_scopes: Option<Vec<String>>,
+    #[serde(
+        rename = "AllowedOAuthFlowsUserPoolClient",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_o_auth_flows_user_pool_client: Option<bool>,
+    #[serde(
+        rename = "AnalyticsConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub analytics_configuration: Option<AnalyticsConfigurationType>,
+    #[serde(
+        rename = "PreventUserExistenceErrors",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prevent_user_existence_errors: Option<String>,
+    #[serde(
+        rename = "EnableTokenRevocation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_token_revocation: Option<bool>,
+    #[serde(
+        rename = "EnablePropagateAdditionalUserContextData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_propagate_additional_user_context_data: Option<bool>,
+    #[serde(
+        rename = "AuthSessionValidity",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auth_session_validity: Option<i32>,
+    #[serde(
+        rename = "RefreshTokenRotation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub refresh_token_rotation: Option<RefreshTokenRotationType>,
+    #[serde(
+        rename = "PublishSecretsInAWSSecretsManager",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub publish_secrets_in_aws_secrets_manager: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1995,44 +1995,44 @@ pub struct CreateUserPoolClientResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateUserPoolDomainRequest {
-    #[serde(
-        rename = "CustomDomainConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub custom_domain_config: Option<CustomDomainConfigType>,
     #[serde(rename = "Domain", default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    #[serde(
-        rename = "ManagedLoginVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub managed_login_version: Option<i32>,
-    #[serde(rename = "Routing", default, skip_serializing_if = "Option::is_none")]
-    pub routing: Option<RoutingType>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CreateUserPoolDomainResponse {
-    #[serde(
-        rename = "CloudFrontDomain",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cloud_front_domain: Option<String>,
     #[serde(
         rename = "ManagedLoginVersion",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_login_version: Option<i32>,
+    #[serde(
+        rename = "CustomDomainConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub custom_domain_config: Option<CustomDomainConfigType>,
+    #[serde(rename = "Routing", default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<RoutingType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateUserPoolDomainResponse {
+    #[serde(
+        rename = "ManagedLoginVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub managed_login_version: Option<i32>,
+    #[serde(
+        rename = "CloudFrontDomain",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cloud_front_domain: Option<String>,
     #[serde(rename = "Routing", default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<RoutingType>,
 }
@@ -2040,17 +2040,17 @@ pub struct CreateUserPoolDomainResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateUserPoolReplicaRequest {
     #[serde(
-        rename = "RegionName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub region_name: Option<String>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "RegionName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub region_name: Option<String>,
     #[serde(
         rename = "UserPoolTags",
         default,
@@ -2071,42 +2071,10 @@ pub struct CreateUserPoolReplicaResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateUserPoolRequest {
-    #[serde(
-        rename = "AccountRecoverySetting",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub account_recovery_setting: Option<AccountRecoverySettingType>,
-    #[serde(
-        rename = "AcrConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub acr_configuration: Option<std::collections::BTreeMap<String, AcrLevelConfigType>>,
-    #[serde(
-        rename = "AdminCreateUserConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub admin_create_user_config: Option<AdminCreateUserConfigType>,
-    #[serde(
-        rename = "AliasAttributes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub alias_attributes: Option<Vec<String>>,
-    #[serde(
-        rename = "AutoVerifiedAttributes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub auto_verified_attributes: Option<Vec<String>>,
-    #[serde(
-        rename = "DcrConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub dcr_configuration: Option<DcrConfigurationType>,
+    #[serde(rename = "PoolName", default, skip_serializing_if = "Option::is_none")]
+    pub pool_name: Option<String>,
+    #[serde(rename = "Policies", default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<UserPoolPolicyType>,
     #[serde(
         rename = "DeletionProtection",
         default,
@@ -2114,17 +2082,35 @@ pub struct CreateUserPoolRequest {
     )]
     pub deletion_protection: Option<String>,
     #[serde(
-        rename = "DeviceConfiguration",
+        rename = "LambdaConfig",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub device_configuration: Option<DeviceConfigurationType>,
+    pub lambda_config: Option<LambdaConfigType>,
     #[serde(
-        rename = "EmailConfiguration",
+        rename = "AutoVerifiedAttributes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub email_configuration: Option<EmailConfigurationType>,
+    pub auto_verified_attributes: Option<Vec<String>>,
+    #[serde(
+        rename = "AliasAttributes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub alias_attributes: Option<Vec<String>>,
+    #[serde(
+        rename = "UsernameAttributes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub username_attributes: Option<Vec<String>>,
+    #[serde(
+        rename = "SmsVerificationMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sms_verification_message: Option<String>,
     #[serde(
         rename = "EmailVerificationMessage",
         default,
@@ -2138,35 +2124,11 @@ pub struct CreateUserPoolRequest {
     )]
     pub email_verification_subject: Option<String>,
     #[serde(
-        rename = "IssuerConfiguration",
+        rename = "VerificationMessageTemplate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub issuer_configuration: Option<IssuerConfigurationType>,
-    #[serde(
-        rename = "KeyConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub key_configuration: Option<KeyConfigurationType>,
-    #[serde(
-        rename = "LambdaConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub lambda_config: Option<LambdaConfigType>,
-    #[serde(
-        rename = "MfaConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub mfa_configuration: Option<String>,
-    #[serde(rename = "Policies", default, skip_serializing_if = "Option::is_none")]
-    pub policies: Option<UserPoolPolicyType>,
-    #[serde(rename = "PoolName", default, skip_serializing_if = "Option::is_none")]
-    pub pool_name: Option<String>,
-    #[serde(rename = "Schema", default, skip_serializing_if = "Option::is_none")]
-    pub schema: Option<Vec<SchemaAttributeType>>,
+    pub verification_message_template: Option<VerificationMessageTemplateType>,
     #[serde(
         rename = "SmsAuthenticationMessage",
         default,
@@ -2174,17 +2136,11 @@ pub struct CreateUserPoolRequest {
     )]
     pub sms_authentication_message: Option<String>,
     #[serde(
-        rename = "SmsConfiguration",
+        rename = "MfaConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub sms_configuration: Option<SmsConfigurationType>,
-    #[serde(
-        rename = "SmsVerificationMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub sms_verification_message: Option<String>,
+    pub mfa_configuration: Option<String>,
     #[serde(
         rename = "UserAttributeUpdateSettings",
         default,
@@ -2192,11 +2148,23 @@ pub struct CreateUserPoolRequest {
     )]
     pub user_attribute_update_settings: Option<UserAttributeUpdateSettingsType>,
     #[serde(
-        rename = "UserPoolAddOns",
+        rename = "DeviceConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_add_ons: Option<UserPoolAddOnsType>,
+    pub device_configuration: Option<DeviceConfigurationType>,
+    #[serde(
+        rename = "EmailConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email_configuration: Option<EmailConfigurationType>,
+    #[serde(
+        rename = "SmsConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sms_configuration: Option<SmsConfigurationType>,
     #[serde(
         rename = "UserPoolTags",
         default,
@@ -2204,17 +2172,25 @@ pub struct CreateUserPoolRequest {
     )]
     pub user_pool_tags: Option<std::collections::BTreeMap<String, String>>,
     #[serde(
-        rename = "UserPoolTier",
+        rename = "AdminCreateUserConfig",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_tier: Option<String>,
+    pub admin_create_user_config: Option<AdminCreateUserConfigType>,
+    #[serde(rename = "Schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<Vec<SchemaAttributeType>>,
     #[serde(
-        rename = "UsernameAttributes",
+        rename = "UserPoolAddOns",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub username_attributes: Option<Vec<String>>,
+    pub user_pool_add_ons: Option<UserPoolAddOnsType>,
+    #[serde(
+        rename = "DcrConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dcr_configuration: Option<DcrConfigurationType>,
     #[serde(
         rename = "UsernameConfiguration",
         default,
@@ -2222,11 +2198,35 @@ pub struct CreateUserPoolRequest {
     )]
     pub username_configuration: Option<UsernameConfigurationType>,
     #[serde(
-        rename = "VerificationMessageTemplate",
+        rename = "AccountRecoverySetting",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub verification_message_template: Option<VerificationMessageTemplateType>,
+    pub account_recovery_setting: Option<AccountRecoverySettingType>,
+    #[serde(
+        rename = "UserPoolTier",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_tier: Option<String>,
+    #[serde(
+        rename = "KeyConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_configuration: Option<KeyConfigurationType>,
+    #[serde(
+        rename = "IssuerConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub issuer_configuration: Option<IssuerConfigurationType>,
+    #[serde(
+        rename = "AcrConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub acr_configuration: Option<std::collections::BTreeMap<String, AcrLevelConfigType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2253,42 +2253,30 @@ pub struct CustomDomainConfigType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CustomEmailLambdaVersionConfigType {
-    #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_arn: Option<String>,
     #[serde(
         rename = "LambdaVersion",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_version: Option<String>,
+    #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
+    pub lambda_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CustomSMSLambdaVersionConfigType {
-    #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_arn: Option<String>,
     #[serde(
         rename = "LambdaVersion",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_version: Option<String>,
+    #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
+    pub lambda_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DcrConfigurationType {
-    #[serde(
-        rename = "AllowedScopes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allowed_scopes: Option<Vec<String>>,
-    #[serde(
-        rename = "AuthenticatedGrantTypes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub authenticated_grant_types: Option<Vec<String>>,
     #[serde(
         rename = "EnableStatus",
         default,
@@ -2302,27 +2290,39 @@ pub struct DcrConfigurationType {
     )]
     pub open_dcr_enabled: Option<bool>,
     #[serde(
+        rename = "AuthenticatedGrantTypes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authenticated_grant_types: Option<Vec<String>>,
+    #[serde(
         rename = "OpenDcrGrantTypes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub open_dcr_grant_types: Option<Vec<String>>,
+    #[serde(
+        rename = "AllowedScopes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_scopes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteCIMDPolicyRequest {
-    #[serde(
-        rename = "CIMDPolicyId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cimd_policy_id: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "CIMDPolicyId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cimd_policy_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2343,17 +2343,17 @@ pub struct DeleteGroupRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteIdentityProviderRequest {
     #[serde(
-        rename = "ProviderName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub provider_name: Option<String>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "ProviderName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub provider_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2375,17 +2375,17 @@ pub struct DeleteManagedLoginBrandingRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteResourceServerRequest {
     #[serde(
-        rename = "Identifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub identifier: Option<String>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "Identifier",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub identifier: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2403,17 +2403,17 @@ pub struct DeleteTermsRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteUserAttributesRequest {
     #[serde(
-        rename = "AccessToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub access_token: Option<String>,
-    #[serde(
         rename = "UserAttributeNames",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_attribute_names: Option<Vec<String>>,
+    #[serde(
+        rename = "AccessToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub access_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2421,18 +2421,24 @@ pub struct DeleteUserAttributesResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteUserPoolClientRequest {
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteUserPoolClientSecretRequest {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
@@ -2441,12 +2447,6 @@ pub struct DeleteUserPoolClientSecretRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub client_secret_id: Option<String>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2470,17 +2470,17 @@ pub struct DeleteUserPoolDomainResponse {}
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteUserPoolReplicaRequest {
     #[serde(
-        rename = "RegionName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub region_name: Option<String>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "RegionName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub region_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2535,17 +2535,17 @@ pub struct DeleteWebAuthnCredentialResponse {}
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeCIMDPolicyRequest {
     #[serde(
-        rename = "CIMDPolicyId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cimd_policy_id: Option<String>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "CIMDPolicyId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cimd_policy_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2561,17 +2561,17 @@ pub struct DescribeCIMDPolicyResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeIdentityProviderRequest {
     #[serde(
-        rename = "ProviderName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub provider_name: Option<String>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "ProviderName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub provider_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2586,6 +2586,12 @@ pub struct DescribeIdentityProviderResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeManagedLoginBrandingByClientRequest {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
@@ -2594,12 +2600,6 @@ pub struct DescribeManagedLoginBrandingByClientRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub return_merged_resources: Option<bool>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2615,6 +2615,12 @@ pub struct DescribeManagedLoginBrandingByClientResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeManagedLoginBrandingRequest {
     #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
+    #[serde(
         rename = "ManagedLoginBrandingId",
         default,
         skip_serializing_if = "Option::is_none"
@@ -2626,12 +2632,6 @@ pub struct DescribeManagedLoginBrandingRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub return_merged_resources: Option<bool>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2646,14 +2646,14 @@ pub struct DescribeManagedLoginBrandingResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribePointInTimeRecoveryRequest {
-    #[serde(rename = "RestoreId", default, skip_serializing_if = "Option::is_none")]
-    pub restore_id: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "RestoreId", default, skip_serializing_if = "Option::is_none")]
+    pub restore_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2669,17 +2669,17 @@ pub struct DescribePointInTimeRecoveryResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeResourceServerRequest {
     #[serde(
-        rename = "Identifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub identifier: Option<String>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "Identifier",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub identifier: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2694,14 +2694,14 @@ pub struct DescribeResourceServerResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeRiskConfigurationRequest {
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2718,14 +2718,14 @@ pub struct DescribeRiskConfigurationResponse {
 pub struct DescribeTermsByClientRequest {
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    #[serde(rename = "TermsName", default, skip_serializing_if = "Option::is_none")]
-    pub terms_name: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "TermsName", default, skip_serializing_if = "Option::is_none")]
+    pub terms_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2754,14 +2754,14 @@ pub struct DescribeTermsResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeUserImportJobRequest {
-    #[serde(rename = "JobId", default, skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "JobId", default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2776,14 +2776,14 @@ pub struct DescribeUserImportJobResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeUserPoolClientRequest {
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2858,6 +2858,8 @@ pub struct DeviceSecretVerifierConfigType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeviceType {
+    #[serde(rename = "DeviceKey", default, skip_serializing_if = "Option::is_none")]
+    pub device_key: Option<String>,
     #[serde(
         rename = "DeviceAttributes",
         default,
@@ -2870,44 +2872,54 @@ pub struct DeviceType {
         skip_serializing_if = "Option::is_none"
     )]
     pub device_create_date: Option<f64>,
-    #[serde(rename = "DeviceKey", default, skip_serializing_if = "Option::is_none")]
-    pub device_key: Option<String>,
-    #[serde(
-        rename = "DeviceLastAuthenticatedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub device_last_authenticated_date: Option<f64>,
     #[serde(
         rename = "DeviceLastModifiedDate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub device_last_modified_date: Option<f64>,
+    #[serde(
+        rename = "DeviceLastAuthenticatedDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub device_last_authenticated_date: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DomainDescriptionType {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
     #[serde(
         rename = "AWSAccountId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub aws_account_id: Option<String>,
+    #[serde(rename = "Domain", default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(rename = "S3Bucket", default, skip_serializing_if = "Option::is_none")]
+    pub s3_bucket: Option<String>,
     #[serde(
         rename = "CloudFrontDistribution",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub cloud_front_distribution: Option<String>,
+    #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     #[serde(
         rename = "CustomDomainConfig",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_domain_config: Option<CustomDomainConfigType>,
-    #[serde(rename = "Domain", default, skip_serializing_if = "Option::is_none")]
-    pub domain: Option<String>,
     #[serde(
         rename = "ManagedLoginVersion",
         default,
@@ -2916,28 +2928,18 @@ pub struct DomainDescriptionType {
     pub managed_login_version: Option<i32>,
     #[serde(rename = "Routing", default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<RoutingType>,
-    #[serde(rename = "S3Bucket", default, skip_serializing_if = "Option::is_none")]
-    pub s3_bucket: Option<String>,
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
-    #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EmailConfigurationType {
+    #[serde(rename = "SourceArn", default, skip_serializing_if = "Option::is_none")]
+    pub source_arn: Option<String>,
     #[serde(
-        rename = "ConfigurationSet",
+        rename = "ReplyToEmailAddress",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub configuration_set: Option<String>,
+    pub reply_to_email_address: Option<String>,
     #[serde(
         rename = "EmailSendingAccount",
         default,
@@ -2947,13 +2949,11 @@ pub struct EmailConfigurationType {
     #[serde(rename = "From", default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     #[serde(
-        rename = "ReplyToEmailAddress",
+        rename = "ConfigurationSet",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub reply_to_email_address: Option<String>,
-    #[serde(rename = "SourceArn", default, skip_serializing_if = "Option::is_none")]
-    pub source_arn: Option<String>,
+    pub configuration_set: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2981,17 +2981,23 @@ pub struct EumsSmsConfigurationType {
     #[serde(rename = "CallerArn", default, skip_serializing_if = "Option::is_none")]
     pub caller_arn: Option<String>,
     #[serde(
-        rename = "ConfigurationSetName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub configuration_set_name: Option<String>,
-    #[serde(
         rename = "ExternalId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub external_id: Option<String>,
+    #[serde(
+        rename = "OriginationIdentity",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub origination_identity: Option<String>,
+    #[serde(
+        rename = "ConfigurationSetName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub configuration_set_name: Option<String>,
     #[serde(
         rename = "InEntityId",
         default,
@@ -3004,42 +3010,30 @@ pub struct EumsSmsConfigurationType {
         skip_serializing_if = "Option::is_none"
     )]
     pub in_template_id: Option<String>,
-    #[serde(
-        rename = "OriginationIdentity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub origination_identity: Option<String>,
     #[serde(rename = "Region", default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EventContextDataType {
-    #[serde(rename = "City", default, skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-    #[serde(rename = "Country", default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
+    #[serde(rename = "IpAddress", default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
     #[serde(
         rename = "DeviceName",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub device_name: Option<String>,
-    #[serde(rename = "IpAddress", default, skip_serializing_if = "Option::is_none")]
-    pub ip_address: Option<String>,
     #[serde(rename = "Timezone", default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+    #[serde(rename = "City", default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(rename = "Country", default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EventFeedbackType {
-    #[serde(
-        rename = "FeedbackDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub feedback_date: Option<f64>,
     #[serde(
         rename = "FeedbackValue",
         default,
@@ -3048,16 +3042,16 @@ pub struct EventFeedbackType {
     pub feedback_value: Option<String>,
     #[serde(rename = "Provider", default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
+    #[serde(
+        rename = "FeedbackDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub feedback_date: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EventRiskType {
-    #[serde(
-        rename = "CompromisedCredentialsDetected",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub compromised_credentials_detected: Option<bool>,
     #[serde(
         rename = "RiskDecision",
         default,
@@ -3066,22 +3060,28 @@ pub struct EventRiskType {
     pub risk_decision: Option<String>,
     #[serde(rename = "RiskLevel", default, skip_serializing_if = "Option::is_none")]
     pub risk_level: Option<String>,
+    #[serde(
+        rename = "CompromisedCredentialsDetected",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub compromised_credentials_detected: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FailoverType {
-    #[serde(
-        rename = "PrimaryRoute53HealthCheckId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub primary_route53_health_check_id: Option<String>,
     #[serde(
         rename = "SecondaryRegion",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub secondary_region: Option<String>,
+    #[serde(
+        rename = "PrimaryRoute53HealthCheckId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub primary_route53_health_check_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3104,20 +3104,8 @@ pub struct ForgetDeviceRequest {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ForgotPasswordRequest {
-    #[serde(
-        rename = "AnalyticsMetadata",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub analytics_metadata: Option<AnalyticsMetadataType>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    #[serde(
-        rename = "ClientMetadata",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
     #[serde(
         rename = "SecretHash",
         default,
@@ -3132,6 +3120,18 @@ pub struct ForgotPasswordRequest {
     pub user_context_data: Option<UserContextDataType>,
     #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    #[serde(
+        rename = "AnalyticsMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub analytics_metadata: Option<AnalyticsMetadataType>,
+    #[serde(
+        rename = "ClientMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3156,30 +3156,30 @@ pub struct GetCSVHeaderRequest {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetCSVHeaderResponse {
-    #[serde(rename = "CSVHeader", default, skip_serializing_if = "Option::is_none")]
-    pub csv_header: Option<Vec<String>>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "CSVHeader", default, skip_serializing_if = "Option::is_none")]
+    pub csv_header: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetClientTokenRequest {
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    #[serde(rename = "Secret", default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    #[serde(rename = "Scopes", default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
     #[serde(
         rename = "ClientMetadata",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "Scopes", default, skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<String>>,
-    #[serde(rename = "Secret", default, skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3194,26 +3194,6 @@ pub struct GetClientTokenResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDerivedTokenRequest {
-    #[serde(
-        rename = "ActorToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub actor_token: Option<String>,
-    #[serde(
-        rename = "ActorTokenProviderName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub actor_token_provider_name: Option<String>,
-    #[serde(
-        rename = "ActorTokenType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub actor_token_type: Option<String>,
-    #[serde(rename = "Audiences", default, skip_serializing_if = "Option::is_none")]
-    pub audiences: Option<Vec<String>>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
@@ -3223,21 +3203,17 @@ pub struct GetDerivedTokenRequest {
     )]
     pub client_secret: Option<String>,
     #[serde(
-        rename = "RequestedTokenType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub requested_token_type: Option<String>,
-    #[serde(rename = "Resources", default, skip_serializing_if = "Option::is_none")]
-    pub resources: Option<Vec<String>>,
-    #[serde(rename = "Scopes", default, skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<String>>,
-    #[serde(
         rename = "SubjectToken",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub subject_token: Option<String>,
+    #[serde(
+        rename = "SubjectTokenType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub subject_token_type: Option<String>,
     #[serde(
         rename = "SubjectTokenProviderName",
         default,
@@ -3245,17 +3221,39 @@ pub struct GetDerivedTokenRequest {
     )]
     pub subject_token_provider_name: Option<String>,
     #[serde(
-        rename = "SubjectTokenType",
+        rename = "ActorToken",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub subject_token_type: Option<String>,
+    pub actor_token: Option<String>,
+    #[serde(
+        rename = "ActorTokenType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub actor_token_type: Option<String>,
+    #[serde(
+        rename = "ActorTokenProviderName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub actor_token_provider_name: Option<String>,
+    #[serde(rename = "Scopes", default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    #[serde(rename = "Audiences", default, skip_serializing_if = "Option::is_none")]
+    pub audiences: Option<Vec<String>>,
+    #[serde(rename = "Resources", default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Vec<String>>,
+    #[serde(
+        rename = "RequestedTokenType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub requested_token_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDerivedTokenResponse {
-    #[serde(rename = "ExpiresIn", default, skip_serializing_if = "Option::is_none")]
-    pub expires_in: Option<i32>,
     #[serde(
         rename = "IssuedToken",
         default,
@@ -3268,22 +3266,24 @@ pub struct GetDerivedTokenResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub issued_token_type: Option<String>,
-    #[serde(rename = "Scopes", default, skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<String>>,
     #[serde(rename = "TokenType", default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
+    #[serde(rename = "ExpiresIn", default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i32>,
+    #[serde(rename = "Scopes", default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetDeviceRequest {
+    #[serde(rename = "DeviceKey", default, skip_serializing_if = "Option::is_none")]
+    pub device_key: Option<String>,
     #[serde(
         rename = "AccessToken",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub access_token: Option<String>,
-    #[serde(rename = "DeviceKey", default, skip_serializing_if = "Option::is_none")]
-    pub device_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3313,17 +3313,17 @@ pub struct GetGroupResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetIdentityProviderByIdentifierRequest {
     #[serde(
-        rename = "IdpIdentifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub idp_identifier: Option<String>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "IdpIdentifier",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub idp_identifier: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3394,14 +3394,14 @@ pub struct GetSigningCertificateResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetTokensFromRefreshTokenRequest {
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
     #[serde(
-        rename = "ClientMetadata",
+        rename = "RefreshToken",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
+    pub refresh_token: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
     #[serde(
         rename = "ClientSecret",
         default,
@@ -3411,11 +3411,11 @@ pub struct GetTokensFromRefreshTokenRequest {
     #[serde(rename = "DeviceKey", default, skip_serializing_if = "Option::is_none")]
     pub device_key: Option<String>,
     #[serde(
-        rename = "RefreshToken",
+        rename = "ClientMetadata",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub refresh_token: Option<String>,
+    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3430,14 +3430,14 @@ pub struct GetTokensFromRefreshTokenResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetUICustomizationRequest {
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3494,12 +3494,8 @@ pub struct GetUserAuthFactorsRequest {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetUserAuthFactorsResponse {
-    #[serde(
-        rename = "ConfiguredUserAuthFactors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub configured_user_auth_factors: Option<Vec<String>>,
+    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     #[serde(
         rename = "PreferredMfaSetting",
         default,
@@ -3512,24 +3508,34 @@ pub struct GetUserAuthFactorsResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub user_mfa_setting_list: Option<Vec<String>>,
-    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
+    #[serde(
+        rename = "ConfiguredUserAuthFactors",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub configured_user_auth_factors: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetUserPoolClientSessionConfigurationRequest {
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetUserPoolClientSessionConfigurationResponse {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
@@ -3538,12 +3544,6 @@ pub struct GetUserPoolClientSessionConfigurationResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub sso_session: Option<ClientSSOSessionConfigType>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3559,18 +3559,6 @@ pub struct GetUserPoolMfaConfigRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetUserPoolMfaConfigResponse {
     #[serde(
-        rename = "EmailMfaConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub email_mfa_configuration: Option<EmailMfaConfigType>,
-    #[serde(
-        rename = "MfaConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub mfa_configuration: Option<String>,
-    #[serde(
         rename = "SmsMfaConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
@@ -3582,6 +3570,18 @@ pub struct GetUserPoolMfaConfigResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub software_token_mfa_configuration: Option<SoftwareTokenMfaConfigType>,
+    #[serde(
+        rename = "EmailMfaConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email_mfa_configuration: Option<EmailMfaConfigType>,
+    #[serde(
+        rename = "MfaConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mfa_configuration: Option<String>,
     #[serde(
         rename = "WebAuthnConfiguration",
         default,
@@ -3603,12 +3603,6 @@ pub struct GetUserPoolSessionConfigurationRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetUserPoolSessionConfigurationResponse {
     #[serde(
-        rename = "TokenSession",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub token_session: Option<UserPoolTokenSessionConfigType>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
@@ -3620,6 +3614,12 @@ pub struct GetUserPoolSessionConfigurationResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub user_session_tracking: Option<String>,
+    #[serde(
+        rename = "TokenSession",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub token_session: Option<UserPoolTokenSessionConfigType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3634,6 +3634,14 @@ pub struct GetUserRequest {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetUserResponse {
+    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(
+        rename = "UserAttributes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_attributes: Option<Vec<AttributeType>>,
     #[serde(
         rename = "MFAOptions",
         default,
@@ -3647,19 +3655,11 @@ pub struct GetUserResponse {
     )]
     pub preferred_mfa_setting: Option<String>,
     #[serde(
-        rename = "UserAttributes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_attributes: Option<Vec<AttributeType>>,
-    #[serde(
         rename = "UserMFASettingList",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_mfa_setting_list: Option<Vec<String>>,
-    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3677,20 +3677,28 @@ pub struct GlobalSignOutResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GroupType {
+    #[serde(rename = "GroupName", default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
     #[serde(
-        rename = "CreationDate",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub creation_date: Option<f64>,
+    pub user_pool_id: Option<String>,
     #[serde(
         rename = "Description",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<String>,
-    #[serde(rename = "GroupName", default, skip_serializing_if = "Option::is_none")]
-    pub group_name: Option<String>,
+    #[serde(rename = "RoleArn", default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    #[serde(
+        rename = "Precedence",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub precedence: Option<i32>,
     #[serde(
         rename = "LastModifiedDate",
         default,
@@ -3698,19 +3706,11 @@ pub struct GroupType {
     )]
     pub last_modified_date: Option<f64>,
     #[serde(
-        rename = "Precedence",
+        rename = "CreationDate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub precedence: Option<i32>,
-    #[serde(rename = "RoleArn", default, skip_serializing_if = "Option::is_none")]
-    pub role_arn: Option<String>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
+    pub creation_date: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3732,41 +3732,11 @@ pub struct HttpHeader {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IdentityProviderType {
     #[serde(
-        rename = "AcrMapping",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub acr_mapping: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(
-        rename = "AttributeMapping",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub attribute_mapping: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(
-        rename = "CreationDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub creation_date: Option<f64>,
-    #[serde(
-        rename = "IdpIdentifiers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub idp_identifiers: Option<Vec<String>>,
-    #[serde(
-        rename = "LastModifiedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub last_modified_date: Option<f64>,
-    #[serde(
-        rename = "ProviderDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub provider_details: Option<std::collections::BTreeMap<String, String>>,
+    pub user_pool_id: Option<String>,
     #[serde(
         rename = "ProviderName",
         default,
@@ -3780,33 +3750,57 @@ pub struct IdentityProviderType {
     )]
     pub provider_type: Option<String>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "ProviderDetails",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub provider_details: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "AttributeMapping",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attribute_mapping: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "IdpIdentifiers",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub idp_identifiers: Option<Vec<String>>,
+    #[serde(
+        rename = "AcrMapping",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub acr_mapping: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "LastModifiedDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_modified_date: Option<f64>,
+    #[serde(
+        rename = "CreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub creation_date: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InboundFederationLambdaType {
-    #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_arn: Option<String>,
     #[serde(
         rename = "LambdaVersion",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_version: Option<String>,
+    #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
+    pub lambda_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InitiateAuthRequest {
-    #[serde(
-        rename = "AnalyticsMetadata",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub analytics_metadata: Option<AnalyticsMetadataType>,
     #[serde(rename = "AuthFlow", default, skip_serializing_if = "Option::is_none")]
     pub auth_flow: Option<String>,
     #[serde(
@@ -3815,26 +3809,46 @@ pub struct InitiateAuthRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub auth_parameters: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
     #[serde(
         rename = "ClientMetadata",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(
+        rename = "AnalyticsMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub analytics_metadata: Option<AnalyticsMetadataType>,
     #[serde(
         rename = "UserContextData",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_context_data: Option<UserContextDataType>,
+    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InitiateAuthResponse {
+    #[serde(
+        rename = "ChallengeName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub challenge_name: Option<String>,
+    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    #[serde(
+        rename = "ChallengeParameters",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub challenge_parameters: Option<std::collections::BTreeMap<String, String>>,
     #[serde(
         rename = "AuthenticationResult",
         default,
@@ -3847,36 +3861,22 @@ pub struct InitiateAuthResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub available_challenges: Option<Vec<String>>,
-    #[serde(
-        rename = "ChallengeName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub challenge_name: Option<String>,
-    #[serde(
-        rename = "ChallengeParameters",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub challenge_parameters: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InitiatePointInTimeRecoveryRequest {
-    #[serde(
-        rename = "RestoreTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub restore_timestamp: Option<f64>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "RestoreTimestamp",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub restore_timestamp: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3905,50 +3905,14 @@ pub struct KeyConfigurationType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LambdaConfigType {
-    #[serde(
-        rename = "CreateAuthChallenge",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub create_auth_challenge: Option<String>,
-    #[serde(
-        rename = "CustomEmailSender",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub custom_email_sender: Option<CustomEmailLambdaVersionConfigType>,
+    #[serde(rename = "PreSignUp", default, skip_serializing_if = "Option::is_none")]
+    pub pre_sign_up: Option<String>,
     #[serde(
         rename = "CustomMessage",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_message: Option<String>,
-    #[serde(
-        rename = "CustomSMSSender",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub custom_sms_sender: Option<CustomSMSLambdaVersionConfigType>,
-    #[serde(
-        rename = "DefineAuthChallenge",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub define_auth_challenge: Option<String>,
-    #[serde(
-        rename = "InboundFederation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub inbound_federation: Option<InboundFederationLambdaType>,
-    #[serde(rename = "KMSKeyID", default, skip_serializing_if = "Option::is_none")]
-    pub kms_key_id: Option<String>,
-    #[serde(
-        rename = "PostAuthentication",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub post_authentication: Option<String>,
     #[serde(
         rename = "PostConfirmation",
         default,
@@ -3961,8 +3925,30 @@ pub struct LambdaConfigType {
         skip_serializing_if = "Option::is_none"
     )]
     pub pre_authentication: Option<String>,
-    #[serde(rename = "PreSignUp", default, skip_serializing_if = "Option::is_none")]
-    pub pre_sign_up: Option<String>,
+    #[serde(
+        rename = "PostAuthentication",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub post_authentication: Option<String>,
+    #[serde(
+        rename = "DefineAuthChallenge",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub define_auth_challenge: Option<String>,
+    #[serde(
+        rename = "CreateAuthChallenge",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub create_auth_challenge: Option<String>,
+    #[serde(
+        rename = "VerifyAuthChallengeResponse",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub verify_auth_challenge_response: Option<String>,
     #[serde(
         rename = "PreTokenGeneration",
         default,
@@ -3970,49 +3956,57 @@ pub struct LambdaConfigType {
     )]
     pub pre_token_generation: Option<String>,
     #[serde(
-        rename = "PreTokenGenerationConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub pre_token_generation_config: Option<PreTokenGenerationVersionConfigType>,
-    #[serde(
         rename = "UserMigration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_migration: Option<String>,
     #[serde(
-        rename = "VerifyAuthChallengeResponse",
+        rename = "PreTokenGenerationConfig",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub verify_auth_challenge_response: Option<String>,
+    pub pre_token_generation_config: Option<PreTokenGenerationVersionConfigType>,
+    #[serde(
+        rename = "CustomSMSSender",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub custom_sms_sender: Option<CustomSMSLambdaVersionConfigType>,
+    #[serde(
+        rename = "CustomEmailSender",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub custom_email_sender: Option<CustomEmailLambdaVersionConfigType>,
+    #[serde(rename = "KMSKeyID", default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(
+        rename = "InboundFederation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub inbound_federation: Option<InboundFederationLambdaType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LimitDefinitionType {
-    #[serde(
-        rename = "Attributes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub attributes: Option<std::collections::BTreeMap<String, String>>,
     #[serde(
         rename = "LimitClass",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub limit_class: Option<String>,
+    #[serde(
+        rename = "Attributes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attributes: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LimitType {
-    #[serde(
-        rename = "FreeLimitValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub free_limit_value: Option<i32>,
     #[serde(
         rename = "LimitDefinition",
         default,
@@ -4025,72 +4019,78 @@ pub struct LimitType {
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioned_limit_value: Option<i32>,
+    #[serde(
+        rename = "FreeLimitValue",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub free_limit_value: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListCIMDPoliciesRequest {
-    #[serde(
-        rename = "MaxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub max_results: Option<i32>,
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(
+        rename = "MaxResults",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_results: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListCIMDPoliciesResponse {
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
     #[serde(
         rename = "CIMDPolicies",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub cimd_policies: Option<Vec<CIMDPolicySummaryType>>,
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListClientMetadataURLsRequest {
-    #[serde(
-        rename = "CIMDPolicyId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cimd_policy_id: Option<String>,
-    #[serde(
-        rename = "MaxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub max_results: Option<i32>,
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "CIMDPolicyId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cimd_policy_id: Option<String>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(
+        rename = "MaxResults",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_results: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListClientMetadataURLsResponse {
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
     #[serde(
         rename = "ClientMetadataURLs",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub client_metadata_urls: Option<Vec<ClientMetadataURLType>>,
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4125,16 +4125,16 @@ pub struct ListDevicesResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListGroupsRequest {
-    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<i32>,
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4148,6 +4148,12 @@ pub struct ListGroupsResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListIdentityProvidersRequest {
     #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
+    #[serde(
         rename = "MaxResults",
         default,
         skip_serializing_if = "Option::is_none"
@@ -4155,54 +4161,54 @@ pub struct ListIdentityProvidersRequest {
     pub max_results: Option<i32>,
     #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListIdentityProvidersResponse {
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     #[serde(rename = "Providers", default, skip_serializing_if = "Option::is_none")]
     pub providers: Option<Vec<ProviderDescription>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListPointInTimeRecoveriesRequest {
     #[serde(
-        rename = "MaxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub max_results: Option<i32>,
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(
+        rename = "MaxResults",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_results: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListPointInTimeRecoveriesResponse {
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     #[serde(
         rename = "Restorations",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub restorations: Option<Vec<RestorationDescriptionType>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListResourceServersRequest {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
     #[serde(
         rename = "MaxResults",
         default,
@@ -4211,24 +4217,18 @@ pub struct ListResourceServersRequest {
     pub max_results: Option<i32>,
     #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListResourceServersResponse {
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     #[serde(
         rename = "ResourceServers",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub resource_servers: Option<Vec<ResourceServerType>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4250,6 +4250,12 @@ pub struct ListTagsForResourceResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListTermsRequest {
     #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
+    #[serde(
         rename = "MaxResults",
         default,
         skip_serializing_if = "Option::is_none"
@@ -4257,25 +4263,25 @@ pub struct ListTermsRequest {
     pub max_results: Option<i32>,
     #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListTermsResponse {
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     #[serde(rename = "Terms", default, skip_serializing_if = "Option::is_none")]
     pub terms: Option<Vec<TermsDescriptionType>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListUserImportJobsRequest {
     #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
+    #[serde(
         rename = "MaxResults",
         default,
         skip_serializing_if = "Option::is_none"
@@ -4287,42 +4293,36 @@ pub struct ListUserImportJobsRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub pagination_token: Option<String>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListUserImportJobsResponse {
-    #[serde(
-        rename = "PaginationToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub pagination_token: Option<String>,
     #[serde(
         rename = "UserImportJobs",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_import_jobs: Option<Vec<UserImportJobType>>,
+    #[serde(
+        rename = "PaginationToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pagination_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListUserPoolClientSecretsRequest {
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4340,11 +4340,11 @@ pub struct ListUserPoolClientSecretsResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListUserPoolClientsRequest {
     #[serde(
-        rename = "ClientType",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub client_type: Option<String>,
+    pub user_pool_id: Option<String>,
     #[serde(
         rename = "MaxResults",
         default,
@@ -4354,67 +4354,67 @@ pub struct ListUserPoolClientsRequest {
     #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "ClientType",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub client_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListUserPoolClientsResponse {
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     #[serde(
         rename = "UserPoolClients",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_clients: Option<Vec<UserPoolClientDescription>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListUserPoolReplicasRequest {
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListUserPoolReplicasResponse {
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     #[serde(
         rename = "UserPoolReplicas",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_replicas: Option<Vec<UserPoolReplicaType>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListUserPoolsRequest {
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
     #[serde(
         rename = "MaxResults",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub max_results: Option<i32>,
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListUserPoolsResponse {
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     #[serde(rename = "UserPools", default, skip_serializing_if = "Option::is_none")]
     pub user_pools: Option<Vec<UserPoolDescriptionType>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4431,46 +4431,50 @@ pub struct ListUserSessionsRequest {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListUserSessionsResponse {
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
     #[serde(rename = "Sessions", default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<Vec<SessionDescriptionType>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListUsersInGroupRequest {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
     #[serde(rename = "GroupName", default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
     #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i32>,
     #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListUsersInGroupResponse {
+    #[serde(rename = "Users", default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<UserType>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListUsersRequest {
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ListUsersInGroupResponse {
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
-    #[serde(rename = "Users", default, skip_serializing_if = "Option::is_none")]
-    pub users: Option<Vec<UserType>>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ListUsersRequest {
     #[serde(
         rename = "AttributesToGet",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub attributes_to_get: Option<Vec<String>>,
-    #[serde(rename = "Filter", default, skip_serializing_if = "Option::is_none")]
-    pub filter: Option<String>,
     #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i32>,
     #[serde(
@@ -4479,24 +4483,20 @@ pub struct ListUsersRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub pagination_token: Option<String>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
+    #[serde(rename = "Filter", default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListUsersResponse {
+    #[serde(rename = "Users", default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<UserType>>,
     #[serde(
         rename = "PaginationToken",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub pagination_token: Option<String>,
-    #[serde(rename = "Users", default, skip_serializing_if = "Option::is_none")]
-    pub users: Option<Vec<UserType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4507,14 +4507,14 @@ pub struct ListWebAuthnCredentialsRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub access_token: Option<String>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
     #[serde(
         rename = "MaxResults",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub max_results: Option<i32>,
-    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4531,12 +4531,8 @@ pub struct ListWebAuthnCredentialsResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LogConfigurationType {
-    #[serde(
-        rename = "CloudWatchLogsConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cloud_watch_logs_configuration: Option<CloudWatchLogsConfigurationType>,
+    #[serde(rename = "LogLevel", default, skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<String>,
     #[serde(
         rename = "EventSource",
         default,
@@ -4544,55 +4540,79 @@ pub struct LogConfigurationType {
     )]
     pub event_source: Option<String>,
     #[serde(
-        rename = "FirehoseConfiguration",
+        rename = "CloudWatchLogsConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub firehose_configuration: Option<FirehoseConfigurationType>,
-    #[serde(rename = "LogLevel", default, skip_serializing_if = "Option::is_none")]
-    pub log_level: Option<String>,
+    pub cloud_watch_logs_configuration: Option<CloudWatchLogsConfigurationType>,
     #[serde(
         rename = "S3Configuration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub s3_configuration: Option<S3ConfigurationType>,
+    #[serde(
+        rename = "FirehoseConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub firehose_configuration: Option<FirehoseConfigurationType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LogDeliveryConfigurationType {
-    #[serde(
-        rename = "LogConfigurations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub log_configurations: Option<Vec<LogConfigurationType>>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "LogConfigurations",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub log_configurations: Option<Vec<LogConfigurationType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MFAOptionType {
-    #[serde(
-        rename = "AttributeName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub attribute_name: Option<String>,
     #[serde(
         rename = "DeliveryMedium",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub delivery_medium: Option<String>,
+    #[serde(
+        rename = "AttributeName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attribute_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ManagedLoginBrandingType {
+    #[serde(
+        rename = "ManagedLoginBrandingId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub managed_login_branding_id: Option<String>,
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "UseCognitoProvidedValues",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub use_cognito_provided_values: Option<bool>,
+    #[serde(rename = "Settings", default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<serde_json::Value>,
     #[serde(rename = "Assets", default, skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<AssetType>>,
     #[serde(
@@ -4607,30 +4627,16 @@ pub struct ManagedLoginBrandingType {
         skip_serializing_if = "Option::is_none"
     )]
     pub last_modified_date: Option<f64>,
-    #[serde(
-        rename = "ManagedLoginBrandingId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub managed_login_branding_id: Option<String>,
-    #[serde(rename = "Settings", default, skip_serializing_if = "Option::is_none")]
-    pub settings: Option<serde_json::Value>,
-    #[serde(
-        rename = "UseCognitoProvidedValues",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub use_cognito_provided_values: Option<bool>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MessageTemplateType {
+    #[serde(
+        rename = "SMSMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sms_message: Option<String>,
     #[serde(
         rename = "EmailMessage",
         default,
@@ -4643,66 +4649,60 @@ pub struct MessageTemplateType {
         skip_serializing_if = "Option::is_none"
     )]
     pub email_subject: Option<String>,
-    #[serde(
-        rename = "SMSMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub sms_message: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NewDeviceMetadataType {
+    #[serde(rename = "DeviceKey", default, skip_serializing_if = "Option::is_none")]
+    pub device_key: Option<String>,
     #[serde(
         rename = "DeviceGroupKey",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub device_group_key: Option<String>,
-    #[serde(rename = "DeviceKey", default, skip_serializing_if = "Option::is_none")]
-    pub device_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NotifyConfigurationType {
+    #[serde(rename = "From", default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(rename = "ReplyTo", default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    #[serde(rename = "SourceArn", default, skip_serializing_if = "Option::is_none")]
+    pub source_arn: Option<String>,
     #[serde(
         rename = "BlockEmail",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub block_email: Option<NotifyEmailType>,
-    #[serde(rename = "From", default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    #[serde(rename = "MfaEmail", default, skip_serializing_if = "Option::is_none")]
-    pub mfa_email: Option<NotifyEmailType>,
     #[serde(
         rename = "NoActionEmail",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub no_action_email: Option<NotifyEmailType>,
-    #[serde(rename = "ReplyTo", default, skip_serializing_if = "Option::is_none")]
-    pub reply_to: Option<String>,
-    #[serde(rename = "SourceArn", default, skip_serializing_if = "Option::is_none")]
-    pub source_arn: Option<String>,
+    #[serde(rename = "MfaEmail", default, skip_serializing_if = "Option::is_none")]
+    pub mfa_email: Option<NotifyEmailType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NotifyEmailType {
-    #[serde(rename = "HtmlBody", default, skip_serializing_if = "Option::is_none")]
-    pub html_body: Option<String>,
     #[serde(rename = "Subject", default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    #[serde(rename = "HtmlBody", default, skip_serializing_if = "Option::is_none")]
+    pub html_body: Option<String>,
     #[serde(rename = "TextBody", default, skip_serializing_if = "Option::is_none")]
     pub text_body: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NumberAttributeConstraintsType {
-    #[serde(rename = "MaxValue", default, skip_serializing_if = "Option::is_none")]
-    pub max_value: Option<String>,
     #[serde(rename = "MinValue", default, skip_serializing_if = "Option::is_none")]
     pub min_value: Option<String>,
+    #[serde(rename = "MaxValue", default, skip_serializing_if = "Option::is_none")]
+    pub max_value: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4714,11 +4714,11 @@ pub struct PasswordPolicyType {
     )]
     pub minimum_length: Option<i32>,
     #[serde(
-        rename = "PasswordHistorySize",
+        rename = "RequireUppercase",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub password_history_size: Option<i32>,
+    pub require_uppercase: Option<bool>,
     #[serde(
         rename = "RequireLowercase",
         default,
@@ -4738,11 +4738,11 @@ pub struct PasswordPolicyType {
     )]
     pub require_symbols: Option<bool>,
     #[serde(
-        rename = "RequireUppercase",
+        rename = "PasswordHistorySize",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub require_uppercase: Option<bool>,
+    pub password_history_size: Option<i32>,
     #[serde(
         rename = "TemporaryPasswordValidityDays",
         default,
@@ -4753,30 +4753,18 @@ pub struct PasswordPolicyType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PreTokenGenerationVersionConfigType {
-    #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
-    pub lambda_arn: Option<String>,
     #[serde(
         rename = "LambdaVersion",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_version: Option<String>,
+    #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
+    pub lambda_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProviderDescription {
-    #[serde(
-        rename = "CreationDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub creation_date: Option<f64>,
-    #[serde(
-        rename = "LastModifiedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub last_modified_date: Option<f64>,
     #[serde(
         rename = "ProviderName",
         default,
@@ -4789,10 +4777,28 @@ pub struct ProviderDescription {
         skip_serializing_if = "Option::is_none"
     )]
     pub provider_type: Option<String>,
+    #[serde(
+        rename = "LastModifiedDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_modified_date: Option<f64>,
+    #[serde(
+        rename = "CreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub creation_date: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProviderUserIdentifierType {
+    #[serde(
+        rename = "ProviderName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub provider_name: Option<String>,
     #[serde(
         rename = "ProviderAttributeName",
         default,
@@ -4805,20 +4811,14 @@ pub struct ProviderUserIdentifierType {
         skip_serializing_if = "Option::is_none"
     )]
     pub provider_attribute_value: Option<String>,
-    #[serde(
-        rename = "ProviderName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub provider_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RecoveryOptionType {
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
     #[serde(rename = "Priority", default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i32>,
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4835,20 +4835,8 @@ pub struct RefreshTokenRotationType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResendConfirmationCodeRequest {
-    #[serde(
-        rename = "AnalyticsMetadata",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub analytics_metadata: Option<AnalyticsMetadataType>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    #[serde(
-        rename = "ClientMetadata",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
     #[serde(
         rename = "SecretHash",
         default,
@@ -4863,6 +4851,18 @@ pub struct ResendConfirmationCodeRequest {
     pub user_context_data: Option<UserContextDataType>,
     #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    #[serde(
+        rename = "AnalyticsMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub analytics_metadata: Option<AnalyticsMetadataType>,
+    #[serde(
+        rename = "ClientMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4877,40 +4877,56 @@ pub struct ResendConfirmationCodeResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResourceServerScopeType {
+    #[serde(rename = "ScopeName", default, skip_serializing_if = "Option::is_none")]
+    pub scope_name: Option<String>,
     #[serde(
         rename = "ScopeDescription",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub scope_description: Option<String>,
-    #[serde(rename = "ScopeName", default, skip_serializing_if = "Option::is_none")]
-    pub scope_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResourceServerType {
-    #[serde(
-        rename = "Identifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub identifier: Option<String>,
-    #[serde(rename = "ManagedBy", default, skip_serializing_if = "Option::is_none")]
-    pub managed_by: Option<String>,
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(rename = "Scopes", default, skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<ResourceServerScopeType>>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "Identifier",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub identifier: Option<String>,
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "Scopes", default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<ResourceServerScopeType>>,
+    #[serde(rename = "ManagedBy", default, skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RespondToAuthChallengeRequest {
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(
+        rename = "ChallengeName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub challenge_name: Option<String>,
+    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    #[serde(
+        rename = "ChallengeResponses",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub challenge_responses: Option<std::collections::BTreeMap<String, String>>,
     #[serde(
         rename = "AnalyticsMetadata",
         default,
@@ -4918,37 +4934,35 @@ pub struct RespondToAuthChallengeRequest {
     )]
     pub analytics_metadata: Option<AnalyticsMetadataType>,
     #[serde(
-        rename = "ChallengeName",
+        rename = "UserContextData",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub challenge_name: Option<String>,
-    #[serde(
-        rename = "ChallengeResponses",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub challenge_responses: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
+    pub user_context_data: Option<UserContextDataType>,
     #[serde(
         rename = "ClientMetadata",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<String>,
-    #[serde(
-        rename = "UserContextData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_context_data: Option<UserContextDataType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RespondToAuthChallengeResponse {
+    #[serde(
+        rename = "ChallengeName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub challenge_name: Option<String>,
+    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    #[serde(
+        rename = "ChallengeParameters",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub challenge_parameters: Option<std::collections::BTreeMap<String, String>>,
     #[serde(
         rename = "AuthenticationResult",
         default,
@@ -4961,20 +4975,6 @@ pub struct RespondToAuthChallengeResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub available_challenges: Option<Vec<String>>,
-    #[serde(
-        rename = "ChallengeName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub challenge_name: Option<String>,
-    #[serde(
-        rename = "ChallengeParameters",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub challenge_parameters: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5000,12 +5000,6 @@ pub struct RestorationType {
     #[serde(rename = "RestoreId", default, skip_serializing_if = "Option::is_none")]
     pub restore_id: Option<String>,
     #[serde(
-        rename = "RestorePreview",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub restore_preview: Option<Vec<RestorePreviewType>>,
-    #[serde(
         rename = "RestoreStatus",
         default,
         skip_serializing_if = "Option::is_none"
@@ -5023,10 +5017,18 @@ pub struct RestorationType {
         skip_serializing_if = "Option::is_none"
     )]
     pub trigger_timestamp: Option<f64>,
+    #[serde(
+        rename = "RestorePreview",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub restore_preview: Option<Vec<RestorePreviewType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RestorePreviewType {
+    #[serde(rename = "Entity", default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
     #[serde(
         rename = "CreateCount",
         default,
@@ -5034,23 +5036,23 @@ pub struct RestorePreviewType {
     )]
     pub create_count: Option<i64>,
     #[serde(
-        rename = "DeleteCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub delete_count: Option<i64>,
-    #[serde(rename = "Entity", default, skip_serializing_if = "Option::is_none")]
-    pub entity: Option<String>,
-    #[serde(
         rename = "UpdateCount",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub update_count: Option<i64>,
+    #[serde(
+        rename = "DeleteCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub delete_count: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RevokeTokenRequest {
+    #[serde(rename = "Token", default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
@@ -5065,8 +5067,6 @@ pub struct RevokeTokenRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub revoke_associated_sessions: Option<String>,
-    #[serde(rename = "Token", default, skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5080,14 +5080,14 @@ pub struct RevokeUserSessionRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub access_token: Option<String>,
+    #[serde(rename = "SessionId", default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
     #[serde(
         rename = "RevokeAssociatedSessions",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub revoke_associated_sessions: Option<String>,
-    #[serde(rename = "SessionId", default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5096,11 +5096,11 @@ pub struct RevokeUserSessionResponse {}
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RiskConfigurationType {
     #[serde(
-        rename = "AccountTakeoverRiskConfiguration",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub account_takeover_risk_configuration: Option<AccountTakeoverRiskConfigurationType>,
+    pub user_pool_id: Option<String>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
@@ -5111,11 +5111,11 @@ pub struct RiskConfigurationType {
     pub compromised_credentials_risk_configuration:
         Option<CompromisedCredentialsRiskConfigurationType>,
     #[serde(
-        rename = "LastModifiedDate",
+        rename = "AccountTakeoverRiskConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub last_modified_date: Option<f64>,
+    pub account_takeover_risk_configuration: Option<AccountTakeoverRiskConfigurationType>,
     #[serde(
         rename = "RiskExceptionConfiguration",
         default,
@@ -5123,11 +5123,11 @@ pub struct RiskConfigurationType {
     )]
     pub risk_exception_configuration: Option<RiskExceptionConfigurationType>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "LastModifiedDate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub last_modified_date: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5172,6 +5172,8 @@ pub struct SMSMfaSettingsType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SchemaAttributeType {
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     #[serde(
         rename = "AttributeDataType",
         default,
@@ -5186,16 +5188,14 @@ pub struct SchemaAttributeType {
     pub developer_only_attribute: Option<bool>,
     #[serde(rename = "Mutable", default, skip_serializing_if = "Option::is_none")]
     pub mutable: Option<bool>,
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    #[serde(rename = "Required", default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
     #[serde(
         rename = "NumberAttributeConstraints",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub number_attribute_constraints: Option<NumberAttributeConstraintsType>,
-    #[serde(rename = "Required", default, skip_serializing_if = "Option::is_none")]
-    pub required: Option<bool>,
     #[serde(
         rename = "StringAttributeConstraints",
         default,
@@ -5206,6 +5206,14 @@ pub struct SchemaAttributeType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionDescriptionType {
+    #[serde(rename = "SessionId", default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(
+        rename = "SessionType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub session_type: Option<String>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
@@ -5215,23 +5223,17 @@ pub struct SessionDescriptionType {
     )]
     pub create_date: Option<f64>,
     #[serde(
-        rename = "DeviceType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub device_type: Option<String>,
-    #[serde(
-        rename = "IsCurrentSession",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub is_current_session: Option<bool>,
-    #[serde(
         rename = "LastActiveDate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub last_active_date: Option<f64>,
+    #[serde(
+        rename = "DeviceType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub device_type: Option<String>,
     #[serde(
         rename = "LastIPAddress",
         default,
@@ -5250,14 +5252,12 @@ pub struct SessionDescriptionType {
         skip_serializing_if = "Option::is_none"
     )]
     pub origin_session_id: Option<String>,
-    #[serde(rename = "SessionId", default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
     #[serde(
-        rename = "SessionType",
+        rename = "IsCurrentSession",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub session_type: Option<String>,
+    pub is_current_session: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5271,17 +5271,17 @@ pub struct SessionLocationType {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SetLogDeliveryConfigurationRequest {
     #[serde(
-        rename = "LogConfigurations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub log_configurations: Option<Vec<LogConfigurationType>>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "LogConfigurations",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub log_configurations: Option<Vec<LogConfigurationType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5297,11 +5297,11 @@ pub struct SetLogDeliveryConfigurationResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SetRiskConfigurationRequest {
     #[serde(
-        rename = "AccountTakeoverRiskConfiguration",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub account_takeover_risk_configuration: Option<AccountTakeoverRiskConfigurationType>,
+    pub user_pool_id: Option<String>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
@@ -5312,17 +5312,17 @@ pub struct SetRiskConfigurationRequest {
     pub compromised_credentials_risk_configuration:
         Option<CompromisedCredentialsRiskConfigurationType>,
     #[serde(
+        rename = "AccountTakeoverRiskConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub account_takeover_risk_configuration: Option<AccountTakeoverRiskConfigurationType>,
+    #[serde(
         rename = "RiskExceptionConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub risk_exception_configuration: Option<RiskExceptionConfigurationType>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5337,18 +5337,18 @@ pub struct SetRiskConfigurationResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SetUICustomizationRequest {
-    #[serde(rename = "CSS", default, skip_serializing_if = "Option::is_none")]
-    pub css: Option<String>,
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(rename = "ImageFile", default, skip_serializing_if = "Option::is_none")]
-    pub image_file: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(rename = "CSS", default, skip_serializing_if = "Option::is_none")]
+    pub css: Option<String>,
+    #[serde(rename = "ImageFile", default, skip_serializing_if = "Option::is_none")]
+    pub image_file: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5364,18 +5364,6 @@ pub struct SetUICustomizationResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SetUserMFAPreferenceRequest {
     #[serde(
-        rename = "AccessToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub access_token: Option<String>,
-    #[serde(
-        rename = "EmailMfaSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub email_mfa_settings: Option<EmailMfaSettingsType>,
-    #[serde(
         rename = "SMSMfaSettings",
         default,
         skip_serializing_if = "Option::is_none"
@@ -5388,11 +5376,23 @@ pub struct SetUserMFAPreferenceRequest {
     )]
     pub software_token_mfa_settings: Option<SoftwareTokenMfaSettingsType>,
     #[serde(
+        rename = "EmailMfaSettings",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email_mfa_settings: Option<EmailMfaSettingsType>,
+    #[serde(
         rename = "WebAuthnMfaSettings",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub web_authn_mfa_settings: Option<WebAuthnMfaSettingsType>,
+    #[serde(
+        rename = "AccessToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub access_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5400,6 +5400,12 @@ pub struct SetUserMFAPreferenceResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SetUserPoolClientSessionConfigurationRequest {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
@@ -5408,16 +5414,16 @@ pub struct SetUserPoolClientSessionConfigurationRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub sso_session: Option<ClientSSOSessionConfigType>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SetUserPoolClientSessionConfigurationResponse {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
@@ -5426,28 +5432,16 @@ pub struct SetUserPoolClientSessionConfigurationResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub sso_session: Option<ClientSSOSessionConfigType>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SetUserPoolMfaConfigRequest {
     #[serde(
-        rename = "EmailMfaConfiguration",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub email_mfa_configuration: Option<EmailMfaConfigType>,
-    #[serde(
-        rename = "MfaConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub mfa_configuration: Option<String>,
+    pub user_pool_id: Option<String>,
     #[serde(
         rename = "SmsMfaConfiguration",
         default,
@@ -5461,11 +5455,17 @@ pub struct SetUserPoolMfaConfigRequest {
     )]
     pub software_token_mfa_configuration: Option<SoftwareTokenMfaConfigType>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "EmailMfaConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub email_mfa_configuration: Option<EmailMfaConfigType>,
+    #[serde(
+        rename = "MfaConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mfa_configuration: Option<String>,
     #[serde(
         rename = "WebAuthnConfiguration",
         default,
@@ -5477,18 +5477,6 @@ pub struct SetUserPoolMfaConfigRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SetUserPoolMfaConfigResponse {
     #[serde(
-        rename = "EmailMfaConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub email_mfa_configuration: Option<EmailMfaConfigType>,
-    #[serde(
-        rename = "MfaConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub mfa_configuration: Option<String>,
-    #[serde(
         rename = "SmsMfaConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
@@ -5501,6 +5489,18 @@ pub struct SetUserPoolMfaConfigResponse {
     )]
     pub software_token_mfa_configuration: Option<SoftwareTokenMfaConfigType>,
     #[serde(
+        rename = "EmailMfaConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email_mfa_configuration: Option<EmailMfaConfigType>,
+    #[serde(
+        rename = "MfaConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mfa_configuration: Option<String>,
+    #[serde(
         rename = "WebAuthnConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
@@ -5511,12 +5511,6 @@ pub struct SetUserPoolMfaConfigResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SetUserPoolSessionConfigurationRequest {
     #[serde(
-        rename = "TokenSession",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub token_session: Option<UserPoolTokenSessionConfigType>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
@@ -5528,17 +5522,17 @@ pub struct SetUserPoolSessionConfigurationRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub user_session_tracking: Option<String>,
+    #[serde(
+        rename = "TokenSession",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub token_session: Option<UserPoolTokenSessionConfigType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SetUserPoolSessionConfigurationResponse {
     #[serde(
-        rename = "TokenSession",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub token_session: Option<UserPoolTokenSessionConfigType>,
-    #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
@@ -5550,6 +5544,12 @@ pub struct SetUserPoolSessionConfigurationResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub user_session_tracking: Option<String>,
+    #[serde(
+        rename = "TokenSession",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub token_session: Option<UserPoolTokenSessionConfigType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5583,28 +5583,18 @@ pub struct SignInPolicyType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SignUpRequest {
-    #[serde(
-        rename = "AnalyticsMetadata",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub analytics_metadata: Option<AnalyticsMetadataType>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    #[serde(
-        rename = "ClientMetadata",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "Password", default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
     #[serde(
         rename = "SecretHash",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub secret_hash: Option<String>,
+    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(rename = "Password", default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
     #[serde(
         rename = "UserAttributes",
         default,
@@ -5612,59 +5602,69 @@ pub struct SignUpRequest {
     )]
     pub user_attributes: Option<Vec<AttributeType>>,
     #[serde(
-        rename = "UserContextData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_context_data: Option<UserContextDataType>,
-    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    #[serde(
         rename = "ValidationData",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub validation_data: Option<Vec<AttributeType>>,
+    #[serde(
+        rename = "AnalyticsMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub analytics_metadata: Option<AnalyticsMetadataType>,
+    #[serde(
+        rename = "UserContextData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_context_data: Option<UserContextDataType>,
+    #[serde(
+        rename = "ClientMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SignUpResponse {
-    #[serde(
-        rename = "CodeDeliveryDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub code_delivery_details: Option<CodeDeliveryDetailsType>,
-    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<String>,
     #[serde(
         rename = "UserConfirmed",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_confirmed: Option<bool>,
+    #[serde(
+        rename = "CodeDeliveryDetails",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code_delivery_details: Option<CodeDeliveryDetailsType>,
     #[serde(rename = "UserSub", default, skip_serializing_if = "Option::is_none")]
     pub user_sub: Option<String>,
+    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SmsConfigurationType {
-    #[serde(rename = "EumsSms", default, skip_serializing_if = "Option::is_none")]
-    pub eums_sms: Option<EumsSmsConfigurationType>,
-    #[serde(
-        rename = "ExternalId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub external_id: Option<String>,
     #[serde(
         rename = "SnsCallerArn",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub sns_caller_arn: Option<String>,
+    #[serde(
+        rename = "ExternalId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub external_id: Option<String>,
     #[serde(rename = "SnsRegion", default, skip_serializing_if = "Option::is_none")]
     pub sns_region: Option<String>,
+    #[serde(rename = "EumsSms", default, skip_serializing_if = "Option::is_none")]
+    pub eums_sms: Option<EumsSmsConfigurationType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5703,14 +5703,14 @@ pub struct SoftwareTokenMfaSettingsType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StartPointInTimeRecoveryRequest {
-    #[serde(rename = "RestoreId", default, skip_serializing_if = "Option::is_none")]
-    pub restore_id: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "RestoreId", default, skip_serializing_if = "Option::is_none")]
+    pub restore_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5725,14 +5725,14 @@ pub struct StartPointInTimeRecoveryResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StartUserImportJobRequest {
-    #[serde(rename = "JobId", default, skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "JobId", default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5767,14 +5767,14 @@ pub struct StartWebAuthnRegistrationResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StopUserImportJobRequest {
-    #[serde(rename = "JobId", default, skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(rename = "JobId", default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5789,10 +5789,10 @@ pub struct StopUserImportJobResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StringAttributeConstraintsType {
-    #[serde(rename = "MaxLength", default, skip_serializing_if = "Option::is_none")]
-    pub max_length: Option<String>,
     #[serde(rename = "MinLength", default, skip_serializing_if = "Option::is_none")]
     pub min_length: Option<String>,
+    #[serde(rename = "MaxLength", default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5812,40 +5812,10 @@ pub struct TagResourceResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TermsDescriptionType {
-    #[serde(
-        rename = "CreationDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub creation_date: Option<f64>,
-    #[serde(
-        rename = "Enforcement",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub enforcement: Option<String>,
-    #[serde(
-        rename = "LastModifiedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub last_modified_date: Option<f64>,
     #[serde(rename = "TermsId", default, skip_serializing_if = "Option::is_none")]
     pub terms_id: Option<String>,
     #[serde(rename = "TermsName", default, skip_serializing_if = "Option::is_none")]
     pub terms_name: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TermsType {
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(
-        rename = "CreationDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub creation_date: Option<f64>,
     #[serde(
         rename = "Enforcement",
         default,
@@ -5853,15 +5823,31 @@ pub struct TermsType {
     )]
     pub enforcement: Option<String>,
     #[serde(
+        rename = "CreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub creation_date: Option<f64>,
+    #[serde(
         rename = "LastModifiedDate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub last_modified_date: Option<f64>,
-    #[serde(rename = "Links", default, skip_serializing_if = "Option::is_none")]
-    pub links: Option<std::collections::BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TermsType {
     #[serde(rename = "TermsId", default, skip_serializing_if = "Option::is_none")]
     pub terms_id: Option<String>,
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
     #[serde(rename = "TermsName", default, skip_serializing_if = "Option::is_none")]
     pub terms_name: Option<String>,
     #[serde(
@@ -5871,11 +5857,25 @@ pub struct TermsType {
     )]
     pub terms_source: Option<String>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "Enforcement",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub enforcement: Option<String>,
+    #[serde(rename = "Links", default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "CreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub creation_date: Option<f64>,
+    #[serde(
+        rename = "LastModifiedDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_modified_date: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5898,6 +5898,16 @@ pub struct TokenValidityUnitsType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UICustomizationType {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(rename = "ImageUrl", default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
     #[serde(rename = "CSS", default, skip_serializing_if = "Option::is_none")]
     pub css: Option<String>,
     #[serde(
@@ -5906,16 +5916,6 @@ pub struct UICustomizationType {
         skip_serializing_if = "Option::is_none"
     )]
     pub css_version: Option<String>,
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(
-        rename = "CreationDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub creation_date: Option<f64>,
-    #[serde(rename = "ImageUrl", default, skip_serializing_if = "Option::is_none")]
-    pub image_url: Option<String>,
     #[serde(
         rename = "LastModifiedDate",
         default,
@@ -5923,11 +5923,11 @@ pub struct UICustomizationType {
     )]
     pub last_modified_date: Option<f64>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "CreationDate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub creation_date: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5947,6 +5947,14 @@ pub struct UntagResourceResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateAuthEventFeedbackRequest {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     #[serde(rename = "EventId", default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     #[serde(
@@ -5961,14 +5969,6 @@ pub struct UpdateAuthEventFeedbackRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub feedback_value: Option<String>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
-    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5977,17 +5977,17 @@ pub struct UpdateAuthEventFeedbackResponse {}
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateCIMDPolicyRequest {
     #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
+    #[serde(
         rename = "CIMDPolicyId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub cimd_policy_id: Option<String>,
-    #[serde(
-        rename = "CacheDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cache_duration: Option<i32>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
@@ -5997,17 +5997,17 @@ pub struct UpdateCIMDPolicyRequest {
     )]
     pub policy_name: Option<String>,
     #[serde(
+        rename = "CacheDuration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cache_duration: Option<i32>,
+    #[serde(
         rename = "URLPatterns",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub url_patterns: Option<Vec<String>>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6022,8 +6022,12 @@ pub struct UpdateCIMDPolicyResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateClientMetadataURLStateRequest {
-    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<String>,
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
     #[serde(
         rename = "CIMDPolicyId",
         default,
@@ -6032,12 +6036,8 @@ pub struct UpdateClientMetadataURLStateRequest {
     pub cimd_policy_id: Option<String>,
     #[serde(rename = "URL", default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
+    #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6066,28 +6066,28 @@ pub struct UpdateDeviceStatusResponse {}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateGroupRequest {
-    #[serde(
-        rename = "Description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub description: Option<String>,
     #[serde(rename = "GroupName", default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
-    #[serde(
-        rename = "Precedence",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub precedence: Option<i32>,
-    #[serde(rename = "RoleArn", default, skip_serializing_if = "Option::is_none")]
-    pub role_arn: Option<String>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(rename = "RoleArn", default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    #[serde(
+        rename = "Precedence",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub precedence: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6099,11 +6099,23 @@ pub struct UpdateGroupResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateIdentityProviderRequest {
     #[serde(
-        rename = "AcrMapping",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub acr_mapping: Option<std::collections::BTreeMap<String, String>>,
+    pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "ProviderName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub provider_name: Option<String>,
+    #[serde(
+        rename = "ProviderDetails",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub provider_details: Option<std::collections::BTreeMap<String, String>>,
     #[serde(
         rename = "AttributeMapping",
         default,
@@ -6117,23 +6129,11 @@ pub struct UpdateIdentityProviderRequest {
     )]
     pub idp_identifiers: Option<Vec<String>>,
     #[serde(
-        rename = "ProviderDetails",
+        rename = "AcrMapping",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub provider_details: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(
-        rename = "ProviderName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub provider_name: Option<String>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
+    pub acr_mapping: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6148,28 +6148,28 @@ pub struct UpdateIdentityProviderResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateManagedLoginBrandingRequest {
-    #[serde(rename = "Assets", default, skip_serializing_if = "Option::is_none")]
-    pub assets: Option<Vec<AssetType>>,
-    #[serde(
-        rename = "ManagedLoginBrandingId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub managed_login_branding_id: Option<String>,
-    #[serde(rename = "Settings", default, skip_serializing_if = "Option::is_none")]
-    pub settings: Option<serde_json::Value>,
-    #[serde(
-        rename = "UseCognitoProvidedValues",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub use_cognito_provided_values: Option<bool>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
+    #[serde(
+        rename = "ManagedLoginBrandingId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub managed_login_branding_id: Option<String>,
+    #[serde(
+        rename = "UseCognitoProvidedValues",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub use_cognito_provided_values: Option<bool>,
+    #[serde(rename = "Settings", default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<serde_json::Value>,
+    #[serde(rename = "Assets", default, skip_serializing_if = "Option::is_none")]
+    pub assets: Option<Vec<AssetType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6207,6 +6207,12 @@ pub struct UpdateProvisionedLimitResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateResourceServerRequest {
     #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
+    #[serde(
         rename = "Identifier",
         default,
         skip_serializing_if = "Option::is_none"
@@ -6216,12 +6222,6 @@ pub struct UpdateResourceServerRequest {
     pub name: Option<String>,
     #[serde(rename = "Scopes", default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<ResourceServerScopeType>>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6236,16 +6236,14 @@ pub struct UpdateResourceServerResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateTermsRequest {
+    #[serde(rename = "TermsId", default, skip_serializing_if = "Option::is_none")]
+    pub terms_id: Option<String>,
     #[serde(
-        rename = "Enforcement",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub enforcement: Option<String>,
-    #[serde(rename = "Links", default, skip_serializing_if = "Option::is_none")]
-    pub links: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "TermsId", default, skip_serializing_if = "Option::is_none")]
-    pub terms_id: Option<String>,
+    pub user_pool_id: Option<String>,
     #[serde(rename = "TermsName", default, skip_serializing_if = "Option::is_none")]
     pub terms_name: Option<String>,
     #[serde(
@@ -6255,11 +6253,13 @@ pub struct UpdateTermsRequest {
     )]
     pub terms_source: Option<String>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "Enforcement",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub enforcement: Option<String>,
+    #[serde(rename = "Links", default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6270,6 +6270,12 @@ pub struct UpdateTermsResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateUserAttributesRequest {
+    #[serde(
+        rename = "UserAttributes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_attributes: Option<Vec<AttributeType>>,
     #[serde(
         rename = "AccessToken",
         default,
@@ -6282,12 +6288,6 @@ pub struct UpdateUserAttributesRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(
-        rename = "UserAttributes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_attributes: Option<Vec<AttributeType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6303,47 +6303,11 @@ pub struct UpdateUserAttributesResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateUserPoolClientRequest {
     #[serde(
-        rename = "AccessTokenValidity",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub access_token_validity: Option<i32>,
-    #[serde(
-        rename = "AllowedOAuthFlows",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allowed_o_auth_flows: Option<Vec<String>>,
-    #[serde(
-        rename = "AllowedOAuthFlowsUserPoolClient",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allowed_o_auth_flows_user_pool_client: Option<bool>,
-    #[serde(
-        rename = "AllowedOAuthScopes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allowed_o_auth_scopes: Option<Vec<String>>,
-    #[serde(
-        rename = "AnalyticsConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub analytics_configuration: Option<AnalyticsConfigurationType>,
-    #[serde(
-        rename = "AuthSessionValidity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub auth_session_validity: Option<i32>,
-    #[serde(
-        rename = "CallbackURLs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub callback_urls: Option<Vec<String>>,
+    pub user_pool_id: Option<String>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
@@ -6353,29 +6317,17 @@ pub struct UpdateUserPoolClientRequest {
     )]
     pub client_name: Option<String>,
     #[serde(
-        rename = "DefaultRedirectURI",
+        rename = "RefreshTokenValidity",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub default_redirect_uri: Option<String>,
+    pub refresh_token_validity: Option<i32>,
     #[serde(
-        rename = "EnablePropagateAdditionalUserContextData",
+        rename = "AccessTokenValidity",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub enable_propagate_additional_user_context_data: Option<bool>,
-    #[serde(
-        rename = "EnableTokenRevocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub enable_token_revocation: Option<bool>,
-    #[serde(
-        rename = "ExplicitAuthFlows",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub explicit_auth_flows: Option<Vec<String>>,
+    pub access_token_validity: Option<i32>,
     #[serde(
         rename = "IdTokenValidity",
         default,
@@ -6383,23 +6335,11 @@ pub struct UpdateUserPoolClientRequest {
     )]
     pub id_token_validity: Option<i32>,
     #[serde(
-        rename = "LogoutURLs",
+        rename = "TokenValidityUnits",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub logout_urls: Option<Vec<String>>,
-    #[serde(
-        rename = "PreventUserExistenceErrors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub prevent_user_existence_errors: Option<String>,
-    #[serde(
-        rename = "PublishSecretsInAWSSecretsManager",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub publish_secrets_in_aws_secrets_manager: Option<bool>,
+    pub token_validity_units: Option<TokenValidityUnitsType>,
     #[serde(
         rename = "ReadAttributes",
         default,
@@ -6407,17 +6347,17 @@ pub struct UpdateUserPoolClientRequest {
     )]
     pub read_attributes: Option<Vec<String>>,
     #[serde(
-        rename = "RefreshTokenRotation",
+        rename = "WriteAttributes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub refresh_token_rotation: Option<RefreshTokenRotationType>,
+    pub write_attributes: Option<Vec<String>>,
     #[serde(
-        rename = "RefreshTokenValidity",
+        rename = "ExplicitAuthFlows",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub refresh_token_validity: Option<i32>,
+    pub explicit_auth_flows: Option<Vec<String>>,
     #[serde(
         rename = "SupportedIdentityProviders",
         default,
@@ -6425,23 +6365,83 @@ pub struct UpdateUserPoolClientRequest {
     )]
     pub supported_identity_providers: Option<Vec<String>>,
     #[serde(
-        rename = "TokenValidityUnits",
+        rename = "CallbackURLs",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub token_validity_units: Option<TokenValidityUnitsType>,
+    pub callback_urls: Option<Vec<String>>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "LogoutURLs",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub logout_urls: Option<Vec<String>>,
     #[serde(
-        rename = "WriteAttributes",
+        rename = "DefaultRedirectURI",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub write_attributes: Option<Vec<String>>,
+    pub default_redirect_uri: Option<String>,
+    #[serde(
+        rename = "AllowedOAuthFlows",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_o_auth_flows: Option<Vec<String>>,
+    #[serde(
+        rename = "AllowedOAuthScopes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_o_auth_scopes: Option<Vec<String>>,
+    #[serde(
+        rename = "AllowedOAuthFlowsUserPoolClient",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_o_auth_flows_user_pool_client: Option<bool>,
+    #[serde(
+        rename = "AnalyticsConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub analytics_configuration: Option<AnalyticsConfigurationType>,
+    #[serde(
+        rename = "PreventUserExistenceErrors",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prevent_user_existence_errors: Option<String>,
+    #[serde(
+        rename = "EnableTokenRevocation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_token_revocation: Option<bool>,
+    #[serde(
+        rename = "EnablePropagateAdditionalUserContextData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_propagate_additional_user_context_data: Option<bool>,
+    #[serde(
+        rename = "AuthSessionValidity",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auth_session_validity: Option<i32>,
+    #[serde(
+        rename = "RefreshTokenRotation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub refresh_token_rotation: Option<RefreshTokenRotationType>,
+    #[serde(
+        rename = "PublishSecretsInAWSSecretsManager",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub publish_secrets_in_aws_secrets_manager: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6456,50 +6456,56 @@ pub struct UpdateUserPoolClientResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateUserPoolDomainRequest {
-    #[serde(
-        rename = "CustomDomainConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub custom_domain_config: Option<CustomDomainConfigType>,
     #[serde(rename = "Domain", default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    #[serde(
-        rename = "ManagedLoginVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub managed_login_version: Option<i32>,
-    #[serde(rename = "Routing", default, skip_serializing_if = "Option::is_none")]
-    pub routing: Option<RoutingType>,
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct UpdateUserPoolDomainResponse {
-    #[serde(
-        rename = "CloudFrontDomain",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cloud_front_domain: Option<String>,
     #[serde(
         rename = "ManagedLoginVersion",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub managed_login_version: Option<i32>,
+    #[serde(
+        rename = "CustomDomainConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub custom_domain_config: Option<CustomDomainConfigType>,
+    #[serde(rename = "Routing", default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<RoutingType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateUserPoolDomainResponse {
+    #[serde(
+        rename = "ManagedLoginVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub managed_login_version: Option<i32>,
+    #[serde(
+        rename = "CloudFrontDomain",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cloud_front_domain: Option<String>,
     #[serde(rename = "Routing", default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<RoutingType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateUserPoolReplicaRequest {
+    #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
     #[serde(
         rename = "RegionName",
         default,
@@ -6508,12 +6514,6 @@ pub struct UpdateUserPoolReplicaRequest {
     pub region_name: Option<String>,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(
-        rename = "UserPoolId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub user_pool_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6529,35 +6529,13 @@ pub struct UpdateUserPoolReplicaResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateUserPoolRequest {
     #[serde(
-        rename = "AccountRecoverySetting",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub account_recovery_setting: Option<AccountRecoverySettingType>,
-    #[serde(
-        rename = "AcrConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub acr_configuration: Option<std::collections::BTreeMap<String, AcrLevelConfigType>>,
-    #[serde(
-        rename = "AdminCreateUserConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub admin_create_user_config: Option<AdminCreateUserConfigType>,
-    #[serde(
-        rename = "AutoVerifiedAttributes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub auto_verified_attributes: Option<Vec<String>>,
-    #[serde(
-        rename = "DcrConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub dcr_configuration: Option<DcrConfigurationType>,
+    pub user_pool_id: Option<String>,
+    #[serde(rename = "Policies", default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<UserPoolPolicyType>,
     #[serde(
         rename = "DeletionProtection",
         default,
@@ -6565,17 +6543,23 @@ pub struct UpdateUserPoolRequest {
     )]
     pub deletion_protection: Option<String>,
     #[serde(
-        rename = "DeviceConfiguration",
+        rename = "LambdaConfig",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub device_configuration: Option<DeviceConfigurationType>,
+    pub lambda_config: Option<LambdaConfigType>,
     #[serde(
-        rename = "EmailConfiguration",
+        rename = "AutoVerifiedAttributes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub email_configuration: Option<EmailConfigurationType>,
+    pub auto_verified_attributes: Option<Vec<String>>,
+    #[serde(
+        rename = "SmsVerificationMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sms_verification_message: Option<String>,
     #[serde(
         rename = "EmailVerificationMessage",
         default,
@@ -6589,33 +6573,11 @@ pub struct UpdateUserPoolRequest {
     )]
     pub email_verification_subject: Option<String>,
     #[serde(
-        rename = "IssuerConfiguration",
+        rename = "VerificationMessageTemplate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub issuer_configuration: Option<IssuerConfigurationType>,
-    #[serde(
-        rename = "KeyConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub key_configuration: Option<KeyConfigurationType>,
-    #[serde(
-        rename = "LambdaConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub lambda_config: Option<LambdaConfigType>,
-    #[serde(
-        rename = "MfaConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub mfa_configuration: Option<String>,
-    #[serde(rename = "Policies", default, skip_serializing_if = "Option::is_none")]
-    pub policies: Option<UserPoolPolicyType>,
-    #[serde(rename = "PoolName", default, skip_serializing_if = "Option::is_none")]
-    pub pool_name: Option<String>,
+    pub verification_message_template: Option<VerificationMessageTemplateType>,
     #[serde(
         rename = "SmsAuthenticationMessage",
         default,
@@ -6623,35 +6585,35 @@ pub struct UpdateUserPoolRequest {
     )]
     pub sms_authentication_message: Option<String>,
     #[serde(
-        rename = "SmsConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub sms_configuration: Option<SmsConfigurationType>,
-    #[serde(
-        rename = "SmsVerificationMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub sms_verification_message: Option<String>,
-    #[serde(
         rename = "UserAttributeUpdateSettings",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_attribute_update_settings: Option<UserAttributeUpdateSettingsType>,
     #[serde(
-        rename = "UserPoolAddOns",
+        rename = "MfaConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_add_ons: Option<UserPoolAddOnsType>,
+    pub mfa_configuration: Option<String>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "DeviceConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub device_configuration: Option<DeviceConfigurationType>,
+    #[serde(
+        rename = "EmailConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email_configuration: Option<EmailConfigurationType>,
+    #[serde(
+        rename = "SmsConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sms_configuration: Option<SmsConfigurationType>,
     #[serde(
         rename = "UserPoolTags",
         default,
@@ -6659,17 +6621,55 @@ pub struct UpdateUserPoolRequest {
     )]
     pub user_pool_tags: Option<std::collections::BTreeMap<String, String>>,
     #[serde(
+        rename = "AdminCreateUserConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub admin_create_user_config: Option<AdminCreateUserConfigType>,
+    #[serde(
+        rename = "UserPoolAddOns",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_add_ons: Option<UserPoolAddOnsType>,
+    #[serde(
+        rename = "DcrConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dcr_configuration: Option<DcrConfigurationType>,
+    #[serde(
+        rename = "AccountRecoverySetting",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub account_recovery_setting: Option<AccountRecoverySettingType>,
+    #[serde(rename = "PoolName", default, skip_serializing_if = "Option::is_none")]
+    pub pool_name: Option<String>,
+    #[serde(
         rename = "UserPoolTier",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_tier: Option<String>,
     #[serde(
-        rename = "VerificationMessageTemplate",
+        rename = "KeyConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub verification_message_template: Option<VerificationMessageTemplateType>,
+    pub key_configuration: Option<KeyConfigurationType>,
+    #[serde(
+        rename = "IssuerConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub issuer_configuration: Option<IssuerConfigurationType>,
+    #[serde(
+        rename = "AcrConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub acr_configuration: Option<std::collections::BTreeMap<String, AcrLevelConfigType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6687,64 +6687,28 @@ pub struct UserAttributeUpdateSettingsType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserContextDataType {
+    #[serde(rename = "IpAddress", default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
     #[serde(
         rename = "EncodedData",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub encoded_data: Option<String>,
-    #[serde(rename = "IpAddress", default, skip_serializing_if = "Option::is_none")]
-    pub ip_address: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserImportJobType {
-    #[serde(
-        rename = "CloudWatchLogsRoleArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cloud_watch_logs_role_arn: Option<String>,
-    #[serde(
-        rename = "CompletionDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub completion_date: Option<f64>,
-    #[serde(
-        rename = "CompletionMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub completion_message: Option<String>,
-    #[serde(
-        rename = "CreationDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub creation_date: Option<f64>,
-    #[serde(
-        rename = "FailedUsers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub failed_users: Option<i64>,
-    #[serde(
-        rename = "ImportedUsers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub imported_users: Option<i64>,
-    #[serde(rename = "JobId", default, skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<String>,
     #[serde(rename = "JobName", default, skip_serializing_if = "Option::is_none")]
     pub job_name: Option<String>,
+    #[serde(rename = "JobId", default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
     #[serde(
-        rename = "PasswordHashingAlgorithm",
+        rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub password_hashing_algorithm: Option<String>,
+    pub user_pool_id: Option<String>,
     #[serde(
         rename = "PreSignedUrl",
         default,
@@ -6752,37 +6716,73 @@ pub struct UserImportJobType {
     )]
     pub pre_signed_url: Option<String>,
     #[serde(
+        rename = "CreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub creation_date: Option<f64>,
+    #[serde(rename = "StartDate", default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<f64>,
+    #[serde(
+        rename = "CompletionDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub completion_date: Option<f64>,
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(
+        rename = "CloudWatchLogsRoleArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cloud_watch_logs_role_arn: Option<String>,
+    #[serde(
+        rename = "ImportedUsers",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub imported_users: Option<i64>,
+    #[serde(
         rename = "SkippedUsers",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub skipped_users: Option<i64>,
-    #[serde(rename = "StartDate", default, skip_serializing_if = "Option::is_none")]
-    pub start_date: Option<f64>,
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "FailedUsers",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub failed_users: Option<i64>,
+    #[serde(
+        rename = "CompletionMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub completion_message: Option<String>,
+    #[serde(
+        rename = "PasswordHashingAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub password_hashing_algorithm: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserPoolAddOnsType {
-    #[serde(
-        rename = "AdvancedSecurityAdditionalFlows",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub advanced_security_additional_flows: Option<AdvancedSecurityAdditionalFlowsType>,
     #[serde(
         rename = "AdvancedSecurityMode",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub advanced_security_mode: Option<String>,
+    #[serde(
+        rename = "AdvancedSecurityAdditionalFlows",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub advanced_security_additional_flows: Option<AdvancedSecurityAdditionalFlowsType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6790,71 +6790,35 @@ pub struct UserPoolClientDescription {
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
+        rename = "UserPoolId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_id: Option<String>,
+    #[serde(
         rename = "ClientName",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub client_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserPoolClientType {
     #[serde(
         rename = "UserPoolId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct UserPoolClientType {
-    #[serde(
-        rename = "AccessTokenValidity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub access_token_validity: Option<i32>,
-    #[serde(
-        rename = "AllowedOAuthFlows",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allowed_o_auth_flows: Option<Vec<String>>,
-    #[serde(
-        rename = "AllowedOAuthFlowsUserPoolClient",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allowed_o_auth_flows_user_pool_client: Option<bool>,
-    #[serde(
-        rename = "AllowedOAuthScopes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allowed_o_auth_scopes: Option<Vec<String>>,
-    #[serde(
-        rename = "AnalyticsConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub analytics_configuration: Option<AnalyticsConfigurationType>,
-    #[serde(
-        rename = "AuthSessionValidity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub auth_session_validity: Option<i32>,
-    #[serde(
-        rename = "CallbackURLs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub callback_urls: Option<Vec<String>>,
-    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
     #[serde(
         rename = "ClientName",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub client_name: Option<String>,
+    #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
     #[serde(
         rename = "ClientSecret",
         default,
@@ -6868,77 +6832,17 @@ pub struct UserPoolClientType {
     )]
     pub client_secret_arn: Option<String>,
     #[serde(
-        rename = "ClientType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub client_type: Option<String>,
-    #[serde(
-        rename = "CreationDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub creation_date: Option<f64>,
-    #[serde(
-        rename = "DefaultRedirectURI",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub default_redirect_uri: Option<String>,
-    #[serde(
-        rename = "EnablePropagateAdditionalUserContextData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub enable_propagate_additional_user_context_data: Option<bool>,
-    #[serde(
-        rename = "EnableTokenRevocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub enable_token_revocation: Option<bool>,
-    #[serde(
-        rename = "ExplicitAuthFlows",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub explicit_auth_flows: Option<Vec<String>>,
-    #[serde(
-        rename = "IdTokenValidity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub id_token_validity: Option<i32>,
-    #[serde(
         rename = "LastModifiedDate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub last_modified_date: Option<f64>,
     #[serde(
-        rename = "LogoutURLs",
+        rename = "CreationDate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub logout_urls: Option<Vec<String>>,
-    #[serde(
-        rename = "PreventUserExistenceErrors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub prevent_user_existence_errors: Option<String>,
-    #[serde(
-        rename = "ReadAttributes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub read_attributes: Option<Vec<String>>,
-    #[serde(
-        rename = "RefreshTokenRotation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub refresh_token_rotation: Option<RefreshTokenRotationType>,
+    pub creation_date: Option<f64>,
     #[serde(
         rename = "RefreshTokenValidity",
         default,
@@ -6946,11 +6850,17 @@ pub struct UserPoolClientType {
     )]
     pub refresh_token_validity: Option<i32>,
     #[serde(
-        rename = "SupportedIdentityProviders",
+        rename = "AccessTokenValidity",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub supported_identity_providers: Option<Vec<String>>,
+    pub access_token_validity: Option<i32>,
+    #[serde(
+        rename = "IdTokenValidity",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id_token_validity: Option<i32>,
     #[serde(
         rename = "TokenValidityUnits",
         default,
@@ -6958,51 +6868,141 @@ pub struct UserPoolClientType {
     )]
     pub token_validity_units: Option<TokenValidityUnitsType>,
     #[serde(
-        rename = "UserPoolId",
+        rename = "ReadAttributes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_id: Option<String>,
+    pub read_attributes: Option<Vec<String>>,
     #[serde(
         rename = "WriteAttributes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub write_attributes: Option<Vec<String>>,
+    #[serde(
+        rename = "ExplicitAuthFlows",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub explicit_auth_flows: Option<Vec<String>>,
+    #[serde(
+        rename = "SupportedIdentityProviders",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub supported_identity_providers: Option<Vec<String>>,
+    #[serde(
+        rename = "CallbackURLs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub callback_urls: Option<Vec<String>>,
+    #[serde(
+        rename = "LogoutURLs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub logout_urls: Option<Vec<String>>,
+    #[serde(
+        rename = "DefaultRedirectURI",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub default_redirect_uri: Option<String>,
+    #[serde(
+        rename = "AllowedOAuthFlows",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_o_auth_flows: Option<Vec<String>>,
+    #[serde(
+        rename = "AllowedOAuthScopes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_o_auth_scopes: Option<Vec<String>>,
+    #[serde(
+        rename = "AllowedOAuthFlowsUserPoolClient",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_o_auth_flows_user_pool_client: Option<bool>,
+    #[serde(
+        rename = "AnalyticsConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub analytics_configuration: Option<AnalyticsConfigurationType>,
+    #[serde(
+        rename = "PreventUserExistenceErrors",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prevent_user_existence_errors: Option<String>,
+    #[serde(
+        rename = "EnableTokenRevocation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_token_revocation: Option<bool>,
+    #[serde(
+        rename = "EnablePropagateAdditionalUserContextData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_propagate_additional_user_context_data: Option<bool>,
+    #[serde(
+        rename = "AuthSessionValidity",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auth_session_validity: Option<i32>,
+    #[serde(
+        rename = "RefreshTokenRotation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub refresh_token_rotation: Option<RefreshTokenRotationType>,
+    #[serde(
+        rename = "ClientType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserPoolDescriptionType {
-    #[serde(
-        rename = "CreationDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub creation_date: Option<f64>,
     #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     #[serde(
         rename = "LambdaConfig",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub lambda_config: Option<LambdaConfigType>,
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     #[serde(
         rename = "LastModifiedDate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub last_modified_date: Option<f64>,
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    #[serde(
+        rename = "CreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub creation_date: Option<f64>,
     #[serde(
         rename = "ReplicaRegions",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub replica_regions: Option<Vec<String>>,
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7029,10 +7029,10 @@ pub struct UserPoolReplicaType {
         skip_serializing_if = "Option::is_none"
     )]
     pub region_name: Option<String>,
-    #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     #[serde(
         rename = "UserPoolArn",
         default,
@@ -7053,56 +7053,12 @@ pub struct UserPoolTokenSessionConfigType {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserPoolType {
-    #[serde(
-        rename = "AccountRecoverySetting",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub account_recovery_setting: Option<AccountRecoverySettingType>,
-    #[serde(
-        rename = "AcrConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub acr_configuration: Option<std::collections::BTreeMap<String, AcrLevelConfigType>>,
-    #[serde(
-        rename = "AdminCreateUserConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub admin_create_user_config: Option<AdminCreateUserConfigType>,
-    #[serde(
-        rename = "AliasAttributes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub alias_attributes: Option<Vec<String>>,
-    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
-    pub arn: Option<String>,
-    #[serde(
-        rename = "AutoVerifiedAttributes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub auto_verified_attributes: Option<Vec<String>>,
-    #[serde(
-        rename = "CreationDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub creation_date: Option<f64>,
-    #[serde(
-        rename = "CustomDomain",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub custom_domain: Option<String>,
-    #[serde(
-        rename = "DcrConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub dcr_configuration: Option<DcrConfigurationType>,
+    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "Policies", default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<UserPoolPolicyType>,
     #[serde(
         rename = "DeletionProtection",
         default,
@@ -7110,25 +7066,55 @@ pub struct UserPoolType {
     )]
     pub deletion_protection: Option<String>,
     #[serde(
-        rename = "DeviceConfiguration",
+        rename = "LambdaConfig",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub device_configuration: Option<DeviceConfigurationType>,
-    #[serde(rename = "Domain", default, skip_serializing_if = "Option::is_none")]
-    pub domain: Option<String>,
+    pub lambda_config: Option<LambdaConfigType>,
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     #[serde(
-        rename = "EmailConfiguration",
+        rename = "LastModifiedDate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub email_configuration: Option<EmailConfigurationType>,
+    pub last_modified_date: Option<f64>,
     #[serde(
-        rename = "EmailConfigurationFailure",
+        rename = "CreationDate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub email_configuration_failure: Option<String>,
+    pub creation_date: Option<f64>,
+    #[serde(
+        rename = "SchemaAttributes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub schema_attributes: Option<Vec<SchemaAttributeType>>,
+    #[serde(
+        rename = "AutoVerifiedAttributes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auto_verified_attributes: Option<Vec<String>>,
+    #[serde(
+        rename = "AliasAttributes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub alias_attributes: Option<Vec<String>>,
+    #[serde(
+        rename = "UsernameAttributes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub username_attributes: Option<Vec<String>>,
+    #[serde(
+        rename = "SmsVerificationMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sms_verification_message: Option<String>,
     #[serde(
         rename = "EmailVerificationMessage",
         default,
@@ -7142,53 +7128,11 @@ pub struct UserPoolType {
     )]
     pub email_verification_subject: Option<String>,
     #[serde(
-        rename = "EstimatedNumberOfUsers",
+        rename = "VerificationMessageTemplate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub estimated_number_of_users: Option<i32>,
-    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(
-        rename = "IssuerConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub issuer_configuration: Option<IssuerConfigurationType>,
-    #[serde(
-        rename = "KeyConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub key_configuration: Option<KeyConfigurationType>,
-    #[serde(
-        rename = "LambdaConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub lambda_config: Option<LambdaConfigType>,
-    #[serde(
-        rename = "LastModifiedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub last_modified_date: Option<f64>,
-    #[serde(
-        rename = "MfaConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub mfa_configuration: Option<String>,
-    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(rename = "Policies", default, skip_serializing_if = "Option::is_none")]
-    pub policies: Option<UserPoolPolicyType>,
-    #[serde(
-        rename = "SchemaAttributes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub schema_attributes: Option<Vec<SchemaAttributeType>>,
+    pub verification_message_template: Option<VerificationMessageTemplateType>,
     #[serde(
         rename = "SmsAuthenticationMessage",
         default,
@@ -7196,37 +7140,41 @@ pub struct UserPoolType {
     )]
     pub sms_authentication_message: Option<String>,
     #[serde(
-        rename = "SmsConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub sms_configuration: Option<SmsConfigurationType>,
-    #[serde(
-        rename = "SmsConfigurationFailure",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub sms_configuration_failure: Option<String>,
-    #[serde(
-        rename = "SmsVerificationMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub sms_verification_message: Option<String>,
-    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    #[serde(
         rename = "UserAttributeUpdateSettings",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_attribute_update_settings: Option<UserAttributeUpdateSettingsType>,
     #[serde(
-        rename = "UserPoolAddOns",
+        rename = "MfaConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_add_ons: Option<UserPoolAddOnsType>,
+    pub mfa_configuration: Option<String>,
+    #[serde(
+        rename = "DeviceConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub device_configuration: Option<DeviceConfigurationType>,
+    #[serde(
+        rename = "EstimatedNumberOfUsers",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub estimated_number_of_users: Option<i32>,
+    #[serde(
+        rename = "EmailConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email_configuration: Option<EmailConfigurationType>,
+    #[serde(
+        rename = "SmsConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sms_configuration: Option<SmsConfigurationType>,
     #[serde(
         rename = "UserPoolTags",
         default,
@@ -7234,47 +7182,93 @@ pub struct UserPoolType {
     )]
     pub user_pool_tags: Option<std::collections::BTreeMap<String, String>>,
     #[serde(
-        rename = "UserPoolTier",
+        rename = "SmsConfigurationFailure",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_tier: Option<String>,
+    pub sms_configuration_failure: Option<String>,
     #[serde(
-        rename = "UsernameAttributes",
+        rename = "EmailConfigurationFailure",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub username_attributes: Option<Vec<String>>,
+    pub email_configuration_failure: Option<String>,
+    #[serde(rename = "Domain", default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(
+        rename = "CustomDomain",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub custom_domain: Option<String>,
+    #[serde(
+        rename = "AdminCreateUserConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub admin_create_user_config: Option<AdminCreateUserConfigType>,
+    #[serde(
+        rename = "UserPoolAddOns",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_add_ons: Option<UserPoolAddOnsType>,
+    #[serde(
+        rename = "DcrConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dcr_configuration: Option<DcrConfigurationType>,
     #[serde(
         rename = "UsernameConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub username_configuration: Option<UsernameConfigurationType>,
+    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
     #[serde(
-        rename = "VerificationMessageTemplate",
+        rename = "AccountRecoverySetting",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub verification_message_template: Option<VerificationMessageTemplateType>,
+    pub account_recovery_setting: Option<AccountRecoverySettingType>,
+    #[serde(
+        rename = "UserPoolTier",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_pool_tier: Option<String>,
+    #[serde(
+        rename = "KeyConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_configuration: Option<KeyConfigurationType>,
+    #[serde(
+        rename = "IssuerConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub issuer_configuration: Option<IssuerConfigurationType>,
+    #[serde(
+        rename = "AcrConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub acr_configuration: Option<std::collections::BTreeMap<String, AcrLevelConfigType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserType {
+    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     #[serde(
         rename = "Attributes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub attributes: Option<Vec<AttributeType>>,
-    #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    #[serde(
-        rename = "MFAOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub mfa_options: Option<Vec<MFAOptionType>>,
     #[serde(
         rename = "UserCreateDate",
         default,
@@ -7287,14 +7281,20 @@ pub struct UserType {
         skip_serializing_if = "Option::is_none"
     )]
     pub user_last_modified_date: Option<f64>,
+    #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
     #[serde(
         rename = "UserStatus",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_status: Option<String>,
-    #[serde(rename = "Username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
+    #[serde(
+        rename = "MFAOptions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mfa_options: Option<Vec<MFAOptionType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7310,11 +7310,11 @@ pub struct UsernameConfigurationType {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerificationMessageTemplateType {
     #[serde(
-        rename = "DefaultEmailOption",
+        rename = "SmsMessage",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub default_email_option: Option<String>,
+    pub sms_message: Option<String>,
     #[serde(
         rename = "EmailMessage",
         default,
@@ -7322,17 +7322,17 @@ pub struct VerificationMessageTemplateType {
     )]
     pub email_message: Option<String>,
     #[serde(
-        rename = "EmailMessageByLink",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub email_message_by_link: Option<String>,
-    #[serde(
         rename = "EmailSubject",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub email_subject: Option<String>,
+    #[serde(
+        rename = "EmailMessageByLink",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email_message_by_link: Option<String>,
     #[serde(
         rename = "EmailSubjectByLink",
         default,
@@ -7340,11 +7340,11 @@ pub struct VerificationMessageTemplateType {
     )]
     pub email_subject_by_link: Option<String>,
     #[serde(
-        rename = "SmsMessage",
+        rename = "DefaultEmailOption",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub sms_message: Option<String>,
+    pub default_email_option: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7355,24 +7355,24 @@ pub struct VerifySoftwareTokenRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub access_token: Option<String>,
+    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    #[serde(rename = "UserCode", default, skip_serializing_if = "Option::is_none")]
+    pub user_code: Option<String>,
     #[serde(
         rename = "FriendlyDeviceName",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub friendly_device_name: Option<String>,
-    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<String>,
-    #[serde(rename = "UserCode", default, skip_serializing_if = "Option::is_none")]
-    pub user_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerifySoftwareTokenResponse {
-    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<String>,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7399,12 +7399,6 @@ pub struct VerifyUserAttributeResponse {}
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WebAuthnConfigurationType {
     #[serde(
-        rename = "FactorConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub factor_configuration: Option<String>,
-    #[serde(
         rename = "RelyingPartyId",
         default,
         skip_serializing_if = "Option::is_none"
@@ -7416,24 +7410,16 @@ pub struct WebAuthnConfigurationType {
         skip_serializing_if = "Option::is_none"
     )]
     pub user_verification: Option<String>,
+    #[serde(
+        rename = "FactorConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub factor_configuration: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WebAuthnCredentialDescription {
-    #[serde(
-        rename = "AuthenticatorAttachment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub authenticator_attachment: Option<String>,
-    #[serde(
-        rename = "AuthenticatorTransports",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub authenticator_transports: Option<Vec<String>>,
-    #[serde(rename = "CreatedAt", default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<f64>,
     #[serde(
         rename = "CredentialId",
         default,
@@ -7452,6 +7438,20 @@ pub struct WebAuthnCredentialDescription {
         skip_serializing_if = "Option::is_none"
     )]
     pub relying_party_id: Option<String>,
+    #[serde(
+        rename = "AuthenticatorAttachment",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authenticator_attachment: Option<String>,
+    #[serde(
+        rename = "AuthenticatorTransports",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authenticator_transports: Option<Vec<String>>,
+    #[serde(rename = "CreatedAt", default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

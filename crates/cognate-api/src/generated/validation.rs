@@ -154,6 +154,13 @@ impl Validate for AccountRecoverySettingType {
 impl Validate for AccountTakeoverActionType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("notify");
+            match &self.notify {
+                None => v.not_null(&path),
+                Some(value) => {}
+            }
+        }
+        {
             let path = path.member("eventAction");
             match &self.event_action {
                 None => v.not_null(&path),
@@ -167,24 +174,11 @@ impl Validate for AccountTakeoverActionType {
                 }
             }
         }
-        {
-            let path = path.member("notify");
-            match &self.notify {
-                None => v.not_null(&path),
-                Some(value) => {}
-            }
-        }
     }
 }
 
 impl Validate for AccountTakeoverActionsType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("highAction");
-            if let Some(value) = &self.high_action {
-                value.validate(&path, v);
-            }
-        }
         {
             let path = path.member("lowAction");
             if let Some(value) = &self.low_action {
@@ -197,11 +191,23 @@ impl Validate for AccountTakeoverActionsType {
                 value.validate(&path, v);
             }
         }
+        {
+            let path = path.member("highAction");
+            if let Some(value) = &self.high_action {
+                value.validate(&path, v);
+            }
+        }
     }
 }
 
 impl Validate for AccountTakeoverRiskConfigurationType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("notifyConfiguration");
+            if let Some(value) = &self.notify_configuration {
+                value.validate(&path, v);
+            }
+        }
         {
             let path = path.member("actions");
             match &self.actions {
@@ -209,12 +215,6 @@ impl Validate for AccountTakeoverRiskConfigurationType {
                 Some(value) => {
                     value.validate(&path, v);
                 }
-            }
-        }
-        {
-            let path = path.member("notifyConfiguration");
-            if let Some(value) = &self.notify_configuration {
-                value.validate(&path, v);
             }
         }
     }
@@ -239,6 +239,17 @@ impl Validate for AcrLevelConfigType {
 impl Validate for AddCustomAttributesRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
             let path = path.member("customAttributes");
             match &self.custom_attributes {
                 None => v.not_null(&path),
@@ -252,6 +263,11 @@ impl Validate for AddCustomAttributesRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for AddUserPoolClientSecretRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -263,11 +279,6 @@ impl Validate for AddCustomAttributesRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for AddUserPoolClientSecretRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("clientId");
             match &self.client_id {
@@ -287,6 +298,11 @@ impl Validate for AddUserPoolClientSecretRequest {
                 v.pattern(&path, value, &RE_6, "[\\w+]+", true);
             }
         }
+    }
+}
+
+impl Validate for AdminAddUserToGroupRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -298,11 +314,23 @@ impl Validate for AddUserPoolClientSecretRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for AdminAddUserToGroupRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("username");
+            match &self.username {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, true);
+                    v.max_len(&path, value, 128, true);
+                    v.pattern(
+                        &path,
+                        value,
+                        &RE_9,
+                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+                        true,
+                    );
+                }
+            }
+        }
         {
             let path = path.member("groupName");
             match &self.group_name {
@@ -320,6 +348,11 @@ impl Validate for AdminAddUserToGroupRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for AdminConfirmSignUpRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -348,11 +381,6 @@ impl Validate for AdminAddUserToGroupRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for AdminConfirmSignUpRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
@@ -370,34 +398,6 @@ impl Validate for AdminConfirmSignUpRequest {
                         value,
                         "[Member must have length less than or equal to 131072]",
                         false,
-                    );
-                }
-            }
-        }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
-            }
-        }
-        {
-            let path = path.member("username");
-            match &self.username {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, true);
-                    v.max_len(&path, value, 128, true);
-                    v.pattern(
-                        &path,
-                        value,
-                        &RE_9,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-                        true,
                     );
                 }
             }
@@ -411,16 +411,16 @@ impl Validate for AdminCreateUserConfigType {
             let path = path.member("allowAdminCreateUserOnly");
         }
         {
-            let path = path.member("inviteMessageTemplate");
-            if let Some(value) = &self.invite_message_template {
-                value.validate(&path, v);
-            }
-        }
-        {
             let path = path.member("unusedAccountValidityDays");
             if let Some(value) = &self.unused_account_validity_days {
                 v.min_value(&path, *value as i64, 0);
                 v.max_value(&path, *value as i64, 365);
+            }
+        }
+        {
+            let path = path.member("inviteMessageTemplate");
+            if let Some(value) = &self.invite_message_template {
+                value.validate(&path, v);
             }
         }
     }
@@ -429,24 +429,65 @@ impl Validate for AdminCreateUserConfigType {
 impl Validate for AdminCreateUserRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("clientMetadata");
-            if let Some(value) = &self.client_metadata {
-                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
-                    v.map_keys_constraint(
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
+            let path = path.member("username");
+            match &self.username {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, true);
+                    v.max_len(&path, value, 128, true);
+                    v.pattern(
                         &path,
                         value,
-                        "[Member must have length less than or equal to 131072]",
-                        false,
+                        &RE_9,
+                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+                        true,
                     );
                 }
-                if value.values().any(|item| !(item.chars().count() <= 131072)) {
-                    v.map_values_constraint(
-                        &path,
-                        value,
-                        "[Member must have length less than or equal to 131072]",
-                        false,
-                    );
+            }
+        }
+        {
+            let path = path.member("userAttributes");
+            if let Some(value) = &self.user_attributes {
+                for (i, item) in value.iter().enumerate() {
+                    let path = path.index(i);
+                    item.validate(&path, v);
                 }
+            }
+        }
+        {
+            let path = path.member("validationData");
+            if let Some(value) = &self.validation_data {
+                for (i, item) in value.iter().enumerate() {
+                    let path = path.index(i);
+                    item.validate(&path, v);
+                }
+            }
+        }
+        {
+            let path = path.member("temporaryPassword");
+            if let Some(value) = &self.temporary_password {
+                v.max_len(&path, value, 256, true);
+                v.pattern(&path, value, &RE_8, "[\\S]+", true);
+            }
+        }
+        {
+            let path = path.member("forceAliasCreation");
+        }
+        {
+            let path = path.member("messageAction");
+            if let Some(value) = &self.message_action {
+                v.one_of(&path, value, &["RESEND", "SUPPRESS"], false);
             }
         }
         {
@@ -466,64 +507,23 @@ impl Validate for AdminCreateUserRequest {
             }
         }
         {
-            let path = path.member("forceAliasCreation");
-        }
-        {
-            let path = path.member("messageAction");
-            if let Some(value) = &self.message_action {
-                v.one_of(&path, value, &["RESEND", "SUPPRESS"], false);
-            }
-        }
-        {
-            let path = path.member("temporaryPassword");
-            if let Some(value) = &self.temporary_password {
-                v.max_len(&path, value, 256, true);
-                v.pattern(&path, value, &RE_8, "[\\S]+", true);
-            }
-        }
-        {
-            let path = path.member("userAttributes");
-            if let Some(value) = &self.user_attributes {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    item.validate(&path, v);
-                }
-            }
-        }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
-            }
-        }
-        {
-            let path = path.member("username");
-            match &self.username {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, true);
-                    v.max_len(&path, value, 128, true);
-                    v.pattern(
+            let path = path.member("clientMetadata");
+            if let Some(value) = &self.client_metadata {
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
                         &path,
                         value,
-                        &RE_9,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-                        true,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
                     );
                 }
-            }
-        }
-        {
-            let path = path.member("validationData");
-            if let Some(value) = &self.validation_data {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    item.validate(&path, v);
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -566,21 +566,6 @@ impl Validate for AdminDeleteSoftwareTokenRequest {
 impl Validate for AdminDeleteUserAttributesRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("userAttributeNames");
-            match &self.user_attribute_names {
-                None => v.not_null(&path),
-                Some(value) => {
-                    if value.iter().any(|item| {
-                        !(item.chars().count() <= 32
-                            && item.chars().count() >= 1
-                            && RE_3.is_match(item))
-                    }) {
-                        v.element_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r ]+]", false);
-                    }
-                }
-            }
-        }
-        {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
                 None => v.not_null(&path),
@@ -605,6 +590,21 @@ impl Validate for AdminDeleteUserAttributesRequest {
                         "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
                         true,
                     );
+                }
+            }
+        }
+        {
+            let path = path.member("userAttributeNames");
+            match &self.user_attribute_names {
+                None => v.not_null(&path),
+                Some(value) => {
+                    if value.iter().any(|item| {
+                        !(item.chars().count() <= 32
+                            && item.chars().count() >= 1
+                            && RE_3.is_match(item))
+                    }) {
+                        v.element_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r ]+]", false);
+                    }
                 }
             }
         }
@@ -647,20 +647,20 @@ impl Validate for AdminDeleteUserRequest {
 impl Validate for AdminDisableProviderForUserRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("user");
-            match &self.user {
-                None => v.not_null(&path),
-                Some(value) => {
-                    value.validate(&path, v);
-                }
-            }
-        }
-        {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
                 None => v.not_null(&path),
                 Some(value) => {
                     v.max_len(&path, value, 131072, false);
+                }
+            }
+        }
+        {
+            let path = path.member("user");
+            match &self.user {
+                None => v.not_null(&path),
+                Some(value) => {
+                    value.validate(&path, v);
                 }
             }
         }
@@ -736,17 +736,6 @@ impl Validate for AdminEnableUserRequest {
 impl Validate for AdminForgetDeviceRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("deviceKey");
-            match &self.device_key {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_10, "[\\w-]+_[0-9a-f-]+", false);
-                }
-            }
-        }
-        {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
                 None => v.not_null(&path),
@@ -771,6 +760,17 @@ impl Validate for AdminForgetDeviceRequest {
                         "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
                         true,
                     );
+                }
+            }
+        }
+        {
+            let path = path.member("deviceKey");
+            match &self.device_key {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_10, "[\\w-]+_[0-9a-f-]+", false);
                 }
             }
         }
@@ -890,9 +890,25 @@ impl Validate for AdminGetUserRequest {
 impl Validate for AdminInitiateAuthRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("analyticsMetadata");
-            if let Some(value) = &self.analytics_metadata {
-                value.validate(&path, v);
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
+            let path = path.member("clientId");
+            match &self.client_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, true);
+                    v.max_len(&path, value, 128, true);
+                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
+                }
             }
         }
         {
@@ -940,17 +956,6 @@ impl Validate for AdminInitiateAuthRequest {
             }
         }
         {
-            let path = path.member("clientId");
-            match &self.client_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, true);
-                    v.max_len(&path, value, 128, true);
-                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
-                }
-            }
-        }
-        {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
                 if value.keys().any(|key| !(key.chars().count() <= 131072)) {
@@ -972,6 +977,12 @@ impl Validate for AdminInitiateAuthRequest {
             }
         }
         {
+            let path = path.member("analyticsMetadata");
+            if let Some(value) = &self.analytics_metadata {
+                value.validate(&path, v);
+            }
+        }
+        {
             let path = path.member("contextData");
             if let Some(value) = &self.context_data {
                 value.validate(&path, v);
@@ -984,22 +995,20 @@ impl Validate for AdminInitiateAuthRequest {
                 v.max_len(&path, value, 4096, true);
             }
         }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
-            }
-        }
     }
 }
 
 impl Validate for AdminLinkProviderForUserRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.max_len(&path, value, 131072, false);
+                }
+            }
+        }
         {
             let path = path.member("destinationUser");
             match &self.destination_user {
@@ -1018,34 +1027,11 @@ impl Validate for AdminLinkProviderForUserRequest {
                 }
             }
         }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.max_len(&path, value, 131072, false);
-                }
-            }
-        }
     }
 }
 
 impl Validate for AdminListDevicesRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("limit");
-            if let Some(value) = &self.limit {
-                v.min_value(&path, *value as i64, 0);
-                v.max_value(&path, *value as i64, 60);
-            }
-        }
-        {
-            let path = path.member("paginationToken");
-            if let Some(value) = &self.pagination_token {
-                v.min_len(&path, value, 1, false);
-                v.pattern(&path, value, &RE_8, "[\\S]+", false);
-            }
-        }
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -1074,11 +1060,53 @@ impl Validate for AdminListDevicesRequest {
                 }
             }
         }
+        {
+            let path = path.member("limit");
+            if let Some(value) = &self.limit {
+                v.min_value(&path, *value as i64, 0);
+                v.max_value(&path, *value as i64, 60);
+            }
+        }
+        {
+            let path = path.member("paginationToken");
+            if let Some(value) = &self.pagination_token {
+                v.min_len(&path, value, 1, false);
+                v.pattern(&path, value, &RE_8, "[\\S]+", false);
+            }
+        }
     }
 }
 
 impl Validate for AdminListGroupsForUserRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("username");
+            match &self.username {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, true);
+                    v.max_len(&path, value, 128, true);
+                    v.pattern(
+                        &path,
+                        value,
+                        &RE_9,
+                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+                        true,
+                    );
+                }
+            }
+        }
+        {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
         {
             let path = path.member("limit");
             if let Some(value) = &self.limit {
@@ -1094,6 +1122,11 @@ impl Validate for AdminListGroupsForUserRequest {
                 v.pattern(&path, value, &RE_8, "[\\S]+", false);
             }
         }
+    }
+}
+
+impl Validate for AdminListUserAuthEventsRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -1122,11 +1155,6 @@ impl Validate for AdminListGroupsForUserRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for AdminListUserAuthEventsRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("maxResults");
             if let Some(value) = &self.max_results {
@@ -1142,6 +1170,11 @@ impl Validate for AdminListUserAuthEventsRequest {
                 v.pattern(&path, value, &RE_8, "[\\S]+", false);
             }
         }
+    }
+}
+
+impl Validate for AdminListUserSessionsRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -1170,11 +1203,6 @@ impl Validate for AdminListUserAuthEventsRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for AdminListUserSessionsRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("nextToken");
             if let Some(value) = &self.next_token {
@@ -1183,6 +1211,11 @@ impl Validate for AdminListUserSessionsRequest {
                 v.pattern(&path, value, &RE_8, "[\\S]+", false);
             }
         }
+    }
+}
+
+impl Validate for AdminRemoveUserFromGroupRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -1211,11 +1244,6 @@ impl Validate for AdminListUserSessionsRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for AdminRemoveUserFromGroupRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("groupName");
             match &self.group_name {
@@ -1233,6 +1261,11 @@ impl Validate for AdminRemoveUserFromGroupRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for AdminResetUserPasswordRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -1261,11 +1294,6 @@ impl Validate for AdminRemoveUserFromGroupRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for AdminResetUserPasswordRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
@@ -1287,6 +1315,11 @@ impl Validate for AdminResetUserPasswordRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for AdminRespondToAuthChallengeRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -1299,31 +1332,14 @@ impl Validate for AdminResetUserPasswordRequest {
             }
         }
         {
-            let path = path.member("username");
-            match &self.username {
+            let path = path.member("clientId");
+            match &self.client_id {
                 None => v.not_null(&path),
                 Some(value) => {
                     v.min_len(&path, value, 1, true);
                     v.max_len(&path, value, 128, true);
-                    v.pattern(
-                        &path,
-                        value,
-                        &RE_9,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-                        true,
-                    );
+                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
                 }
-            }
-        }
-    }
-}
-
-impl Validate for AdminRespondToAuthChallengeRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("analyticsMetadata");
-            if let Some(value) = &self.analytics_metadata {
-                value.validate(&path, v);
             }
         }
         {
@@ -1379,14 +1395,22 @@ impl Validate for AdminRespondToAuthChallengeRequest {
             }
         }
         {
-            let path = path.member("clientId");
-            match &self.client_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, true);
-                    v.max_len(&path, value, 128, true);
-                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
-                }
+            let path = path.member("session");
+            if let Some(value) = &self.session {
+                v.min_len(&path, value, 20, true);
+                v.max_len(&path, value, 4096, true);
+            }
+        }
+        {
+            let path = path.member("analyticsMetadata");
+            if let Some(value) = &self.analytics_metadata {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("contextData");
+            if let Some(value) = &self.context_data {
+                value.validate(&path, v);
             }
         }
         {
@@ -1410,19 +1434,11 @@ impl Validate for AdminRespondToAuthChallengeRequest {
                 }
             }
         }
-        {
-            let path = path.member("contextData");
-            if let Some(value) = &self.context_data {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("session");
-            if let Some(value) = &self.session {
-                v.min_len(&path, value, 20, true);
-                v.max_len(&path, value, 4096, true);
-            }
-        }
+    }
+}
+
+impl Validate for AdminRevokeUserSessionRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -1434,15 +1450,21 @@ impl Validate for AdminRespondToAuthChallengeRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for AdminRevokeUserSessionRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("revokeAssociatedSessions");
-            if let Some(value) = &self.revoke_associated_sessions {
-                v.one_of(&path, value, &["NONE", "LINKED"], false);
+            let path = path.member("username");
+            match &self.username {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, true);
+                    v.max_len(&path, value, 128, true);
+                    v.pattern(
+                        &path,
+                        value,
+                        &RE_9,
+                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+                        true,
+                    );
+                }
             }
         }
         {
@@ -1457,31 +1479,9 @@ impl Validate for AdminRevokeUserSessionRequest {
             }
         }
         {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
-            }
-        }
-        {
-            let path = path.member("username");
-            match &self.username {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, true);
-                    v.max_len(&path, value, 128, true);
-                    v.pattern(
-                        &path,
-                        value,
-                        &RE_9,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-                        true,
-                    );
-                }
+            let path = path.member("revokeAssociatedSessions");
+            if let Some(value) = &self.revoke_associated_sessions {
+                v.one_of(&path, value, &["NONE", "LINKED"], false);
             }
         }
     }
@@ -1489,12 +1489,6 @@ impl Validate for AdminRevokeUserSessionRequest {
 
 impl Validate for AdminSetUserMFAPreferenceRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("emailMfaSettings");
-            if let Some(value) = &self.email_mfa_settings {
-                value.validate(&path, v);
-            }
-        }
         {
             let path = path.member("sMSMfaSettings");
             if let Some(value) = &self.sms_mfa_settings {
@@ -1508,6 +1502,51 @@ impl Validate for AdminSetUserMFAPreferenceRequest {
             }
         }
         {
+            let path = path.member("emailMfaSettings");
+            if let Some(value) = &self.email_mfa_settings {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("webAuthnMfaSettings");
+            if let Some(value) = &self.web_authn_mfa_settings {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("username");
+            match &self.username {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, true);
+                    v.max_len(&path, value, 128, true);
+                    v.pattern(
+                        &path,
+                        value,
+                        &RE_9,
+                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+                        true,
+                    );
+                }
+            }
+        }
+        {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+    }
+}
+
+impl Validate for AdminSetUserPasswordRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
                 None => v.not_null(&path),
@@ -1535,17 +1574,6 @@ impl Validate for AdminSetUserMFAPreferenceRequest {
                 }
             }
         }
-        {
-            let path = path.member("webAuthnMfaSettings");
-            if let Some(value) = &self.web_authn_mfa_settings {
-                value.validate(&path, v);
-            }
-        }
-    }
-}
-
-impl Validate for AdminSetUserPasswordRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("password");
             match &self.password {
@@ -1559,6 +1587,11 @@ impl Validate for AdminSetUserPasswordRequest {
         {
             let path = path.member("permanent");
         }
+    }
+}
+
+impl Validate for AdminSetUserSettingsRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -1587,11 +1620,6 @@ impl Validate for AdminSetUserPasswordRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for AdminSetUserSettingsRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("mFAOptions");
             match &self.mfa_options {
@@ -1604,6 +1632,11 @@ impl Validate for AdminSetUserSettingsRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for AdminUpdateAuthEventFeedbackRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -1632,11 +1665,6 @@ impl Validate for AdminSetUserSettingsRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for AdminUpdateAuthEventFeedbackRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("eventId");
             match &self.event_id {
@@ -1657,6 +1685,11 @@ impl Validate for AdminUpdateAuthEventFeedbackRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for AdminUpdateDeviceStatusRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -1685,11 +1718,6 @@ impl Validate for AdminUpdateAuthEventFeedbackRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for AdminUpdateDeviceStatusRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("deviceKey");
             match &self.device_key {
@@ -1707,6 +1735,11 @@ impl Validate for AdminUpdateDeviceStatusRequest {
                 v.one_of(&path, value, &["remembered", "not_remembered"], false);
             }
         }
+    }
+}
+
+impl Validate for AdminUpdateUserAttributesRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -1731,32 +1764,6 @@ impl Validate for AdminUpdateDeviceStatusRequest {
                         &RE_9,
                         "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
                         true,
-                    );
-                }
-            }
-        }
-    }
-}
-
-impl Validate for AdminUpdateUserAttributesRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("clientMetadata");
-            if let Some(value) = &self.client_metadata {
-                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
-                    v.map_keys_constraint(
-                        &path,
-                        value,
-                        "[Member must have length less than or equal to 131072]",
-                        false,
-                    );
-                }
-                if value.values().any(|item| !(item.chars().count() <= 131072)) {
-                    v.map_values_constraint(
-                        &path,
-                        value,
-                        "[Member must have length less than or equal to 131072]",
-                        false,
                     );
                 }
             }
@@ -1774,29 +1781,22 @@ impl Validate for AdminUpdateUserAttributesRequest {
             }
         }
         {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
-            }
-        }
-        {
-            let path = path.member("username");
-            match &self.username {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, true);
-                    v.max_len(&path, value, 128, true);
-                    v.pattern(
+            let path = path.member("clientMetadata");
+            if let Some(value) = &self.client_metadata {
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
                         &path,
                         value,
-                        &RE_9,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-                        true,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
                     );
                 }
             }
@@ -1851,6 +1851,12 @@ impl Validate for AdvancedSecurityAdditionalFlowsType {
 impl Validate for AnalyticsConfigurationType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("applicationId");
+            if let Some(value) = &self.application_id {
+                v.pattern(&path, value, &RE_20, "^[0-9a-fA-F]+$", false);
+            }
+        }
+        {
             let path = path.member("applicationArn");
             if let Some(value) = &self.application_arn {
                 v.min_len(&path, value, 20, false);
@@ -1859,23 +1865,17 @@ impl Validate for AnalyticsConfigurationType {
             }
         }
         {
-            let path = path.member("applicationId");
-            if let Some(value) = &self.application_id {
-                v.pattern(&path, value, &RE_20, "^[0-9a-fA-F]+$", false);
+            let path = path.member("roleArn");
+            if let Some(value) = &self.role_arn {
+                v.min_len(&path, value, 20, false);
+                v.max_len(&path, value, 2048, false);
+                v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
             }
         }
         {
             let path = path.member("externalId");
             if let Some(value) = &self.external_id {
                 v.max_len(&path, value, 131072, false);
-            }
-        }
-        {
-            let path = path.member("roleArn");
-            if let Some(value) = &self.role_arn {
-                v.min_len(&path, value, 20, false);
-                v.max_len(&path, value, 2048, false);
-                v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
             }
         }
         {
@@ -1897,9 +1897,6 @@ impl Validate for AnalyticsMetadataType {
 
 impl Validate for AssetType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("bytes");
-        }
         {
             let path = path.member("category");
             match &self.category {
@@ -1947,6 +1944,9 @@ impl Validate for AssetType {
                     v.one_of(&path, value, &["ICO", "JPEG", "PNG", "SVG", "WEBP"], false);
                 }
             }
+        }
+        {
+            let path = path.member("bytes");
         }
         {
             let path = path.member("resourceId");
@@ -2008,6 +2008,17 @@ impl Validate for AttributeType {
 impl Validate for CancelPointInTimeRecoveryRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
             let path = path.member("restoreId");
             match &self.restore_id {
                 None => v.not_null(&path),
@@ -2024,31 +2035,11 @@ impl Validate for CancelPointInTimeRecoveryRequest {
                 }
             }
         }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
-            }
-        }
     }
 }
 
 impl Validate for ChangePasswordRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("accessToken");
-            match &self.access_token {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.pattern(&path, value, &RE_39, "[A-Za-z0-9-_=.]+", true);
-                }
-            }
-        }
         {
             let path = path.member("previousPassword");
             if let Some(value) = &self.previous_password {
@@ -2063,6 +2054,15 @@ impl Validate for ChangePasswordRequest {
                 Some(value) => {
                     v.max_len(&path, value, 256, true);
                     v.pattern(&path, value, &RE_8, "[\\S]+", true);
+                }
+            }
+        }
+        {
+            let path = path.member("accessToken");
+            match &self.access_token {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.pattern(&path, value, &RE_39, "[A-Za-z0-9-_=.]+", true);
                 }
             }
         }
@@ -2135,15 +2135,6 @@ impl Validate for CompromisedCredentialsActionsType {
 impl Validate for CompromisedCredentialsRiskConfigurationType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("actions");
-            match &self.actions {
-                None => v.not_null(&path),
-                Some(value) => {
-                    value.validate(&path, v);
-                }
-            }
-        }
-        {
             let path = path.member("eventFilter");
             if let Some(value) = &self.event_filter {
                 if value.iter().any(|item| {
@@ -2155,6 +2146,15 @@ impl Validate for CompromisedCredentialsRiskConfigurationType {
                         "[Member must satisfy enum value set: [SIGN_IN, PASSWORD_CHANGE, SIGN_UP]]",
                         false,
                     );
+                }
+            }
+        }
+        {
+            let path = path.member("actions");
+            match &self.actions {
+                None => v.not_null(&path),
+                Some(value) => {
+                    value.validate(&path, v);
                 }
             }
         }
@@ -2184,16 +2184,16 @@ impl Validate for ConfirmDeviceRequest {
             }
         }
         {
+            let path = path.member("deviceSecretVerifierConfig");
+            if let Some(value) = &self.device_secret_verifier_config {
+                value.validate(&path, v);
+            }
+        }
+        {
             let path = path.member("deviceName");
             if let Some(value) = &self.device_name {
                 v.min_len(&path, value, 1, false);
                 v.max_len(&path, value, 1024, false);
-            }
-        }
-        {
-            let path = path.member("deviceSecretVerifierConfig");
-            if let Some(value) = &self.device_secret_verifier_config {
-                value.validate(&path, v);
             }
         }
     }
@@ -2201,12 +2201,6 @@ impl Validate for ConfirmDeviceRequest {
 
 impl Validate for ConfirmForgotPasswordRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("analyticsMetadata");
-            if let Some(value) = &self.analytics_metadata {
-                value.validate(&path, v);
-            }
-        }
         {
             let path = path.member("clientId");
             match &self.client_id {
@@ -2219,22 +2213,26 @@ impl Validate for ConfirmForgotPasswordRequest {
             }
         }
         {
-            let path = path.member("clientMetadata");
-            if let Some(value) = &self.client_metadata {
-                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
-                    v.map_keys_constraint(
+            let path = path.member("secretHash");
+            if let Some(value) = &self.secret_hash {
+                v.min_len(&path, value, 1, true);
+                v.max_len(&path, value, 128, true);
+                v.pattern(&path, value, &RE_33, "[\\w+=/]+", true);
+            }
+        }
+        {
+            let path = path.member("username");
+            match &self.username {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, true);
+                    v.max_len(&path, value, 128, true);
+                    v.pattern(
                         &path,
                         value,
-                        "[Member must have length less than or equal to 131072]",
-                        false,
-                    );
-                }
-                if value.values().any(|item| !(item.chars().count() <= 131072)) {
-                    v.map_values_constraint(
-                        &path,
-                        value,
-                        "[Member must have length less than or equal to 131072]",
-                        false,
+                        &RE_9,
+                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+                        true,
                     );
                 }
             }
@@ -2261,17 +2259,60 @@ impl Validate for ConfirmForgotPasswordRequest {
             }
         }
         {
-            let path = path.member("secretHash");
-            if let Some(value) = &self.secret_hash {
-                v.min_len(&path, value, 1, true);
-                v.max_len(&path, value, 128, true);
-                v.pattern(&path, value, &RE_33, "[\\w+=/]+", true);
+            let path = path.member("analyticsMetadata");
+            if let Some(value) = &self.analytics_metadata {
+                value.validate(&path, v);
             }
         }
         {
             let path = path.member("userContextData");
             if let Some(value) = &self.user_context_data {
                 value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("clientMetadata");
+            if let Some(value) = &self.client_metadata {
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+            }
+        }
+    }
+}
+
+impl Validate for ConfirmSignUpRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("clientId");
+            match &self.client_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, true);
+                    v.max_len(&path, value, 128, true);
+                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
+                }
+            }
+        }
+        {
+            let path = path.member("secretHash");
+            if let Some(value) = &self.secret_hash {
+                v.min_len(&path, value, 1, true);
+                v.max_len(&path, value, 128, true);
+                v.pattern(&path, value, &RE_33, "[\\w+=/]+", true);
             }
         }
         {
@@ -2291,11 +2332,20 @@ impl Validate for ConfirmForgotPasswordRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for ConfirmSignUpRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("confirmationCode");
+            match &self.confirmation_code {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 2048, false);
+                    v.pattern(&path, value, &RE_8, "[\\S]+", false);
+                }
+            }
+        }
+        {
+            let path = path.member("forceAliasCreation");
+        }
         {
             let path = path.member("analyticsMetadata");
             if let Some(value) = &self.analytics_metadata {
@@ -2303,14 +2353,9 @@ impl Validate for ConfirmSignUpRequest {
             }
         }
         {
-            let path = path.member("clientId");
-            match &self.client_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, true);
-                    v.max_len(&path, value, 128, true);
-                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
-                }
+            let path = path.member("userContextData");
+            if let Some(value) = &self.user_context_data {
+                value.validate(&path, v);
             }
         }
         {
@@ -2335,55 +2380,10 @@ impl Validate for ConfirmSignUpRequest {
             }
         }
         {
-            let path = path.member("confirmationCode");
-            match &self.confirmation_code {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 2048, false);
-                    v.pattern(&path, value, &RE_8, "[\\S]+", false);
-                }
-            }
-        }
-        {
-            let path = path.member("forceAliasCreation");
-        }
-        {
-            let path = path.member("secretHash");
-            if let Some(value) = &self.secret_hash {
-                v.min_len(&path, value, 1, true);
-                v.max_len(&path, value, 128, true);
-                v.pattern(&path, value, &RE_33, "[\\w+=/]+", true);
-            }
-        }
-        {
             let path = path.member("session");
             if let Some(value) = &self.session {
                 v.min_len(&path, value, 20, true);
                 v.max_len(&path, value, 4096, true);
-            }
-        }
-        {
-            let path = path.member("userContextData");
-            if let Some(value) = &self.user_context_data {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("username");
-            match &self.username {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, true);
-                    v.max_len(&path, value, 128, true);
-                    v.pattern(
-                        &path,
-                        value,
-                        &RE_9,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-                        true,
-                    );
-                }
             }
         }
     }
@@ -2391,24 +2391,6 @@ impl Validate for ConfirmSignUpRequest {
 
 impl Validate for ContextDataType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("encodedData");
-            if let Some(value) = &self.encoded_data {
-                v.max_len(&path, value, 131072, false);
-            }
-        }
-        {
-            let path = path.member("httpHeaders");
-            match &self.http_headers {
-                None => v.not_null(&path),
-                Some(value) => {
-                    for (i, item) in value.iter().enumerate() {
-                        let path = path.index(i);
-                        item.validate(&path, v);
-                    }
-                }
-            }
-        }
         {
             let path = path.member("ipAddress");
             match &self.ip_address {
@@ -2436,16 +2418,38 @@ impl Validate for ContextDataType {
                 }
             }
         }
+        {
+            let path = path.member("httpHeaders");
+            match &self.http_headers {
+                None => v.not_null(&path),
+                Some(value) => {
+                    for (i, item) in value.iter().enumerate() {
+                        let path = path.index(i);
+                        item.validate(&path, v);
+                    }
+                }
+            }
+        }
+        {
+            let path = path.member("encodedData");
+            if let Some(value) = &self.encoded_data {
+                v.max_len(&path, value, 131072, false);
+            }
+        }
     }
 }
 
 impl Validate for CreateCIMDPolicyRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("cacheDuration");
-            if let Some(value) = &self.cache_duration {
-                v.min_value(&path, *value as i64, 86400);
-                v.max_value(&path, *value as i64, 31556952);
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
             }
         }
         {
@@ -2477,6 +2481,13 @@ impl Validate for CreateCIMDPolicyRequest {
             }
         }
         {
+            let path = path.member("cacheDuration");
+            if let Some(value) = &self.cache_duration {
+                v.min_value(&path, *value as i64, 86400);
+                v.max_value(&path, *value as i64, 31556952);
+            }
+        }
+        {
             let path = path.member("uRLPatterns");
             match &self.url_patterns {
                 None => v.not_null(&path),
@@ -2493,28 +2504,11 @@ impl Validate for CreateCIMDPolicyRequest {
                 }
             }
         }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
-            }
-        }
     }
 }
 
 impl Validate for CreateGroupRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("description");
-            if let Some(value) = &self.description {
-                v.max_len(&path, value, 2048, false);
-            }
-        }
         {
             let path = path.member("groupName");
             match &self.group_name {
@@ -2533,9 +2527,20 @@ impl Validate for CreateGroupRequest {
             }
         }
         {
-            let path = path.member("precedence");
-            if let Some(value) = &self.precedence {
-                v.min_value(&path, *value as i64, 0);
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
+            let path = path.member("description");
+            if let Some(value) = &self.description {
+                v.max_len(&path, value, 2048, false);
             }
         }
         {
@@ -2547,14 +2552,9 @@ impl Validate for CreateGroupRequest {
             }
         }
         {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
+            let path = path.member("precedence");
+            if let Some(value) = &self.precedence {
+                v.min_value(&path, *value as i64, 0);
             }
         }
     }
@@ -2563,79 +2563,13 @@ impl Validate for CreateGroupRequest {
 impl Validate for CreateIdentityProviderRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("acrMapping");
-            if let Some(value) = &self.acr_mapping {
-                v.max_entries(&path, value, 4, false);
-                if value.keys().any(|key| !(RE_0.is_match(key))) {
-                    v.map_keys_constraint(
-                        &path,
-                        value,
-                        "[Member must satisfy regular expression pattern: Level[1-4]]",
-                        false,
-                    );
-                }
-                if value.values().any(|item| {
-                    !(item.chars().count() <= 64
-                        && item.chars().count() >= 1
-                        && RE_1.is_match(item))
-                }) {
-                    v.map_values_constraint(&path, value, "[Member must have length less than or equal to 64, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
-                }
-            }
-        }
-        {
-            let path = path.member("attributeMapping");
-            if let Some(value) = &self.attribute_mapping {
-                if value
-                    .keys()
-                    .any(|key| !(key.chars().count() <= 32 && key.chars().count() >= 1))
-                {
-                    v.map_keys_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1]", false);
-                }
-                if value.values().any(|item| !(item.chars().count() <= 131072)) {
-                    v.map_values_constraint(
-                        &path,
-                        value,
-                        "[Member must have length less than or equal to 131072]",
-                        false,
-                    );
-                }
-            }
-        }
-        {
-            let path = path.member("idpIdentifiers");
-            if let Some(value) = &self.idp_identifiers {
-                v.max_items(&path, value, 50);
-                if value.iter().any(|item| {
-                    !(item.chars().count() <= 40
-                        && item.chars().count() >= 1
-                        && RE_21.is_match(item))
-                }) {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 40, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\w\\s+=.@-]+]", false);
-                }
-            }
-        }
-        {
-            let path = path.member("providerDetails");
-            match &self.provider_details {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
                 None => v.not_null(&path),
                 Some(value) => {
-                    if value.keys().any(|key| !(key.chars().count() <= 131072)) {
-                        v.map_keys_constraint(
-                            &path,
-                            value,
-                            "[Member must have length less than or equal to 131072]",
-                            false,
-                        );
-                    }
-                    if value.values().any(|item| !(item.chars().count() <= 131072)) {
-                        v.map_values_constraint(
-                            &path,
-                            value,
-                            "[Member must have length less than or equal to 131072]",
-                            false,
-                        );
-                    }
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
             }
         }
@@ -2678,13 +2612,79 @@ impl Validate for CreateIdentityProviderRequest {
             }
         }
         {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
+            let path = path.member("providerDetails");
+            match &self.provider_details {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                    if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                        v.map_keys_constraint(
+                            &path,
+                            value,
+                            "[Member must have length less than or equal to 131072]",
+                            false,
+                        );
+                    }
+                    if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                        v.map_values_constraint(
+                            &path,
+                            value,
+                            "[Member must have length less than or equal to 131072]",
+                            false,
+                        );
+                    }
+                }
+            }
+        }
+        {
+            let path = path.member("attributeMapping");
+            if let Some(value) = &self.attribute_mapping {
+                if value
+                    .keys()
+                    .any(|key| !(key.chars().count() <= 32 && key.chars().count() >= 1))
+                {
+                    v.map_keys_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1]", false);
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+            }
+        }
+        {
+            let path = path.member("idpIdentifiers");
+            if let Some(value) = &self.idp_identifiers {
+                v.max_items(&path, value, 50);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 40
+                        && item.chars().count() >= 1
+                        && RE_21.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 40, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\w\\s+=.@-]+]", false);
+                }
+            }
+        }
+        {
+            let path = path.member("acrMapping");
+            if let Some(value) = &self.acr_mapping {
+                v.max_entries(&path, value, 4, false);
+                if value.keys().any(|key| !(RE_0.is_match(key))) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must satisfy regular expression pattern: Level[1-4]]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| {
+                    !(item.chars().count() <= 64
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.map_values_constraint(&path, value, "[Member must have length less than or equal to 64, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
                 }
             }
         }
@@ -2694,12 +2694,13 @@ impl Validate for CreateIdentityProviderRequest {
 impl Validate for CreateManagedLoginBrandingRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("assets");
-            if let Some(value) = &self.assets {
-                v.max_items(&path, value, 40);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    item.validate(&path, v);
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
             }
         }
@@ -2715,11 +2716,26 @@ impl Validate for CreateManagedLoginBrandingRequest {
             }
         }
         {
+            let path = path.member("useCognitoProvidedValues");
+        }
+        {
             let path = path.member("settings");
         }
         {
-            let path = path.member("useCognitoProvidedValues");
+            let path = path.member("assets");
+            if let Some(value) = &self.assets {
+                v.max_items(&path, value, 40);
+                for (i, item) in value.iter().enumerate() {
+                    let path = path.index(i);
+                    item.validate(&path, v);
+                }
+            }
         }
+    }
+}
+
+impl Validate for CreateResourceServerRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -2731,11 +2747,6 @@ impl Validate for CreateManagedLoginBrandingRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for CreateResourceServerRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("identifier");
             match &self.identifier {
@@ -2768,6 +2779,11 @@ impl Validate for CreateResourceServerRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for CreateTermsRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -2779,11 +2795,6 @@ impl Validate for CreateResourceServerRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for CreateTermsRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("clientId");
             match &self.client_id {
@@ -2792,6 +2803,30 @@ impl Validate for CreateTermsRequest {
                     v.min_len(&path, value, 1, true);
                     v.max_len(&path, value, 128, true);
                     v.pattern(&path, value, &RE_6, "[\\w+]+", true);
+                }
+            }
+        }
+        {
+            let path = path.member("termsName");
+            match &self.terms_name {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.pattern(
+                        &path,
+                        value,
+                        &RE_38,
+                        "^(terms-of-use|privacy-policy)$",
+                        false,
+                    );
+                }
+            }
+        }
+        {
+            let path = path.member("termsSource");
+            match &self.terms_source {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.one_of(&path, value, &["LINK"], false);
                 }
             }
         }
@@ -2821,27 +2856,19 @@ impl Validate for CreateTermsRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for CreateUserImportJobRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("termsName");
-            match &self.terms_name {
+            let path = path.member("jobName");
+            match &self.job_name {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.pattern(
-                        &path,
-                        value,
-                        &RE_38,
-                        "^(terms-of-use|privacy-policy)$",
-                        false,
-                    );
-                }
-            }
-        }
-        {
-            let path = path.member("termsSource");
-            match &self.terms_source {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.one_of(&path, value, &["LINK"], false);
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 128, false);
+                    v.pattern(&path, value, &RE_7, "[\\w\\s+=,.@-]+", false);
                 }
             }
         }
@@ -2856,11 +2883,6 @@ impl Validate for CreateTermsRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for CreateUserImportJobRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("cloudWatchLogsRoleArn");
             match &self.cloud_watch_logs_role_arn {
@@ -2869,17 +2891,6 @@ impl Validate for CreateUserImportJobRequest {
                     v.min_len(&path, value, 20, false);
                     v.max_len(&path, value, 2048, false);
                     v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
-                }
-            }
-        }
-        {
-            let path = path.member("jobName");
-            match &self.job_name {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 128, false);
-                    v.pattern(&path, value, &RE_7, "[\\w\\s+=,.@-]+", false);
                 }
             }
         }
@@ -2894,6 +2905,11 @@ impl Validate for CreateUserImportJobRequest {
                 );
             }
         }
+    }
+}
+
+impl Validate for CreateUserPoolClientRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -2902,71 +2918,6 @@ impl Validate for CreateUserImportJobRequest {
                     v.min_len(&path, value, 1, false);
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
-            }
-        }
-    }
-}
-
-impl Validate for CreateUserPoolClientRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("accessTokenValidity");
-            if let Some(value) = &self.access_token_validity {
-                v.min_value(&path, *value as i64, 1);
-                v.max_value(&path, *value as i64, 86400);
-            }
-        }
-        {
-            let path = path.member("allowedOAuthFlows");
-            if let Some(value) = &self.allowed_o_auth_flows {
-                v.max_items(&path, value, 3);
-                if value.iter().any(|item| {
-                    !(["code", "implicit", "client_credentials"].contains(&item.as_str()))
-                }) {
-                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [code, implicit, client_credentials]]", false);
-                }
-            }
-        }
-        {
-            let path = path.member("allowedOAuthFlowsUserPoolClient");
-        }
-        {
-            let path = path.member("allowedOAuthScopes");
-            if let Some(value) = &self.allowed_o_auth_scopes {
-                v.max_items(&path, value, 50);
-                if value.iter().any(|item| {
-                    !(item.chars().count() <= 256
-                        && item.chars().count() >= 1
-                        && RE_1.is_match(item))
-                }) {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
-                }
-            }
-        }
-        {
-            let path = path.member("analyticsConfiguration");
-            if let Some(value) = &self.analytics_configuration {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("authSessionValidity");
-            if let Some(value) = &self.auth_session_validity {
-                v.min_value(&path, *value as i64, 3);
-                v.max_value(&path, *value as i64, 15);
-            }
-        }
-        {
-            let path = path.member("callbackURLs");
-            if let Some(value) = &self.callback_urls {
-                v.max_items(&path, value, 100);
-                if value.iter().any(|item| {
-                    !(item.chars().count() <= 1024
-                        && item.chars().count() >= 1
-                        && RE_9.is_match(item))
-                }) {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+]", false);
                 }
             }
         }
@@ -2982,6 +2933,9 @@ impl Validate for CreateUserPoolClientRequest {
             }
         }
         {
+            let path = path.member("generateSecret");
+        }
+        {
             let path = path.member("clientSecret");
             if let Some(value) = &self.client_secret {
                 v.min_len(&path, value, 24, true);
@@ -2990,24 +2944,53 @@ impl Validate for CreateUserPoolClientRequest {
             }
         }
         {
-            let path = path.member("defaultRedirectURI");
-            if let Some(value) = &self.default_redirect_uri {
-                v.min_len(&path, value, 1, false);
-                v.max_len(&path, value, 1024, false);
-                v.pattern(
-                    &path,
-                    value,
-                    &RE_9,
-                    "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-                    false,
-                );
+            let path = path.member("refreshTokenValidity");
+            if let Some(value) = &self.refresh_token_validity {
+                v.min_value(&path, *value as i64, 0);
+                v.max_value(&path, *value as i64, 315360000);
             }
         }
         {
-            let path = path.member("enablePropagateAdditionalUserContextData");
+            let path = path.member("accessTokenValidity");
+            if let Some(value) = &self.access_token_validity {
+                v.min_value(&path, *value as i64, 1);
+                v.max_value(&path, *value as i64, 86400);
+            }
         }
         {
-            let path = path.member("enableTokenRevocation");
+            let path = path.member("idTokenValidity");
+            if let Some(value) = &self.id_token_validity {
+                v.min_value(&path, *value as i64, 1);
+                v.max_value(&path, *value as i64, 86400);
+            }
+        }
+        {
+            let path = path.member("tokenValidityUnits");
+            if let Some(value) = &self.token_validity_units {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("readAttributes");
+            if let Some(value) = &self.read_attributes {
+                if value
+                    .iter()
+                    .any(|item| !(item.chars().count() <= 2048 && item.chars().count() >= 1))
+                {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 2048, Member must have length greater than or equal to 1]", false);
+                }
+            }
+        }
+        {
+            let path = path.member("writeAttributes");
+            if let Some(value) = &self.write_attributes {
+                if value
+                    .iter()
+                    .any(|item| !(item.chars().count() <= 2048 && item.chars().count() >= 1))
+                {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 2048, Member must have length greater than or equal to 1]", false);
+                }
+            }
         }
         {
             let path = path.member("explicitAuthFlows");
@@ -3033,13 +3016,28 @@ impl Validate for CreateUserPoolClientRequest {
             }
         }
         {
-            let path = path.member("generateSecret");
+            let path = path.member("supportedIdentityProviders");
+            if let Some(value) = &self.supported_identity_providers {
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 32
+                        && item.chars().count() >= 1
+                        && RE_5.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+]", false);
+                }
+            }
         }
         {
-            let path = path.member("idTokenValidity");
-            if let Some(value) = &self.id_token_validity {
-                v.min_value(&path, *value as i64, 1);
-                v.max_value(&path, *value as i64, 86400);
+            let path = path.member("callbackURLs");
+            if let Some(value) = &self.callback_urls {
+                v.max_items(&path, value, 100);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 1024
+                        && item.chars().count() >= 1
+                        && RE_9.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+]", false);
+                }
             }
         }
         {
@@ -3056,23 +3054,69 @@ impl Validate for CreateUserPoolClientRequest {
             }
         }
         {
+            let path = path.member("defaultRedirectURI");
+            if let Some(value) = &self.default_redirect_uri {
+                v.min_len(&path, value, 1, false);
+                v.max_len(&path, value, 1024, false);
+                v.pattern(
+                    &path,
+                    value,
+                    &RE_9,
+                    "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+                    false,
+                );
+            }
+        }
+        {
+            let path = path.member("allowedOAuthFlows");
+            if let Some(value) = &self.allowed_o_auth_flows {
+                v.max_items(&path, value, 3);
+                if value.iter().any(|item| {
+                    !(["code", "implicit", "client_credentials"].contains(&item.as_str()))
+                }) {
+                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [code, implicit, client_credentials]]", false);
+                }
+            }
+        }
+        {
+            let path = path.member("allowedOAuthScopes");
+            if let Some(value) = &self.allowed_o_auth_scopes {
+                v.max_items(&path, value, 50);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 256
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
+                }
+            }
+        }
+        {
+            let path = path.member("allowedOAuthFlowsUserPoolClient");
+        }
+        {
+            let path = path.member("analyticsConfiguration");
+            if let Some(value) = &self.analytics_configuration {
+                value.validate(&path, v);
+            }
+        }
+        {
             let path = path.member("preventUserExistenceErrors");
             if let Some(value) = &self.prevent_user_existence_errors {
                 v.one_of(&path, value, &["LEGACY", "ENABLED"], false);
             }
         }
         {
-            let path = path.member("publishSecretsInAWSSecretsManager");
+            let path = path.member("enableTokenRevocation");
         }
         {
-            let path = path.member("readAttributes");
-            if let Some(value) = &self.read_attributes {
-                if value
-                    .iter()
-                    .any(|item| !(item.chars().count() <= 2048 && item.chars().count() >= 1))
-                {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 2048, Member must have length greater than or equal to 1]", false);
-                }
+            let path = path.member("enablePropagateAdditionalUserContextData");
+        }
+        {
+            let path = path.member("authSessionValidity");
+            if let Some(value) = &self.auth_session_validity {
+                v.min_value(&path, *value as i64, 3);
+                v.max_value(&path, *value as i64, 15);
             }
         }
         {
@@ -3082,63 +3126,13 @@ impl Validate for CreateUserPoolClientRequest {
             }
         }
         {
-            let path = path.member("refreshTokenValidity");
-            if let Some(value) = &self.refresh_token_validity {
-                v.min_value(&path, *value as i64, 0);
-                v.max_value(&path, *value as i64, 315360000);
-            }
-        }
-        {
-            let path = path.member("supportedIdentityProviders");
-            if let Some(value) = &self.supported_identity_providers {
-                if value.iter().any(|item| {
-                    !(item.chars().count() <= 32
-                        && item.chars().count() >= 1
-                        && RE_5.is_match(item))
-                }) {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+]", false);
-                }
-            }
-        }
-        {
-            let path = path.member("tokenValidityUnits");
-            if let Some(value) = &self.token_validity_units {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
-            }
-        }
-        {
-            let path = path.member("writeAttributes");
-            if let Some(value) = &self.write_attributes {
-                if value
-                    .iter()
-                    .any(|item| !(item.chars().count() <= 2048 && item.chars().count() >= 1))
-                {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 2048, Member must have length greater than or equal to 1]", false);
-                }
-            }
+            let path = path.member("publishSecretsInAWSSecretsManager");
         }
     }
 }
 
 impl Validate for CreateUserPoolDomainRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("customDomainConfig");
-            if let Some(value) = &self.custom_domain_config {
-                value.validate(&path, v);
-            }
-        }
         {
             let path = path.member("domain");
             match &self.domain {
@@ -3157,15 +3151,6 @@ impl Validate for CreateUserPoolDomainRequest {
             }
         }
         {
-            let path = path.member("managedLoginVersion");
-        }
-        {
-            let path = path.member("routing");
-            if let Some(value) = &self.routing {
-                value.validate(&path, v);
-            }
-        }
-        {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
                 None => v.not_null(&path),
@@ -3174,6 +3159,21 @@ impl Validate for CreateUserPoolDomainRequest {
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
+            }
+        }
+        {
+            let path = path.member("managedLoginVersion");
+        }
+        {
+            let path = path.member("customDomainConfig");
+            if let Some(value) = &self.custom_domain_config {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("routing");
+            if let Some(value) = &self.routing {
+                value.validate(&path, v);
             }
         }
     }
@@ -3182,16 +3182,6 @@ impl Validate for CreateUserPoolDomainRequest {
 impl Validate for CreateUserPoolReplicaRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("regionName");
-            match &self.region_name {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 5, false);
-                    v.max_len(&path, value, 32, false);
-                }
-            }
-        }
-        {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
                 None => v.not_null(&path),
@@ -3199,6 +3189,16 @@ impl Validate for CreateUserPoolReplicaRequest {
                     v.min_len(&path, value, 1, false);
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
+            let path = path.member("regionName");
+            match &self.region_name {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 5, false);
+                    v.max_len(&path, value, 32, false);
                 }
             }
         }
@@ -3227,43 +3227,32 @@ impl Validate for CreateUserPoolReplicaRequest {
 impl Validate for CreateUserPoolRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("accountRecoverySetting");
-            if let Some(value) = &self.account_recovery_setting {
+            let path = path.member("poolName");
+            match &self.pool_name {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 128, false);
+                    v.pattern(&path, value, &RE_7, "[\\w\\s+=,.@-]+", false);
+                }
+            }
+        }
+        {
+            let path = path.member("policies");
+            if let Some(value) = &self.policies {
                 value.validate(&path, v);
             }
         }
         {
-            let path = path.member("acrConfiguration");
-            if let Some(value) = &self.acr_configuration {
-                v.max_entries(&path, value, 4, false);
-                if value.keys().any(|key| !(RE_0.is_match(key))) {
-                    v.map_keys_constraint(
-                        &path,
-                        value,
-                        "[Member must satisfy regular expression pattern: Level[1-4]]",
-                        false,
-                    );
-                }
-                for (key, item) in value.iter() {
-                    let path = path.map_value(key);
-                    item.validate(&path, v);
-                }
+            let path = path.member("deletionProtection");
+            if let Some(value) = &self.deletion_protection {
+                v.one_of(&path, value, &["ACTIVE", "INACTIVE"], false);
             }
         }
         {
-            let path = path.member("adminCreateUserConfig");
-            if let Some(value) = &self.admin_create_user_config {
+            let path = path.member("lambdaConfig");
+            if let Some(value) = &self.lambda_config {
                 value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("aliasAttributes");
-            if let Some(value) = &self.alias_attributes {
-                if value.iter().any(|item| {
-                    !(["phone_number", "email", "preferred_username"].contains(&item.as_str()))
-                }) {
-                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [phone_number, email, preferred_username]]", false);
-                }
             }
         }
         {
@@ -3283,27 +3272,37 @@ impl Validate for CreateUserPoolRequest {
             }
         }
         {
-            let path = path.member("dcrConfiguration");
-            if let Some(value) = &self.dcr_configuration {
-                value.validate(&path, v);
+            let path = path.member("aliasAttributes");
+            if let Some(value) = &self.alias_attributes {
+                if value.iter().any(|item| {
+                    !(["phone_number", "email", "preferred_username"].contains(&item.as_str()))
+                }) {
+                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [phone_number, email, preferred_username]]", false);
+                }
             }
         }
         {
-            let path = path.member("deletionProtection");
-            if let Some(value) = &self.deletion_protection {
-                v.one_of(&path, value, &["ACTIVE", "INACTIVE"], false);
+            let path = path.member("usernameAttributes");
+            if let Some(value) = &self.username_attributes {
+                if value
+                    .iter()
+                    .any(|item| !(["phone_number", "email"].contains(&item.as_str())))
+                {
+                    v.element_constraint(
+                        &path,
+                        value,
+                        "[Member must satisfy enum value set: [phone_number, email]]",
+                        false,
+                    );
+                }
             }
         }
         {
-            let path = path.member("deviceConfiguration");
-            if let Some(value) = &self.device_configuration {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("emailConfiguration");
-            if let Some(value) = &self.email_configuration {
-                value.validate(&path, v);
+            let path = path.member("smsVerificationMessage");
+            if let Some(value) = &self.sms_verification_message {
+                v.min_len(&path, value, 6, false);
+                v.max_len(&path, value, 140, false);
+                v.pattern(&path, value, &RE_36, ".*\\{####\\}.*", false);
             }
         }
         {
@@ -3329,55 +3328,9 @@ impl Validate for CreateUserPoolRequest {
             }
         }
         {
-            let path = path.member("issuerConfiguration");
-            if let Some(value) = &self.issuer_configuration {
+            let path = path.member("verificationMessageTemplate");
+            if let Some(value) = &self.verification_message_template {
                 value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("keyConfiguration");
-            if let Some(value) = &self.key_configuration {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("lambdaConfig");
-            if let Some(value) = &self.lambda_config {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("mfaConfiguration");
-            if let Some(value) = &self.mfa_configuration {
-                v.one_of(&path, value, &["OFF", "ON", "OPTIONAL"], false);
-            }
-        }
-        {
-            let path = path.member("policies");
-            if let Some(value) = &self.policies {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("poolName");
-            match &self.pool_name {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 128, false);
-                    v.pattern(&path, value, &RE_7, "[\\w\\s+=,.@-]+", false);
-                }
-            }
-        }
-        {
-            let path = path.member("schema");
-            if let Some(value) = &self.schema {
-                v.min_items(&path, value, 1);
-                v.max_items(&path, value, 50);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    item.validate(&path, v);
-                }
             }
         }
         {
@@ -3389,17 +3342,9 @@ impl Validate for CreateUserPoolRequest {
             }
         }
         {
-            let path = path.member("smsConfiguration");
-            if let Some(value) = &self.sms_configuration {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("smsVerificationMessage");
-            if let Some(value) = &self.sms_verification_message {
-                v.min_len(&path, value, 6, false);
-                v.max_len(&path, value, 140, false);
-                v.pattern(&path, value, &RE_36, ".*\\{####\\}.*", false);
+            let path = path.member("mfaConfiguration");
+            if let Some(value) = &self.mfa_configuration {
+                v.one_of(&path, value, &["OFF", "ON", "OPTIONAL"], false);
             }
         }
         {
@@ -3409,8 +3354,20 @@ impl Validate for CreateUserPoolRequest {
             }
         }
         {
-            let path = path.member("userPoolAddOns");
-            if let Some(value) = &self.user_pool_add_ons {
+            let path = path.member("deviceConfiguration");
+            if let Some(value) = &self.device_configuration {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("emailConfiguration");
+            if let Some(value) = &self.email_configuration {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("smsConfiguration");
+            if let Some(value) = &self.sms_configuration {
                 value.validate(&path, v);
             }
         }
@@ -3434,25 +3391,32 @@ impl Validate for CreateUserPoolRequest {
             }
         }
         {
-            let path = path.member("userPoolTier");
-            if let Some(value) = &self.user_pool_tier {
-                v.one_of(&path, value, &["LITE", "ESSENTIALS", "PLUS"], false);
+            let path = path.member("adminCreateUserConfig");
+            if let Some(value) = &self.admin_create_user_config {
+                value.validate(&path, v);
             }
         }
         {
-            let path = path.member("usernameAttributes");
-            if let Some(value) = &self.username_attributes {
-                if value
-                    .iter()
-                    .any(|item| !(["phone_number", "email"].contains(&item.as_str())))
-                {
-                    v.element_constraint(
-                        &path,
-                        value,
-                        "[Member must satisfy enum value set: [phone_number, email]]",
-                        false,
-                    );
+            let path = path.member("schema");
+            if let Some(value) = &self.schema {
+                v.min_items(&path, value, 1);
+                v.max_items(&path, value, 50);
+                for (i, item) in value.iter().enumerate() {
+                    let path = path.index(i);
+                    item.validate(&path, v);
                 }
+            }
+        }
+        {
+            let path = path.member("userPoolAddOns");
+            if let Some(value) = &self.user_pool_add_ons {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("dcrConfiguration");
+            if let Some(value) = &self.dcr_configuration {
+                value.validate(&path, v);
             }
         }
         {
@@ -3462,9 +3426,45 @@ impl Validate for CreateUserPoolRequest {
             }
         }
         {
-            let path = path.member("verificationMessageTemplate");
-            if let Some(value) = &self.verification_message_template {
+            let path = path.member("accountRecoverySetting");
+            if let Some(value) = &self.account_recovery_setting {
                 value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("userPoolTier");
+            if let Some(value) = &self.user_pool_tier {
+                v.one_of(&path, value, &["LITE", "ESSENTIALS", "PLUS"], false);
+            }
+        }
+        {
+            let path = path.member("keyConfiguration");
+            if let Some(value) = &self.key_configuration {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("issuerConfiguration");
+            if let Some(value) = &self.issuer_configuration {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("acrConfiguration");
+            if let Some(value) = &self.acr_configuration {
+                v.max_entries(&path, value, 4, false);
+                if value.keys().any(|key| !(RE_0.is_match(key))) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must satisfy regular expression pattern: Level[1-4]]",
+                        false,
+                    );
+                }
+                for (key, item) in value.iter() {
+                    let path = path.map_value(key);
+                    item.validate(&path, v);
+                }
             }
         }
     }
@@ -3500,6 +3500,15 @@ impl Validate for CustomDomainConfigType {
 impl Validate for CustomEmailLambdaVersionConfigType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("lambdaVersion");
+            match &self.lambda_version {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.one_of(&path, value, &["V1_0"], false);
+                }
+            }
+        }
+        {
             let path = path.member("lambdaArn");
             match &self.lambda_arn {
                 None => v.not_null(&path),
@@ -3507,15 +3516,6 @@ impl Validate for CustomEmailLambdaVersionConfigType {
                     v.min_len(&path, value, 20, false);
                     v.max_len(&path, value, 2048, false);
                     v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
-                }
-            }
-        }
-        {
-            let path = path.member("lambdaVersion");
-            match &self.lambda_version {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.one_of(&path, value, &["V1_0"], false);
                 }
             }
         }
@@ -3525,6 +3525,15 @@ impl Validate for CustomEmailLambdaVersionConfigType {
 impl Validate for CustomSMSLambdaVersionConfigType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("lambdaVersion");
+            match &self.lambda_version {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.one_of(&path, value, &["V1_0"], false);
+                }
+            }
+        }
+        {
             let path = path.member("lambdaArn");
             match &self.lambda_arn {
                 None => v.not_null(&path),
@@ -3535,32 +3544,19 @@ impl Validate for CustomSMSLambdaVersionConfigType {
                 }
             }
         }
-        {
-            let path = path.member("lambdaVersion");
-            match &self.lambda_version {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.one_of(&path, value, &["V1_0"], false);
-                }
-            }
-        }
     }
 }
 
 impl Validate for DcrConfigurationType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("allowedScopes");
-            if let Some(value) = &self.allowed_scopes {
-                v.max_items(&path, value, 50);
-                if value.iter().any(|item| {
-                    !(item.chars().count() <= 256
-                        && item.chars().count() >= 1
-                        && RE_1.is_match(item))
-                }) {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
-                }
+            let path = path.member("enableStatus");
+            if let Some(value) = &self.enable_status {
+                v.one_of(&path, value, &["Enabled", "Disabled"], false);
             }
+        }
+        {
+            let path = path.member("openDcrEnabled");
         }
         {
             let path = path.member("authenticatedGrantTypes");
@@ -3574,15 +3570,6 @@ impl Validate for DcrConfigurationType {
             }
         }
         {
-            let path = path.member("enableStatus");
-            if let Some(value) = &self.enable_status {
-                v.one_of(&path, value, &["Enabled", "Disabled"], false);
-            }
-        }
-        {
-            let path = path.member("openDcrEnabled");
-        }
-        {
             let path = path.member("openDcrGrantTypes");
             if let Some(value) = &self.open_dcr_grant_types {
                 v.max_items(&path, value, 3);
@@ -3593,22 +3580,24 @@ impl Validate for DcrConfigurationType {
                 }
             }
         }
+        {
+            let path = path.member("allowedScopes");
+            if let Some(value) = &self.allowed_scopes {
+                v.max_items(&path, value, 50);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 256
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
+                }
+            }
+        }
     }
 }
 
 impl Validate for DeleteCIMDPolicyRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("cIMDPolicyId");
-            match &self.cimd_policy_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 64, false);
-                    v.pattern(&path, value, &RE_4, "^[a-z0-9]+$", false);
-                }
-            }
-        }
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -3617,6 +3606,17 @@ impl Validate for DeleteCIMDPolicyRequest {
                     v.min_len(&path, value, 1, false);
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
+            let path = path.member("cIMDPolicyId");
+            match &self.cimd_policy_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 64, false);
+                    v.pattern(&path, value, &RE_4, "^[a-z0-9]+$", false);
                 }
             }
         }
@@ -3659,6 +3659,17 @@ impl Validate for DeleteGroupRequest {
 impl Validate for DeleteIdentityProviderRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
             let path = path.member("providerName");
             match &self.provider_name {
                 None => v.not_null(&path),
@@ -3672,17 +3683,6 @@ impl Validate for DeleteIdentityProviderRequest {
                         "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+",
                         false,
                     );
-                }
-            }
-        }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
             }
         }
@@ -3717,17 +3717,6 @@ impl Validate for DeleteManagedLoginBrandingRequest {
 impl Validate for DeleteResourceServerRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("identifier");
-            match &self.identifier {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 256, false);
-                    v.pattern(&path, value, &RE_1, "[\\x21\\x23-\\x5B\\x5D-\\x7E]+", false);
-                }
-            }
-        }
-        {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
                 None => v.not_null(&path),
@@ -3735,6 +3724,17 @@ impl Validate for DeleteResourceServerRequest {
                     v.min_len(&path, value, 1, false);
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
+            let path = path.member("identifier");
+            match &self.identifier {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 256, false);
+                    v.pattern(&path, value, &RE_1, "[\\x21\\x23-\\x5B\\x5D-\\x7E]+", false);
                 }
             }
         }
@@ -3769,15 +3769,6 @@ impl Validate for DeleteTermsRequest {
 impl Validate for DeleteUserAttributesRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("accessToken");
-            match &self.access_token {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.pattern(&path, value, &RE_39, "[A-Za-z0-9-_=.]+", true);
-                }
-            }
-        }
-        {
             let path = path.member("userAttributeNames");
             match &self.user_attribute_names {
                 None => v.not_null(&path),
@@ -3792,22 +3783,20 @@ impl Validate for DeleteUserAttributesRequest {
                 }
             }
         }
+        {
+            let path = path.member("accessToken");
+            match &self.access_token {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.pattern(&path, value, &RE_39, "[A-Za-z0-9-_=.]+", true);
+                }
+            }
+        }
     }
 }
 
 impl Validate for DeleteUserPoolClientRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("clientId");
-            match &self.client_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, true);
-                    v.max_len(&path, value, 128, true);
-                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
-                }
-            }
-        }
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -3819,11 +3808,33 @@ impl Validate for DeleteUserPoolClientRequest {
                 }
             }
         }
+        {
+            let path = path.member("clientId");
+            match &self.client_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, true);
+                    v.max_len(&path, value, 128, true);
+                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
+                }
+            }
+        }
     }
 }
 
 impl Validate for DeleteUserPoolClientSecretRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
         {
             let path = path.member("clientId");
             match &self.client_id {
@@ -3842,17 +3853,6 @@ impl Validate for DeleteUserPoolClientSecretRequest {
                 Some(value) => {
                     v.min_len(&path, value, 1, false);
                     v.max_len(&path, value, 128, false);
-                }
-            }
-        }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
             }
         }
@@ -3895,16 +3895,6 @@ impl Validate for DeleteUserPoolDomainRequest {
 impl Validate for DeleteUserPoolReplicaRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("regionName");
-            match &self.region_name {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 5, false);
-                    v.max_len(&path, value, 32, false);
-                }
-            }
-        }
-        {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
                 None => v.not_null(&path),
@@ -3912,6 +3902,16 @@ impl Validate for DeleteUserPoolReplicaRequest {
                     v.min_len(&path, value, 1, false);
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
+            let path = path.member("regionName");
+            match &self.region_name {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 5, false);
+                    v.max_len(&path, value, 32, false);
                 }
             }
         }
@@ -3974,6 +3974,17 @@ impl Validate for DeleteWebAuthnCredentialRequest {
 impl Validate for DescribeCIMDPolicyRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
             let path = path.member("cIMDPolicyId");
             match &self.cimd_policy_id {
                 None => v.not_null(&path),
@@ -3984,6 +3995,11 @@ impl Validate for DescribeCIMDPolicyRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for DescribeIdentityProviderRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -3995,11 +4011,6 @@ impl Validate for DescribeCIMDPolicyRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for DescribeIdentityProviderRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("providerName");
             match &self.provider_name {
@@ -4017,6 +4028,11 @@ impl Validate for DescribeIdentityProviderRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for DescribeManagedLoginBrandingByClientRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -4028,11 +4044,6 @@ impl Validate for DescribeIdentityProviderRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for DescribeManagedLoginBrandingByClientRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("clientId");
             match &self.client_id {
@@ -4047,6 +4058,11 @@ impl Validate for DescribeManagedLoginBrandingByClientRequest {
         {
             let path = path.member("returnMergedResources");
         }
+    }
+}
+
+impl Validate for DescribeManagedLoginBrandingRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -4058,11 +4074,6 @@ impl Validate for DescribeManagedLoginBrandingByClientRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for DescribeManagedLoginBrandingRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("managedLoginBrandingId");
             match &self.managed_login_branding_id {
@@ -4075,6 +4086,11 @@ impl Validate for DescribeManagedLoginBrandingRequest {
         {
             let path = path.member("returnMergedResources");
         }
+    }
+}
+
+impl Validate for DescribePointInTimeRecoveryRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -4086,11 +4102,6 @@ impl Validate for DescribeManagedLoginBrandingRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for DescribePointInTimeRecoveryRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("restoreId");
             match &self.restore_id {
@@ -4108,6 +4119,11 @@ impl Validate for DescribePointInTimeRecoveryRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for DescribeResourceServerRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -4119,11 +4135,6 @@ impl Validate for DescribePointInTimeRecoveryRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for DescribeResourceServerRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("identifier");
             match &self.identifier {
@@ -4135,31 +4146,12 @@ impl Validate for DescribeResourceServerRequest {
                 }
             }
         }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
-            }
-        }
     }
 }
 
 impl Validate for DescribeRiskConfigurationRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("clientId");
-            if let Some(value) = &self.client_id {
-                v.min_len(&path, value, 1, true);
-                v.max_len(&path, value, 128, true);
-                v.pattern(&path, value, &RE_6, "[\\w+]+", true);
-            }
-        }
-        {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
                 None => v.not_null(&path),
@@ -4168,6 +4160,14 @@ impl Validate for DescribeRiskConfigurationRequest {
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
+            }
+        }
+        {
+            let path = path.member("clientId");
+            if let Some(value) = &self.client_id {
+                v.min_len(&path, value, 1, true);
+                v.max_len(&path, value, 128, true);
+                v.pattern(&path, value, &RE_6, "[\\w+]+", true);
             }
         }
     }
@@ -4187,6 +4187,17 @@ impl Validate for DescribeTermsByClientRequest {
             }
         }
         {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
             let path = path.member("termsName");
             match &self.terms_name {
                 None => v.not_null(&path),
@@ -4198,17 +4209,6 @@ impl Validate for DescribeTermsByClientRequest {
                         "^(terms-of-use|privacy-policy)$",
                         false,
                     );
-                }
-            }
-        }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
             }
         }
@@ -4243,6 +4243,17 @@ impl Validate for DescribeTermsRequest {
 impl Validate for DescribeUserImportJobRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
             let path = path.member("jobId");
             match &self.job_id {
                 None => v.not_null(&path),
@@ -4253,6 +4264,11 @@ impl Validate for DescribeUserImportJobRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for DescribeUserPoolClientRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -4264,11 +4280,6 @@ impl Validate for DescribeUserImportJobRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for DescribeUserPoolClientRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("clientId");
             match &self.client_id {
@@ -4277,17 +4288,6 @@ impl Validate for DescribeUserPoolClientRequest {
                     v.min_len(&path, value, 1, true);
                     v.max_len(&path, value, 128, true);
                     v.pattern(&path, value, &RE_6, "[\\w+]+", true);
-                }
-            }
-        }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
             }
         }
@@ -4363,23 +4363,11 @@ impl Validate for DeviceSecretVerifierConfigType {
 impl Validate for EmailConfigurationType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("configurationSet");
-            if let Some(value) = &self.configuration_set {
-                v.min_len(&path, value, 1, false);
-                v.max_len(&path, value, 64, false);
-                v.pattern(&path, value, &RE_32, "^[a-zA-Z0-9_-]+$", false);
-            }
-        }
-        {
-            let path = path.member("emailSendingAccount");
-            if let Some(value) = &self.email_sending_account {
-                v.one_of(&path, value, &["COGNITO_DEFAULT", "DEVELOPER"], false);
-            }
-        }
-        {
-            let path = path.member("from");
-            if let Some(value) = &self.from {
-                v.max_len(&path, value, 131072, false);
+            let path = path.member("sourceArn");
+            if let Some(value) = &self.source_arn {
+                v.min_len(&path, value, 20, false);
+                v.max_len(&path, value, 2048, false);
+                v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
             }
         }
         {
@@ -4395,11 +4383,23 @@ impl Validate for EmailConfigurationType {
             }
         }
         {
-            let path = path.member("sourceArn");
-            if let Some(value) = &self.source_arn {
-                v.min_len(&path, value, 20, false);
-                v.max_len(&path, value, 2048, false);
-                v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
+            let path = path.member("emailSendingAccount");
+            if let Some(value) = &self.email_sending_account {
+                v.one_of(&path, value, &["COGNITO_DEFAULT", "DEVELOPER"], false);
+            }
+        }
+        {
+            let path = path.member("from");
+            if let Some(value) = &self.from {
+                v.max_len(&path, value, 131072, false);
+            }
+        }
+        {
+            let path = path.member("configurationSet");
+            if let Some(value) = &self.configuration_set {
+                v.min_len(&path, value, 1, false);
+                v.max_len(&path, value, 64, false);
+                v.pattern(&path, value, &RE_32, "^[a-zA-Z0-9_-]+$", false);
             }
         }
     }
@@ -4455,14 +4455,20 @@ impl Validate for EumsSmsConfigurationType {
             }
         }
         {
-            let path = path.member("configurationSetName");
-            if let Some(value) = &self.configuration_set_name {
+            let path = path.member("externalId");
+            if let Some(value) = &self.external_id {
                 v.max_len(&path, value, 131072, false);
             }
         }
         {
-            let path = path.member("externalId");
-            if let Some(value) = &self.external_id {
+            let path = path.member("originationIdentity");
+            if let Some(value) = &self.origination_identity {
+                v.max_len(&path, value, 131072, false);
+            }
+        }
+        {
+            let path = path.member("configurationSetName");
+            if let Some(value) = &self.configuration_set_name {
                 v.max_len(&path, value, 131072, false);
             }
         }
@@ -4479,12 +4485,6 @@ impl Validate for EumsSmsConfigurationType {
             }
         }
         {
-            let path = path.member("originationIdentity");
-            if let Some(value) = &self.origination_identity {
-                v.max_len(&path, value, 131072, false);
-            }
-        }
-        {
             let path = path.member("region");
             if let Some(value) = &self.region {
                 v.min_len(&path, value, 5, false);
@@ -4497,21 +4497,21 @@ impl Validate for EumsSmsConfigurationType {
 impl Validate for FailoverType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("primaryRoute53HealthCheckId");
-            match &self.primary_route53_health_check_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.max_len(&path, value, 64, false);
-                }
-            }
-        }
-        {
             let path = path.member("secondaryRegion");
             match &self.secondary_region {
                 None => v.not_null(&path),
                 Some(value) => {
                     v.min_len(&path, value, 5, false);
                     v.max_len(&path, value, 32, false);
+                }
+            }
+        }
+        {
+            let path = path.member("primaryRoute53HealthCheckId");
+            match &self.primary_route53_health_check_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.max_len(&path, value, 64, false);
                 }
             }
         }
@@ -4556,12 +4556,6 @@ impl Validate for ForgetDeviceRequest {
 impl Validate for ForgotPasswordRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("analyticsMetadata");
-            if let Some(value) = &self.analytics_metadata {
-                value.validate(&path, v);
-            }
-        }
-        {
             let path = path.member("clientId");
             match &self.client_id {
                 None => v.not_null(&path),
@@ -4569,27 +4563,6 @@ impl Validate for ForgotPasswordRequest {
                     v.min_len(&path, value, 1, true);
                     v.max_len(&path, value, 128, true);
                     v.pattern(&path, value, &RE_6, "[\\w+]+", true);
-                }
-            }
-        }
-        {
-            let path = path.member("clientMetadata");
-            if let Some(value) = &self.client_metadata {
-                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
-                    v.map_keys_constraint(
-                        &path,
-                        value,
-                        "[Member must have length less than or equal to 131072]",
-                        false,
-                    );
-                }
-                if value.values().any(|item| !(item.chars().count() <= 131072)) {
-                    v.map_values_constraint(
-                        &path,
-                        value,
-                        "[Member must have length less than or equal to 131072]",
-                        false,
-                    );
                 }
             }
         }
@@ -4620,6 +4593,33 @@ impl Validate for ForgotPasswordRequest {
                         &RE_9,
                         "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
                         true,
+                    );
+                }
+            }
+        }
+        {
+            let path = path.member("analyticsMetadata");
+            if let Some(value) = &self.analytics_metadata {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("clientMetadata");
+            if let Some(value) = &self.client_metadata {
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
                     );
                 }
             }
@@ -4657,6 +4657,30 @@ impl Validate for GetClientTokenRequest {
             }
         }
         {
+            let path = path.member("secret");
+            match &self.secret {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 24, true);
+                    v.max_len(&path, value, 64, true);
+                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
+                }
+            }
+        }
+        {
+            let path = path.member("scopes");
+            if let Some(value) = &self.scopes {
+                v.max_items(&path, value, 50);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 256
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
+                }
+            }
+        }
+        {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
                 if value.keys().any(|key| !(key.chars().count() <= 131072)) {
@@ -4677,75 +4701,11 @@ impl Validate for GetClientTokenRequest {
                 }
             }
         }
-        {
-            let path = path.member("scopes");
-            if let Some(value) = &self.scopes {
-                v.max_items(&path, value, 50);
-                if value.iter().any(|item| {
-                    !(item.chars().count() <= 256
-                        && item.chars().count() >= 1
-                        && RE_1.is_match(item))
-                }) {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
-                }
-            }
-        }
-        {
-            let path = path.member("secret");
-            match &self.secret {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 24, true);
-                    v.max_len(&path, value, 64, true);
-                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
-                }
-            }
-        }
     }
 }
 
 impl Validate for GetDerivedTokenRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("actorToken");
-            if let Some(value) = &self.actor_token {
-                v.max_len(&path, value, 131072, true);
-                v.pattern(&path, value, &RE_19, "[A-Za-z0-9-_+/=.]+", true);
-            }
-        }
-        {
-            let path = path.member("actorTokenProviderName");
-            if let Some(value) = &self.actor_token_provider_name {
-                v.min_len(&path, value, 1, false);
-                v.max_len(&path, value, 32, false);
-                v.pattern(
-                    &path,
-                    value,
-                    &RE_5,
-                    "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+",
-                    false,
-                );
-            }
-        }
-        {
-            let path = path.member("actorTokenType");
-            if let Some(value) = &self.actor_token_type {
-                v.one_of(&path, value, &["ACCESS_TOKEN", "ID_TOKEN", "SAML2"], false);
-            }
-        }
-        {
-            let path = path.member("audiences");
-            if let Some(value) = &self.audiences {
-                v.max_items(&path, value, 1);
-                if value.iter().any(|item| {
-                    !(item.chars().count() <= 256
-                        && item.chars().count() >= 1
-                        && RE_1.is_match(item))
-                }) {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
-                }
-            }
-        }
         {
             let path = path.member("clientId");
             match &self.client_id {
@@ -4766,44 +4726,21 @@ impl Validate for GetDerivedTokenRequest {
             }
         }
         {
-            let path = path.member("requestedTokenType");
-            if let Some(value) = &self.requested_token_type {
-                v.one_of(&path, value, &["ACCESS_TOKEN", "ID_TOKEN"], false);
-            }
-        }
-        {
-            let path = path.member("resources");
-            if let Some(value) = &self.resources {
-                v.max_items(&path, value, 1);
-                if value.iter().any(|item| {
-                    !(item.chars().count() <= 256
-                        && item.chars().count() >= 1
-                        && RE_1.is_match(item))
-                }) {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
-                }
-            }
-        }
-        {
-            let path = path.member("scopes");
-            if let Some(value) = &self.scopes {
-                v.max_items(&path, value, 50);
-                if value.iter().any(|item| {
-                    !(item.chars().count() <= 256
-                        && item.chars().count() >= 1
-                        && RE_1.is_match(item))
-                }) {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
-                }
-            }
-        }
-        {
             let path = path.member("subjectToken");
             match &self.subject_token {
                 None => v.not_null(&path),
                 Some(value) => {
                     v.max_len(&path, value, 131072, true);
                     v.pattern(&path, value, &RE_19, "[A-Za-z0-9-_+/=.]+", true);
+                }
+            }
+        }
+        {
+            let path = path.member("subjectTokenType");
+            match &self.subject_token_type {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.one_of(&path, value, &["ACCESS_TOKEN", "ID_TOKEN", "SAML2"], false);
                 }
             }
         }
@@ -4822,12 +4759,75 @@ impl Validate for GetDerivedTokenRequest {
             }
         }
         {
-            let path = path.member("subjectTokenType");
-            match &self.subject_token_type {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.one_of(&path, value, &["ACCESS_TOKEN", "ID_TOKEN", "SAML2"], false);
+            let path = path.member("actorToken");
+            if let Some(value) = &self.actor_token {
+                v.max_len(&path, value, 131072, true);
+                v.pattern(&path, value, &RE_19, "[A-Za-z0-9-_+/=.]+", true);
+            }
+        }
+        {
+            let path = path.member("actorTokenType");
+            if let Some(value) = &self.actor_token_type {
+                v.one_of(&path, value, &["ACCESS_TOKEN", "ID_TOKEN", "SAML2"], false);
+            }
+        }
+        {
+            let path = path.member("actorTokenProviderName");
+            if let Some(value) = &self.actor_token_provider_name {
+                v.min_len(&path, value, 1, false);
+                v.max_len(&path, value, 32, false);
+                v.pattern(
+                    &path,
+                    value,
+                    &RE_5,
+                    "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+",
+                    false,
+                );
+            }
+        }
+        {
+            let path = path.member("scopes");
+            if let Some(value) = &self.scopes {
+                v.max_items(&path, value, 50);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 256
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
                 }
+            }
+        }
+        {
+            let path = path.member("audiences");
+            if let Some(value) = &self.audiences {
+                v.max_items(&path, value, 1);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 256
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
+                }
+            }
+        }
+        {
+            let path = path.member("resources");
+            if let Some(value) = &self.resources {
+                v.max_items(&path, value, 1);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 256
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
+                }
+            }
+        }
+        {
+            let path = path.member("requestedTokenType");
+            if let Some(value) = &self.requested_token_type {
+                v.one_of(&path, value, &["ACCESS_TOKEN", "ID_TOKEN"], false);
             }
         }
     }
@@ -4835,12 +4835,6 @@ impl Validate for GetDerivedTokenRequest {
 
 impl Validate for GetDeviceRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("accessToken");
-            if let Some(value) = &self.access_token {
-                v.pattern(&path, value, &RE_39, "[A-Za-z0-9-_=.]+", true);
-            }
-        }
         {
             let path = path.member("deviceKey");
             match &self.device_key {
@@ -4850,6 +4844,12 @@ impl Validate for GetDeviceRequest {
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_10, "[\\w-]+_[0-9a-f-]+", false);
                 }
+            }
+        }
+        {
+            let path = path.member("accessToken");
+            if let Some(value) = &self.access_token {
+                v.pattern(&path, value, &RE_39, "[A-Za-z0-9-_=.]+", true);
             }
         }
     }
@@ -4891,17 +4891,6 @@ impl Validate for GetGroupRequest {
 impl Validate for GetIdentityProviderByIdentifierRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("idpIdentifier");
-            match &self.idp_identifier {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 40, false);
-                    v.pattern(&path, value, &RE_21, "[\\w\\s+=.@-]+", false);
-                }
-            }
-        }
-        {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
                 None => v.not_null(&path),
@@ -4909,6 +4898,17 @@ impl Validate for GetIdentityProviderByIdentifierRequest {
                     v.min_len(&path, value, 1, false);
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
+            let path = path.member("idpIdentifier");
+            match &self.idp_identifier {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 40, false);
+                    v.pattern(&path, value, &RE_21, "[\\w\\s+=.@-]+", false);
                 }
             }
         }
@@ -4964,6 +4964,15 @@ impl Validate for GetSigningCertificateRequest {
 impl Validate for GetTokensFromRefreshTokenRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("refreshToken");
+            match &self.refresh_token {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.pattern(&path, value, &RE_39, "[A-Za-z0-9-_=.]+", true);
+                }
+            }
+        }
+        {
             let path = path.member("clientId");
             match &self.client_id {
                 None => v.not_null(&path),
@@ -4972,6 +4981,22 @@ impl Validate for GetTokensFromRefreshTokenRequest {
                     v.max_len(&path, value, 128, true);
                     v.pattern(&path, value, &RE_6, "[\\w+]+", true);
                 }
+            }
+        }
+        {
+            let path = path.member("clientSecret");
+            if let Some(value) = &self.client_secret {
+                v.min_len(&path, value, 24, true);
+                v.max_len(&path, value, 64, true);
+                v.pattern(&path, value, &RE_6, "[\\w+]+", true);
+            }
+        }
+        {
+            let path = path.member("deviceKey");
+            if let Some(value) = &self.device_key {
+                v.min_len(&path, value, 1, false);
+                v.max_len(&path, value, 55, false);
+                v.pattern(&path, value, &RE_10, "[\\w-]+_[0-9a-f-]+", false);
             }
         }
         {
@@ -4995,44 +5020,11 @@ impl Validate for GetTokensFromRefreshTokenRequest {
                 }
             }
         }
-        {
-            let path = path.member("clientSecret");
-            if let Some(value) = &self.client_secret {
-                v.min_len(&path, value, 24, true);
-                v.max_len(&path, value, 64, true);
-                v.pattern(&path, value, &RE_6, "[\\w+]+", true);
-            }
-        }
-        {
-            let path = path.member("deviceKey");
-            if let Some(value) = &self.device_key {
-                v.min_len(&path, value, 1, false);
-                v.max_len(&path, value, 55, false);
-                v.pattern(&path, value, &RE_10, "[\\w-]+_[0-9a-f-]+", false);
-            }
-        }
-        {
-            let path = path.member("refreshToken");
-            match &self.refresh_token {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.pattern(&path, value, &RE_39, "[A-Za-z0-9-_=.]+", true);
-                }
-            }
-        }
     }
 }
 
 impl Validate for GetUICustomizationRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("clientId");
-            if let Some(value) = &self.client_id {
-                v.min_len(&path, value, 1, true);
-                v.max_len(&path, value, 128, true);
-                v.pattern(&path, value, &RE_6, "[\\w+]+", true);
-            }
-        }
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -5042,6 +5034,14 @@ impl Validate for GetUICustomizationRequest {
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
+            }
+        }
+        {
+            let path = path.member("clientId");
+            if let Some(value) = &self.client_id {
+                v.min_len(&path, value, 1, true);
+                v.max_len(&path, value, 128, true);
+                v.pattern(&path, value, &RE_6, "[\\w+]+", true);
             }
         }
     }
@@ -5116,17 +5116,6 @@ impl Validate for GetUserAuthFactorsRequest {
 impl Validate for GetUserPoolClientSessionConfigurationRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("clientId");
-            match &self.client_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, true);
-                    v.max_len(&path, value, 128, true);
-                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
-                }
-            }
-        }
-        {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
                 None => v.not_null(&path),
@@ -5134,6 +5123,17 @@ impl Validate for GetUserPoolClientSessionConfigurationRequest {
                     v.min_len(&path, value, 1, false);
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
+            let path = path.member("clientId");
+            match &self.client_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, true);
+                    v.max_len(&path, value, 128, true);
+                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
                 }
             }
         }
@@ -5220,6 +5220,15 @@ impl Validate for HttpHeader {
 impl Validate for InboundFederationLambdaType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("lambdaVersion");
+            match &self.lambda_version {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.one_of(&path, value, &["V1_0"], false);
+                }
+            }
+        }
+        {
             let path = path.member("lambdaArn");
             match &self.lambda_arn {
                 None => v.not_null(&path),
@@ -5230,26 +5239,11 @@ impl Validate for InboundFederationLambdaType {
                 }
             }
         }
-        {
-            let path = path.member("lambdaVersion");
-            match &self.lambda_version {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.one_of(&path, value, &["V1_0"], false);
-                }
-            }
-        }
     }
 }
 
 impl Validate for InitiateAuthRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("analyticsMetadata");
-            if let Some(value) = &self.analytics_metadata {
-                value.validate(&path, v);
-            }
-        }
         {
             let path = path.member("authFlow");
             match &self.auth_flow {
@@ -5295,17 +5289,6 @@ impl Validate for InitiateAuthRequest {
             }
         }
         {
-            let path = path.member("clientId");
-            match &self.client_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, true);
-                    v.max_len(&path, value, 128, true);
-                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
-                }
-            }
-        }
-        {
             let path = path.member("clientMetadata");
             if let Some(value) = &self.client_metadata {
                 if value.keys().any(|key| !(key.chars().count() <= 131072)) {
@@ -5327,10 +5310,20 @@ impl Validate for InitiateAuthRequest {
             }
         }
         {
-            let path = path.member("session");
-            if let Some(value) = &self.session {
-                v.min_len(&path, value, 20, true);
-                v.max_len(&path, value, 4096, true);
+            let path = path.member("clientId");
+            match &self.client_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, true);
+                    v.max_len(&path, value, 128, true);
+                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
+                }
+            }
+        }
+        {
+            let path = path.member("analyticsMetadata");
+            if let Some(value) = &self.analytics_metadata {
+                value.validate(&path, v);
             }
         }
         {
@@ -5339,18 +5332,18 @@ impl Validate for InitiateAuthRequest {
                 value.validate(&path, v);
             }
         }
+        {
+            let path = path.member("session");
+            if let Some(value) = &self.session {
+                v.min_len(&path, value, 20, true);
+                v.max_len(&path, value, 4096, true);
+            }
+        }
     }
 }
 
 impl Validate for InitiatePointInTimeRecoveryRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("restoreTimestamp");
-            match &self.restore_timestamp {
-                None => v.not_null(&path),
-                Some(value) => {}
-            }
-        }
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -5360,6 +5353,13 @@ impl Validate for InitiatePointInTimeRecoveryRequest {
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
+            }
+        }
+        {
+            let path = path.member("restoreTimestamp");
+            match &self.restore_timestamp {
+                None => v.not_null(&path),
+                Some(value) => {}
             }
         }
     }
@@ -5403,58 +5403,16 @@ impl Validate for KeyConfigurationType {
 impl Validate for LambdaConfigType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("createAuthChallenge");
-            if let Some(value) = &self.create_auth_challenge {
+            let path = path.member("preSignUp");
+            if let Some(value) = &self.pre_sign_up {
                 v.min_len(&path, value, 20, false);
                 v.max_len(&path, value, 2048, false);
                 v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
-            }
-        }
-        {
-            let path = path.member("customEmailSender");
-            if let Some(value) = &self.custom_email_sender {
-                value.validate(&path, v);
             }
         }
         {
             let path = path.member("customMessage");
             if let Some(value) = &self.custom_message {
-                v.min_len(&path, value, 20, false);
-                v.max_len(&path, value, 2048, false);
-                v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
-            }
-        }
-        {
-            let path = path.member("customSMSSender");
-            if let Some(value) = &self.custom_sms_sender {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("defineAuthChallenge");
-            if let Some(value) = &self.define_auth_challenge {
-                v.min_len(&path, value, 20, false);
-                v.max_len(&path, value, 2048, false);
-                v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
-            }
-        }
-        {
-            let path = path.member("inboundFederation");
-            if let Some(value) = &self.inbound_federation {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("kMSKeyID");
-            if let Some(value) = &self.kms_key_id {
-                v.min_len(&path, value, 20, false);
-                v.max_len(&path, value, 2048, false);
-                v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
-            }
-        }
-        {
-            let path = path.member("postAuthentication");
-            if let Some(value) = &self.post_authentication {
                 v.min_len(&path, value, 20, false);
                 v.max_len(&path, value, 2048, false);
                 v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
@@ -5477,8 +5435,32 @@ impl Validate for LambdaConfigType {
             }
         }
         {
-            let path = path.member("preSignUp");
-            if let Some(value) = &self.pre_sign_up {
+            let path = path.member("postAuthentication");
+            if let Some(value) = &self.post_authentication {
+                v.min_len(&path, value, 20, false);
+                v.max_len(&path, value, 2048, false);
+                v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
+            }
+        }
+        {
+            let path = path.member("defineAuthChallenge");
+            if let Some(value) = &self.define_auth_challenge {
+                v.min_len(&path, value, 20, false);
+                v.max_len(&path, value, 2048, false);
+                v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
+            }
+        }
+        {
+            let path = path.member("createAuthChallenge");
+            if let Some(value) = &self.create_auth_challenge {
+                v.min_len(&path, value, 20, false);
+                v.max_len(&path, value, 2048, false);
+                v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
+            }
+        }
+        {
+            let path = path.member("verifyAuthChallengeResponse");
+            if let Some(value) = &self.verify_auth_challenge_response {
                 v.min_len(&path, value, 20, false);
                 v.max_len(&path, value, 2048, false);
                 v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
@@ -5493,12 +5475,6 @@ impl Validate for LambdaConfigType {
             }
         }
         {
-            let path = path.member("preTokenGenerationConfig");
-            if let Some(value) = &self.pre_token_generation_config {
-                value.validate(&path, v);
-            }
-        }
-        {
             let path = path.member("userMigration");
             if let Some(value) = &self.user_migration {
                 v.min_len(&path, value, 20, false);
@@ -5507,11 +5483,35 @@ impl Validate for LambdaConfigType {
             }
         }
         {
-            let path = path.member("verifyAuthChallengeResponse");
-            if let Some(value) = &self.verify_auth_challenge_response {
+            let path = path.member("preTokenGenerationConfig");
+            if let Some(value) = &self.pre_token_generation_config {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("customSMSSender");
+            if let Some(value) = &self.custom_sms_sender {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("customEmailSender");
+            if let Some(value) = &self.custom_email_sender {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("kMSKeyID");
+            if let Some(value) = &self.kms_key_id {
                 v.min_len(&path, value, 20, false);
                 v.max_len(&path, value, 2048, false);
                 v.pattern(&path, value, &RE_2, "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", false);
+            }
+        }
+        {
+            let path = path.member("inboundFederation");
+            if let Some(value) = &self.inbound_federation {
+                value.validate(&path, v);
             }
         }
     }
@@ -5519,6 +5519,15 @@ impl Validate for LambdaConfigType {
 
 impl Validate for LimitDefinitionType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("limitClass");
+            match &self.limit_class {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.one_of(&path, value, &["API_CATEGORY"], false);
+                }
+            }
+        }
         {
             let path = path.member("attributes");
             match &self.attributes {
@@ -5543,34 +5552,11 @@ impl Validate for LimitDefinitionType {
                 }
             }
         }
-        {
-            let path = path.member("limitClass");
-            match &self.limit_class {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.one_of(&path, value, &["API_CATEGORY"], false);
-                }
-            }
-        }
     }
 }
 
 impl Validate for ListCIMDPoliciesRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("maxResults");
-            if let Some(value) = &self.max_results {
-                v.min_value(&path, *value as i64, 1);
-                v.max_value(&path, *value as i64, 60);
-            }
-        }
-        {
-            let path = path.member("nextToken");
-            if let Some(value) = &self.next_token {
-                v.min_len(&path, value, 1, false);
-                v.pattern(&path, value, &RE_8, "[\\S]+", false);
-            }
-        }
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -5582,11 +5568,36 @@ impl Validate for ListCIMDPoliciesRequest {
                 }
             }
         }
+        {
+            let path = path.member("nextToken");
+            if let Some(value) = &self.next_token {
+                v.min_len(&path, value, 1, false);
+                v.pattern(&path, value, &RE_8, "[\\S]+", false);
+            }
+        }
+        {
+            let path = path.member("maxResults");
+            if let Some(value) = &self.max_results {
+                v.min_value(&path, *value as i64, 1);
+                v.max_value(&path, *value as i64, 60);
+            }
+        }
     }
 }
 
 impl Validate for ListClientMetadataURLsRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
         {
             let path = path.member("cIMDPolicyId");
             match &self.cimd_policy_id {
@@ -5599,13 +5610,6 @@ impl Validate for ListClientMetadataURLsRequest {
             }
         }
         {
-            let path = path.member("maxResults");
-            if let Some(value) = &self.max_results {
-                v.min_value(&path, *value as i64, 1);
-                v.max_value(&path, *value as i64, 60);
-            }
-        }
-        {
             let path = path.member("nextToken");
             if let Some(value) = &self.next_token {
                 v.min_len(&path, value, 1, false);
@@ -5613,14 +5617,10 @@ impl Validate for ListClientMetadataURLsRequest {
             }
         }
         {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
+            let path = path.member("maxResults");
+            if let Some(value) = &self.max_results {
+                v.min_value(&path, *value as i64, 1);
+                v.max_value(&path, *value as i64, 60);
             }
         }
     }
@@ -5657,6 +5657,17 @@ impl Validate for ListDevicesRequest {
 impl Validate for ListGroupsRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
             let path = path.member("limit");
             if let Some(value) = &self.limit {
                 v.min_value(&path, *value as i64, 0);
@@ -5671,6 +5682,11 @@ impl Validate for ListGroupsRequest {
                 v.pattern(&path, value, &RE_8, "[\\S]+", false);
             }
         }
+    }
+}
+
+impl Validate for ListIdentityProvidersRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -5682,11 +5698,6 @@ impl Validate for ListGroupsRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for ListIdentityProvidersRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("maxResults");
             if let Some(value) = &self.max_results {
@@ -5701,6 +5712,11 @@ impl Validate for ListIdentityProvidersRequest {
                 v.pattern(&path, value, &RE_8, "[\\S]+", false);
             }
         }
+    }
+}
+
+impl Validate for ListPointInTimeRecoveriesRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -5710,18 +5726,6 @@ impl Validate for ListIdentityProvidersRequest {
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
-            }
-        }
-    }
-}
-
-impl Validate for ListPointInTimeRecoveriesRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("maxResults");
-            if let Some(value) = &self.max_results {
-                v.min_value(&path, *value as i64, 1);
-                v.max_value(&path, *value as i64, 60);
             }
         }
         {
@@ -5732,6 +5736,18 @@ impl Validate for ListPointInTimeRecoveriesRequest {
             }
         }
         {
+            let path = path.member("maxResults");
+            if let Some(value) = &self.max_results {
+                v.min_value(&path, *value as i64, 1);
+                v.max_value(&path, *value as i64, 60);
+            }
+        }
+    }
+}
+
+impl Validate for ListResourceServersRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
                 None => v.not_null(&path),
@@ -5742,11 +5758,6 @@ impl Validate for ListPointInTimeRecoveriesRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for ListResourceServersRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("maxResults");
             if let Some(value) = &self.max_results {
@@ -5759,17 +5770,6 @@ impl Validate for ListResourceServersRequest {
             if let Some(value) = &self.next_token {
                 v.min_len(&path, value, 1, false);
                 v.pattern(&path, value, &RE_8, "[\\S]+", false);
-            }
-        }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
             }
         }
     }
@@ -5794,6 +5794,17 @@ impl Validate for ListTagsForResourceRequest {
 impl Validate for ListTermsRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
             let path = path.member("maxResults");
             if let Some(value) = &self.max_results {
                 v.min_value(&path, *value as i64, 1);
@@ -5806,6 +5817,11 @@ impl Validate for ListTermsRequest {
                 v.max_len(&path, value, 131072, false);
             }
         }
+    }
+}
+
+impl Validate for ListUserImportJobsRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -5817,11 +5833,6 @@ impl Validate for ListTermsRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for ListUserImportJobsRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("maxResults");
             match &self.max_results {
@@ -5839,6 +5850,11 @@ impl Validate for ListUserImportJobsRequest {
                 v.pattern(&path, value, &RE_8, "[\\S]+", false);
             }
         }
+    }
+}
+
+impl Validate for ListUserPoolClientSecretsRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -5850,11 +5866,6 @@ impl Validate for ListUserImportJobsRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for ListUserPoolClientSecretsRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("clientId");
             match &self.client_id {
@@ -5874,6 +5885,11 @@ impl Validate for ListUserPoolClientSecretsRequest {
                 v.pattern(&path, value, &RE_8, "[\\S]+", false);
             }
         }
+    }
+}
+
+impl Validate for ListUserPoolClientsRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -5883,17 +5899,6 @@ impl Validate for ListUserPoolClientSecretsRequest {
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
-            }
-        }
-    }
-}
-
-impl Validate for ListUserPoolClientsRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("clientType");
-            if let Some(value) = &self.client_type {
-                v.one_of(&path, value, &["REGULAR", "DCR"], false);
             }
         }
         {
@@ -5912,14 +5917,9 @@ impl Validate for ListUserPoolClientsRequest {
             }
         }
         {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
+            let path = path.member("clientType");
+            if let Some(value) = &self.client_type {
+                v.one_of(&path, value, &["REGULAR", "DCR"], false);
             }
         }
     }
@@ -5928,13 +5928,6 @@ impl Validate for ListUserPoolClientsRequest {
 impl Validate for ListUserPoolReplicasRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("nextToken");
-            if let Some(value) = &self.next_token {
-                v.min_len(&path, value, 1, false);
-                v.pattern(&path, value, &RE_8, "[\\S]+", false);
-            }
-        }
-        {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
                 None => v.not_null(&path),
@@ -5945,11 +5938,25 @@ impl Validate for ListUserPoolReplicasRequest {
                 }
             }
         }
+        {
+            let path = path.member("nextToken");
+            if let Some(value) = &self.next_token {
+                v.min_len(&path, value, 1, false);
+                v.pattern(&path, value, &RE_8, "[\\S]+", false);
+            }
+        }
     }
 }
 
 impl Validate for ListUserPoolsRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("nextToken");
+            if let Some(value) = &self.next_token {
+                v.min_len(&path, value, 1, false);
+                v.pattern(&path, value, &RE_8, "[\\S]+", false);
+            }
+        }
         {
             let path = path.member("maxResults");
             match &self.max_results {
@@ -5958,13 +5965,6 @@ impl Validate for ListUserPoolsRequest {
                     v.min_value(&path, *value as i64, 1);
                     v.max_value(&path, *value as i64, 60);
                 }
-            }
-        }
-        {
-            let path = path.member("nextToken");
-            if let Some(value) = &self.next_token {
-                v.min_len(&path, value, 1, false);
-                v.pattern(&path, value, &RE_8, "[\\S]+", false);
             }
         }
     }
@@ -5994,6 +5994,17 @@ impl Validate for ListUserSessionsRequest {
 
 impl Validate for ListUsersInGroupRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
         {
             let path = path.member("groupName");
             match &self.group_name {
@@ -6026,6 +6037,11 @@ impl Validate for ListUsersInGroupRequest {
                 v.pattern(&path, value, &RE_8, "[\\S]+", false);
             }
         }
+    }
+}
+
+impl Validate for ListUsersRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -6037,11 +6053,6 @@ impl Validate for ListUsersInGroupRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for ListUsersRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("attributesToGet");
             if let Some(value) = &self.attributes_to_get {
@@ -6052,12 +6063,6 @@ impl Validate for ListUsersRequest {
                 }) {
                     v.element_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r ]+]", false);
                 }
-            }
-        }
-        {
-            let path = path.member("filter");
-            if let Some(value) = &self.filter {
-                v.max_len(&path, value, 256, false);
             }
         }
         {
@@ -6075,14 +6080,9 @@ impl Validate for ListUsersRequest {
             }
         }
         {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
+            let path = path.member("filter");
+            if let Some(value) = &self.filter {
+                v.max_len(&path, value, 256, false);
             }
         }
     }
@@ -6100,18 +6100,18 @@ impl Validate for ListWebAuthnCredentialsRequest {
             }
         }
         {
-            let path = path.member("maxResults");
-            if let Some(value) = &self.max_results {
-                v.min_value(&path, *value as i64, 0);
-                v.max_value(&path, *value as i64, 20);
-            }
-        }
-        {
             let path = path.member("nextToken");
             if let Some(value) = &self.next_token {
                 v.min_len(&path, value, 1, false);
                 v.max_len(&path, value, 131072, false);
                 v.pattern(&path, value, &RE_8, "[\\S]+", false);
+            }
+        }
+        {
+            let path = path.member("maxResults");
+            if let Some(value) = &self.max_results {
+                v.min_value(&path, *value as i64, 0);
+                v.max_value(&path, *value as i64, 20);
             }
         }
     }
@@ -6120,9 +6120,12 @@ impl Validate for ListWebAuthnCredentialsRequest {
 impl Validate for LogConfigurationType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("cloudWatchLogsConfiguration");
-            if let Some(value) = &self.cloud_watch_logs_configuration {
-                value.validate(&path, v);
+            let path = path.member("logLevel");
+            match &self.log_level {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.one_of(&path, value, &["ERROR", "INFO"], false);
+                }
             }
         }
         {
@@ -6135,18 +6138,9 @@ impl Validate for LogConfigurationType {
             }
         }
         {
-            let path = path.member("firehoseConfiguration");
-            if let Some(value) = &self.firehose_configuration {
+            let path = path.member("cloudWatchLogsConfiguration");
+            if let Some(value) = &self.cloud_watch_logs_configuration {
                 value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("logLevel");
-            match &self.log_level {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.one_of(&path, value, &["ERROR", "INFO"], false);
-                }
             }
         }
         {
@@ -6155,11 +6149,23 @@ impl Validate for LogConfigurationType {
                 value.validate(&path, v);
             }
         }
+        {
+            let path = path.member("firehoseConfiguration");
+            if let Some(value) = &self.firehose_configuration {
+                value.validate(&path, v);
+            }
+        }
     }
 }
 
 impl Validate for MFAOptionType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("deliveryMedium");
+            if let Some(value) = &self.delivery_medium {
+                v.one_of(&path, value, &["SMS", "EMAIL"], false);
+            }
+        }
         {
             let path = path.member("attributeName");
             if let Some(value) = &self.attribute_name {
@@ -6174,17 +6180,19 @@ impl Validate for MFAOptionType {
                 );
             }
         }
-        {
-            let path = path.member("deliveryMedium");
-            if let Some(value) = &self.delivery_medium {
-                v.one_of(&path, value, &["SMS", "EMAIL"], false);
-            }
-        }
     }
 }
 
 impl Validate for MessageTemplateType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("sMSMessage");
+            if let Some(value) = &self.sms_message {
+                v.min_len(&path, value, 6, false);
+                v.max_len(&path, value, 140, false);
+                v.pattern(&path, value, &RE_35, "(?s).*", false);
+            }
+        }
         {
             let path = path.member("emailMessage");
             if let Some(value) = &self.email_message {
@@ -6213,41 +6221,15 @@ impl Validate for MessageTemplateType {
                 );
             }
         }
-        {
-            let path = path.member("sMSMessage");
-            if let Some(value) = &self.sms_message {
-                v.min_len(&path, value, 6, false);
-                v.max_len(&path, value, 140, false);
-                v.pattern(&path, value, &RE_35, "(?s).*", false);
-            }
-        }
     }
 }
 
 impl Validate for NotifyConfigurationType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("blockEmail");
-            if let Some(value) = &self.block_email {
-                value.validate(&path, v);
-            }
-        }
-        {
             let path = path.member("from");
             if let Some(value) = &self.from {
                 v.max_len(&path, value, 131072, false);
-            }
-        }
-        {
-            let path = path.member("mfaEmail");
-            if let Some(value) = &self.mfa_email {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("noActionEmail");
-            if let Some(value) = &self.no_action_email {
-                value.validate(&path, v);
             }
         }
         {
@@ -6267,25 +6249,29 @@ impl Validate for NotifyConfigurationType {
                 }
             }
         }
+        {
+            let path = path.member("blockEmail");
+            if let Some(value) = &self.block_email {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("noActionEmail");
+            if let Some(value) = &self.no_action_email {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("mfaEmail");
+            if let Some(value) = &self.mfa_email {
+                value.validate(&path, v);
+            }
+        }
     }
 }
 
 impl Validate for NotifyEmailType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("htmlBody");
-            if let Some(value) = &self.html_body {
-                v.min_len(&path, value, 6, false);
-                v.max_len(&path, value, 20000, false);
-                v.pattern(
-                    &path,
-                    value,
-                    &RE_16,
-                    "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]+",
-                    false,
-                );
-            }
-        }
         {
             let path = path.member("subject");
             match &self.subject {
@@ -6301,6 +6287,20 @@ impl Validate for NotifyEmailType {
                         false,
                     );
                 }
+            }
+        }
+        {
+            let path = path.member("htmlBody");
+            if let Some(value) = &self.html_body {
+                v.min_len(&path, value, 6, false);
+                v.max_len(&path, value, 20000, false);
+                v.pattern(
+                    &path,
+                    value,
+                    &RE_16,
+                    "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]+",
+                    false,
+                );
             }
         }
         {
@@ -6323,14 +6323,14 @@ impl Validate for NotifyEmailType {
 impl Validate for NumberAttributeConstraintsType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("maxValue");
-            if let Some(value) = &self.max_value {
+            let path = path.member("minValue");
+            if let Some(value) = &self.min_value {
                 v.max_len(&path, value, 131072, false);
             }
         }
         {
-            let path = path.member("minValue");
-            if let Some(value) = &self.min_value {
+            let path = path.member("maxValue");
+            if let Some(value) = &self.max_value {
                 v.max_len(&path, value, 131072, false);
             }
         }
@@ -6347,11 +6347,7 @@ impl Validate for PasswordPolicyType {
             }
         }
         {
-            let path = path.member("passwordHistorySize");
-            if let Some(value) = &self.password_history_size {
-                v.min_value(&path, *value as i64, 0);
-                v.max_value(&path, *value as i64, 24);
-            }
+            let path = path.member("requireUppercase");
         }
         {
             let path = path.member("requireLowercase");
@@ -6363,7 +6359,11 @@ impl Validate for PasswordPolicyType {
             let path = path.member("requireSymbols");
         }
         {
-            let path = path.member("requireUppercase");
+            let path = path.member("passwordHistorySize");
+            if let Some(value) = &self.password_history_size {
+                v.min_value(&path, *value as i64, 0);
+                v.max_value(&path, *value as i64, 24);
+            }
         }
         {
             let path = path.member("temporaryPasswordValidityDays");
@@ -6378,6 +6378,15 @@ impl Validate for PasswordPolicyType {
 impl Validate for PreTokenGenerationVersionConfigType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("lambdaVersion");
+            match &self.lambda_version {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.one_of(&path, value, &["V1_0", "V2_0", "V3_0"], false);
+                }
+            }
+        }
+        {
             let path = path.member("lambdaArn");
             match &self.lambda_arn {
                 None => v.not_null(&path),
@@ -6388,32 +6397,11 @@ impl Validate for PreTokenGenerationVersionConfigType {
                 }
             }
         }
-        {
-            let path = path.member("lambdaVersion");
-            match &self.lambda_version {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.one_of(&path, value, &["V1_0", "V2_0", "V3_0"], false);
-                }
-            }
-        }
     }
 }
 
 impl Validate for ProviderUserIdentifierType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("providerAttributeName");
-            if let Some(value) = &self.provider_attribute_name {
-                v.max_len(&path, value, 131072, false);
-            }
-        }
-        {
-            let path = path.member("providerAttributeValue");
-            if let Some(value) = &self.provider_attribute_value {
-                v.max_len(&path, value, 131072, false);
-            }
-        }
         {
             let path = path.member("providerName");
             if let Some(value) = &self.provider_name {
@@ -6428,11 +6416,33 @@ impl Validate for ProviderUserIdentifierType {
                 );
             }
         }
+        {
+            let path = path.member("providerAttributeName");
+            if let Some(value) = &self.provider_attribute_name {
+                v.max_len(&path, value, 131072, false);
+            }
+        }
+        {
+            let path = path.member("providerAttributeValue");
+            if let Some(value) = &self.provider_attribute_value {
+                v.max_len(&path, value, 131072, false);
+            }
+        }
     }
 }
 
 impl Validate for RecoveryOptionType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("priority");
+            match &self.priority {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_value(&path, *value as i64, 1);
+                    v.max_value(&path, *value as i64, 2);
+                }
+            }
+        }
         {
             let path = path.member("name");
             match &self.name {
@@ -6444,16 +6454,6 @@ impl Validate for RecoveryOptionType {
                         &["verified_email", "verified_phone_number", "admin_only"],
                         false,
                     );
-                }
-            }
-        }
-        {
-            let path = path.member("priority");
-            match &self.priority {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_value(&path, *value as i64, 1);
-                    v.max_value(&path, *value as i64, 2);
                 }
             }
         }
@@ -6484,12 +6484,6 @@ impl Validate for RefreshTokenRotationType {
 impl Validate for ResendConfirmationCodeRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("analyticsMetadata");
-            if let Some(value) = &self.analytics_metadata {
-                value.validate(&path, v);
-            }
-        }
-        {
             let path = path.member("clientId");
             match &self.client_id {
                 None => v.not_null(&path),
@@ -6497,27 +6491,6 @@ impl Validate for ResendConfirmationCodeRequest {
                     v.min_len(&path, value, 1, true);
                     v.max_len(&path, value, 128, true);
                     v.pattern(&path, value, &RE_6, "[\\w+]+", true);
-                }
-            }
-        }
-        {
-            let path = path.member("clientMetadata");
-            if let Some(value) = &self.client_metadata {
-                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
-                    v.map_keys_constraint(
-                        &path,
-                        value,
-                        "[Member must have length less than or equal to 131072]",
-                        false,
-                    );
-                }
-                if value.values().any(|item| !(item.chars().count() <= 131072)) {
-                    v.map_values_constraint(
-                        &path,
-                        value,
-                        "[Member must have length less than or equal to 131072]",
-                        false,
-                    );
                 }
             }
         }
@@ -6552,21 +6525,38 @@ impl Validate for ResendConfirmationCodeRequest {
                 }
             }
         }
+        {
+            let path = path.member("analyticsMetadata");
+            if let Some(value) = &self.analytics_metadata {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("clientMetadata");
+            if let Some(value) = &self.client_metadata {
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+            }
+        }
     }
 }
 
 impl Validate for ResourceServerScopeType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("scopeDescription");
-            match &self.scope_description {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 256, false);
-                }
-            }
-        }
         {
             let path = path.member("scopeName");
             match &self.scope_name {
@@ -6584,15 +6574,30 @@ impl Validate for ResourceServerScopeType {
                 }
             }
         }
+        {
+            let path = path.member("scopeDescription");
+            match &self.scope_description {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 256, false);
+                }
+            }
+        }
     }
 }
 
 impl Validate for RespondToAuthChallengeRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("analyticsMetadata");
-            if let Some(value) = &self.analytics_metadata {
-                value.validate(&path, v);
+            let path = path.member("clientId");
+            match &self.client_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, true);
+                    v.max_len(&path, value, 128, true);
+                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
+                }
             }
         }
         {
@@ -6627,6 +6632,13 @@ impl Validate for RespondToAuthChallengeRequest {
             }
         }
         {
+            let path = path.member("session");
+            if let Some(value) = &self.session {
+                v.min_len(&path, value, 20, true);
+                v.max_len(&path, value, 4096, true);
+            }
+        }
+        {
             let path = path.member("challengeResponses");
             if let Some(value) = &self.challenge_responses {
                 if value.keys().any(|key| !(key.chars().count() <= 131072)) {
@@ -6648,14 +6660,15 @@ impl Validate for RespondToAuthChallengeRequest {
             }
         }
         {
-            let path = path.member("clientId");
-            match &self.client_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, true);
-                    v.max_len(&path, value, 128, true);
-                    v.pattern(&path, value, &RE_6, "[\\w+]+", true);
-                }
+            let path = path.member("analyticsMetadata");
+            if let Some(value) = &self.analytics_metadata {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("userContextData");
+            if let Some(value) = &self.user_context_data {
+                value.validate(&path, v);
             }
         }
         {
@@ -6679,24 +6692,20 @@ impl Validate for RespondToAuthChallengeRequest {
                 }
             }
         }
-        {
-            let path = path.member("session");
-            if let Some(value) = &self.session {
-                v.min_len(&path, value, 20, true);
-                v.max_len(&path, value, 4096, true);
-            }
-        }
-        {
-            let path = path.member("userContextData");
-            if let Some(value) = &self.user_context_data {
-                value.validate(&path, v);
-            }
-        }
     }
 }
 
 impl Validate for RevokeTokenRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("token");
+            match &self.token {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.pattern(&path, value, &RE_39, "[A-Za-z0-9-_=.]+", true);
+                }
+            }
+        }
         {
             let path = path.member("clientId");
             match &self.client_id {
@@ -6722,15 +6731,6 @@ impl Validate for RevokeTokenRequest {
                 v.one_of(&path, value, &["NONE", "LINKED"], false);
             }
         }
-        {
-            let path = path.member("token");
-            match &self.token {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.pattern(&path, value, &RE_39, "[A-Za-z0-9-_=.]+", true);
-                }
-            }
-        }
     }
 }
 
@@ -6746,12 +6746,6 @@ impl Validate for RevokeUserSessionRequest {
             }
         }
         {
-            let path = path.member("revokeAssociatedSessions");
-            if let Some(value) = &self.revoke_associated_sessions {
-                v.one_of(&path, value, &["NONE", "LINKED"], false);
-            }
-        }
-        {
             let path = path.member("sessionId");
             match &self.session_id {
                 None => v.not_null(&path),
@@ -6760,6 +6754,12 @@ impl Validate for RevokeUserSessionRequest {
                     v.max_len(&path, value, 28, false);
                     v.pattern(&path, value, &RE_34, "^(tkn|sso)[a-z0-9]{25}$", false);
                 }
+            }
+        }
+        {
+            let path = path.member("revokeAssociatedSessions");
+            if let Some(value) = &self.revoke_associated_sessions {
+                v.one_of(&path, value, &["NONE", "LINKED"], false);
             }
         }
     }
@@ -6836,6 +6836,20 @@ impl Validate for SMSMfaSettingsType {
 impl Validate for SchemaAttributeType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("name");
+            if let Some(value) = &self.name {
+                v.min_len(&path, value, 1, false);
+                v.max_len(&path, value, 20, false);
+                v.pattern(
+                    &path,
+                    value,
+                    &RE_9,
+                    "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+                    false,
+                );
+            }
+        }
+        {
             let path = path.member("attributeDataType");
             if let Some(value) = &self.attribute_data_type {
                 v.one_of(
@@ -6853,27 +6867,13 @@ impl Validate for SchemaAttributeType {
             let path = path.member("mutable");
         }
         {
-            let path = path.member("name");
-            if let Some(value) = &self.name {
-                v.min_len(&path, value, 1, false);
-                v.max_len(&path, value, 20, false);
-                v.pattern(
-                    &path,
-                    value,
-                    &RE_9,
-                    "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-                    false,
-                );
-            }
+            let path = path.member("required");
         }
         {
             let path = path.member("numberAttributeConstraints");
             if let Some(value) = &self.number_attribute_constraints {
                 value.validate(&path, v);
             }
-        }
-        {
-            let path = path.member("required");
         }
         {
             let path = path.member("stringAttributeConstraints");
@@ -6887,6 +6887,17 @@ impl Validate for SchemaAttributeType {
 impl Validate for SetLogDeliveryConfigurationRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
             let path = path.member("logConfigurations");
             match &self.log_configurations {
                 None => v.not_null(&path),
@@ -6899,6 +6910,11 @@ impl Validate for SetLogDeliveryConfigurationRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for SetRiskConfigurationRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -6908,17 +6924,6 @@ impl Validate for SetLogDeliveryConfigurationRequest {
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
-            }
-        }
-    }
-}
-
-impl Validate for SetRiskConfigurationRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("accountTakeoverRiskConfiguration");
-            if let Some(value) = &self.account_takeover_risk_configuration {
-                value.validate(&path, v);
             }
         }
         {
@@ -6936,11 +6941,22 @@ impl Validate for SetRiskConfigurationRequest {
             }
         }
         {
+            let path = path.member("accountTakeoverRiskConfiguration");
+            if let Some(value) = &self.account_takeover_risk_configuration {
+                value.validate(&path, v);
+            }
+        }
+        {
             let path = path.member("riskExceptionConfiguration");
             if let Some(value) = &self.risk_exception_configuration {
                 value.validate(&path, v);
             }
         }
+    }
+}
+
+impl Validate for SetUICustomizationRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -6950,17 +6966,6 @@ impl Validate for SetRiskConfigurationRequest {
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
-            }
-        }
-    }
-}
-
-impl Validate for SetUICustomizationRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("cSS");
-            if let Some(value) = &self.css {
-                v.max_len(&path, value, 131072, false);
             }
         }
         {
@@ -6972,39 +6977,19 @@ impl Validate for SetUICustomizationRequest {
             }
         }
         {
-            let path = path.member("imageFile");
+            let path = path.member("cSS");
+            if let Some(value) = &self.css {
+                v.max_len(&path, value, 131072, false);
+            }
         }
         {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
-            }
+            let path = path.member("imageFile");
         }
     }
 }
 
 impl Validate for SetUserMFAPreferenceRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("accessToken");
-            match &self.access_token {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.pattern(&path, value, &RE_39, "[A-Za-z0-9-_=.]+", true);
-                }
-            }
-        }
-        {
-            let path = path.member("emailMfaSettings");
-            if let Some(value) = &self.email_mfa_settings {
-                value.validate(&path, v);
-            }
-        }
         {
             let path = path.member("sMSMfaSettings");
             if let Some(value) = &self.sms_mfa_settings {
@@ -7018,9 +7003,24 @@ impl Validate for SetUserMFAPreferenceRequest {
             }
         }
         {
+            let path = path.member("emailMfaSettings");
+            if let Some(value) = &self.email_mfa_settings {
+                value.validate(&path, v);
+            }
+        }
+        {
             let path = path.member("webAuthnMfaSettings");
             if let Some(value) = &self.web_authn_mfa_settings {
                 value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("accessToken");
+            match &self.access_token {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.pattern(&path, value, &RE_39, "[A-Za-z0-9-_=.]+", true);
+                }
             }
         }
     }
@@ -7028,6 +7028,17 @@ impl Validate for SetUserMFAPreferenceRequest {
 
 impl Validate for SetUserPoolClientSessionConfigurationRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
         {
             let path = path.member("clientId");
             match &self.client_id {
@@ -7048,6 +7059,11 @@ impl Validate for SetUserPoolClientSessionConfigurationRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for SetUserPoolMfaConfigRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -7057,23 +7073,6 @@ impl Validate for SetUserPoolClientSessionConfigurationRequest {
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
-            }
-        }
-    }
-}
-
-impl Validate for SetUserPoolMfaConfigRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("emailMfaConfiguration");
-            if let Some(value) = &self.email_mfa_configuration {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("mfaConfiguration");
-            if let Some(value) = &self.mfa_configuration {
-                v.one_of(&path, value, &["OFF", "ON", "OPTIONAL"], false);
             }
         }
         {
@@ -7089,14 +7088,15 @@ impl Validate for SetUserPoolMfaConfigRequest {
             }
         }
         {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
+            let path = path.member("emailMfaConfiguration");
+            if let Some(value) = &self.email_mfa_configuration {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("mfaConfiguration");
+            if let Some(value) = &self.mfa_configuration {
+                v.one_of(&path, value, &["OFF", "ON", "OPTIONAL"], false);
             }
         }
         {
@@ -7110,15 +7110,6 @@ impl Validate for SetUserPoolMfaConfigRequest {
 
 impl Validate for SetUserPoolSessionConfigurationRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("tokenSession");
-            match &self.token_session {
-                None => v.not_null(&path),
-                Some(value) => {
-                    value.validate(&path, v);
-                }
-            }
-        }
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -7136,6 +7127,15 @@ impl Validate for SetUserPoolSessionConfigurationRequest {
                 None => v.not_null(&path),
                 Some(value) => {
                     v.one_of(&path, value, &["ENABLED", "DISABLED"], false);
+                }
+            }
+        }
+        {
+            let path = path.member("tokenSession");
+            match &self.token_session {
+                None => v.not_null(&path),
+                Some(value) => {
+                    value.validate(&path, v);
                 }
             }
         }
@@ -7195,12 +7195,6 @@ impl Validate for SignInPolicyType {
 impl Validate for SignUpRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("analyticsMetadata");
-            if let Some(value) = &self.analytics_metadata {
-                value.validate(&path, v);
-            }
-        }
-        {
             let path = path.member("clientId");
             match &self.client_id {
                 None => v.not_null(&path),
@@ -7209,6 +7203,68 @@ impl Validate for SignUpRequest {
                     v.max_len(&path, value, 128, true);
                     v.pattern(&path, value, &RE_6, "[\\w+]+", true);
                 }
+            }
+        }
+        {
+            let path = path.member("secretHash");
+            if let Some(value) = &self.secret_hash {
+                v.min_len(&path, value, 1, true);
+                v.max_len(&path, value, 128, true);
+                v.pattern(&path, value, &RE_33, "[\\w+=/]+", true);
+            }
+        }
+        {
+            let path = path.member("username");
+            match &self.username {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, true);
+                    v.max_len(&path, value, 128, true);
+                    v.pattern(
+                        &path,
+                        value,
+                        &RE_9,
+                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+                        true,
+                    );
+                }
+            }
+        }
+        {
+            let path = path.member("password");
+            if let Some(value) = &self.password {
+                v.max_len(&path, value, 256, true);
+                v.pattern(&path, value, &RE_8, "[\\S]+", true);
+            }
+        }
+        {
+            let path = path.member("userAttributes");
+            if let Some(value) = &self.user_attributes {
+                for (i, item) in value.iter().enumerate() {
+                    let path = path.index(i);
+                    item.validate(&path, v);
+                }
+            }
+        }
+        {
+            let path = path.member("validationData");
+            if let Some(value) = &self.validation_data {
+                for (i, item) in value.iter().enumerate() {
+                    let path = path.index(i);
+                    item.validate(&path, v);
+                }
+            }
+        }
+        {
+            let path = path.member("analyticsMetadata");
+            if let Some(value) = &self.analytics_metadata {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("userContextData");
+            if let Some(value) = &self.user_context_data {
+                value.validate(&path, v);
             }
         }
         {
@@ -7232,71 +7288,16 @@ impl Validate for SignUpRequest {
                 }
             }
         }
-        {
-            let path = path.member("password");
-            if let Some(value) = &self.password {
-                v.max_len(&path, value, 256, true);
-                v.pattern(&path, value, &RE_8, "[\\S]+", true);
-            }
-        }
-        {
-            let path = path.member("secretHash");
-            if let Some(value) = &self.secret_hash {
-                v.min_len(&path, value, 1, true);
-                v.max_len(&path, value, 128, true);
-                v.pattern(&path, value, &RE_33, "[\\w+=/]+", true);
-            }
-        }
-        {
-            let path = path.member("userAttributes");
-            if let Some(value) = &self.user_attributes {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    item.validate(&path, v);
-                }
-            }
-        }
-        {
-            let path = path.member("userContextData");
-            if let Some(value) = &self.user_context_data {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("username");
-            match &self.username {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, true);
-                    v.max_len(&path, value, 128, true);
-                    v.pattern(
-                        &path,
-                        value,
-                        &RE_9,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-                        true,
-                    );
-                }
-            }
-        }
-        {
-            let path = path.member("validationData");
-            if let Some(value) = &self.validation_data {
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    item.validate(&path, v);
-                }
-            }
-        }
     }
 }
 
 impl Validate for SmsConfigurationType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("eumsSms");
-            if let Some(value) = &self.eums_sms {
-                value.validate(&path, v);
+            let path = path.member("snsCallerArn");
+            if let Some(value) = &self.sns_caller_arn {
+                v.max_len(&path, value, 2048, false);
+                v.pattern(&path, value, &RE_26, "(arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?)?", false);
             }
         }
         {
@@ -7306,17 +7307,16 @@ impl Validate for SmsConfigurationType {
             }
         }
         {
-            let path = path.member("snsCallerArn");
-            if let Some(value) = &self.sns_caller_arn {
-                v.max_len(&path, value, 2048, false);
-                v.pattern(&path, value, &RE_26, "(arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?)?", false);
-            }
-        }
-        {
             let path = path.member("snsRegion");
             if let Some(value) = &self.sns_region {
                 v.min_len(&path, value, 5, false);
                 v.max_len(&path, value, 32, false);
+            }
+        }
+        {
+            let path = path.member("eumsSms");
+            if let Some(value) = &self.eums_sms {
+                value.validate(&path, v);
             }
         }
     }
@@ -7363,6 +7363,17 @@ impl Validate for SoftwareTokenMfaSettingsType {
 impl Validate for StartPointInTimeRecoveryRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
             let path = path.member("restoreId");
             match &self.restore_id {
                 None => v.not_null(&path),
@@ -7379,6 +7390,11 @@ impl Validate for StartPointInTimeRecoveryRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for StartUserImportJobRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -7390,11 +7406,6 @@ impl Validate for StartPointInTimeRecoveryRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for StartUserImportJobRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("jobId");
             match &self.job_id {
@@ -7403,17 +7414,6 @@ impl Validate for StartUserImportJobRequest {
                     v.min_len(&path, value, 1, false);
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_41, "import-[0-9a-zA-Z-]+", false);
-                }
-            }
-        }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
             }
         }
@@ -7437,17 +7437,6 @@ impl Validate for StartWebAuthnRegistrationRequest {
 impl Validate for StopUserImportJobRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("jobId");
-            match &self.job_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_41, "import-[0-9a-zA-Z-]+", false);
-                }
-            }
-        }
-        {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
                 None => v.not_null(&path),
@@ -7458,20 +7447,31 @@ impl Validate for StopUserImportJobRequest {
                 }
             }
         }
+        {
+            let path = path.member("jobId");
+            match &self.job_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_41, "import-[0-9a-zA-Z-]+", false);
+                }
+            }
+        }
     }
 }
 
 impl Validate for StringAttributeConstraintsType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("maxLength");
-            if let Some(value) = &self.max_length {
+            let path = path.member("minLength");
+            if let Some(value) = &self.min_length {
                 v.max_len(&path, value, 131072, false);
             }
         }
         {
-            let path = path.member("minLength");
-            if let Some(value) = &self.min_length {
+            let path = path.member("maxLength");
+            if let Some(value) = &self.max_length {
                 v.max_len(&path, value, 131072, false);
             }
         }
@@ -7587,6 +7587,34 @@ impl Validate for UntagResourceRequest {
 impl Validate for UpdateAuthEventFeedbackRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
+            let path = path.member("username");
+            match &self.username {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, true);
+                    v.max_len(&path, value, 128, true);
+                    v.pattern(
+                        &path,
+                        value,
+                        &RE_9,
+                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+                        true,
+                    );
+                }
+            }
+        }
+        {
             let path = path.member("eventId");
             match &self.event_id {
                 None => v.not_null(&path),
@@ -7615,6 +7643,11 @@ impl Validate for UpdateAuthEventFeedbackRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for UpdateCIMDPolicyRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -7627,28 +7660,6 @@ impl Validate for UpdateAuthEventFeedbackRequest {
             }
         }
         {
-            let path = path.member("username");
-            match &self.username {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, true);
-                    v.max_len(&path, value, 128, true);
-                    v.pattern(
-                        &path,
-                        value,
-                        &RE_9,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-                        true,
-                    );
-                }
-            }
-        }
-    }
-}
-
-impl Validate for UpdateCIMDPolicyRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
             let path = path.member("cIMDPolicyId");
             match &self.cimd_policy_id {
                 None => v.not_null(&path),
@@ -7657,13 +7668,6 @@ impl Validate for UpdateCIMDPolicyRequest {
                     v.max_len(&path, value, 64, false);
                     v.pattern(&path, value, &RE_4, "^[a-z0-9]+$", false);
                 }
-            }
-        }
-        {
-            let path = path.member("cacheDuration");
-            if let Some(value) = &self.cache_duration {
-                v.min_value(&path, *value as i64, 86400);
-                v.max_value(&path, *value as i64, 31556952);
             }
         }
         {
@@ -7692,6 +7696,13 @@ impl Validate for UpdateCIMDPolicyRequest {
             }
         }
         {
+            let path = path.member("cacheDuration");
+            if let Some(value) = &self.cache_duration {
+                v.min_value(&path, *value as i64, 86400);
+                v.max_value(&path, *value as i64, 31556952);
+            }
+        }
+        {
             let path = path.member("uRLPatterns");
             match &self.url_patterns {
                 None => v.not_null(&path),
@@ -7708,6 +7719,11 @@ impl Validate for UpdateCIMDPolicyRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for UpdateClientMetadataURLStateRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -7716,20 +7732,6 @@ impl Validate for UpdateCIMDPolicyRequest {
                     v.min_len(&path, value, 1, false);
                     v.max_len(&path, value, 55, false);
                     v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
-            }
-        }
-    }
-}
-
-impl Validate for UpdateClientMetadataURLStateRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("action");
-            match &self.action {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.one_of(&path, value, &["REFRESH", "INVALIDATE"], false);
                 }
             }
         }
@@ -7756,13 +7758,11 @@ impl Validate for UpdateClientMetadataURLStateRequest {
             }
         }
         {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
+            let path = path.member("action");
+            match &self.action {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                    v.one_of(&path, value, &["REFRESH", "INVALIDATE"], false);
                 }
             }
         }
@@ -7803,12 +7803,6 @@ impl Validate for UpdateDeviceStatusRequest {
 impl Validate for UpdateGroupRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("description");
-            if let Some(value) = &self.description {
-                v.max_len(&path, value, 2048, false);
-            }
-        }
-        {
             let path = path.member("groupName");
             match &self.group_name {
                 None => v.not_null(&path),
@@ -7826,9 +7820,20 @@ impl Validate for UpdateGroupRequest {
             }
         }
         {
-            let path = path.member("precedence");
-            if let Some(value) = &self.precedence {
-                v.min_value(&path, *value as i64, 0);
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
+            let path = path.member("description");
+            if let Some(value) = &self.description {
+                v.max_len(&path, value, 2048, false);
             }
         }
         {
@@ -7840,6 +7845,17 @@ impl Validate for UpdateGroupRequest {
             }
         }
         {
+            let path = path.member("precedence");
+            if let Some(value) = &self.precedence {
+                v.min_value(&path, *value as i64, 0);
+            }
+        }
+    }
+}
+
+impl Validate for UpdateIdentityProviderRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
                 None => v.not_null(&path),
@@ -7850,29 +7866,41 @@ impl Validate for UpdateGroupRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for UpdateIdentityProviderRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("acrMapping");
-            if let Some(value) = &self.acr_mapping {
-                v.max_entries(&path, value, 4, false);
-                if value.keys().any(|key| !(RE_0.is_match(key))) {
-                    v.map_keys_constraint(
+            let path = path.member("providerName");
+            match &self.provider_name {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 32, false);
+                    v.pattern(
                         &path,
                         value,
-                        "[Member must satisfy regular expression pattern: Level[1-4]]",
+                        &RE_5,
+                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+",
                         false,
                     );
                 }
-                if value.values().any(|item| {
-                    !(item.chars().count() <= 64
-                        && item.chars().count() >= 1
-                        && RE_1.is_match(item))
-                }) {
-                    v.map_values_constraint(&path, value, "[Member must have length less than or equal to 64, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
+            }
+        }
+        {
+            let path = path.member("providerDetails");
+            if let Some(value) = &self.provider_details {
+                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
+                }
+                if value.values().any(|item| !(item.chars().count() <= 131072)) {
+                    v.map_values_constraint(
+                        &path,
+                        value,
+                        "[Member must have length less than or equal to 131072]",
+                        false,
+                    );
                 }
             }
         }
@@ -7909,51 +7937,23 @@ impl Validate for UpdateIdentityProviderRequest {
             }
         }
         {
-            let path = path.member("providerDetails");
-            if let Some(value) = &self.provider_details {
-                if value.keys().any(|key| !(key.chars().count() <= 131072)) {
+            let path = path.member("acrMapping");
+            if let Some(value) = &self.acr_mapping {
+                v.max_entries(&path, value, 4, false);
+                if value.keys().any(|key| !(RE_0.is_match(key))) {
                     v.map_keys_constraint(
                         &path,
                         value,
-                        "[Member must have length less than or equal to 131072]",
+                        "[Member must satisfy regular expression pattern: Level[1-4]]",
                         false,
                     );
                 }
-                if value.values().any(|item| !(item.chars().count() <= 131072)) {
-                    v.map_values_constraint(
-                        &path,
-                        value,
-                        "[Member must have length less than or equal to 131072]",
-                        false,
-                    );
-                }
-            }
-        }
-        {
-            let path = path.member("providerName");
-            match &self.provider_name {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 32, false);
-                    v.pattern(
-                        &path,
-                        value,
-                        &RE_5,
-                        "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+",
-                        false,
-                    );
-                }
-            }
-        }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                if value.values().any(|item| {
+                    !(item.chars().count() <= 64
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.map_values_constraint(&path, value, "[Member must have length less than or equal to 64, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
                 }
             }
         }
@@ -7963,13 +7963,11 @@ impl Validate for UpdateIdentityProviderRequest {
 impl Validate for UpdateManagedLoginBrandingRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("assets");
-            if let Some(value) = &self.assets {
-                v.max_items(&path, value, 40);
-                for (i, item) in value.iter().enumerate() {
-                    let path = path.index(i);
-                    item.validate(&path, v);
-                }
+            let path = path.member("userPoolId");
+            if let Some(value) = &self.user_pool_id {
+                v.min_len(&path, value, 1, false);
+                v.max_len(&path, value, 55, false);
+                v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
             }
         }
         {
@@ -7979,17 +7977,19 @@ impl Validate for UpdateManagedLoginBrandingRequest {
             }
         }
         {
-            let path = path.member("settings");
-        }
-        {
             let path = path.member("useCognitoProvidedValues");
         }
         {
-            let path = path.member("userPoolId");
-            if let Some(value) = &self.user_pool_id {
-                v.min_len(&path, value, 1, false);
-                v.max_len(&path, value, 55, false);
-                v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+            let path = path.member("settings");
+        }
+        {
+            let path = path.member("assets");
+            if let Some(value) = &self.assets {
+                v.max_items(&path, value, 40);
+                for (i, item) in value.iter().enumerate() {
+                    let path = path.index(i);
+                    item.validate(&path, v);
+                }
             }
         }
     }
@@ -8018,6 +8018,17 @@ impl Validate for UpdateProvisionedLimitRequest {
 
 impl Validate for UpdateResourceServerRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
         {
             let path = path.member("identifier");
             match &self.identifier {
@@ -8050,6 +8061,20 @@ impl Validate for UpdateResourceServerRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for UpdateTermsRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("termsId");
+            match &self.terms_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.pattern(&path, value, &RE_24, "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[4][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$", false);
+                }
+            }
+        }
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -8061,11 +8086,24 @@ impl Validate for UpdateResourceServerRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for UpdateTermsRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("termsName");
+            if let Some(value) = &self.terms_name {
+                v.pattern(
+                    &path,
+                    value,
+                    &RE_38,
+                    "^(terms-of-use|privacy-policy)$",
+                    false,
+                );
+            }
+        }
+        {
+            let path = path.member("termsSource");
+            if let Some(value) = &self.terms_source {
+                v.one_of(&path, value, &["LINK"], false);
+            }
+        }
         {
             let path = path.member("enforcement");
             if let Some(value) = &self.enforcement {
@@ -8089,49 +8127,23 @@ impl Validate for UpdateTermsRequest {
                 }
             }
         }
-        {
-            let path = path.member("termsId");
-            match &self.terms_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.pattern(&path, value, &RE_24, "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[4][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$", false);
-                }
-            }
-        }
-        {
-            let path = path.member("termsName");
-            if let Some(value) = &self.terms_name {
-                v.pattern(
-                    &path,
-                    value,
-                    &RE_38,
-                    "^(terms-of-use|privacy-policy)$",
-                    false,
-                );
-            }
-        }
-        {
-            let path = path.member("termsSource");
-            if let Some(value) = &self.terms_source {
-                v.one_of(&path, value, &["LINK"], false);
-            }
-        }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
-            }
-        }
     }
 }
 
 impl Validate for UpdateUserAttributesRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
+        {
+            let path = path.member("userAttributes");
+            match &self.user_attributes {
+                None => v.not_null(&path),
+                Some(value) => {
+                    for (i, item) in value.iter().enumerate() {
+                        let path = path.index(i);
+                        item.validate(&path, v);
+                    }
+                }
+            }
+        }
         {
             let path = path.member("accessToken");
             match &self.access_token {
@@ -8162,80 +8174,19 @@ impl Validate for UpdateUserAttributesRequest {
                 }
             }
         }
-        {
-            let path = path.member("userAttributes");
-            match &self.user_attributes {
-                None => v.not_null(&path),
-                Some(value) => {
-                    for (i, item) in value.iter().enumerate() {
-                        let path = path.index(i);
-                        item.validate(&path, v);
-                    }
-                }
-            }
-        }
     }
 }
 
 impl Validate for UpdateUserPoolClientRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("accessTokenValidity");
-            if let Some(value) = &self.access_token_validity {
-                v.min_value(&path, *value as i64, 1);
-                v.max_value(&path, *value as i64, 86400);
-            }
-        }
-        {
-            let path = path.member("allowedOAuthFlows");
-            if let Some(value) = &self.allowed_o_auth_flows {
-                v.max_items(&path, value, 3);
-                if value.iter().any(|item| {
-                    !(["code", "implicit", "client_credentials"].contains(&item.as_str()))
-                }) {
-                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [code, implicit, client_credentials]]", false);
-                }
-            }
-        }
-        {
-            let path = path.member("allowedOAuthFlowsUserPoolClient");
-        }
-        {
-            let path = path.member("allowedOAuthScopes");
-            if let Some(value) = &self.allowed_o_auth_scopes {
-                v.max_items(&path, value, 50);
-                if value.iter().any(|item| {
-                    !(item.chars().count() <= 256
-                        && item.chars().count() >= 1
-                        && RE_1.is_match(item))
-                }) {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
-                }
-            }
-        }
-        {
-            let path = path.member("analyticsConfiguration");
-            if let Some(value) = &self.analytics_configuration {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("authSessionValidity");
-            if let Some(value) = &self.auth_session_validity {
-                v.min_value(&path, *value as i64, 3);
-                v.max_value(&path, *value as i64, 15);
-            }
-        }
-        {
-            let path = path.member("callbackURLs");
-            if let Some(value) = &self.callback_urls {
-                v.max_items(&path, value, 100);
-                if value.iter().any(|item| {
-                    !(item.chars().count() <= 1024
-                        && item.chars().count() >= 1
-                        && RE_9.is_match(item))
-                }) {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+]", false);
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
                 }
             }
         }
@@ -8259,24 +8210,53 @@ impl Validate for UpdateUserPoolClientRequest {
             }
         }
         {
-            let path = path.member("defaultRedirectURI");
-            if let Some(value) = &self.default_redirect_uri {
-                v.min_len(&path, value, 1, false);
-                v.max_len(&path, value, 1024, false);
-                v.pattern(
-                    &path,
-                    value,
-                    &RE_9,
-                    "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
-                    false,
-                );
+            let path = path.member("refreshTokenValidity");
+            if let Some(value) = &self.refresh_token_validity {
+                v.min_value(&path, *value as i64, 0);
+                v.max_value(&path, *value as i64, 315360000);
             }
         }
         {
-            let path = path.member("enablePropagateAdditionalUserContextData");
+            let path = path.member("accessTokenValidity");
+            if let Some(value) = &self.access_token_validity {
+                v.min_value(&path, *value as i64, 1);
+                v.max_value(&path, *value as i64, 86400);
+            }
         }
         {
-            let path = path.member("enableTokenRevocation");
+            let path = path.member("idTokenValidity");
+            if let Some(value) = &self.id_token_validity {
+                v.min_value(&path, *value as i64, 1);
+                v.max_value(&path, *value as i64, 86400);
+            }
+        }
+        {
+            let path = path.member("tokenValidityUnits");
+            if let Some(value) = &self.token_validity_units {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("readAttributes");
+            if let Some(value) = &self.read_attributes {
+                if value
+                    .iter()
+                    .any(|item| !(item.chars().count() <= 2048 && item.chars().count() >= 1))
+                {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 2048, Member must have length greater than or equal to 1]", false);
+                }
+            }
+        }
+        {
+            let path = path.member("writeAttributes");
+            if let Some(value) = &self.write_attributes {
+                if value
+                    .iter()
+                    .any(|item| !(item.chars().count() <= 2048 && item.chars().count() >= 1))
+                {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 2048, Member must have length greater than or equal to 1]", false);
+                }
+            }
         }
         {
             let path = path.member("explicitAuthFlows");
@@ -8302,10 +8282,28 @@ impl Validate for UpdateUserPoolClientRequest {
             }
         }
         {
-            let path = path.member("idTokenValidity");
-            if let Some(value) = &self.id_token_validity {
-                v.min_value(&path, *value as i64, 1);
-                v.max_value(&path, *value as i64, 86400);
+            let path = path.member("supportedIdentityProviders");
+            if let Some(value) = &self.supported_identity_providers {
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 32
+                        && item.chars().count() >= 1
+                        && RE_5.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+]", false);
+                }
+            }
+        }
+        {
+            let path = path.member("callbackURLs");
+            if let Some(value) = &self.callback_urls {
+                v.max_items(&path, value, 100);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 1024
+                        && item.chars().count() >= 1
+                        && RE_9.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+]", false);
+                }
             }
         }
         {
@@ -8322,23 +8320,69 @@ impl Validate for UpdateUserPoolClientRequest {
             }
         }
         {
+            let path = path.member("defaultRedirectURI");
+            if let Some(value) = &self.default_redirect_uri {
+                v.min_len(&path, value, 1, false);
+                v.max_len(&path, value, 1024, false);
+                v.pattern(
+                    &path,
+                    value,
+                    &RE_9,
+                    "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+                    false,
+                );
+            }
+        }
+        {
+            let path = path.member("allowedOAuthFlows");
+            if let Some(value) = &self.allowed_o_auth_flows {
+                v.max_items(&path, value, 3);
+                if value.iter().any(|item| {
+                    !(["code", "implicit", "client_credentials"].contains(&item.as_str()))
+                }) {
+                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [code, implicit, client_credentials]]", false);
+                }
+            }
+        }
+        {
+            let path = path.member("allowedOAuthScopes");
+            if let Some(value) = &self.allowed_o_auth_scopes {
+                v.max_items(&path, value, 50);
+                if value.iter().any(|item| {
+                    !(item.chars().count() <= 256
+                        && item.chars().count() >= 1
+                        && RE_1.is_match(item))
+                }) {
+                    v.element_constraint(&path, value, "[Member must have length less than or equal to 256, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\x21\\x23-\\x5B\\x5D-\\x7E]+]", false);
+                }
+            }
+        }
+        {
+            let path = path.member("allowedOAuthFlowsUserPoolClient");
+        }
+        {
+            let path = path.member("analyticsConfiguration");
+            if let Some(value) = &self.analytics_configuration {
+                value.validate(&path, v);
+            }
+        }
+        {
             let path = path.member("preventUserExistenceErrors");
             if let Some(value) = &self.prevent_user_existence_errors {
                 v.one_of(&path, value, &["LEGACY", "ENABLED"], false);
             }
         }
         {
-            let path = path.member("publishSecretsInAWSSecretsManager");
+            let path = path.member("enableTokenRevocation");
         }
         {
-            let path = path.member("readAttributes");
-            if let Some(value) = &self.read_attributes {
-                if value
-                    .iter()
-                    .any(|item| !(item.chars().count() <= 2048 && item.chars().count() >= 1))
-                {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 2048, Member must have length greater than or equal to 1]", false);
-                }
+            let path = path.member("enablePropagateAdditionalUserContextData");
+        }
+        {
+            let path = path.member("authSessionValidity");
+            if let Some(value) = &self.auth_session_validity {
+                v.min_value(&path, *value as i64, 3);
+                v.max_value(&path, *value as i64, 15);
             }
         }
         {
@@ -8348,63 +8392,13 @@ impl Validate for UpdateUserPoolClientRequest {
             }
         }
         {
-            let path = path.member("refreshTokenValidity");
-            if let Some(value) = &self.refresh_token_validity {
-                v.min_value(&path, *value as i64, 0);
-                v.max_value(&path, *value as i64, 315360000);
-            }
-        }
-        {
-            let path = path.member("supportedIdentityProviders");
-            if let Some(value) = &self.supported_identity_providers {
-                if value.iter().any(|item| {
-                    !(item.chars().count() <= 32
-                        && item.chars().count() >= 1
-                        && RE_5.is_match(item))
-                }) {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 32, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\p{Z}]+]", false);
-                }
-            }
-        }
-        {
-            let path = path.member("tokenValidityUnits");
-            if let Some(value) = &self.token_validity_units {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
-            }
-        }
-        {
-            let path = path.member("writeAttributes");
-            if let Some(value) = &self.write_attributes {
-                if value
-                    .iter()
-                    .any(|item| !(item.chars().count() <= 2048 && item.chars().count() >= 1))
-                {
-                    v.element_constraint(&path, value, "[Member must have length less than or equal to 2048, Member must have length greater than or equal to 1]", false);
-                }
-            }
+            let path = path.member("publishSecretsInAWSSecretsManager");
         }
     }
 }
 
 impl Validate for UpdateUserPoolDomainRequest {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
-        {
-            let path = path.member("customDomainConfig");
-            if let Some(value) = &self.custom_domain_config {
-                value.validate(&path, v);
-            }
-        }
         {
             let path = path.member("domain");
             match &self.domain {
@@ -8423,7 +8417,24 @@ impl Validate for UpdateUserPoolDomainRequest {
             }
         }
         {
+            let path = path.member("userPoolId");
+            match &self.user_pool_id {
+                None => v.not_null(&path),
+                Some(value) => {
+                    v.min_len(&path, value, 1, false);
+                    v.max_len(&path, value, 55, false);
+                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
+                }
+            }
+        }
+        {
             let path = path.member("managedLoginVersion");
+        }
+        {
+            let path = path.member("customDomainConfig");
+            if let Some(value) = &self.custom_domain_config {
+                value.validate(&path, v);
+            }
         }
         {
             let path = path.member("routing");
@@ -8431,6 +8442,11 @@ impl Validate for UpdateUserPoolDomainRequest {
                 value.validate(&path, v);
             }
         }
+    }
+}
+
+impl Validate for UpdateUserPoolReplicaRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -8442,11 +8458,6 @@ impl Validate for UpdateUserPoolDomainRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for UpdateUserPoolReplicaRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("regionName");
             match &self.region_name {
@@ -8466,6 +8477,11 @@ impl Validate for UpdateUserPoolReplicaRequest {
                 }
             }
         }
+    }
+}
+
+impl Validate for UpdateUserPoolRequest {
+    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
             let path = path.member("userPoolId");
             match &self.user_pool_id {
@@ -8477,38 +8493,21 @@ impl Validate for UpdateUserPoolReplicaRequest {
                 }
             }
         }
-    }
-}
-
-impl Validate for UpdateUserPoolRequest {
-    fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("accountRecoverySetting");
-            if let Some(value) = &self.account_recovery_setting {
+            let path = path.member("policies");
+            if let Some(value) = &self.policies {
                 value.validate(&path, v);
             }
         }
         {
-            let path = path.member("acrConfiguration");
-            if let Some(value) = &self.acr_configuration {
-                v.max_entries(&path, value, 4, false);
-                if value.keys().any(|key| !(RE_0.is_match(key))) {
-                    v.map_keys_constraint(
-                        &path,
-                        value,
-                        "[Member must satisfy regular expression pattern: Level[1-4]]",
-                        false,
-                    );
-                }
-                for (key, item) in value.iter() {
-                    let path = path.map_value(key);
-                    item.validate(&path, v);
-                }
+            let path = path.member("deletionProtection");
+            if let Some(value) = &self.deletion_protection {
+                v.one_of(&path, value, &["ACTIVE", "INACTIVE"], false);
             }
         }
         {
-            let path = path.member("adminCreateUserConfig");
-            if let Some(value) = &self.admin_create_user_config {
+            let path = path.member("lambdaConfig");
+            if let Some(value) = &self.lambda_config {
                 value.validate(&path, v);
             }
         }
@@ -8529,27 +8528,11 @@ impl Validate for UpdateUserPoolRequest {
             }
         }
         {
-            let path = path.member("dcrConfiguration");
-            if let Some(value) = &self.dcr_configuration {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("deletionProtection");
-            if let Some(value) = &self.deletion_protection {
-                v.one_of(&path, value, &["ACTIVE", "INACTIVE"], false);
-            }
-        }
-        {
-            let path = path.member("deviceConfiguration");
-            if let Some(value) = &self.device_configuration {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("emailConfiguration");
-            if let Some(value) = &self.email_configuration {
-                value.validate(&path, v);
+            let path = path.member("smsVerificationMessage");
+            if let Some(value) = &self.sms_verification_message {
+                v.min_len(&path, value, 6, false);
+                v.max_len(&path, value, 140, false);
+                v.pattern(&path, value, &RE_36, ".*\\{####\\}.*", false);
             }
         }
         {
@@ -8575,60 +8558,14 @@ impl Validate for UpdateUserPoolRequest {
             }
         }
         {
-            let path = path.member("issuerConfiguration");
-            if let Some(value) = &self.issuer_configuration {
+            let path = path.member("verificationMessageTemplate");
+            if let Some(value) = &self.verification_message_template {
                 value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("keyConfiguration");
-            if let Some(value) = &self.key_configuration {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("lambdaConfig");
-            if let Some(value) = &self.lambda_config {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("mfaConfiguration");
-            if let Some(value) = &self.mfa_configuration {
-                v.one_of(&path, value, &["OFF", "ON", "OPTIONAL"], false);
-            }
-        }
-        {
-            let path = path.member("policies");
-            if let Some(value) = &self.policies {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("poolName");
-            if let Some(value) = &self.pool_name {
-                v.min_len(&path, value, 1, false);
-                v.max_len(&path, value, 128, false);
-                v.pattern(&path, value, &RE_7, "[\\w\\s+=,.@-]+", false);
             }
         }
         {
             let path = path.member("smsAuthenticationMessage");
             if let Some(value) = &self.sms_authentication_message {
-                v.min_len(&path, value, 6, false);
-                v.max_len(&path, value, 140, false);
-                v.pattern(&path, value, &RE_36, ".*\\{####\\}.*", false);
-            }
-        }
-        {
-            let path = path.member("smsConfiguration");
-            if let Some(value) = &self.sms_configuration {
-                value.validate(&path, v);
-            }
-        }
-        {
-            let path = path.member("smsVerificationMessage");
-            if let Some(value) = &self.sms_verification_message {
                 v.min_len(&path, value, 6, false);
                 v.max_len(&path, value, 140, false);
                 v.pattern(&path, value, &RE_36, ".*\\{####\\}.*", false);
@@ -8641,20 +8578,27 @@ impl Validate for UpdateUserPoolRequest {
             }
         }
         {
-            let path = path.member("userPoolAddOns");
-            if let Some(value) = &self.user_pool_add_ons {
+            let path = path.member("mfaConfiguration");
+            if let Some(value) = &self.mfa_configuration {
+                v.one_of(&path, value, &["OFF", "ON", "OPTIONAL"], false);
+            }
+        }
+        {
+            let path = path.member("deviceConfiguration");
+            if let Some(value) = &self.device_configuration {
                 value.validate(&path, v);
             }
         }
         {
-            let path = path.member("userPoolId");
-            match &self.user_pool_id {
-                None => v.not_null(&path),
-                Some(value) => {
-                    v.min_len(&path, value, 1, false);
-                    v.max_len(&path, value, 55, false);
-                    v.pattern(&path, value, &RE_42, "[\\w-]+_[0-9a-zA-Z]+", false);
-                }
+            let path = path.member("emailConfiguration");
+            if let Some(value) = &self.email_configuration {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("smsConfiguration");
+            if let Some(value) = &self.sms_configuration {
+                value.validate(&path, v);
             }
         }
         {
@@ -8677,15 +8621,71 @@ impl Validate for UpdateUserPoolRequest {
             }
         }
         {
+            let path = path.member("adminCreateUserConfig");
+            if let Some(value) = &self.admin_create_user_config {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("userPoolAddOns");
+            if let Some(value) = &self.user_pool_add_ons {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("dcrConfiguration");
+            if let Some(value) = &self.dcr_configuration {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("accountRecoverySetting");
+            if let Some(value) = &self.account_recovery_setting {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("poolName");
+            if let Some(value) = &self.pool_name {
+                v.min_len(&path, value, 1, false);
+                v.max_len(&path, value, 128, false);
+                v.pattern(&path, value, &RE_7, "[\\w\\s+=,.@-]+", false);
+            }
+        }
+        {
             let path = path.member("userPoolTier");
             if let Some(value) = &self.user_pool_tier {
                 v.one_of(&path, value, &["LITE", "ESSENTIALS", "PLUS"], false);
             }
         }
         {
-            let path = path.member("verificationMessageTemplate");
-            if let Some(value) = &self.verification_message_template {
+            let path = path.member("keyConfiguration");
+            if let Some(value) = &self.key_configuration {
                 value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("issuerConfiguration");
+            if let Some(value) = &self.issuer_configuration {
+                value.validate(&path, v);
+            }
+        }
+        {
+            let path = path.member("acrConfiguration");
+            if let Some(value) = &self.acr_configuration {
+                v.max_entries(&path, value, 4, false);
+                if value.keys().any(|key| !(RE_0.is_match(key))) {
+                    v.map_keys_constraint(
+                        &path,
+                        value,
+                        "[Member must satisfy regular expression pattern: Level[1-4]]",
+                        false,
+                    );
+                }
+                for (key, item) in value.iter() {
+                    let path = path.map_value(key);
+                    item.validate(&path, v);
+                }
             }
         }
     }
@@ -8715,14 +8715,14 @@ impl Validate for UserAttributeUpdateSettingsType {
 impl Validate for UserContextDataType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("encodedData");
-            if let Some(value) = &self.encoded_data {
+            let path = path.member("ipAddress");
+            if let Some(value) = &self.ip_address {
                 v.max_len(&path, value, 131072, false);
             }
         }
         {
-            let path = path.member("ipAddress");
-            if let Some(value) = &self.ip_address {
+            let path = path.member("encodedData");
+            if let Some(value) = &self.encoded_data {
                 v.max_len(&path, value, 131072, false);
             }
         }
@@ -8732,18 +8732,18 @@ impl Validate for UserContextDataType {
 impl Validate for UserPoolAddOnsType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("advancedSecurityAdditionalFlows");
-            if let Some(value) = &self.advanced_security_additional_flows {
-                value.validate(&path, v);
-            }
-        }
-        {
             let path = path.member("advancedSecurityMode");
             match &self.advanced_security_mode {
                 None => v.not_null(&path),
                 Some(value) => {
                     v.one_of(&path, value, &["OFF", "AUDIT", "ENFORCED"], false);
                 }
+            }
+        }
+        {
+            let path = path.member("advancedSecurityAdditionalFlows");
+            if let Some(value) = &self.advanced_security_additional_flows {
+                value.validate(&path, v);
             }
         }
     }
@@ -8796,14 +8796,11 @@ impl Validate for UsernameConfigurationType {
 impl Validate for VerificationMessageTemplateType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("defaultEmailOption");
-            if let Some(value) = &self.default_email_option {
-                v.one_of(
-                    &path,
-                    value,
-                    &["CONFIRM_WITH_LINK", "CONFIRM_WITH_CODE"],
-                    false,
-                );
+            let path = path.member("smsMessage");
+            if let Some(value) = &self.sms_message {
+                v.min_len(&path, value, 6, false);
+                v.max_len(&path, value, 140, false);
+                v.pattern(&path, value, &RE_36, ".*\\{####\\}.*", false);
             }
         }
         {
@@ -8812,14 +8809,6 @@ impl Validate for VerificationMessageTemplateType {
                 v.min_len(&path, value, 6, false);
                 v.max_len(&path, value, 20000, false);
                 v.pattern(&path, value, &RE_14, "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{####\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*", false);
-            }
-        }
-        {
-            let path = path.member("emailMessageByLink");
-            if let Some(value) = &self.email_message_by_link {
-                v.min_len(&path, value, 6, false);
-                v.max_len(&path, value, 20000, false);
-                v.pattern(&path, value, &RE_17, "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{##[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*##\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*", false);
             }
         }
         {
@@ -8837,6 +8826,14 @@ impl Validate for VerificationMessageTemplateType {
             }
         }
         {
+            let path = path.member("emailMessageByLink");
+            if let Some(value) = &self.email_message_by_link {
+                v.min_len(&path, value, 6, false);
+                v.max_len(&path, value, 20000, false);
+                v.pattern(&path, value, &RE_17, "[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*\\{##[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*##\\}[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s*]*", false);
+            }
+        }
+        {
             let path = path.member("emailSubjectByLink");
             if let Some(value) = &self.email_subject_by_link {
                 v.min_len(&path, value, 1, false);
@@ -8851,11 +8848,14 @@ impl Validate for VerificationMessageTemplateType {
             }
         }
         {
-            let path = path.member("smsMessage");
-            if let Some(value) = &self.sms_message {
-                v.min_len(&path, value, 6, false);
-                v.max_len(&path, value, 140, false);
-                v.pattern(&path, value, &RE_36, ".*\\{####\\}.*", false);
+            let path = path.member("defaultEmailOption");
+            if let Some(value) = &self.default_email_option {
+                v.one_of(
+                    &path,
+                    value,
+                    &["CONFIRM_WITH_LINK", "CONFIRM_WITH_CODE"],
+                    false,
+                );
             }
         }
     }
@@ -8867,12 +8867,6 @@ impl Validate for VerifySoftwareTokenRequest {
             let path = path.member("accessToken");
             if let Some(value) = &self.access_token {
                 v.pattern(&path, value, &RE_39, "[A-Za-z0-9-_=.]+", true);
-            }
-        }
-        {
-            let path = path.member("friendlyDeviceName");
-            if let Some(value) = &self.friendly_device_name {
-                v.max_len(&path, value, 131072, false);
             }
         }
         {
@@ -8891,6 +8885,12 @@ impl Validate for VerifySoftwareTokenRequest {
                     v.max_len(&path, value, 6, true);
                     v.pattern(&path, value, &RE_37, "[0-9]+", true);
                 }
+            }
+        }
+        {
+            let path = path.member("friendlyDeviceName");
+            if let Some(value) = &self.friendly_device_name {
+                v.max_len(&path, value, 131072, false);
             }
         }
     }
@@ -8941,17 +8941,6 @@ impl Validate for VerifyUserAttributeRequest {
 impl Validate for WebAuthnConfigurationType {
     fn validate(&self, path: &Path<'_>, v: &mut Violations) {
         {
-            let path = path.member("factorConfiguration");
-            if let Some(value) = &self.factor_configuration {
-                v.one_of(
-                    &path,
-                    value,
-                    &["SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION"],
-                    false,
-                );
-            }
-        }
-        {
             let path = path.member("relyingPartyId");
             if let Some(value) = &self.relying_party_id {
                 v.min_len(&path, value, 1, false);
@@ -8962,6 +8951,17 @@ impl Validate for WebAuthnConfigurationType {
             let path = path.member("userVerification");
             if let Some(value) = &self.user_verification {
                 v.one_of(&path, value, &["required", "preferred"], false);
+            }
+        }
+        {
+            let path = path.member("factorConfiguration");
+            if let Some(value) = &self.factor_configuration {
+                v.one_of(
+                    &path,
+                    value,
+                    &["SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION"],
+                    false,
+                );
             }
         }
     }

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod outbox;
 pub mod pool_object;
+pub mod service_setting;
 pub mod user_pool;
 
 /// Order and position of a page: rows after `after` (exclusive), at most `limit`.

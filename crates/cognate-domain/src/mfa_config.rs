@@ -1,0 +1,153 @@
+//! GetUserPoolMfaConfig and SetUserPoolMfaConfig. The pool's MfaConfiguration and SMS
+//! settings live in its description; which factors are enabled (TOTP, email, WebAuthn)
+//! is kept beside it as the pool's MFA configuration object.
+
+use crate::clock::now;
+use crate::error::{fail, invalid, required, Error, Result};
+use crate::service::Service;
+use crate::stored::{from_doc, to_doc};
+use crate::user_pool::{load as load_pool, save as save_pool};
+use cognate_api::types::*;
+use cognate_api::ErrorCode;
+use cognate_store::records::pool_object::{self, Kind, PoolObjectRow};
+use cognate_store::Conn;
+use serde::{Deserialize, Serialize};
+
+#[derive(Default, Serialize, Deserialize)]
+struct Factors {
+    #[serde(default)]
+    software_token: bool,
+    #[serde(default)]
+    email: Option<EmailMfaConfigType>,
+    #[serde(default)]
+    web_authn: Option<WebAuthnConfigurationType>,
+}
+
+fn factors(conn: &mut dyn Conn, pool_id: &str) -> Result<Factors> {
+    match pool_object::get(conn, pool_id, Kind::MfaConfig, "")? {
+        Some(row) => from_doc(&row.doc),
+        None => Ok(Factors::default()),
+    }
+}
+
+/// Whether TOTP MFA is enabled for the pool.
+pub fn software_token_enabled(conn: &mut dyn Conn, pool_id: &str) -> Result<bool> {
+    Ok(factors(conn, pool_id)?.software_token)
+}
+
+fn response(pool: &UserPoolType, f: Factors) -> GetUserPoolMfaConfigResponse {
+    let sms = pool.sms_configuration.as_ref().map(|c| SmsMfaConfigType {
+        sms_authentication_message: pool.sms_authentication_message.clone(),
+        sms_configuration: Some(c.clone()),
+    });
+    GetUserPoolMfaConfigResponse {
+        sms_mfa_configuration: sms,
+        software_token_mfa_configuration: Some(SoftwareTokenMfaConfigType {
+            enabled: Some(f.software_token),
+        }),
+        email_mfa_configuration: f.email,
+        mfa_configuration: Some(pool.mfa_configuration.clone().unwrap_or_else(|| "OFF".into())),
+        web_authn_configuration: Some(f.web_authn.unwrap_or(WebAuthnConfigurationType {
+            relying_party_id: None,
+            user_verification: Some("preferred".into()),
+            factor_configuration: Some("SINGLE_FACTOR".into()),
+        })),
+    }
+}
+
+impl Service {
+    pub(crate) async fn get_user_pool_mfa_config(
+        &self,
+        input: GetUserPoolMfaConfigRequest,
+    ) -> Result<GetUserPoolMfaConfigResponse> {
+        let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
+        self.store()
+            .read(move |c| {
+                let (_, pool) = load_pool(c, &pool_id)?;
+                let f = factors(c, &pool_id)?;
+                Ok::<_, Error>(response(&pool, f))
+            })
+            .await
+    }
+
+    pub(crate) async fn set_user_pool_mfa_config(
+        &self,
+        input: SetUserPoolMfaConfigRequest,
+    ) -> Result<SetUserPoolMfaConfigResponse> {
+        let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
+        self.store()
+            .write(move |c| {
+                let input = input.clone();
+                let (row, mut pool) = load_pool(c, &pool_id)?;
+                let mut f = factors(c, &pool_id)?;
+                let mode = input
+                    .mfa_configuration
+                    .clone()
+                    .or_else(|| pool.mfa_configuration.clone())
+                    .unwrap_or_else(|| "OFF".into());
+                let totp = input.software_token_mfa_configuration.as_ref().and_then(|t| t.enabled);
+                let sms = input.sms_mfa_configuration.clone();
+                let email = input.email_mfa_configuration.clone();
+                let configures = totp == Some(true) || sms.is_some() || email.is_some();
+                if mode == "OFF" && configures {
+                    return Err(invalid(
+                        "Invalid MFA configuration given, can't turn off MFA and configure an MFA together.",
+                    ));
+                }
+                if let Some(t) = totp {
+                    f.software_token = t;
+                }
+                if let Some(sms) = &sms {
+                    pool.sms_configuration = sms.sms_configuration.clone().or(pool.sms_configuration.take());
+                    pool.sms_authentication_message = sms.sms_authentication_message.clone();
+                }
+                if let Some(email) = &email {
+                    let developer = pool
+                        .email_configuration
+                        .as_ref()
+                        .and_then(|e| e.email_sending_account.as_deref())
+                        == Some("DEVELOPER");
+                    if !developer {
+                        return Err(invalid(
+                            "Email MFA requires an EmailConfiguration with EmailSendingAccount DEVELOPER.",
+                        ));
+                    }
+                    if pool.user_pool_tier.as_deref() == Some("LITE") {
+                        return Err(fail(
+                            ErrorCode::FeatureUnavailableInTierException,
+                            "Email MFA is not available in the LITE tier.",
+                        ));
+                    }
+                    f.email = Some(email.clone());
+                }
+                if let Some(w) = input.web_authn_configuration.clone() {
+                    f.web_authn = Some(w);
+                }
+                if mode == "OFF" {
+                    f.software_token = false;
+                    f.email = None;
+                } else if !f.software_token && pool.sms_configuration.is_none() && f.email.is_none() {
+                    return Err(invalid(
+                        "Invalid MFA Configuration given. SMS MFA, Email MFA, or Software Token MFA must be enabled.",
+                    ));
+                }
+                pool.mfa_configuration = Some(mode);
+                let obj = PoolObjectRow {
+                    key: String::new(),
+                    created_at: now(),
+                    doc: to_doc(&f)?,
+                };
+                pool_object::put(c, &pool_id, Kind::MfaConfig, &obj)?;
+                let answer = response(&pool, f);
+                save_pool(c, row, &mut pool)?;
+                Ok(SetUserPoolMfaConfigResponse {
+                    sms_mfa_configuration: answer.sms_mfa_configuration,
+                    software_token_mfa_configuration: answer.software_token_mfa_configuration,
+                    email_mfa_configuration: answer.email_mfa_configuration,
+                    mfa_configuration: answer.mfa_configuration,
+                    web_authn_configuration: answer.web_authn_configuration,
+                })
+            })
+            .await
+    }
+}

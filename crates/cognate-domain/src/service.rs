@@ -1,0 +1,174 @@
+//! The service: configuration, the store, and the mapping of each implemented
+//! operation of the generated trait to the module that does it.
+
+use crate::secret_box::SecretBox;
+use cognate_api::types::*;
+use cognate_api::{ApiError, CognitoIdentityProvider, Empty, Operation, RequestContext};
+use cognate_store::Store;
+use std::sync::Arc;
+
+/// What the domain needs to know about the deployment.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// The region of requests that name none.
+    pub default_region: String,
+    /// The account id in ARNs.
+    pub account_id: String,
+}
+
+#[derive(Clone)]
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    config: ServiceConfig,
+    secrets: SecretBox,
+}
+
+impl Service {
+    pub fn new(store: Store, config: ServiceConfig, secrets: SecretBox) -> Self {
+        Service {
+            inner: Arc::new(Inner { store, config, secrets }),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn config(&self) -> &ServiceConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn secrets(&self) -> &SecretBox {
+        &self.inner.secrets
+    }
+}
+
+/// The operations this service implements; every other one answers
+/// NotImplementedException. Kept in step with the methods below by a test that calls
+/// every operation.
+const IMPLEMENTED: &[Operation] = &[
+    Operation::AddCustomAttributes,
+    Operation::CreateGroup,
+    Operation::CreateResourceServer,
+    Operation::CreateUserPool,
+    Operation::CreateUserPoolClient,
+    Operation::DeleteGroup,
+    Operation::DeleteResourceServer,
+    Operation::DeleteUserPool,
+    Operation::DeleteUserPoolClient,
+    Operation::DescribeResourceServer,
+    Operation::DescribeUserPool,
+    Operation::DescribeUserPoolClient,
+    Operation::GetGroup,
+    Operation::GetUserPoolMfaConfig,
+    Operation::ListGroups,
+    Operation::ListResourceServers,
+    Operation::ListTagsForResource,
+    Operation::ListUserPoolClients,
+    Operation::ListUserPools,
+    Operation::SetUserPoolMfaConfig,
+    Operation::TagResource,
+    Operation::UntagResource,
+    Operation::UpdateGroup,
+    Operation::UpdateResourceServer,
+    Operation::UpdateUserPool,
+    Operation::UpdateUserPoolClient,
+];
+
+/// Whether the service implements `op` (the README's operation table is built from this).
+pub fn implemented(op: Operation) -> bool {
+    IMPLEMENTED.contains(&op)
+}
+
+type Answer<T> = Result<T, ApiError>;
+
+impl CognitoIdentityProvider for Service {
+    fn implements(&self, op: Operation) -> bool {
+        implemented(op)
+    }
+
+    async fn add_custom_attributes(&self, _: &RequestContext, i: AddCustomAttributesRequest) -> Answer<AddCustomAttributesResponse> {
+        Ok(Service::add_custom_attributes(self, i).await?)
+    }
+    async fn create_group(&self, _: &RequestContext, i: CreateGroupRequest) -> Answer<CreateGroupResponse> {
+        Ok(Service::create_group(self, i).await?)
+    }
+    async fn create_resource_server(&self, _: &RequestContext, i: CreateResourceServerRequest) -> Answer<CreateResourceServerResponse> {
+        Ok(Service::create_resource_server(self, i).await?)
+    }
+    async fn create_user_pool(&self, ctx: &RequestContext, i: CreateUserPoolRequest) -> Answer<CreateUserPoolResponse> {
+        Ok(Service::create_user_pool(self, ctx, i).await?)
+    }
+    async fn create_user_pool_client(&self, _: &RequestContext, i: CreateUserPoolClientRequest) -> Answer<CreateUserPoolClientResponse> {
+        Ok(Service::create_user_pool_client(self, i).await?)
+    }
+    async fn delete_group(&self, _: &RequestContext, i: DeleteGroupRequest) -> Answer<Empty> {
+        Ok(Service::delete_group(self, i).await?)
+    }
+    async fn delete_resource_server(&self, _: &RequestContext, i: DeleteResourceServerRequest) -> Answer<Empty> {
+        Service::delete_resource_server(self, i).await?;
+        Ok(Empty {})
+    }
+    async fn delete_user_pool(&self, _: &RequestContext, i: DeleteUserPoolRequest) -> Answer<Empty> {
+        Ok(Service::delete_user_pool(self, i).await?)
+    }
+    async fn delete_user_pool_client(&self, _: &RequestContext, i: DeleteUserPoolClientRequest) -> Answer<Empty> {
+        Service::delete_user_pool_client(self, i).await?;
+        Ok(Empty {})
+    }
+    async fn describe_resource_server(&self, _: &RequestContext, i: DescribeResourceServerRequest) -> Answer<DescribeResourceServerResponse> {
+        Ok(Service::describe_resource_server(self, i).await?)
+    }
+    async fn describe_user_pool(&self, _: &RequestContext, i: DescribeUserPoolRequest) -> Answer<DescribeUserPoolResponse> {
+        Ok(Service::describe_user_pool(self, i).await?)
+    }
+    async fn describe_user_pool_client(&self, _: &RequestContext, i: DescribeUserPoolClientRequest) -> Answer<DescribeUserPoolClientResponse> {
+        Ok(Service::describe_user_pool_client(self, i).await?)
+    }
+    async fn get_group(&self, _: &RequestContext, i: GetGroupRequest) -> Answer<GetGroupResponse> {
+        Ok(Service::get_group(self, i).await?)
+    }
+    async fn get_user_pool_mfa_config(&self, _: &RequestContext, i: GetUserPoolMfaConfigRequest) -> Answer<GetUserPoolMfaConfigResponse> {
+        Ok(Service::get_user_pool_mfa_config(self, i).await?)
+    }
+    async fn list_groups(&self, _: &RequestContext, i: ListGroupsRequest) -> Answer<ListGroupsResponse> {
+        Ok(Service::list_groups(self, i).await?)
+    }
+    async fn list_resource_servers(&self, _: &RequestContext, i: ListResourceServersRequest) -> Answer<ListResourceServersResponse> {
+        Ok(Service::list_resource_servers(self, i).await?)
+    }
+    async fn list_tags_for_resource(&self, _: &RequestContext, i: ListTagsForResourceRequest) -> Answer<ListTagsForResourceResponse> {
+        Ok(Service::list_tags_for_resource(self, i).await?)
+    }
+    async fn list_user_pool_clients(&self, _: &RequestContext, i: ListUserPoolClientsRequest) -> Answer<ListUserPoolClientsResponse> {
+        Ok(Service::list_user_pool_clients(self, i).await?)
+    }
+    async fn list_user_pools(&self, ctx: &RequestContext, i: ListUserPoolsRequest) -> Answer<ListUserPoolsResponse> {
+        Ok(Service::list_user_pools(self, ctx, i).await?)
+    }
+    async fn set_user_pool_mfa_config(&self, _: &RequestContext, i: SetUserPoolMfaConfigRequest) -> Answer<SetUserPoolMfaConfigResponse> {
+        Ok(Service::set_user_pool_mfa_config(self, i).await?)
+    }
+    async fn tag_resource(&self, _: &RequestContext, i: TagResourceRequest) -> Answer<TagResourceResponse> {
+        Ok(Service::tag_resource(self, i).await?)
+    }
+    async fn untag_resource(&self, _: &RequestContext, i: UntagResourceRequest) -> Answer<UntagResourceResponse> {
+        Ok(Service::untag_resource(self, i).await?)
+    }
+    async fn update_group(&self, _: &RequestContext, i: UpdateGroupRequest) -> Answer<UpdateGroupResponse> {
+        Ok(Service::update_group(self, i).await?)
+    }
+    async fn update_resource_server(&self, _: &RequestContext, i: UpdateResourceServerRequest) -> Answer<UpdateResourceServerResponse> {
+        Ok(Service::update_resource_server(self, i).await?)
+    }
+    async fn update_user_pool(&self, _: &RequestContext, i: UpdateUserPoolRequest) -> Answer<UpdateUserPoolResponse> {
+        Ok(Service::update_user_pool(self, i).await?)
+    }
+    async fn update_user_pool_client(&self, _: &RequestContext, i: UpdateUserPoolClientRequest) -> Answer<UpdateUserPoolClientResponse> {
+        Ok(Service::update_user_pool_client(self, i).await?)
+    }
+}

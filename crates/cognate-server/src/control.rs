@@ -1,0 +1,119 @@
+//! The control API for tests and local use: health, the outbox of sent messages, and
+//! reset (also at moto's `/moto-api/reset`, so suites written for moto run unchanged).
+
+use crate::response::json;
+use crate::Body;
+use cognate_domain::Service;
+use cognate_store::records::outbox;
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode};
+use std::collections::HashMap;
+
+pub async fn handle(service: &Service, req: Request<Incoming>) -> Response<Body> {
+    let path = req.uri().path();
+    match (req.method(), path) {
+        (&Method::GET, "/_cognate/health") => ok(serde_json::json!({"status": "ok"})),
+        (&Method::POST, "/_cognate/reset") | (&Method::POST, "/moto-api/reset") => match service.store().reset().await {
+            Ok(()) => ok(serde_json::json!({})),
+            Err(e) => {
+                tracing::error!(error = %e, "reset failed");
+                error(StatusCode::INTERNAL_SERVER_ERROR, "reset failed")
+            }
+        },
+        (&Method::GET, "/_cognate/messages") => {
+            let query: HashMap<String, String> = req
+                .uri()
+                .query()
+                .map(|q| {
+                    q.split('&')
+                        .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
+                        .map(|(k, v)| (decode(k), decode(v)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let pool = query.get("userPoolId").cloned();
+            let username = query.get("username").cloned();
+            let channel = query.get("channel").cloned();
+            let listed = service
+                .store()
+                .read(move |c| outbox::list(c, pool.as_deref(), username.as_deref(), channel.as_deref()))
+                .await;
+            match listed {
+                Ok(messages) => {
+                    let messages: Vec<serde_json::Value> = messages
+                        .into_iter()
+                        .map(|m| {
+                            serde_json::json!({
+                                "userPoolId": m.pool_id,
+                                "username": m.username,
+                                "channel": m.channel,
+                                "destination": m.destination,
+                                "kind": m.kind,
+                                "subject": m.subject,
+                                "message": m.message,
+                                "code": m.code,
+                                "createdAt": m.created_at,
+                            })
+                        })
+                        .collect();
+                    ok(serde_json::json!({ "messages": messages }))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "listing messages failed");
+                    error(StatusCode::INTERNAL_SERVER_ERROR, "listing messages failed")
+                }
+            }
+        }
+        _ => error(StatusCode::NOT_FOUND, "no such control endpoint"),
+    }
+}
+
+fn ok(v: serde_json::Value) -> Response<Body> {
+    json(StatusCode::OK, "application/json", v.to_string().into_bytes())
+}
+
+fn error(status: StatusCode, message: &str) -> Response<Body> {
+    json(
+        status,
+        "application/json",
+        serde_json::json!({ "message": message }).to_string().into_bytes(),
+    )
+}
+
+/// Percent-decoding of a query component (`+` is a space).
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode;
+
+    #[test]
+    fn query_components_are_percent_decoded() {
+        assert_eq!(decode("a%40b.com"), "a@b.com");
+        assert_eq!(decode("a+b"), "a b");
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("%4"), "%4");
+    }
+}

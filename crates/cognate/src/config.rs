@@ -1,0 +1,81 @@
+//! Every setting of cognate, in one place: each is a command-line flag and a `COGNATE_*`
+//! environment variable, with its default.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cognate",
+    version,
+    about = "An Amazon Cognito user pools (cognito-idp) compatible identity provider.",
+    long_about = "An Amazon Cognito user pools (cognito-idp) compatible identity provider.\n\nPoint any AWS SDK or the AWS CLI at it with an endpoint URL, e.g.\n  aws cognito-idp list-user-pools --max-results 10 --endpoint-url http://127.0.0.1:9229"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeConfig),
+    /// Print the table of the API's operations and whether cognate implements each (Markdown).
+    Operations,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeConfig {
+    /// Address to listen on. Port 0 picks a free port; the address taken is printed on
+    /// standard output as `listening on <address>`.
+    #[arg(long, env = "COGNATE_LISTEN", default_value = "127.0.0.1:9229")]
+    pub listen: SocketAddr,
+
+    /// Directory of the embedded SQLite database (created if missing). Ignored when
+    /// --database-url is given.
+    #[arg(long, env = "COGNATE_DATA", default_value = "./.cognate")]
+    pub data: PathBuf,
+
+    /// PostgreSQL URL (postgres://user@host:port/db). Several cognate processes on one
+    /// database form one service: all state, signing keys included, lives there.
+    #[arg(long, env = "COGNATE_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Region of requests that name none (unsigned requests); a SigV4 signature's
+    /// credential scope names the region of a signed request and wins.
+    #[arg(long, env = "COGNATE_REGION", default_value = "us-east-1")]
+    pub region: String,
+
+    /// Account id used in ARNs.
+    #[arg(long, env = "COGNATE_ACCOUNT_ID", default_value = "000000000000")]
+    pub account_id: String,
+
+    /// The address clients use to reach this server (behind a proxy, its public
+    /// address); discovery documents and OAuth endpoints are built on it.
+    /// Default: http://<listen address>.
+    #[arg(long, env = "COGNATE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Base of token issuers: a pool's issuer is <issuer-base>/<UserPoolId>. `{region}`
+    /// is replaced by the pool's region, so https://cognito-idp.{region}.amazonaws.com
+    /// gives AWS's issuers. Default: the public URL.
+    #[arg(long, env = "COGNATE_ISSUER_BASE")]
+    pub issuer_base: Option<String>,
+
+    /// Turn off the control API (/_cognate/health, /_cognate/messages, /_cognate/reset,
+    /// /moto-api/reset).
+    #[arg(long, env = "COGNATE_DISABLE_CONTROL_API")]
+    pub disable_control_api: bool,
+
+    /// Master key (32 bytes, base64) sealing secrets at rest (client secrets, signing
+    /// keys). Default: a key generated at first start and kept in <data>/master.key
+    /// (SQLite) or in the database (PostgreSQL; set this in production).
+    #[arg(long, env = "COGNATE_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+
+    /// Log filter (error, warn, info, debug, or a tracing filter such as
+    /// `cognate=debug`). Each request is logged at info.
+    #[arg(long, env = "COGNATE_LOG", default_value = "info")]
+    pub log: String,
+}
