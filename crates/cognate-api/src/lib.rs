@@ -14,7 +14,9 @@ pub mod validation;
 pub use context::RequestContext;
 pub use error::ApiError;
 pub use generated::errors::ErrorCode;
-pub use generated::operations::{dispatch, CognitoIdentityProvider, Operation};
+pub use generated::operations::{
+    call_with_empty_input, dispatch, CognitoIdentityProvider, Operation,
+};
 pub use generated::shapes as types;
 
 /// The output of operations whose model output has no members.

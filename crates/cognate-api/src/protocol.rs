@@ -33,5 +33,6 @@ pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 }
 
 pub fn serialize_output<T: Serialize>(output: &T) -> Result<Vec<u8>, ApiError> {
-    serde_json::to_vec(output).map_err(|e| ApiError::internal(format!("could not serialize the response: {e}")))
+    serde_json::to_vec(output)
+        .map_err(|e| ApiError::internal(format!("could not serialize the response: {e}")))
 }

@@ -161,7 +161,14 @@ impl Violations {
         }
     }
 
-    pub fn pattern(&mut self, path: &Path<'_>, value: &str, re: &Regex, pattern: &str, sensitive: bool) {
+    pub fn pattern(
+        &mut self,
+        path: &Path<'_>,
+        value: &str,
+        re: &Regex,
+        pattern: &str,
+        sensitive: bool,
+    ) {
         if !re.is_match(value) {
             self.push(
                 path,
@@ -176,7 +183,10 @@ impl Violations {
             self.push(
                 path,
                 shown(value, sensitive),
-                &format!("Member must satisfy enum value set: [{}]", allowed.join(", ")),
+                &format!(
+                    "Member must satisfy enum value set: [{}]",
+                    allowed.join(", ")
+                ),
             );
         }
     }
@@ -221,7 +231,13 @@ impl Violations {
         }
     }
 
-    pub fn min_entries<T: Serialize>(&mut self, path: &Path<'_>, value: &BTreeMap<String, T>, min: i64, sensitive: bool) {
+    pub fn min_entries<T: Serialize>(
+        &mut self,
+        path: &Path<'_>,
+        value: &BTreeMap<String, T>,
+        min: i64,
+        sensitive: bool,
+    ) {
         if (value.len() as i64) < min {
             self.push(
                 path,
@@ -231,7 +247,13 @@ impl Violations {
         }
     }
 
-    pub fn max_entries<T: Serialize>(&mut self, path: &Path<'_>, value: &BTreeMap<String, T>, max: i64, sensitive: bool) {
+    pub fn max_entries<T: Serialize>(
+        &mut self,
+        path: &Path<'_>,
+        value: &BTreeMap<String, T>,
+        max: i64,
+        sensitive: bool,
+    ) {
         if (value.len() as i64) > max {
             self.push(
                 path,
@@ -243,7 +265,13 @@ impl Violations {
 
     /// An element of a list of strings breaks a constraint of the element shape;
     /// `constraints` lists all of them, worded, in brackets.
-    pub fn element_constraint<T: Serialize>(&mut self, path: &Path<'_>, value: &[T], constraints: &str, sensitive: bool) {
+    pub fn element_constraint<T: Serialize>(
+        &mut self,
+        path: &Path<'_>,
+        value: &[T],
+        constraints: &str,
+        sensitive: bool,
+    ) {
         self.push(
             path,
             (!sensitive).then(|| java_list(value)),
@@ -251,7 +279,13 @@ impl Violations {
         );
     }
 
-    pub fn map_keys_constraint<T: Serialize>(&mut self, path: &Path<'_>, value: &BTreeMap<String, T>, constraints: &str, sensitive: bool) {
+    pub fn map_keys_constraint<T: Serialize>(
+        &mut self,
+        path: &Path<'_>,
+        value: &BTreeMap<String, T>,
+        constraints: &str,
+        sensitive: bool,
+    ) {
         self.push(
             path,
             (!sensitive).then(|| java_map(value)),
@@ -259,7 +293,13 @@ impl Violations {
         );
     }
 
-    pub fn map_values_constraint<T: Serialize>(&mut self, path: &Path<'_>, value: &BTreeMap<String, T>, constraints: &str, sensitive: bool) {
+    pub fn map_values_constraint<T: Serialize>(
+        &mut self,
+        path: &Path<'_>,
+        value: &BTreeMap<String, T>,
+        constraints: &str,
+        sensitive: bool,
+    ) {
         self.push(
             path,
             (!sensitive).then(|| java_map(value)),
@@ -270,7 +310,10 @@ impl Violations {
 
 /// A map as Java prints one: `{k=v, k2=v2}`.
 fn java_map<T: Serialize>(map: &BTreeMap<String, T>) -> String {
-    let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k}={}", java_value(v))).collect();
+    let parts: Vec<String> = map
+        .iter()
+        .map(|(k, v)| format!("{k}={}", java_value(v)))
+        .collect();
     format!("{{{}}}", parts.join(", "))
 }
 

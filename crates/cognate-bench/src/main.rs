@@ -1,1 +1,219 @@
-fn main(){}
+//! The benchmark: starts the release `cognate` binary and reports cold start, idle and
+//! peak RSS, and throughput with p50/p99 latency of operations under concurrent
+//! keep-alive load from this process (on the same machine, as users run it).
+//!
+//! `scripts/bench.sh [--seconds N] [--connections N] [--database-url URL]`
+
+mod load;
+
+use load::{run_load, LoadResult};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Options {
+    seconds: u64,
+    connections: usize,
+    database_url: Option<String>,
+    binary: PathBuf,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        seconds: 5,
+        connections: 16,
+        database_url: None,
+        binary: std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(|d| d.join("cognate")))
+            .unwrap_or_else(|| PathBuf::from("cognate")),
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--seconds" => o.seconds = value.parse().unwrap_or(o.seconds),
+            "--connections" => o.connections = value.parse().unwrap_or(o.connections),
+            "--database-url" => o.database_url = Some(value),
+            "--binary" => o.binary = PathBuf::from(value),
+            other => {
+                eprintln!("unknown argument {other}");
+                std::process::exit(2);
+            }
+        }
+        i += 2;
+    }
+    o
+}
+
+struct Running {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(o: &Options, data: &std::path::Path) -> (Running, Duration) {
+    let started = Instant::now();
+    let mut cmd = Command::new(&o.binary);
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--log", "warn"]);
+    match &o.database_url {
+        Some(url) => cmd.args(["--database-url", url]),
+        None => cmd.arg("--data").arg(data),
+    };
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {}: {e} (build it: cargo build --release)",
+                o.binary.display()
+            )
+        });
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("stdout");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("listening line");
+    let addr = line.trim().trim_start_matches("listening on ").to_string();
+    // Ready means answering: the first request answered ends the cold start.
+    loop {
+        if load::blocking_request(&addr, "GET", "/_cognate/health", None, "")
+            .is_some_and(|(s, _)| s == 200)
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    (Running { child, addr }, started.elapsed())
+}
+
+fn rss_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn call(addr: &str, op: &str, body: &str) -> serde_json::Value {
+    let (status, text) =
+        load::blocking_request(addr, "POST", "/", Some(op), body).expect("request");
+    assert_eq!(status, 200, "{op}: {text}");
+    serde_json::from_str(&text).expect("json")
+}
+
+fn report(name: &str, r: &LoadResult) {
+    println!(
+        "| {name} | {:.0} | {:.3} | {:.3} | {} |",
+        r.per_second(),
+        r.percentile_ms(50.0),
+        r.percentile_ms(99.0),
+        r.errors
+    );
+}
+
+fn main() {
+    let o = options();
+    let engine = if o.database_url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!(
+        "# cognate benchmark ({engine}, {} connections, {} s per run)\n",
+        o.connections, o.seconds
+    );
+
+    // Cold start: a fresh data directory each time; the median of 9.
+    let mut starts = Vec::new();
+    for _ in 0..9 {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (server, took) = start(&o, dir.path());
+        starts.push(took);
+        drop(server);
+    }
+    starts.sort();
+    println!(
+        "cold start to first answered request: median {:.1} ms (min {:.1}, max {:.1})",
+        ms(starts[4]),
+        ms(starts[0]),
+        ms(starts[8])
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (server, _) = start(&o, dir.path());
+    let pid = server.child.id();
+    let pool = call(&server.addr, "CreateUserPool", r#"{"PoolName":"bench"}"#);
+    let pool_id = pool["UserPool"]["Id"].as_str().expect("id").to_string();
+    for i in 0..9 {
+        call(
+            &server.addr,
+            "CreateUserPool",
+            &format!(r#"{{"PoolName":"other{i}"}}"#),
+        );
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    println!(
+        "idle RSS: {:.1} MiB",
+        rss_kib(pid, "VmRSS:") as f64 / 1024.0
+    );
+
+    println!("\n| operation | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let describe = format!(r#"{{"UserPoolId":"{pool_id}"}}"#);
+    let r = runtime.block_on(run_load(
+        &server.addr,
+        o.connections,
+        Duration::from_secs(o.seconds),
+        move |_| ("DescribeUserPool".to_string(), describe.clone()),
+    ));
+    report("DescribeUserPool", &r);
+    let r = runtime.block_on(run_load(
+        &server.addr,
+        o.connections,
+        Duration::from_secs(o.seconds),
+        |_| {
+            (
+                "ListUserPools".to_string(),
+                r#"{"MaxResults":10}"#.to_string(),
+            )
+        },
+    ));
+    report("ListUserPools (10 pools)", &r);
+    let r = runtime.block_on(run_load(
+        &server.addr,
+        o.connections,
+        Duration::from_secs(o.seconds),
+        move |n| {
+            (
+                "CreateGroup".to_string(),
+                format!(r#"{{"UserPoolId":"{pool_id}","GroupName":"g{n}"}}"#),
+            )
+        },
+    ));
+    report("CreateGroup (durable write)", &r);
+    println!(
+        "\npeak RSS: {:.1} MiB",
+        rss_kib(pid, "VmHWM:") as f64 / 1024.0
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

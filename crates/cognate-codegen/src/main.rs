@@ -50,10 +50,24 @@ fn main() {
     write(&out.join("validation.rs"), &gen_validation(&model));
     write(&out.join("errors.rs"), &gen_errors(&model));
     write(&out.join("operations.rs"), &gen_operations(&model));
-    write(&out.join("mod.rs"), &format!("{HEADER}pub mod errors;\npub mod operations;\npub mod shapes;\npub mod validation;\n"));
+    write(
+        &out.join("mod.rs"),
+        &format!(
+            "{HEADER}pub mod errors;\npub mod operations;\npub mod shapes;\npub mod validation;\n"
+        ),
+    );
     let status = std::process::Command::new("rustfmt")
         .args(["--edition", "2021"])
-        .args(["errors.rs", "operations.rs", "shapes.rs", "validation.rs", "mod.rs"].map(|f| out.join(f)))
+        .args(
+            [
+                "errors.rs",
+                "operations.rs",
+                "shapes.rs",
+                "validation.rs",
+                "mod.rs",
+            ]
+            .map(|f| out.join(f)),
+        )
         .status()
         .expect("rustfmt runs");
     assert!(status.success(), "rustfmt failed on the generated code");
@@ -91,7 +105,10 @@ fn rust_type(m: &Model, shape: &str) -> String {
         "double" | "float" => "f64".into(),
         "structure" if s.get("document").is_some() => "serde_json::Value".into(),
         "structure" => shape.to_string(),
-        "list" => format!("Vec<{}>", rust_type(m, s["member"]["shape"].as_str().unwrap_or(""))),
+        "list" => format!(
+            "Vec<{}>",
+            rust_type(m, s["member"]["shape"].as_str().unwrap_or(""))
+        ),
         "map" => format!(
             "std::collections::BTreeMap<String, {}>",
             rust_type(m, s["value"]["shape"].as_str().unwrap_or(""))
@@ -192,13 +209,20 @@ fn gen_validation(m: &Model) -> String {
         }
         let required: BTreeSet<String> = s["required"]
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default();
         let _ = writeln!(o, "impl Validate for {name} {{\n    fn validate(&self, path: &Path<'_>, v: &mut Violations) {{");
         for (member, target) in members(s) {
             let field = naming::field_name(&member);
             let wire = naming::path_name(&member);
-            let _ = writeln!(o, "        {{\n            let path = path.member(\"{wire}\");");
+            let _ = writeln!(
+                o,
+                "        {{\n            let path = path.member(\"{wire}\");"
+            );
             let body = value_checks(m, &target, "value", "path", &regexes, 3);
             if required.contains(&member) {
                 let _ = writeln!(
@@ -206,7 +230,10 @@ fn gen_validation(m: &Model) -> String {
                     "            match &self.{field} {{\n                None => v.not_null(&path),\n                Some(value) => {{\n{body}                }}\n            }}"
                 );
             } else if !body.is_empty() {
-                let _ = writeln!(o, "            if let Some(value) = &self.{field} {{\n{body}            }}");
+                let _ = writeln!(
+                    o,
+                    "            if let Some(value) = &self.{field} {{\n{body}            }}"
+                );
             }
             o.push_str("        }\n");
         }
@@ -242,11 +269,21 @@ fn value_checks(
             }
             if let Some(p) = s["pattern"].as_str() {
                 let n = regexes[p];
-                let _ = writeln!(o, "{ind}v.pattern(&{path}, {var}, &RE_{n}, {p:?}, {sensitive});");
+                let _ = writeln!(
+                    o,
+                    "{ind}v.pattern(&{path}, {var}, &RE_{n}, {p:?}, {sensitive});"
+                );
             }
             if let Some(e) = s["enum"].as_array() {
-                let values: Vec<String> = e.iter().filter_map(|x| x.as_str().map(|x| format!("{x:?}"))).collect();
-                let _ = writeln!(o, "{ind}v.one_of(&{path}, {var}, &[{}], {sensitive});", values.join(", "));
+                let values: Vec<String> = e
+                    .iter()
+                    .filter_map(|x| x.as_str().map(|x| format!("{x:?}")))
+                    .collect();
+                let _ = writeln!(
+                    o,
+                    "{ind}v.one_of(&{path}, {var}, &[{}], {sensitive});",
+                    values.join(", ")
+                );
             }
         }
         "integer" | "long" => {
@@ -326,7 +363,11 @@ fn value_checks(
 /// For a string shape with constraints: a boolean expression over `item: &String` that
 /// holds when every constraint is met, AWS's wording of all its constraints, and whether
 /// the shape is sensitive.
-fn scalar_check(m: &Model, shape: &str, regexes: &BTreeMap<String, usize>) -> Option<(String, String, bool)> {
+fn scalar_check(
+    m: &Model,
+    shape: &str,
+    regexes: &BTreeMap<String, usize>,
+) -> Option<(String, String, bool)> {
     let s = m.shape(shape);
     if s["type"] != "string" {
         return None;
@@ -335,27 +376,43 @@ fn scalar_check(m: &Model, shape: &str, regexes: &BTreeMap<String, usize>) -> Op
     let mut words = Vec::new();
     if let Some(max) = s["max"].as_i64() {
         tests.push(format!("item.chars().count() <= {max}"));
-        words.push(format!("Member must have length less than or equal to {max}"));
+        words.push(format!(
+            "Member must have length less than or equal to {max}"
+        ));
     }
     if let Some(min) = s["min"].as_i64().filter(|m| *m > 0) {
         tests.push(format!("item.chars().count() >= {min}"));
-        words.push(format!("Member must have length greater than or equal to {min}"));
+        words.push(format!(
+            "Member must have length greater than or equal to {min}"
+        ));
     }
     if let Some(p) = s["pattern"].as_str() {
         tests.push(format!("RE_{}.is_match(item)", regexes[p]));
-        words.push(format!("Member must satisfy regular expression pattern: {p}"));
+        words.push(format!(
+            "Member must satisfy regular expression pattern: {p}"
+        ));
     }
     if let Some(e) = s["enum"].as_array() {
-        let values: Vec<String> = e.iter().filter_map(|x| x.as_str().map(String::from)).collect();
+        let values: Vec<String> = e
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect();
         let quoted: Vec<String> = values.iter().map(|x| format!("{x:?}")).collect();
         tests.push(format!("[{}].contains(&item.as_str())", quoted.join(", ")));
-        words.push(format!("Member must satisfy enum value set: [{}]", values.join(", ")));
+        words.push(format!(
+            "Member must satisfy enum value set: [{}]",
+            values.join(", ")
+        ));
     }
     if tests.is_empty() {
         return None;
     }
     let sensitive = s.get("sensitive").and_then(Value::as_bool).unwrap_or(false);
-    Some((tests.join(" && "), format!("[{}]", words.join(", ")), sensitive))
+    Some((
+        tests.join(" && "),
+        format!("[{}]", words.join(", ")),
+        sensitive,
+    ))
 }
 
 fn gen_errors(m: &Model) -> String {
@@ -365,9 +422,18 @@ fn gen_errors(m: &Model) -> String {
         .shapes
         .iter()
         .filter(|(_, s)| s.get("exception").is_some())
-        .map(|(n, s)| (n.clone(), s["error"]["senderFault"] == false || s.get("fault").is_some()))
+        .map(|(n, s)| {
+            (
+                n.clone(),
+                s["error"]["senderFault"] == false || s.get("fault").is_some(),
+            )
+        })
         .collect();
-    for extra in ["NotImplementedException", "SerializationException", "UnknownOperationException"] {
+    for extra in [
+        "NotImplementedException",
+        "SerializationException",
+        "UnknownOperationException",
+    ] {
         if !codes.iter().any(|(n, _)| n == extra) {
             codes.push((extra.to_string(), false));
         }
@@ -422,9 +488,17 @@ fn gen_operations(m: &Model) -> String {
     for (name, op) in &m.operations {
         let errs: Vec<String> = op["errors"]
             .as_array()
-            .map(|a| a.iter().filter_map(|e| e["shape"].as_str().map(|s| format!("ErrorCode::{s}"))).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["shape"].as_str().map(|s| format!("ErrorCode::{s}")))
+                    .collect()
+            })
             .unwrap_or_default();
-        let _ = writeln!(o, "            Operation::{name} => &[{}],", errs.join(", "));
+        let _ = writeln!(
+            o,
+            "            Operation::{name} => &[{}],",
+            errs.join(", ")
+        );
     }
     o.push_str("        }\n    }\n}\n\n");
 
@@ -450,12 +524,26 @@ fn gen_operations(m: &Model) -> String {
             "        Operation::{name} => {{\n            let input: {input} = crate::protocol::parse_input(body)?;\n            crate::validation::check(&input)?;\n            let output = service.{method}(ctx, input).await?;\n            crate::protocol::serialize_output(&output)\n        }}"
         );
     }
+    o.push_str("    }\n}\n\n");
+
+    // Probe.
+    o.push_str("/// Calls the method of `op` with an empty input, skipping validation. For tests that\n/// check `implements` against what the methods actually do.\npub async fn call_with_empty_input<S: CognitoIdentityProvider>(service: &S, ctx: &RequestContext, op: Operation) -> Result<(), ApiError> {\n    match op {\n");
+    for name in m.operations.keys() {
+        let method = naming::field_name(name);
+        let _ = writeln!(o, "        Operation::{name} => service.{method}(ctx, Default::default()).await.map(|_| ()),");
+    }
     o.push_str("    }\n}\n");
     o
 }
 
 fn io_types(op: &Value) -> (String, String) {
-    let input = op["input"]["shape"].as_str().unwrap_or("crate::Empty").to_string();
-    let output = op["output"]["shape"].as_str().unwrap_or("crate::Empty").to_string();
+    let input = op["input"]["shape"]
+        .as_str()
+        .unwrap_or("crate::Empty")
+        .to_string();
+    let output = op["output"]["shape"]
+        .as_str()
+        .unwrap_or("crate::Empty")
+        .to_string();
     (input, output)
 }

@@ -17,7 +17,10 @@ impl From<ApiError> for Error {
 
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
-        tracing::error!(error = %e, "database failure");
+        // A conflict between concurrent transactions is retried by the store, not answered.
+        if e.kind != cognate_store::StoreErrorKind::Retry {
+            tracing::error!(error = %e, "database failure");
+        }
         Error(ApiError::internal("An internal error occurred."))
     }
 }

@@ -3,10 +3,10 @@
 
 use crate::clock::now;
 use crate::error::{fail, not_found, required, Error, Result};
+use crate::pagination;
 use crate::service::Service;
 use crate::stored::{from_doc, to_doc};
 use crate::user_pool::load as load_pool;
-use crate::pagination;
 use cognate_api::types::*;
 use cognate_api::ErrorCode;
 use cognate_store::records::pool_object::{self, Kind, PoolObjectRow};
@@ -15,13 +15,17 @@ use cognate_store::{params, Conn};
 
 fn load(conn: &mut dyn Conn, pool_id: &str, name: &str) -> Result<(PoolObjectRow, GroupType)> {
     load_pool(conn, pool_id)?;
-    let row = pool_object::get(conn, pool_id, Kind::Group, name)?.ok_or_else(|| not_found("Group not found."))?;
+    let row = pool_object::get(conn, pool_id, Kind::Group, name)?
+        .ok_or_else(|| not_found("Group not found."))?;
     let group = from_doc(&row.doc)?;
     Ok((row, group))
 }
 
 impl Service {
-    pub(crate) async fn create_group(&self, input: CreateGroupRequest) -> Result<CreateGroupResponse> {
+    pub(crate) async fn create_group(
+        &self,
+        input: CreateGroupRequest,
+    ) -> Result<CreateGroupResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let name = required(&input.group_name, "groupName")?.clone();
         let t = now();
@@ -43,7 +47,10 @@ impl Service {
             .write(move |c| {
                 load_pool(c, &pool_id)?;
                 if !pool_object::insert(c, &pool_id, Kind::Group, &row)? {
-                    return Err(fail(ErrorCode::GroupExistsException, "A group with the name already exists."));
+                    return Err(fail(
+                        ErrorCode::GroupExistsException,
+                        "A group with the name already exists.",
+                    ));
                 }
                 Ok(())
             })
@@ -58,7 +65,10 @@ impl Service {
         Ok(GetGroupResponse { group: Some(group) })
     }
 
-    pub(crate) async fn update_group(&self, input: UpdateGroupRequest) -> Result<UpdateGroupResponse> {
+    pub(crate) async fn update_group(
+        &self,
+        input: UpdateGroupRequest,
+    ) -> Result<UpdateGroupResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let name = required(&input.group_name, "groupName")?.clone();
         let group = self
@@ -84,7 +94,10 @@ impl Service {
         Ok(UpdateGroupResponse { group: Some(group) })
     }
 
-    pub(crate) async fn delete_group(&self, input: DeleteGroupRequest) -> Result<cognate_api::Empty> {
+    pub(crate) async fn delete_group(
+        &self,
+        input: DeleteGroupRequest,
+    ) -> Result<cognate_api::Empty> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let name = required(&input.group_name, "groupName")?.clone();
         self.store()

@@ -37,7 +37,9 @@ mod tests {
         let id = user_pool_id("eu-west-1");
         assert!(id.starts_with("eu-west-1_"));
         assert_eq!(id.len(), "eu-west-1_".len() + 9);
-        assert!(id["eu-west-1_".len()..].chars().all(|c| c.is_ascii_alphanumeric()));
+        assert!(id["eu-west-1_".len()..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric()));
         let c = client_id();
         assert_eq!(c.len(), 26);
         assert!(c.bytes().all(|b| BASE32HEX.contains(&b)));

@@ -46,7 +46,11 @@ fn response(pool: &UserPoolType, f: Factors) -> GetUserPoolMfaConfigResponse {
             enabled: Some(f.software_token),
         }),
         email_mfa_configuration: f.email,
-        mfa_configuration: Some(pool.mfa_configuration.clone().unwrap_or_else(|| "OFF".into())),
+        mfa_configuration: Some(
+            pool.mfa_configuration
+                .clone()
+                .unwrap_or_else(|| "OFF".into()),
+        ),
         web_authn_configuration: Some(f.web_authn.unwrap_or(WebAuthnConfigurationType {
             relying_party_id: None,
             user_verification: Some("preferred".into()),

@@ -20,12 +20,17 @@ fn not_found_message(identifier: &str, pool_id: &str) -> String {
 }
 
 fn check_scopes(scopes: &[ResourceServerScopeType]) -> Result<()> {
-    let mut names: Vec<&str> = scopes.iter().filter_map(|s| s.scope_name.as_deref()).collect();
+    let mut names: Vec<&str> = scopes
+        .iter()
+        .filter_map(|s| s.scope_name.as_deref())
+        .collect();
     names.sort_unstable();
     let before = names.len();
     names.dedup();
     if names.len() != before {
-        return Err(invalid("Scope names must be unique within a resource server."));
+        return Err(invalid(
+            "Scope names must be unique within a resource server.",
+        ));
     }
     Ok(())
 }
@@ -43,7 +48,11 @@ pub fn has_scope(conn: &mut dyn Conn, pool_id: &str, identifier: &str, name: &st
         .any(|s| s.scope_name.as_deref() == Some(name)))
 }
 
-fn load(conn: &mut dyn Conn, pool_id: &str, identifier: &str) -> Result<(PoolObjectRow, ResourceServerType)> {
+fn load(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    identifier: &str,
+) -> Result<(PoolObjectRow, ResourceServerType)> {
     load_pool(conn, pool_id)?;
     let row = pool_object::get(conn, pool_id, Kind::ResourceServer, identifier)?
         .ok_or_else(|| not_found(not_found_message(identifier, pool_id)))?;
@@ -74,15 +83,27 @@ impl Service {
         self.store()
             .write(move |c| {
                 load_pool(c, &pool_id)?;
-                let count = pool_object::list(c, &pool_id, Kind::ResourceServer, &PageRequest { after: None, limit: MAX_RESOURCE_SERVERS })?;
+                let count = pool_object::list(
+                    c,
+                    &pool_id,
+                    Kind::ResourceServer,
+                    &PageRequest {
+                        after: None,
+                        limit: MAX_RESOURCE_SERVERS,
+                    },
+                )?;
                 if count.items.len() >= MAX_RESOURCE_SERVERS {
                     return Err(fail(
                         ErrorCode::LimitExceededException,
-                        format!("A user pool can have at most {MAX_RESOURCE_SERVERS} resource servers."),
+                        format!(
+                            "A user pool can have at most {MAX_RESOURCE_SERVERS} resource servers."
+                        ),
                     ));
                 }
                 if !pool_object::insert(c, &pool_id, Kind::ResourceServer, &row)? {
-                    return Err(invalid(format!("{identifier} already exists in user pool {pool_id}.")));
+                    return Err(invalid(format!(
+                        "{identifier} already exists in user pool {pool_id}."
+                    )));
                 }
                 Ok(())
             })
@@ -98,7 +119,10 @@ impl Service {
     ) -> Result<DescribeResourceServerResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let identifier = required(&input.identifier, "identifier")?.clone();
-        let (_, server) = self.store().read(move |c| load(c, &pool_id, &identifier)).await?;
+        let (_, server) = self
+            .store()
+            .read(move |c| load(c, &pool_id, &identifier))
+            .await?;
         Ok(DescribeResourceServerResponse {
             resource_server: Some(server),
         })

@@ -2,7 +2,9 @@
 //! the rules for declaring them (at CreateUserPool and AddCustomAttributes).
 
 use crate::error::{invalid, Result};
-use cognate_api::types::{NumberAttributeConstraintsType, SchemaAttributeType, StringAttributeConstraintsType};
+use cognate_api::types::{
+    NumberAttributeConstraintsType, SchemaAttributeType, StringAttributeConstraintsType,
+};
 
 /// Custom attributes a pool may have.
 pub const MAX_CUSTOM_ATTRIBUTES: usize = 50;
@@ -60,12 +62,17 @@ fn standard_attribute(name: &str, data_type: &str) -> SchemaAttributeType {
 /// The schema of a new pool: the standard attributes, amended by the standard entries of
 /// `declared`, followed by its custom ones.
 pub fn initial(declared: &[SchemaAttributeType]) -> Result<Vec<SchemaAttributeType>> {
-    let mut schema: Vec<SchemaAttributeType> =
-        STANDARD.iter().map(|(n, t)| standard_attribute(n, t)).collect();
+    let mut schema: Vec<SchemaAttributeType> = STANDARD
+        .iter()
+        .map(|(n, t)| standard_attribute(n, t))
+        .collect();
     let mut custom = Vec::new();
     for attr in declared {
         let name = attr.name.clone().unwrap_or_default();
-        match schema.iter_mut().find(|s| s.name.as_deref() == Some(name.as_str())) {
+        match schema
+            .iter_mut()
+            .find(|s| s.name.as_deref() == Some(name.as_str()))
+        {
             Some(standard) => amend_standard(standard, attr)?,
             None => custom.push(attr.clone()),
         }
@@ -74,7 +81,10 @@ pub fn initial(declared: &[SchemaAttributeType]) -> Result<Vec<SchemaAttributeTy
     Ok(schema)
 }
 
-fn amend_standard(standard: &mut SchemaAttributeType, declared: &SchemaAttributeType) -> Result<()> {
+fn amend_standard(
+    standard: &mut SchemaAttributeType,
+    declared: &SchemaAttributeType,
+) -> Result<()> {
     let name = standard.name.clone().unwrap_or_default();
     let type_changed = declared
         .attribute_data_type
@@ -111,7 +121,10 @@ fn amend_standard(standard: &mut SchemaAttributeType, declared: &SchemaAttribute
 
 /// Appends custom attributes to `schema` as `custom:<name>` (`dev:custom:<name>` for
 /// developer-only ones), refusing duplicates, required ones and bad constraints.
-pub fn add_custom(schema: &mut Vec<SchemaAttributeType>, declared: &[SchemaAttributeType]) -> Result<()> {
+pub fn add_custom(
+    schema: &mut Vec<SchemaAttributeType>,
+    declared: &[SchemaAttributeType],
+) -> Result<()> {
     for attr in declared {
         let bare = attr.name.clone().unwrap_or_default();
         let bare = bare.strip_prefix("custom:").unwrap_or(&bare).to_string();
@@ -123,7 +136,8 @@ pub fn add_custom(schema: &mut Vec<SchemaAttributeType>, declared: &[SchemaAttri
         };
         let clash = schema.iter().any(|s| {
             let existing = s.name.as_deref().unwrap_or("");
-            existing == name || existing.strip_prefix("dev:") == Some(&format!("custom:{bare}"))
+            existing == name
+                || existing.strip_prefix("dev:") == Some(&format!("custom:{bare}"))
                 || existing == format!("custom:{bare}")
         });
         if clash {
@@ -132,7 +146,9 @@ pub fn add_custom(schema: &mut Vec<SchemaAttributeType>, declared: &[SchemaAttri
             )));
         }
         if attr.required == Some(true) {
-            return Err(invalid("Required custom attributes are not supported currently."));
+            return Err(invalid(
+                "Required custom attributes are not supported currently.",
+            ));
         }
         let Some(data_type) = attr.attribute_data_type.clone() else {
             return Err(invalid(
@@ -199,7 +215,9 @@ fn check_string_constraints(name: &str, c: &StringAttributeConstraintsType) -> R
     }
     if let (Some(min), Some(max)) = (min, max) {
         if max < min {
-            return Err(invalid(format!("{name}: Max length cannot be less than min length.")));
+            return Err(invalid(format!(
+                "{name}: Max length cannot be less than min length."
+            )));
         }
     }
     Ok(())
@@ -210,7 +228,9 @@ fn check_number_constraints(name: &str, c: &NumberAttributeConstraintsType) -> R
     let max = parse_bound(name, "MaxValue", &c.max_value)?;
     if let (Some(min), Some(max)) = (min, max) {
         if max < min {
-            return Err(invalid(format!("{name}: Max value cannot be less than min value.")));
+            return Err(invalid(format!(
+                "{name}: Max value cannot be less than min value."
+            )));
         }
     }
     Ok(())
@@ -250,7 +270,10 @@ mod tests {
     fn duplicates_and_required_custom_attributes_are_refused() {
         let mut schema = initial(&[custom("team")]).unwrap();
         let err = add_custom(&mut schema, &[custom("team")]).unwrap_err();
-        assert!(err.0.message.contains("Existing attribute already has name custom:team"));
+        assert!(err
+            .0
+            .message
+            .contains("Existing attribute already has name custom:team"));
         let mut required = custom("x");
         required.required = Some(true);
         assert!(add_custom(&mut schema, &[required]).is_err());

@@ -49,7 +49,10 @@ impl SecretBox {
             return None;
         }
         let (nonce, ciphertext) = bytes.split_at(24);
-        let plain = self.cipher.decrypt(XNonce::from_slice(nonce), ciphertext).ok()?;
+        let plain = self
+            .cipher
+            .decrypt(XNonce::from_slice(nonce), ciphertext)
+            .ok()?;
         String::from_utf8(plain).ok()
     }
 }

@@ -30,7 +30,11 @@ struct Inner {
 impl Service {
     pub fn new(store: Store, config: ServiceConfig, secrets: SecretBox) -> Self {
         Service {
-            inner: Arc::new(Inner { store, config, secrets }),
+            inner: Arc::new(Inner {
+                store,
+                config,
+                secrets,
+            }),
         }
     }
 
@@ -91,84 +95,216 @@ impl CognitoIdentityProvider for Service {
         implemented(op)
     }
 
-    async fn add_custom_attributes(&self, _: &RequestContext, i: AddCustomAttributesRequest) -> Answer<AddCustomAttributesResponse> {
+    async fn add_custom_attributes(
+        &self,
+        _: &RequestContext,
+        i: AddCustomAttributesRequest,
+    ) -> Answer<AddCustomAttributesResponse> {
         Ok(Service::add_custom_attributes(self, i).await?)
     }
-    async fn create_group(&self, _: &RequestContext, i: CreateGroupRequest) -> Answer<CreateGroupResponse> {
+    async fn create_group(
+        &self,
+        _: &RequestContext,
+        i: CreateGroupRequest,
+    ) -> Answer<CreateGroupResponse> {
         Ok(Service::create_group(self, i).await?)
     }
-    async fn create_resource_server(&self, _: &RequestContext, i: CreateResourceServerRequest) -> Answer<CreateResourceServerResponse> {
+    async fn create_resource_server(
+        &self,
+        _: &RequestContext,
+        i: CreateResourceServerRequest,
+    ) -> Answer<CreateResourceServerResponse> {
         Ok(Service::create_resource_server(self, i).await?)
     }
-    async fn create_user_pool(&self, ctx: &RequestContext, i: CreateUserPoolRequest) -> Answer<CreateUserPoolResponse> {
+    async fn create_user_pool(
+        &self,
+        ctx: &RequestContext,
+        i: CreateUserPoolRequest,
+    ) -> Answer<CreateUserPoolResponse> {
         Ok(Service::create_user_pool(self, ctx, i).await?)
     }
-    async fn create_user_pool_client(&self, _: &RequestContext, i: CreateUserPoolClientRequest) -> Answer<CreateUserPoolClientResponse> {
+    async fn create_user_pool_client(
+        &self,
+        _: &RequestContext,
+        i: CreateUserPoolClientRequest,
+    ) -> Answer<CreateUserPoolClientResponse> {
         Ok(Service::create_user_pool_client(self, i).await?)
     }
     async fn delete_group(&self, _: &RequestContext, i: DeleteGroupRequest) -> Answer<Empty> {
         Ok(Service::delete_group(self, i).await?)
     }
-    async fn delete_resource_server(&self, _: &RequestContext, i: DeleteResourceServerRequest) -> Answer<Empty> {
+    async fn delete_resource_server(
+        &self,
+        _: &RequestContext,
+        i: DeleteResourceServerRequest,
+    ) -> Answer<Empty> {
         Service::delete_resource_server(self, i).await?;
         Ok(Empty {})
     }
-    async fn delete_user_pool(&self, _: &RequestContext, i: DeleteUserPoolRequest) -> Answer<Empty> {
+    async fn delete_user_pool(
+        &self,
+        _: &RequestContext,
+        i: DeleteUserPoolRequest,
+    ) -> Answer<Empty> {
         Ok(Service::delete_user_pool(self, i).await?)
     }
-    async fn delete_user_pool_client(&self, _: &RequestContext, i: DeleteUserPoolClientRequest) -> Answer<Empty> {
+    async fn delete_user_pool_client(
+        &self,
+        _: &RequestContext,
+        i: DeleteUserPoolClientRequest,
+    ) -> Answer<Empty> {
         Service::delete_user_pool_client(self, i).await?;
         Ok(Empty {})
     }
-    async fn describe_resource_server(&self, _: &RequestContext, i: DescribeResourceServerRequest) -> Answer<DescribeResourceServerResponse> {
+    async fn describe_resource_server(
+        &self,
+        _: &RequestContext,
+        i: DescribeResourceServerRequest,
+    ) -> Answer<DescribeResourceServerResponse> {
         Ok(Service::describe_resource_server(self, i).await?)
     }
-    async fn describe_user_pool(&self, _: &RequestContext, i: DescribeUserPoolRequest) -> Answer<DescribeUserPoolResponse> {
+    async fn describe_user_pool(
+        &self,
+        _: &RequestContext,
+        i: DescribeUserPoolRequest,
+    ) -> Answer<DescribeUserPoolResponse> {
         Ok(Service::describe_user_pool(self, i).await?)
     }
-    async fn describe_user_pool_client(&self, _: &RequestContext, i: DescribeUserPoolClientRequest) -> Answer<DescribeUserPoolClientResponse> {
+    async fn describe_user_pool_client(
+        &self,
+        _: &RequestContext,
+        i: DescribeUserPoolClientRequest,
+    ) -> Answer<DescribeUserPoolClientResponse> {
         Ok(Service::describe_user_pool_client(self, i).await?)
     }
     async fn get_group(&self, _: &RequestContext, i: GetGroupRequest) -> Answer<GetGroupResponse> {
         Ok(Service::get_group(self, i).await?)
     }
-    async fn get_user_pool_mfa_config(&self, _: &RequestContext, i: GetUserPoolMfaConfigRequest) -> Answer<GetUserPoolMfaConfigResponse> {
+    async fn get_user_pool_mfa_config(
+        &self,
+        _: &RequestContext,
+        i: GetUserPoolMfaConfigRequest,
+    ) -> Answer<GetUserPoolMfaConfigResponse> {
         Ok(Service::get_user_pool_mfa_config(self, i).await?)
     }
-    async fn list_groups(&self, _: &RequestContext, i: ListGroupsRequest) -> Answer<ListGroupsResponse> {
+    async fn list_groups(
+        &self,
+        _: &RequestContext,
+        i: ListGroupsRequest,
+    ) -> Answer<ListGroupsResponse> {
         Ok(Service::list_groups(self, i).await?)
     }
-    async fn list_resource_servers(&self, _: &RequestContext, i: ListResourceServersRequest) -> Answer<ListResourceServersResponse> {
+    async fn list_resource_servers(
+        &self,
+        _: &RequestContext,
+        i: ListResourceServersRequest,
+    ) -> Answer<ListResourceServersResponse> {
         Ok(Service::list_resource_servers(self, i).await?)
     }
-    async fn list_tags_for_resource(&self, _: &RequestContext, i: ListTagsForResourceRequest) -> Answer<ListTagsForResourceResponse> {
+    async fn list_tags_for_resource(
+        &self,
+        _: &RequestContext,
+        i: ListTagsForResourceRequest,
+    ) -> Answer<ListTagsForResourceResponse> {
         Ok(Service::list_tags_for_resource(self, i).await?)
     }
-    async fn list_user_pool_clients(&self, _: &RequestContext, i: ListUserPoolClientsRequest) -> Answer<ListUserPoolClientsResponse> {
+    async fn list_user_pool_clients(
+        &self,
+        _: &RequestContext,
+        i: ListUserPoolClientsRequest,
+    ) -> Answer<ListUserPoolClientsResponse> {
         Ok(Service::list_user_pool_clients(self, i).await?)
     }
-    async fn list_user_pools(&self, ctx: &RequestContext, i: ListUserPoolsRequest) -> Answer<ListUserPoolsResponse> {
+    async fn list_user_pools(
+        &self,
+        ctx: &RequestContext,
+        i: ListUserPoolsRequest,
+    ) -> Answer<ListUserPoolsResponse> {
         Ok(Service::list_user_pools(self, ctx, i).await?)
     }
-    async fn set_user_pool_mfa_config(&self, _: &RequestContext, i: SetUserPoolMfaConfigRequest) -> Answer<SetUserPoolMfaConfigResponse> {
+    async fn set_user_pool_mfa_config(
+        &self,
+        _: &RequestContext,
+        i: SetUserPoolMfaConfigRequest,
+    ) -> Answer<SetUserPoolMfaConfigResponse> {
         Ok(Service::set_user_pool_mfa_config(self, i).await?)
     }
-    async fn tag_resource(&self, _: &RequestContext, i: TagResourceRequest) -> Answer<TagResourceResponse> {
+    async fn tag_resource(
+        &self,
+        _: &RequestContext,
+        i: TagResourceRequest,
+    ) -> Answer<TagResourceResponse> {
         Ok(Service::tag_resource(self, i).await?)
     }
-    async fn untag_resource(&self, _: &RequestContext, i: UntagResourceRequest) -> Answer<UntagResourceResponse> {
+    async fn untag_resource(
+        &self,
+        _: &RequestContext,
+        i: UntagResourceRequest,
+    ) -> Answer<UntagResourceResponse> {
         Ok(Service::untag_resource(self, i).await?)
     }
-    async fn update_group(&self, _: &RequestContext, i: UpdateGroupRequest) -> Answer<UpdateGroupResponse> {
+    async fn update_group(
+        &self,
+        _: &RequestContext,
+        i: UpdateGroupRequest,
+    ) -> Answer<UpdateGroupResponse> {
         Ok(Service::update_group(self, i).await?)
     }
-    async fn update_resource_server(&self, _: &RequestContext, i: UpdateResourceServerRequest) -> Answer<UpdateResourceServerResponse> {
+    async fn update_resource_server(
+        &self,
+        _: &RequestContext,
+        i: UpdateResourceServerRequest,
+    ) -> Answer<UpdateResourceServerResponse> {
         Ok(Service::update_resource_server(self, i).await?)
     }
-    async fn update_user_pool(&self, _: &RequestContext, i: UpdateUserPoolRequest) -> Answer<UpdateUserPoolResponse> {
+    async fn update_user_pool(
+        &self,
+        _: &RequestContext,
+        i: UpdateUserPoolRequest,
+    ) -> Answer<UpdateUserPoolResponse> {
         Ok(Service::update_user_pool(self, i).await?)
     }
-    async fn update_user_pool_client(&self, _: &RequestContext, i: UpdateUserPoolClientRequest) -> Answer<UpdateUserPoolClientResponse> {
+    async fn update_user_pool_client(
+        &self,
+        _: &RequestContext,
+        i: UpdateUserPoolClientRequest,
+    ) -> Answer<UpdateUserPoolClientResponse> {
         Ok(Service::update_user_pool_client(self, i).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cognate_api::ErrorCode;
+
+    /// `implements` says exactly which methods are overridden: called with an empty
+    /// input, an implemented operation never answers NotImplementedException and every
+    /// other one does.
+    #[tokio::test]
+    async fn implements_matches_the_methods() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open_sqlite(dir.path()).expect("store");
+        let service = Service::new(
+            store,
+            ServiceConfig {
+                default_region: "us-east-1".into(),
+                account_id: "000000000000".into(),
+            },
+            SecretBox::new(&SecretBox::generate_key()),
+        );
+        let ctx = RequestContext::default();
+        for op in Operation::ALL {
+            let result = cognate_api::call_with_empty_input(&service, &ctx, op).await;
+            let not_implemented =
+                matches!(&result, Err(e) if e.code == ErrorCode::NotImplementedException);
+            assert_eq!(
+                not_implemented,
+                !service.implements(op),
+                "{}: implements() says {} but the method answered {result:?}",
+                op.name(),
+                service.implements(op)
+            );
+        }
     }
 }

@@ -14,16 +14,23 @@ const MAX_TAGS: usize = 50;
 fn pool_id_of(arn: &str) -> Result<String> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     match parts.as_slice() {
-        ["arn", _, "cognito-idp", region, _, resource] => match resource.strip_prefix("userpool/") {
-            Some(id) if id.starts_with(&format!("{region}_")) => Ok(id.to_string()),
-            _ => Err(invalid(format!("Invalid ARN: {arn} is not a user pool ARN."))),
-        },
+        ["arn", _, "cognito-idp", region, _, resource] => {
+            match resource.strip_prefix("userpool/") {
+                Some(id) if id.starts_with(&format!("{region}_")) => Ok(id.to_string()),
+                _ => Err(invalid(format!(
+                    "Invalid ARN: {arn} is not a user pool ARN."
+                ))),
+            }
+        }
         _ => Err(invalid(format!("Invalid ARN: {arn}"))),
     }
 }
 
 impl Service {
-    pub(crate) async fn tag_resource(&self, input: TagResourceRequest) -> Result<TagResourceResponse> {
+    pub(crate) async fn tag_resource(
+        &self,
+        input: TagResourceRequest,
+    ) -> Result<TagResourceResponse> {
         let pool_id = pool_id_of(required(&input.resource_arn, "resourceArn")?)?;
         let tags = required(&input.tags, "tags")?.clone();
         self.edit_tags(pool_id, move |current| {
@@ -40,7 +47,10 @@ impl Service {
         Ok(TagResourceResponse {})
     }
 
-    pub(crate) async fn untag_resource(&self, input: UntagResourceRequest) -> Result<UntagResourceResponse> {
+    pub(crate) async fn untag_resource(
+        &self,
+        input: UntagResourceRequest,
+    ) -> Result<UntagResourceResponse> {
         let pool_id = pool_id_of(required(&input.resource_arn, "resourceArn")?)?;
         let keys = required(&input.tag_keys, "tagKeys")?.clone();
         self.edit_tags(pool_id, move |current| {
@@ -72,10 +82,14 @@ mod tests {
     #[test]
     fn user_pool_arns_name_their_pool() {
         assert_eq!(
-            pool_id_of("arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_abc").unwrap(),
+            pool_id_of("arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_abc")
+                .unwrap(),
             "us-east-1_abc"
         );
         assert!(pool_id_of("arn:aws:s3:::bucket").is_err());
-        assert!(pool_id_of("arn:aws:cognito-idp:us-east-1:000000000000:userpool/eu-west-1_abc").is_err());
+        assert!(
+            pool_id_of("arn:aws:cognito-idp:us-east-1:000000000000:userpool/eu-west-1_abc")
+                .is_err()
+        );
     }
 }

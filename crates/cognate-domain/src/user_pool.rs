@@ -168,7 +168,12 @@ fn apply_settings(pool: &mut UserPoolType, s: Settings, software_token_mfa: bool
         invite_message_template: admin.invite_message_template,
     });
     if let Some(add_ons) = &s.user_pool_add_ons {
-        if add_ons.advanced_security_mode.as_deref().is_some_and(|m| m != "OFF") && tier != "PLUS" {
+        if add_ons
+            .advanced_security_mode
+            .as_deref()
+            .is_some_and(|m| m != "OFF")
+            && tier != "PLUS"
+        {
             return Err(fail(
                 ErrorCode::FeatureUnavailableInTierException,
                 "Threat protection requires the PLUS tier.",
@@ -190,23 +195,36 @@ fn check_recovery(setting: &AccountRecoverySettingType) -> Result<()> {
     priorities.sort_unstable();
     priorities.dedup();
     if priorities.len() != mechanisms.len() {
-        return Err(invalid("Priorities of the recovery mechanisms must be unique."));
+        return Err(invalid(
+            "Priorities of the recovery mechanisms must be unique.",
+        ));
     }
-    let mut names: Vec<&str> = mechanisms.iter().filter_map(|m| m.name.as_deref()).collect();
+    let mut names: Vec<&str> = mechanisms
+        .iter()
+        .filter_map(|m| m.name.as_deref())
+        .collect();
     names.sort_unstable();
     names.dedup();
     if names.len() != mechanisms.len() {
         return Err(invalid("Recovery mechanisms must be unique."));
     }
     if names.contains(&"admin_only") && mechanisms.len() > 1 {
-        return Err(invalid("admin_only cannot be combined with other recovery mechanisms."));
+        return Err(invalid(
+            "admin_only cannot be combined with other recovery mechanisms.",
+        ));
     }
     Ok(())
 }
 
 fn check_sign_in_names(pool: &UserPoolType) -> Result<()> {
-    if pool.username_attributes.as_ref().is_some_and(|u| !u.is_empty())
-        && pool.alias_attributes.as_ref().is_some_and(|a| !a.is_empty())
+    if pool
+        .username_attributes
+        .as_ref()
+        .is_some_and(|u| !u.is_empty())
+        && pool
+            .alias_attributes
+            .as_ref()
+            .is_some_and(|a| !a.is_empty())
     {
         return Err(invalid(
             "Only one of the following can be set: UsernameAttributes, AliasAttributes.",
@@ -228,7 +246,8 @@ pub fn not_found_message(pool_id: &str) -> String {
 
 /// The pool `pool_id` inside a transaction, or ResourceNotFoundException.
 pub fn load(conn: &mut dyn Conn, pool_id: &str) -> Result<(UserPoolRow, UserPoolType)> {
-    let row = user_pool::get(conn, pool_id)?.ok_or_else(|| not_found(not_found_message(pool_id)))?;
+    let row =
+        user_pool::get(conn, pool_id)?.ok_or_else(|| not_found(not_found_message(pool_id)))?;
     let pool: UserPoolType = from_doc(&row.doc)?;
     Ok((row, pool))
 }
@@ -328,7 +347,10 @@ impl Service {
         })
     }
 
-    pub(crate) async fn update_user_pool(&self, input: UpdateUserPoolRequest) -> Result<UpdateUserPoolResponse> {
+    pub(crate) async fn update_user_pool(
+        &self,
+        input: UpdateUserPoolRequest,
+    ) -> Result<UpdateUserPoolResponse> {
         let id = required(&input.user_pool_id, "userPoolId")?.clone();
         self.store()
             .write(move |c| {
@@ -406,7 +428,10 @@ impl Service {
         })
     }
 
-    pub(crate) async fn delete_user_pool(&self, input: DeleteUserPoolRequest) -> Result<cognate_api::Empty> {
+    pub(crate) async fn delete_user_pool(
+        &self,
+        input: DeleteUserPoolRequest,
+    ) -> Result<cognate_api::Empty> {
         let id = required(&input.user_pool_id, "userPoolId")?.clone();
         self.store()
             .write(move |c| {

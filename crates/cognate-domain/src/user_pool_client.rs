@@ -23,7 +23,13 @@ struct ClientDoc {
     sealed_secret: Option<String>,
 }
 
-const STANDARD_SCOPES: &[&str] = &["phone", "email", "openid", "profile", "aws.cognito.signin.user.admin"];
+const STANDARD_SCOPES: &[&str] = &[
+    "phone",
+    "email",
+    "openid",
+    "profile",
+    "aws.cognito.signin.user.admin",
+];
 
 /// The settings CreateUserPoolClient and UpdateUserPoolClient share; left out, each
 /// returns to its default.
@@ -66,18 +72,37 @@ fn check_validity(s: &Settings) -> Result<()> {
     let units = s.token_validity_units.clone().unwrap_or_default();
     let access = seconds(
         s.access_token_validity.unwrap_or(60).into(),
-        units.access_token.as_deref().unwrap_or(if s.access_token_validity.is_some() { "hours" } else { "minutes" }),
+        units
+            .access_token
+            .as_deref()
+            .unwrap_or(if s.access_token_validity.is_some() {
+                "hours"
+            } else {
+                "minutes"
+            }),
     );
     let id = seconds(
         s.id_token_validity.unwrap_or(60).into(),
-        units.id_token.as_deref().unwrap_or(if s.id_token_validity.is_some() { "hours" } else { "minutes" }),
+        units
+            .id_token
+            .as_deref()
+            .unwrap_or(if s.id_token_validity.is_some() {
+                "hours"
+            } else {
+                "minutes"
+            }),
     );
     let refresh = seconds(
         i64::from(s.refresh_token_validity.filter(|v| *v != 0).unwrap_or(30)),
         units.refresh_token.as_deref().unwrap_or("days"),
     );
     let short_ok = |v: i64| (300..=86_400).contains(&v);
-    if !short_ok(access) || !short_ok(id) || !(3_600..=315_360_000).contains(&refresh) || access > refresh || id > refresh {
+    if !short_ok(access)
+        || !short_ok(id)
+        || !(3_600..=315_360_000).contains(&refresh)
+        || access > refresh
+        || id > refresh
+    {
         return Err(invalid("Invalid range for token validity."));
     }
     Ok(())
@@ -96,7 +121,9 @@ fn check_auth_flows(flows: &[String]) -> Result<()> {
 /// HTTPS, or plain HTTP to localhost or a loopback address, or an app scheme; absolute
 /// and without a fragment.
 fn check_redirect_url(url: &str, what: &str) -> Result<()> {
-    let bad = || invalid(format!("{what} {url} is not valid: it must be an absolute HTTPS URL (HTTP only for localhost) without a fragment."));
+    let bad = || {
+        invalid(format!("{what} {url} is not valid: it must be an absolute HTTPS URL (HTTP only for localhost) without a fragment."))
+    };
     if url.contains('#') {
         return Err(bad());
     }
@@ -108,7 +135,11 @@ fn check_redirect_url(url: &str, what: &str) -> Result<()> {
         "http" => {
             let host = rest.split(['/', '?']).next().unwrap_or("");
             let host = host.rsplit_once(':').map_or(host, |(h, port)| {
-                if port.chars().all(|c| c.is_ascii_digit()) { h } else { host }
+                if port.chars().all(|c| c.is_ascii_digit()) {
+                    h
+                } else {
+                    host
+                }
             });
             if host == "localhost" || host == "127.0.0.1" || host == "[::1]" {
                 Ok(())
@@ -116,7 +147,12 @@ fn check_redirect_url(url: &str, what: &str) -> Result<()> {
                 Err(bad())
             }
         }
-        s if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) => Ok(()),
+        s if !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            Ok(())
+        }
         _ => Err(bad()),
     }
 }
@@ -134,7 +170,9 @@ fn check_oauth(conn: &mut dyn Conn, pool_id: &str, s: &Settings, has_secret: boo
     if let Some(default) = &s.default_redirect_uri {
         check_redirect_url(default, "DefaultRedirectURI")?;
         if !callbacks.contains(default) {
-            return Err(invalid("DefaultRedirectURI must be one of the CallbackURLs."));
+            return Err(invalid(
+                "DefaultRedirectURI must be one of the CallbackURLs.",
+            ));
         }
     }
     for scope in &scopes {
@@ -146,12 +184,19 @@ fn check_oauth(conn: &mut dyn Conn, pool_id: &str, s: &Settings, has_secret: boo
             None => false,
         };
         if !known {
-            return Err(fail(ErrorCode::ScopeDoesNotExistException, format!("Invalid scope requested: {scope}")));
+            return Err(fail(
+                ErrorCode::ScopeDoesNotExistException,
+                format!("Invalid scope requested: {scope}"),
+            ));
         }
     }
     for provider in s.supported_identity_providers.iter().flatten() {
-        if provider != "COGNITO" && pool_object::get(conn, pool_id, Kind::IdentityProvider, provider)?.is_none() {
-            return Err(invalid(format!("The provider {provider} does not exist for User Pool {pool_id}")));
+        if provider != "COGNITO"
+            && pool_object::get(conn, pool_id, Kind::IdentityProvider, provider)?.is_none()
+        {
+            return Err(invalid(format!(
+                "The provider {provider} does not exist for User Pool {pool_id}"
+            )));
         }
     }
     if s.allowed_o_auth_flows_user_pool_client == Some(true) {
@@ -213,12 +258,15 @@ fn apply(base: UserPoolClientType, s: Settings) -> UserPoolClientType {
         default_redirect_uri: s.default_redirect_uri,
         allowed_o_auth_flows: s.allowed_o_auth_flows.filter(|v| !v.is_empty()),
         allowed_o_auth_scopes: s.allowed_o_auth_scopes.filter(|v| !v.is_empty()),
-        allowed_o_auth_flows_user_pool_client: Some(s.allowed_o_auth_flows_user_pool_client.unwrap_or(false)),
+        allowed_o_auth_flows_user_pool_client: Some(
+            s.allowed_o_auth_flows_user_pool_client.unwrap_or(false),
+        ),
         analytics_configuration: s.analytics_configuration,
         prevent_user_existence_errors: s.prevent_user_existence_errors,
         enable_token_revocation: Some(s.enable_token_revocation.unwrap_or(true)),
         enable_propagate_additional_user_context_data: Some(
-            s.enable_propagate_additional_user_context_data.unwrap_or(false),
+            s.enable_propagate_additional_user_context_data
+                .unwrap_or(false),
         ),
         auth_session_validity: Some(s.auth_session_validity.unwrap_or(3)),
         refresh_token_rotation: s.refresh_token_rotation,
@@ -245,10 +293,9 @@ impl Service {
     fn reveal(&self, doc: ClientDoc) -> Result<UserPoolClientType> {
         let mut client = doc.client;
         if let Some(sealed) = doc.sealed_secret {
-            let secret = self
-                .secrets()
-                .open(&sealed)
-                .ok_or_else(|| crate::error::internal("a client secret cannot be opened with this master key"))?;
+            let secret = self.secrets().open(&sealed).ok_or_else(|| {
+                crate::error::internal("a client secret cannot be opened with this master key")
+            })?;
             client.client_secret = Some(secret);
         }
         Ok(client)
@@ -283,7 +330,8 @@ impl Service {
             analytics_configuration: input.analytics_configuration,
             prevent_user_existence_errors: input.prevent_user_existence_errors,
             enable_token_revocation: input.enable_token_revocation,
-            enable_propagate_additional_user_context_data: input.enable_propagate_additional_user_context_data,
+            enable_propagate_additional_user_context_data: input
+                .enable_propagate_additional_user_context_data,
             auth_session_validity: input.auth_session_validity,
             refresh_token_rotation: input.refresh_token_rotation,
         };
@@ -337,7 +385,10 @@ impl Service {
     ) -> Result<DescribeUserPoolClientResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let client_id = required(&input.client_id, "clientId")?.clone();
-        let (_, doc) = self.store().read(move |c| load(c, &pool_id, &client_id)).await?;
+        let (_, doc) = self
+            .store()
+            .read(move |c| load(c, &pool_id, &client_id))
+            .await?;
         Ok(DescribeUserPoolClientResponse {
             user_pool_client: Some(self.reveal(doc)?),
         })
@@ -368,7 +419,8 @@ impl Service {
             analytics_configuration: input.analytics_configuration,
             prevent_user_existence_errors: input.prevent_user_existence_errors,
             enable_token_revocation: input.enable_token_revocation,
-            enable_propagate_additional_user_context_data: input.enable_propagate_additional_user_context_data,
+            enable_propagate_additional_user_context_data: input
+                .enable_propagate_additional_user_context_data,
             auth_session_validity: input.auth_session_validity,
             refresh_token_rotation: input.refresh_token_rotation,
         };
@@ -465,11 +517,25 @@ mod tests {
 
     #[test]
     fn token_validity_is_checked_in_its_units() {
-        let ok = Settings { access_token_validity: Some(5), token_validity_units: Some(TokenValidityUnitsType { access_token: Some("minutes".into()), ..Default::default() }), ..Default::default() };
+        let ok = Settings {
+            access_token_validity: Some(5),
+            token_validity_units: Some(TokenValidityUnitsType {
+                access_token: Some("minutes".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
         assert!(check_validity(&ok).is_ok());
-        let short = Settings { access_token_validity: Some(4), token_validity_units: ok.token_validity_units.clone(), ..Default::default() };
+        let short = Settings {
+            access_token_validity: Some(4),
+            token_validity_units: ok.token_validity_units.clone(),
+            ..Default::default()
+        };
         assert!(check_validity(&short).is_err());
-        let long_refresh = Settings { refresh_token_validity: Some(36500), ..Default::default() };
+        let long_refresh = Settings {
+            refresh_token_validity: Some(36500),
+            ..Default::default()
+        };
         assert!(check_validity(&long_refresh).is_err());
         assert!(check_validity(&Settings::default()).is_ok());
     }

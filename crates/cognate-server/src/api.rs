@@ -13,13 +13,19 @@ const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 /// import) are far below this.
 const MAX_BODY: usize = 8 * 1024 * 1024;
 
-pub async fn handle(service: &Service, req: Request<Incoming>, request_id: &str) -> (Response<Body>, Option<&'static str>) {
+pub async fn handle(
+    service: &Service,
+    req: Request<Incoming>,
+    request_id: &str,
+) -> (Response<Body>, Option<&'static str>) {
     let target = req
         .headers()
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let op = target.strip_prefix(TARGET_PREFIX).and_then(Operation::from_name);
+    let op = target
+        .strip_prefix(TARGET_PREFIX)
+        .and_then(Operation::from_name);
     let Some(op) = op else {
         let e = ApiError::new(
             ErrorCode::UnknownOperationException,
@@ -42,7 +48,10 @@ pub async fn handle(service: &Service, req: Request<Incoming>, request_id: &str)
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
-            let e = ApiError::new(ErrorCode::SerializationException, "The request body is too large or was cut short.");
+            let e = ApiError::new(
+                ErrorCode::SerializationException,
+                "The request body is too large or was cut short.",
+            );
             return (api_error(&e), Some(op.name()));
         }
     };

@@ -13,13 +13,15 @@ pub async fn handle(service: &Service, req: Request<Incoming>) -> Response<Body>
     let path = req.uri().path();
     match (req.method(), path) {
         (&Method::GET, "/_cognate/health") => ok(serde_json::json!({"status": "ok"})),
-        (&Method::POST, "/_cognate/reset") | (&Method::POST, "/moto-api/reset") => match service.store().reset().await {
-            Ok(()) => ok(serde_json::json!({})),
-            Err(e) => {
-                tracing::error!(error = %e, "reset failed");
-                error(StatusCode::INTERNAL_SERVER_ERROR, "reset failed")
+        (&Method::POST, "/_cognate/reset") | (&Method::POST, "/moto-api/reset") => {
+            match service.store().reset().await {
+                Ok(()) => ok(serde_json::json!({})),
+                Err(e) => {
+                    tracing::error!(error = %e, "reset failed");
+                    error(StatusCode::INTERNAL_SERVER_ERROR, "reset failed")
+                }
             }
-        },
+        }
         (&Method::GET, "/_cognate/messages") => {
             let query: HashMap<String, String> = req
                 .uri()
@@ -36,7 +38,9 @@ pub async fn handle(service: &Service, req: Request<Incoming>) -> Response<Body>
             let channel = query.get("channel").cloned();
             let listed = service
                 .store()
-                .read(move |c| outbox::list(c, pool.as_deref(), username.as_deref(), channel.as_deref()))
+                .read(move |c| {
+                    outbox::list(c, pool.as_deref(), username.as_deref(), channel.as_deref())
+                })
                 .await;
             match listed {
                 Ok(messages) => {
@@ -69,14 +73,20 @@ pub async fn handle(service: &Service, req: Request<Incoming>) -> Response<Body>
 }
 
 fn ok(v: serde_json::Value) -> Response<Body> {
-    json(StatusCode::OK, "application/json", v.to_string().into_bytes())
+    json(
+        StatusCode::OK,
+        "application/json",
+        v.to_string().into_bytes(),
+    )
 }
 
 fn error(status: StatusCode, message: &str) -> Response<Body> {
     json(
         status,
         "application/json",
-        serde_json::json!({ "message": message }).to_string().into_bytes(),
+        serde_json::json!({ "message": message })
+            .to_string()
+            .into_bytes(),
     )
 }
 

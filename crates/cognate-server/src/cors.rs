@@ -33,12 +33,18 @@ pub fn decorate(r: &mut Response<Body>, origin: Option<&HeaderValue>) {
     match origin {
         Some(o) => {
             headers.insert("access-control-allow-origin", o.clone());
-            headers.insert("access-control-allow-credentials", HeaderValue::from_static("true"));
+            headers.insert(
+                "access-control-allow-credentials",
+                HeaderValue::from_static("true"),
+            );
             headers.insert("vary", HeaderValue::from_static("Origin"));
         }
         None => {
             headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
         }
     }
-    headers.insert("access-control-expose-headers", HeaderValue::from_static(EXPOSE_HEADERS));
+    headers.insert(
+        "access-control-expose-headers",
+        HeaderValue::from_static(EXPOSE_HEADERS),
+    );
 }

@@ -110,12 +110,18 @@ impl Server {
         response
     }
 
-    async fn route(&self, req: Request<Incoming>, request_id: &str) -> (Response<Body>, Option<&'static str>) {
+    async fn route(
+        &self,
+        req: Request<Incoming>,
+        request_id: &str,
+    ) -> (Response<Body>, Option<&'static str>) {
         let path = req.uri().path();
         if req.method() == Method::OPTIONS {
             return (cors::preflight(&req), None);
         }
-        if self.inner.options.control_api && (path.starts_with("/_cognate/") || path == "/moto-api/reset") {
+        if self.inner.options.control_api
+            && (path.starts_with("/_cognate/") || path == "/moto-api/reset")
+        {
             return (control::handle(&self.inner.service, req).await, None);
         }
         if req.method() == Method::POST && (path == "/" || path.is_empty()) {

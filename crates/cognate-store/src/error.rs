@@ -40,7 +40,9 @@ impl std::error::Error for StoreError {}
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         let kind = match &e {
-            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
                 StoreErrorKind::Conflict
             }
             _ => StoreErrorKind::Other,
@@ -57,7 +59,10 @@ impl From<postgres::Error> for StoreError {
         use postgres::error::SqlState;
         let kind = match e.code() {
             Some(c) if *c == SqlState::UNIQUE_VIOLATION => StoreErrorKind::Conflict,
-            Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED => {
+            Some(c)
+                if *c == SqlState::T_R_SERIALIZATION_FAILURE
+                    || *c == SqlState::T_R_DEADLOCK_DETECTED =>
+            {
                 StoreErrorKind::Retry
             }
             _ => StoreErrorKind::Other,

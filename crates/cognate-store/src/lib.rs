@@ -13,7 +13,7 @@ pub mod records;
 mod sqlite_backend;
 mod value;
 
-pub use error::StoreError;
+pub use error::{StoreError, StoreErrorKind};
 pub use value::{Row, Value};
 
 use std::path::Path;
@@ -62,7 +62,9 @@ impl Store {
     /// from `spawn_blocking`.
     pub fn open_postgres(url: &str) -> Result<Store, StoreError> {
         Ok(Store {
-            backend: Arc::new(Backend::Postgres(postgres_backend::PostgresBackend::open(url)?)),
+            backend: Arc::new(Backend::Postgres(postgres_backend::PostgresBackend::open(
+                url,
+            )?)),
         })
     }
 

@@ -3,8 +3,8 @@
 //! concurrent transaction, so the same logic that is correct on one SQLite writer stays
 //! correct across nodes. The synchronous client runs on tokio's blocking threads.
 
-use crate::{migrations, Conn, Row, StoreError, Value};
 use crate::error::StoreErrorKind;
+use crate::{migrations, Conn, Row, StoreError, Value};
 use postgres::types::{IsNull, ToSql, Type};
 use postgres::{Client, IsolationLevel, NoTls, Statement, Transaction};
 use std::collections::HashMap;
@@ -109,7 +109,11 @@ impl PostgresBackend {
                     Ok(t) => t,
                     Err(e) => break Err(E::from(StoreError::from(e))),
                 };
-                let mut conn = PgConn { txn, statements, conflicted: false };
+                let mut conn = PgConn {
+                    txn,
+                    statements,
+                    conflicted: false,
+                };
                 match f(&mut conn) {
                     Ok(v) => {
                         let PgConn { txn, .. } = conn;
@@ -170,7 +174,10 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
     let result = (|| {
         client.batch_execute(migrations::CREATE_VERSION_TABLE)?;
         let current: i64 = client
-            .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                &[],
+            )?
             .get(0);
         for (version, _, postgres) in migrations::MIGRATIONS {
             if *version <= current {
@@ -220,14 +227,16 @@ impl PgConn<'_> {
 impl Conn for PgConn<'_> {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         let stmt = self.statement(sql)?;
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let rows = self.txn.query(&stmt, &refs).map_err(|e| self.note(e))?;
         rows.iter().map(convert_row).collect()
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
         let stmt = self.statement(sql)?;
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         self.txn.execute(&stmt, &refs).map_err(|e| self.note(e))
     }
 }
@@ -239,15 +248,19 @@ fn convert_row(row: &postgres::Row) -> Result<Row, StoreError> {
         let v = if *ty == Type::INT8 {
             row.try_get::<_, Option<i64>>(i)?.map(Value::Int)
         } else if *ty == Type::INT4 {
-            row.try_get::<_, Option<i32>>(i)?.map(|v| Value::Int(v.into()))
+            row.try_get::<_, Option<i32>>(i)?
+                .map(|v| Value::Int(v.into()))
         } else if *ty == Type::INT2 {
-            row.try_get::<_, Option<i16>>(i)?.map(|v| Value::Int(v.into()))
+            row.try_get::<_, Option<i16>>(i)?
+                .map(|v| Value::Int(v.into()))
         } else if *ty == Type::FLOAT8 {
             row.try_get::<_, Option<f64>>(i)?.map(Value::Real)
         } else if *ty == Type::FLOAT4 {
-            row.try_get::<_, Option<f32>>(i)?.map(|v| Value::Real(v.into()))
+            row.try_get::<_, Option<f32>>(i)?
+                .map(|v| Value::Real(v.into()))
         } else if *ty == Type::BOOL {
-            row.try_get::<_, Option<bool>>(i)?.map(|v| Value::Int(v.into()))
+            row.try_get::<_, Option<bool>>(i)?
+                .map(|v| Value::Int(v.into()))
         } else if *ty == Type::BYTEA {
             row.try_get::<_, Option<Vec<u8>>>(i)?.map(Value::Blob)
         } else {
@@ -261,7 +274,11 @@ fn convert_row(row: &postgres::Row) -> Result<Row, StoreError> {
 impl ToSql for Value {
     /// Encodes the value as the type PostgreSQL inferred for the parameter, so that one
     /// `Value` binds to any column type the schema uses.
-    fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match self {
             Value::Null => Ok(IsNull::Yes),
             Value::Int(i) => {

@@ -29,8 +29,12 @@ pub struct SqliteBackend {
 
 impl SqliteBackend {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::other(format!("cannot create data directory {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::other(format!(
+                "cannot create data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
         let file = dir.join("cognate.db");
         let mut writer = Connection::open(&file)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
@@ -86,7 +90,9 @@ impl SqliteBackend {
         let job: Job = Box::new(move |conn: Option<&mut SqliteConn<'_>>| {
             let Some(conn) = conn else {
                 return Box::new(move |commit: Result<(), StoreError>| {
-                    let e = commit.err().unwrap_or_else(|| StoreError::other("the write was not run"));
+                    let e = commit
+                        .err()
+                        .unwrap_or_else(|| StoreError::other("the write was not run"));
                     let _ = tx.send(Err(E::from(e)));
                 });
             };
@@ -134,9 +140,11 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     conn.execute_batch(migrations::CREATE_VERSION_TABLE)?;
-    let current: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| {
-        r.get(0)
-    })?;
+    let current: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
     for (version, sqlite, _) in migrations::MIGRATIONS {
         if *version <= current {
             continue;
@@ -170,7 +178,8 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
             continue;
         }
         let mut sq = SqliteConn { conn: &conn };
-        let completions: Vec<Completion> = batch.into_iter().map(|job| job(Some(&mut sq))).collect();
+        let completions: Vec<Completion> =
+            batch.into_iter().map(|job| job(Some(&mut sq))).collect();
         let commit = conn.execute_batch("COMMIT").map_err(StoreError::from);
         if commit.is_err() {
             let _ = conn.execute_batch("ROLLBACK");

@@ -76,7 +76,9 @@ impl Row {
     pub fn text(&self, i: usize) -> Result<String, StoreError> {
         match self.get(i)? {
             Value::Text(s) => Ok(s.clone()),
-            other => Err(StoreError::other(format!("column {i} is {other:?}, not text"))),
+            other => Err(StoreError::other(format!(
+                "column {i} is {other:?}, not text"
+            ))),
         }
     }
 
@@ -91,7 +93,9 @@ impl Row {
         match self.get(i)? {
             Value::Int(v) => Ok(*v),
             Value::Real(v) => Ok(*v as i64),
-            other => Err(StoreError::other(format!("column {i} is {other:?}, not an integer"))),
+            other => Err(StoreError::other(format!(
+                "column {i} is {other:?}, not an integer"
+            ))),
         }
     }
 
@@ -99,14 +103,18 @@ impl Row {
         match self.get(i)? {
             Value::Real(v) => Ok(*v),
             Value::Int(v) => Ok(*v as f64),
-            other => Err(StoreError::other(format!("column {i} is {other:?}, not a number"))),
+            other => Err(StoreError::other(format!(
+                "column {i} is {other:?}, not a number"
+            ))),
         }
     }
 
     pub fn blob(&self, i: usize) -> Result<Vec<u8>, StoreError> {
         match self.get(i)? {
             Value::Blob(b) => Ok(b.clone()),
-            other => Err(StoreError::other(format!("column {i} is {other:?}, not bytes"))),
+            other => Err(StoreError::other(format!(
+                "column {i} is {other:?}, not bytes"
+            ))),
         }
     }
 }

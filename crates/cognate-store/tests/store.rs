@@ -7,18 +7,29 @@ use cognate_store::records::user_pool::{self, UserPoolRow};
 use cognate_store::records::PageRequest;
 use cognate_store::{Store, StoreError};
 
-/// A store of each engine available here, with what reopens it.
-fn stores() -> Vec<(Store, Box<dyn Fn() -> Store>, Option<tempfile::TempDir>)> {
-    let mut out: Vec<(Store, Box<dyn Fn() -> Store>, Option<tempfile::TempDir>)> = Vec::new();
+/// A store, what reopens it, and the directory to keep alive while it is used.
+type Case = (Store, Box<dyn Fn() -> Store>, Option<tempfile::TempDir>);
+
+/// A store of each engine available here.
+fn stores() -> Vec<Case> {
+    let mut out: Vec<Case> = Vec::new();
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().to_path_buf();
     let store = Store::open_sqlite(&path).expect("open sqlite");
-    out.push((store, Box::new(move || Store::open_sqlite(&path).expect("reopen sqlite")), Some(dir)));
+    out.push((
+        store,
+        Box::new(move || Store::open_sqlite(&path).expect("reopen sqlite")),
+        Some(dir),
+    ));
     match std::env::var("COGNATE_TEST_DATABASE_URL") {
         Ok(url) => {
             let url = fresh_schema(&url);
             let store = Store::open_postgres(&url).expect("open postgres");
-            out.push((store, Box::new(move || Store::open_postgres(&url).expect("reopen postgres")), None));
+            out.push((
+                store,
+                Box::new(move || Store::open_postgres(&url).expect("reopen postgres")),
+                None,
+            ));
         }
         Err(_) => eprintln!("COGNATE_TEST_DATABASE_URL is not set: skipping PostgreSQL"),
     }
@@ -28,8 +39,11 @@ fn stores() -> Vec<(Store, Box<dyn Fn() -> Store>, Option<tempfile::TempDir>)> {
 /// Creates an empty schema and returns a URL whose connections use it.
 fn fresh_schema(url: &str) -> String {
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect to PostgreSQL");
-    client.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create schema");
+    let mut client =
+        postgres::Client::connect(url, postgres::NoTls).expect("connect to PostgreSQL");
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .expect("create schema");
     let sep = if url.contains('?') { '&' } else { '?' };
     format!("{url}{sep}options=-csearch_path%3D{schema}")
 }
@@ -61,14 +75,26 @@ fn a_committed_write_is_read_back_and_survives_reopening() {
         run(async {
             let row = pool("us-east-1_abc", "us-east-1");
             let r = row.clone();
-            store.write(move |c| user_pool::insert(c, &r)).await.expect("insert");
-            let got = store.read(|c| user_pool::get(c, "us-east-1_abc")).await.expect("read");
+            store
+                .write(move |c| user_pool::insert(c, &r))
+                .await
+                .expect("insert");
+            let got = store
+                .read(|c| user_pool::get(c, "us-east-1_abc"))
+                .await
+                .expect("read");
             assert_eq!(got, Some(row.clone()));
         });
         drop(store);
         let store = reopen();
-        let got = run(store.read(|c| user_pool::get(c, "us-east-1_abc"))).expect("read after reopen");
-        assert_eq!(got.map(|p| p.name), Some("name of us-east-1_abc".to_string()), "{:?}", store.engine());
+        let got =
+            run(store.read(|c| user_pool::get(c, "us-east-1_abc"))).expect("read after reopen");
+        assert_eq!(
+            got.map(|p| p.name),
+            Some("name of us-east-1_abc".to_string()),
+            "{:?}",
+            store.engine()
+        );
     }
 }
 
@@ -83,7 +109,10 @@ fn a_failed_write_changes_nothing() {
                 })
                 .await;
             assert!(result.is_err());
-            let got = store.read(|c| user_pool::get(c, "us-east-1_gone")).await.expect("read");
+            let got = store
+                .read(|c| user_pool::get(c, "us-east-1_gone"))
+                .await
+                .expect("read");
             assert_eq!(got, None, "{:?}", store.engine());
         });
     }
@@ -97,14 +126,27 @@ fn concurrent_writes_all_land() {
             for i in 0..200 {
                 let store = store.clone();
                 tasks.push(tokio::spawn(async move {
-                    store.write(move |c| user_pool::insert(c, &pool(&format!("eu-west-1_{i:04}"), "eu-west-1"))).await
+                    store
+                        .write(move |c| {
+                            user_pool::insert(c, &pool(&format!("eu-west-1_{i:04}"), "eu-west-1"))
+                        })
+                        .await
                 }));
             }
             for t in tasks {
                 t.await.expect("task").expect("insert");
             }
             let page = store
-                .read(|c| user_pool::list(c, "eu-west-1", &PageRequest { after: None, limit: 1000 }))
+                .read(|c| {
+                    user_pool::list(
+                        c,
+                        "eu-west-1",
+                        &PageRequest {
+                            after: None,
+                            limit: 1000,
+                        },
+                    )
+                })
                 .await
                 .expect("list");
             assert_eq!(page.items.len(), 200, "{:?}", store.engine());
@@ -116,7 +158,10 @@ fn concurrent_writes_all_land() {
 fn a_unique_key_conflict_is_reported_as_such() {
     for (store, _, _dir) in stores() {
         run(async {
-            store.write(|c| user_pool::insert(c, &pool("us-east-1_dup", "us-east-1"))).await.expect("first");
+            store
+                .write(|c| user_pool::insert(c, &pool("us-east-1_dup", "us-east-1")))
+                .await
+                .expect("first");
             let err = store
                 .write(|c| user_pool::insert(c, &pool("us-east-1_dup", "us-east-1")))
                 .await
@@ -133,11 +178,19 @@ fn pages_walk_every_object_once_in_key_order() {
             store
                 .write(|c| {
                     for i in 0..25 {
-                        let row = PoolObjectRow { key: format!("g{i:02}"), created_at: 1.0, doc: "{}".into() };
+                        let row = PoolObjectRow {
+                            key: format!("g{i:02}"),
+                            created_at: 1.0,
+                            doc: "{}".into(),
+                        };
                         pool_object::insert(c, "p_1", Kind::Group, &row)?;
                     }
                     // Another kind and another pool must not show up.
-                    let other = PoolObjectRow { key: "x".into(), created_at: 1.0, doc: "{}".into() };
+                    let other = PoolObjectRow {
+                        key: "x".into(),
+                        created_at: 1.0,
+                        doc: "{}".into(),
+                    };
                     pool_object::insert(c, "p_1", Kind::ResourceServer, &other)?;
                     pool_object::insert(c, "p_2", Kind::Group, &other)?;
                     Ok::<(), StoreError>(())
@@ -147,8 +200,14 @@ fn pages_walk_every_object_once_in_key_order() {
             let mut seen = Vec::new();
             let mut after = None;
             loop {
-                let req = PageRequest { after: after.clone(), limit: 10 };
-                let page = store.read(move |c| pool_object::list(c, "p_1", Kind::Group, &req)).await.expect("page");
+                let req = PageRequest {
+                    after: after.clone(),
+                    limit: 10,
+                };
+                let page = store
+                    .read(move |c| pool_object::list(c, "p_1", Kind::Group, &req))
+                    .await
+                    .expect("page");
                 seen.extend(page.items.into_iter().map(|r| r.key));
                 match page.next {
                     Some(n) => after = Some(n),
@@ -165,9 +224,15 @@ fn pages_walk_every_object_once_in_key_order() {
 fn reset_deletes_all_state() {
     for (store, _, _dir) in stores() {
         run(async {
-            store.write(|c| user_pool::insert(c, &pool("us-east-1_r", "us-east-1"))).await.expect("insert");
+            store
+                .write(|c| user_pool::insert(c, &pool("us-east-1_r", "us-east-1")))
+                .await
+                .expect("insert");
             store.reset().await.expect("reset");
-            let got = store.read(|c| user_pool::get(c, "us-east-1_r")).await.expect("read");
+            let got = store
+                .read(|c| user_pool::get(c, "us-east-1_r"))
+                .await
+                .expect("read");
             assert_eq!(got, None);
         });
     }

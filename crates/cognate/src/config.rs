@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the server.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Print the table of the API's operations and whether cognate implements each (Markdown).
     Operations,
 }

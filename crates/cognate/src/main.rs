@@ -19,7 +19,7 @@ fn main() -> ExitCode {
             print!("{}", operations_table());
             ExitCode::SUCCESS
         }
-        Command::Serve(config) => match serve(config) {
+        Command::Serve(config) => match serve(*config) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
                 eprintln!("cognate: {message}");
@@ -40,7 +40,8 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         .init();
 
     let store = match &config.database_url {
-        Some(url) => Store::open_postgres(url).map_err(|e| format!("cannot open the PostgreSQL database: {e}"))?,
+        Some(url) => Store::open_postgres(url)
+            .map_err(|e| format!("cannot open the PostgreSQL database: {e}"))?,
         None => Store::open_sqlite(&config.data)
             .map_err(|e| format!("cannot open the database in {}: {e}", config.data.display()))?,
     };
@@ -82,13 +83,14 @@ async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = interrupt.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = interrupt => {}
             _ = term.recv() => {}
@@ -103,7 +105,8 @@ async fn shutdown_signal() {
 
 /// The Markdown table of every operation of the model and its status in cognate.
 fn operations_table() -> String {
-    let mut out = String::from("| Operation | Status | In the original specification |\n|---|---|---|\n");
+    let mut out =
+        String::from("| Operation | Status | In the original specification |\n|---|---|---|\n");
     let mut implemented = 0;
     for op in Operation::ALL {
         let done = cognate_domain::implemented(op);
@@ -111,7 +114,11 @@ fn operations_table() -> String {
         out.push_str(&format!(
             "| {} | {} | {} |\n",
             op.name(),
-            if done { "implemented" } else { "not yet (NotImplementedException)" },
+            if done {
+                "implemented"
+            } else {
+                "not yet (NotImplementedException)"
+            },
             if op.in_seed() { "yes" } else { "" }
         ));
     }

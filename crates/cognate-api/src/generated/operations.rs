@@ -4747,3 +4747,617 @@ pub async fn dispatch<S: CognitoIdentityProvider>(
         }
     }
 }
+
+/// Calls the method of `op` with an empty input, skipping validation. For tests that
+/// check `implements` against what the methods actually do.
+pub async fn call_with_empty_input<S: CognitoIdentityProvider>(
+    service: &S,
+    ctx: &RequestContext,
+    op: Operation,
+) -> Result<(), ApiError> {
+    match op {
+        Operation::AddCustomAttributes => service
+            .add_custom_attributes(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AddUserPoolClientSecret => service
+            .add_user_pool_client_secret(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminAddUserToGroup => service
+            .admin_add_user_to_group(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminConfirmSignUp => service
+            .admin_confirm_sign_up(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminCreateUser => service
+            .admin_create_user(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminDeleteSoftwareToken => service
+            .admin_delete_software_token(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminDeleteUser => service
+            .admin_delete_user(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminDeleteUserAttributes => service
+            .admin_delete_user_attributes(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminDisableProviderForUser => service
+            .admin_disable_provider_for_user(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminDisableUser => service
+            .admin_disable_user(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminEnableUser => service
+            .admin_enable_user(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminForgetDevice => service
+            .admin_forget_device(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminGetDevice => service
+            .admin_get_device(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminGetUser => service
+            .admin_get_user(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminGetUserAuthFactors => service
+            .admin_get_user_auth_factors(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminInitiateAuth => service
+            .admin_initiate_auth(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminLinkProviderForUser => service
+            .admin_link_provider_for_user(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminListDevices => service
+            .admin_list_devices(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminListGroupsForUser => service
+            .admin_list_groups_for_user(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminListUserAuthEvents => service
+            .admin_list_user_auth_events(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminListUserSessions => service
+            .admin_list_user_sessions(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminRemoveUserFromGroup => service
+            .admin_remove_user_from_group(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminResetUserPassword => service
+            .admin_reset_user_password(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminRespondToAuthChallenge => service
+            .admin_respond_to_auth_challenge(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminRevokeUserSession => service
+            .admin_revoke_user_session(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminSetUserMFAPreference => service
+            .admin_set_user_mfa_preference(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminSetUserPassword => service
+            .admin_set_user_password(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminSetUserSettings => service
+            .admin_set_user_settings(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminUpdateAuthEventFeedback => service
+            .admin_update_auth_event_feedback(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminUpdateDeviceStatus => service
+            .admin_update_device_status(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminUpdateUserAttributes => service
+            .admin_update_user_attributes(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AdminUserGlobalSignOut => service
+            .admin_user_global_sign_out(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::AssociateSoftwareToken => service
+            .associate_software_token(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::CancelPointInTimeRecovery => service
+            .cancel_point_in_time_recovery(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ChangePassword => service
+            .change_password(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::CompleteWebAuthnRegistration => service
+            .complete_web_authn_registration(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ConfirmDevice => service
+            .confirm_device(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ConfirmForgotPassword => service
+            .confirm_forgot_password(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ConfirmSignUp => service
+            .confirm_sign_up(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::CreateCIMDPolicy => service
+            .create_cimd_policy(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::CreateGroup => service
+            .create_group(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::CreateIdentityProvider => service
+            .create_identity_provider(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::CreateManagedLoginBranding => service
+            .create_managed_login_branding(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::CreateResourceServer => service
+            .create_resource_server(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::CreateTerms => service
+            .create_terms(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::CreateUserImportJob => service
+            .create_user_import_job(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::CreateUserPool => service
+            .create_user_pool(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::CreateUserPoolClient => service
+            .create_user_pool_client(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::CreateUserPoolDomain => service
+            .create_user_pool_domain(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::CreateUserPoolReplica => service
+            .create_user_pool_replica(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DeleteCIMDPolicy => service
+            .delete_cimd_policy(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DeleteGroup => service
+            .delete_group(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DeleteIdentityProvider => service
+            .delete_identity_provider(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DeleteManagedLoginBranding => service
+            .delete_managed_login_branding(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DeleteResourceServer => service
+            .delete_resource_server(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DeleteTerms => service
+            .delete_terms(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DeleteUser => service
+            .delete_user(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DeleteUserAttributes => service
+            .delete_user_attributes(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DeleteUserPool => service
+            .delete_user_pool(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DeleteUserPoolClient => service
+            .delete_user_pool_client(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DeleteUserPoolClientSecret => service
+            .delete_user_pool_client_secret(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DeleteUserPoolDomain => service
+            .delete_user_pool_domain(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DeleteUserPoolReplica => service
+            .delete_user_pool_replica(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DeleteWebAuthnCredential => service
+            .delete_web_authn_credential(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DescribeCIMDPolicy => service
+            .describe_cimd_policy(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DescribeIdentityProvider => service
+            .describe_identity_provider(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DescribeManagedLoginBranding => service
+            .describe_managed_login_branding(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DescribeManagedLoginBrandingByClient => service
+            .describe_managed_login_branding_by_client(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DescribePointInTimeRecovery => service
+            .describe_point_in_time_recovery(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DescribeResourceServer => service
+            .describe_resource_server(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DescribeRiskConfiguration => service
+            .describe_risk_configuration(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DescribeTerms => service
+            .describe_terms(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DescribeTermsByClient => service
+            .describe_terms_by_client(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DescribeUserImportJob => service
+            .describe_user_import_job(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DescribeUserPool => service
+            .describe_user_pool(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DescribeUserPoolClient => service
+            .describe_user_pool_client(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::DescribeUserPoolDomain => service
+            .describe_user_pool_domain(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ForgetDevice => service
+            .forget_device(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ForgotPassword => service
+            .forgot_password(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GetCSVHeader => service
+            .get_csv_header(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GetClientToken => service
+            .get_client_token(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GetDerivedToken => service
+            .get_derived_token(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GetDevice => service
+            .get_device(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GetGroup => service.get_group(ctx, Default::default()).await.map(|_| ()),
+        Operation::GetIdentityProviderByIdentifier => service
+            .get_identity_provider_by_identifier(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GetLogDeliveryConfiguration => service
+            .get_log_delivery_configuration(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GetProvisionedLimit => service
+            .get_provisioned_limit(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GetSigningCertificate => service
+            .get_signing_certificate(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GetTokensFromRefreshToken => service
+            .get_tokens_from_refresh_token(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GetUICustomization => service
+            .get_ui_customization(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GetUser => service.get_user(ctx, Default::default()).await.map(|_| ()),
+        Operation::GetUserAttributeVerificationCode => service
+            .get_user_attribute_verification_code(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GetUserAuthFactors => service
+            .get_user_auth_factors(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GetUserPoolClientSessionConfiguration => service
+            .get_user_pool_client_session_configuration(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GetUserPoolMfaConfig => service
+            .get_user_pool_mfa_config(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GetUserPoolSessionConfiguration => service
+            .get_user_pool_session_configuration(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::GlobalSignOut => service
+            .global_sign_out(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::InitiateAuth => service
+            .initiate_auth(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::InitiatePointInTimeRecovery => service
+            .initiate_point_in_time_recovery(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListCIMDPolicies => service
+            .list_cimd_policies(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListClientMetadataURLs => service
+            .list_client_metadata_urls(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListDevices => service
+            .list_devices(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListGroups => service
+            .list_groups(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListIdentityProviders => service
+            .list_identity_providers(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListPointInTimeRecoveries => service
+            .list_point_in_time_recoveries(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListResourceServers => service
+            .list_resource_servers(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListTagsForResource => service
+            .list_tags_for_resource(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListTerms => service
+            .list_terms(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListUserImportJobs => service
+            .list_user_import_jobs(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListUserPoolClientSecrets => service
+            .list_user_pool_client_secrets(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListUserPoolClients => service
+            .list_user_pool_clients(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListUserPoolReplicas => service
+            .list_user_pool_replicas(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListUserPools => service
+            .list_user_pools(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListUserSessions => service
+            .list_user_sessions(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListUsers => service
+            .list_users(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListUsersInGroup => service
+            .list_users_in_group(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ListWebAuthnCredentials => service
+            .list_web_authn_credentials(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::ResendConfirmationCode => service
+            .resend_confirmation_code(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::RespondToAuthChallenge => service
+            .respond_to_auth_challenge(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::RevokeToken => service
+            .revoke_token(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::RevokeUserSession => service
+            .revoke_user_session(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::SetLogDeliveryConfiguration => service
+            .set_log_delivery_configuration(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::SetRiskConfiguration => service
+            .set_risk_configuration(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::SetUICustomization => service
+            .set_ui_customization(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::SetUserMFAPreference => service
+            .set_user_mfa_preference(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::SetUserPoolClientSessionConfiguration => service
+            .set_user_pool_client_session_configuration(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::SetUserPoolMfaConfig => service
+            .set_user_pool_mfa_config(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::SetUserPoolSessionConfiguration => service
+            .set_user_pool_session_configuration(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::SetUserSettings => service
+            .set_user_settings(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::SignUp => service.sign_up(ctx, Default::default()).await.map(|_| ()),
+        Operation::StartPointInTimeRecovery => service
+            .start_point_in_time_recovery(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::StartUserImportJob => service
+            .start_user_import_job(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::StartWebAuthnRegistration => service
+            .start_web_authn_registration(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::StopUserImportJob => service
+            .stop_user_import_job(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::TagResource => service
+            .tag_resource(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UntagResource => service
+            .untag_resource(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UpdateAuthEventFeedback => service
+            .update_auth_event_feedback(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UpdateCIMDPolicy => service
+            .update_cimd_policy(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UpdateClientMetadataURLState => service
+            .update_client_metadata_url_state(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UpdateDeviceStatus => service
+            .update_device_status(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UpdateGroup => service
+            .update_group(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UpdateIdentityProvider => service
+            .update_identity_provider(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UpdateManagedLoginBranding => service
+            .update_managed_login_branding(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UpdateProvisionedLimit => service
+            .update_provisioned_limit(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UpdateResourceServer => service
+            .update_resource_server(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UpdateTerms => service
+            .update_terms(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UpdateUserAttributes => service
+            .update_user_attributes(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UpdateUserPool => service
+            .update_user_pool(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UpdateUserPoolClient => service
+            .update_user_pool_client(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UpdateUserPoolDomain => service
+            .update_user_pool_domain(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::UpdateUserPoolReplica => service
+            .update_user_pool_replica(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::VerifySoftwareToken => service
+            .verify_software_token(ctx, Default::default())
+            .await
+            .map(|_| ()),
+        Operation::VerifyUserAttribute => service
+            .verify_user_attribute(ctx, Default::default())
+            .await
+            .map(|_| ()),
+    }
+}

@@ -28,7 +28,13 @@ fn from_row(r: &Row) -> Result<ClientRow, StoreError> {
 pub fn insert(conn: &mut dyn Conn, row: &ClientRow) -> Result<(), StoreError> {
     conn.execute(
         &format!("INSERT INTO user_pool_clients ({COLUMNS}) VALUES ($1, $2, $3, $4, $5)"),
-        params![&row.client_id, &row.pool_id, &row.name, row.created_at, &row.doc],
+        params![
+            &row.client_id,
+            &row.pool_id,
+            &row.name,
+            row.created_at,
+            &row.doc
+        ],
     )?;
     Ok(())
 }
@@ -51,10 +57,17 @@ pub fn update(conn: &mut dyn Conn, row: &ClientRow) -> Result<bool, StoreError> 
 }
 
 pub fn delete(conn: &mut dyn Conn, client_id: &str) -> Result<bool, StoreError> {
-    Ok(conn.execute("DELETE FROM user_pool_clients WHERE client_id = $1", params![client_id])? == 1)
+    Ok(conn.execute(
+        "DELETE FROM user_pool_clients WHERE client_id = $1",
+        params![client_id],
+    )? == 1)
 }
 
-pub fn list(conn: &mut dyn Conn, pool_id: &str, page: &PageRequest) -> Result<Page<ClientRow>, StoreError> {
+pub fn list(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    page: &PageRequest,
+) -> Result<Page<ClientRow>, StoreError> {
     let after = page.after.clone().unwrap_or_default();
     let rows = conn.query(
         &format!(

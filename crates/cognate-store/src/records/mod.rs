@@ -29,6 +29,9 @@ pub(crate) fn paginate<T>(mut rows: Vec<T>, limit: usize, key: impl Fn(&T) -> St
         let next = rows.last().map(&key);
         Page { items: rows, next }
     } else {
-        Page { items: rows, next: None }
+        Page {
+            items: rows,
+            next: None,
+        }
     }
 }

@@ -51,7 +51,12 @@ fn from_row(r: &Row) -> Result<PoolObjectRow, StoreError> {
     })
 }
 
-pub fn get(conn: &mut dyn Conn, pool_id: &str, kind: Kind, key: &str) -> Result<Option<PoolObjectRow>, StoreError> {
+pub fn get(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    kind: Kind,
+    key: &str,
+) -> Result<Option<PoolObjectRow>, StoreError> {
     conn.query_opt(
         "SELECT key, created_at, doc FROM pool_objects WHERE pool_id = $1 AND kind = $2 AND key = $3",
         params![pool_id, kind.as_str(), key],
@@ -61,7 +66,12 @@ pub fn get(conn: &mut dyn Conn, pool_id: &str, kind: Kind, key: &str) -> Result<
 }
 
 /// Inserts; false if an object of that kind and key exists already.
-pub fn insert(conn: &mut dyn Conn, pool_id: &str, kind: Kind, row: &PoolObjectRow) -> Result<bool, StoreError> {
+pub fn insert(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    kind: Kind,
+    row: &PoolObjectRow,
+) -> Result<bool, StoreError> {
     let n = conn.execute(
         "INSERT INTO pool_objects (pool_id, kind, key, created_at, doc) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (pool_id, kind, key) DO NOTHING",
@@ -71,7 +81,12 @@ pub fn insert(conn: &mut dyn Conn, pool_id: &str, kind: Kind, row: &PoolObjectRo
 }
 
 /// Inserts or replaces.
-pub fn put(conn: &mut dyn Conn, pool_id: &str, kind: Kind, row: &PoolObjectRow) -> Result<(), StoreError> {
+pub fn put(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    kind: Kind,
+    row: &PoolObjectRow,
+) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO pool_objects (pool_id, kind, key, created_at, doc) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (pool_id, kind, key) DO UPDATE SET doc = excluded.doc",
@@ -80,7 +95,12 @@ pub fn put(conn: &mut dyn Conn, pool_id: &str, kind: Kind, row: &PoolObjectRow) 
     Ok(())
 }
 
-pub fn delete(conn: &mut dyn Conn, pool_id: &str, kind: Kind, key: &str) -> Result<bool, StoreError> {
+pub fn delete(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    kind: Kind,
+    key: &str,
+) -> Result<bool, StoreError> {
     let n = conn.execute(
         "DELETE FROM pool_objects WHERE pool_id = $1 AND kind = $2 AND key = $3",
         params![pool_id, kind.as_str(), key],
@@ -89,7 +109,12 @@ pub fn delete(conn: &mut dyn Conn, pool_id: &str, kind: Kind, key: &str) -> Resu
 }
 
 /// Objects of `kind` in key order.
-pub fn list(conn: &mut dyn Conn, pool_id: &str, kind: Kind, page: &PageRequest) -> Result<Page<PoolObjectRow>, StoreError> {
+pub fn list(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    kind: Kind,
+    page: &PageRequest,
+) -> Result<Page<PoolObjectRow>, StoreError> {
     let after = page.after.clone().unwrap_or_default();
     let rows = conn.query(
         "SELECT key, created_at, doc FROM pool_objects WHERE pool_id = $1 AND kind = $2 AND key > $3 \

@@ -3,9 +3,12 @@
 use crate::{params, Conn, StoreError};
 
 pub fn get(conn: &mut dyn Conn, key: &str) -> Result<Option<String>, StoreError> {
-    conn.query_opt("SELECT value FROM service_settings WHERE key = $1", params![key])?
-        .map(|r| r.text(0))
-        .transpose()
+    conn.query_opt(
+        "SELECT value FROM service_settings WHERE key = $1",
+        params![key],
+    )?
+    .map(|r| r.text(0))
+    .transpose()
 }
 
 /// Stores `value` unless the key has one; returns the value that is stored.

@@ -31,15 +31,26 @@ fn from_row(r: &Row) -> Result<UserPoolRow, StoreError> {
 pub fn insert(conn: &mut dyn Conn, row: &UserPoolRow) -> Result<(), StoreError> {
     conn.execute(
         &format!("INSERT INTO user_pools ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
-        params![&row.id, &row.region, &row.name, row.created_at, row.updated_at, row.user_count, &row.doc],
+        params![
+            &row.id,
+            &row.region,
+            &row.name,
+            row.created_at,
+            row.updated_at,
+            row.user_count,
+            &row.doc
+        ],
     )?;
     Ok(())
 }
 
 pub fn get(conn: &mut dyn Conn, id: &str) -> Result<Option<UserPoolRow>, StoreError> {
-    conn.query_opt(&format!("SELECT {COLUMNS} FROM user_pools WHERE id = $1"), params![id])?
-        .map(|r| from_row(&r))
-        .transpose()
+    conn.query_opt(
+        &format!("SELECT {COLUMNS} FROM user_pools WHERE id = $1"),
+        params![id],
+    )?
+    .map(|r| from_row(&r))
+    .transpose()
 }
 
 /// Replaces the pool's name and document; `updated_at` becomes `row.updated_at`.
@@ -54,15 +65,24 @@ pub fn update(conn: &mut dyn Conn, row: &UserPoolRow) -> Result<bool, StoreError
 /// Adds `delta` to the pool's user count (kept so that EstimatedNumberOfUsers never
 /// counts rows).
 pub fn add_users(conn: &mut dyn Conn, id: &str, delta: i64) -> Result<(), StoreError> {
-    conn.execute("UPDATE user_pools SET user_count = user_count + $2 WHERE id = $1", params![id, delta])?;
+    conn.execute(
+        "UPDATE user_pools SET user_count = user_count + $2 WHERE id = $1",
+        params![id, delta],
+    )?;
     Ok(())
 }
 
 /// Pools of `region` in id order.
-pub fn list(conn: &mut dyn Conn, region: &str, page: &PageRequest) -> Result<Page<UserPoolRow>, StoreError> {
+pub fn list(
+    conn: &mut dyn Conn,
+    region: &str,
+    page: &PageRequest,
+) -> Result<Page<UserPoolRow>, StoreError> {
     let after = page.after.clone().unwrap_or_default();
     let rows = conn.query(
-        &format!("SELECT {COLUMNS} FROM user_pools WHERE region = $1 AND id > $2 ORDER BY id LIMIT $3"),
+        &format!(
+            "SELECT {COLUMNS} FROM user_pools WHERE region = $1 AND id > $2 ORDER BY id LIMIT $3"
+        ),
         params![region, after, page.limit + 1],
     )?;
     let rows = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
@@ -73,7 +93,10 @@ pub fn list(conn: &mut dyn Conn, region: &str, page: &PageRequest) -> Result<Pag
 pub fn delete(conn: &mut dyn Conn, id: &str) -> Result<bool, StoreError> {
     for table in migrations::TABLES {
         if *table != "user_pools" && *table != "outbox_messages" {
-            conn.execute(&format!("DELETE FROM {table} WHERE pool_id = $1"), params![id])?;
+            conn.execute(
+                &format!("DELETE FROM {table} WHERE pool_id = $1"),
+                params![id],
+            )?;
         }
     }
     Ok(conn.execute("DELETE FROM user_pools WHERE id = $1", params![id])? == 1)

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Builds cognate and its benchmark in release mode and runs the benchmark.
+# Arguments go to the benchmark: --seconds N --connections N --database-url URL
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked -p cognate -p cognate-bench
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+exec "$target_dir/release/cognate-bench" --binary "$target_dir/release/cognate" "$@"

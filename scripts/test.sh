@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test of cognate: the Rust suites (unit, store on SQLite and PostgreSQL,
+# end to end through the official AWS SDK) and the interop suites with real clients
+# (boto3 and the AWS CLI from PyPI). PostgreSQL cases run when
+# COGNATE_TEST_DATABASE_URL is set (e.g. postgres://postgres@127.0.0.1:5432/test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${COGNATE_TEST_DATABASE_URL:-}" ]; then
+  echo "note: COGNATE_TEST_DATABASE_URL is not set; PostgreSQL cases are skipped" >&2
+fi
+
+echo "== Rust tests"
+cargo test --workspace --locked
+
+echo "== Interop: boto3 and the AWS CLI"
+cargo build --locked -p cognate
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+venv="${COGNATE_VENV:-$target_dir/interop-venv}"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check boto3 awscli
+PATH="$venv/bin:$PATH" COGNATE_BIN="$target_dir/debug/cognate" \
+  "$venv/bin/python" -m unittest discover -s tests/interop/python -p 'test_*.py' -v
+echo "== all tests passed"

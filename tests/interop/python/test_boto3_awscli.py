@@ -1,0 +1,138 @@
+"""Interop: boto3 and the AWS CLI, installed from PyPI, against a running cognate.
+
+Run by scripts/test.sh with COGNATE_BIN pointing at the built binary.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+
+class Server:
+    def __init__(self):
+        self.data = tempfile.mkdtemp(prefix="cognate-interop-")
+        self.proc = subprocess.Popen(
+            [os.environ["COGNATE_BIN"], "serve", "--listen", "127.0.0.1:0", "--data", self.data, "--log", "warn"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        line = self.proc.stdout.readline().strip()
+        assert line.startswith("listening on "), line
+        self.url = "http://" + line[len("listening on "):]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+def setUpModule():
+    global SERVER
+    SERVER = Server()
+
+
+def tearDownModule():
+    SERVER.stop()
+
+
+def client(region="us-east-1"):
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=SERVER.url,
+        region_name=region,
+        aws_access_key_id="AKIDTEST",
+        aws_secret_access_key="secret",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def aws(*args):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="secret", AWS_DEFAULT_REGION="us-east-1")
+    out = subprocess.run(
+        ["aws", "cognito-idp", *args, "--endpoint-url", SERVER.url, "--output", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    return out
+
+
+class AwsCli(unittest.TestCase):
+    def test_create_then_describe_shows_the_fields_aws_shows(self):
+        created = aws("create-user-pool", "--pool-name", "p")
+        self.assertEqual(created.returncode, 0, created.stderr)
+        pool_id = json.loads(created.stdout)["UserPool"]["Id"]
+        described = aws("describe-user-pool", "--user-pool-id", pool_id)
+        self.assertEqual(described.returncode, 0, described.stderr)
+        pool = json.loads(described.stdout)["UserPool"]
+        for field in (
+            "Id", "Name", "Arn", "Policies", "DeletionProtection", "LambdaConfig", "LastModifiedDate",
+            "CreationDate", "SchemaAttributes", "VerificationMessageTemplate", "MfaConfiguration",
+            "EstimatedNumberOfUsers", "EmailConfiguration", "AdminCreateUserConfig", "UserPoolTier",
+        ):
+            self.assertIn(field, pool)
+        self.assertEqual(pool["Policies"]["PasswordPolicy"]["MinimumLength"], 8)
+        self.assertEqual(len(pool["SchemaAttributes"]), 20)
+
+    def test_errors_reach_the_cli_with_their_code(self):
+        out = aws("describe-user-pool", "--user-pool-id", "us-east-1_missing")
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("ResourceNotFoundException", out.stderr)
+
+
+class Boto3(unittest.TestCase):
+    def test_pools_clients_groups_and_tags(self):
+        c = client()
+        pool = c.create_user_pool(PoolName="boto", UserPoolTags={"team": "a"})["UserPool"]
+        pool_id = pool["Id"]
+        self.assertTrue(pool_id.startswith("us-east-1_"))
+        app = c.create_user_pool_client(UserPoolId=pool_id, ClientName="app", GenerateSecret=True)["UserPoolClient"]
+        self.assertEqual(len(app["ClientSecret"]), 51)
+        described = c.describe_user_pool_client(UserPoolId=pool_id, ClientId=app["ClientId"])["UserPoolClient"]
+        self.assertEqual(described["ClientSecret"], app["ClientSecret"])
+        c.create_group(UserPoolId=pool_id, GroupName="g1", Precedence=3)
+        self.assertEqual(c.get_group(UserPoolId=pool_id, GroupName="g1")["Group"]["Precedence"], 3)
+        with self.assertRaises(ClientError) as e:
+            c.create_group(UserPoolId=pool_id, GroupName="g1")
+        self.assertEqual(e.exception.response["Error"]["Code"], "GroupExistsException")
+        c.tag_resource(ResourceArn=pool["Arn"], Tags={"env": "ci"})
+        self.assertEqual(c.list_tags_for_resource(ResourceArn=pool["Arn"])["Tags"], {"team": "a", "env": "ci"})
+
+    def test_paginators_walk_every_page(self):
+        c = client("eu-north-1")
+        ids = {c.create_user_pool(PoolName=f"pg{i}")["UserPool"]["Id"] for i in range(12)}
+        seen = set()
+        for page in c.get_paginator("list_user_pools").paginate(MaxResults=5):
+            seen.update(p["Id"] for p in page["UserPools"])
+        self.assertEqual(seen, ids)
+        pool_id = next(iter(ids))
+        for i in range(7):
+            c.create_group(UserPoolId=pool_id, GroupName=f"group-{i}")
+        names = [g["GroupName"] for page in c.get_paginator("list_groups").paginate(UserPoolId=pool_id, PaginationConfig={"PageSize": 3}) for g in page["Groups"]]
+        self.assertEqual(names, [f"group-{i}" for i in range(7)])
+
+    def test_validation_errors_are_invalid_parameter(self):
+        c = client()
+        with self.assertRaises(ClientError) as e:
+            c.describe_user_pool(UserPoolId="bad id!")
+        # botocore validates patterns client-side only for some members; the server's answer is AWS's.
+        err = e.exception.response["Error"]
+        self.assertEqual(err["Code"], "InvalidParameterException")
+        self.assertIn("failed to satisfy constraint", err["Message"])
+
+    def test_not_implemented_operations_say_so(self):
+        c = client()
+        with self.assertRaises(ClientError) as e:
+            c.admin_get_user(UserPoolId="us-east-1_abc", Username="someone")
+        self.assertEqual(e.exception.response["Error"]["Code"], "NotImplementedException")
+
+
+if __name__ == "__main__":
+    unittest.main()
