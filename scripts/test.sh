@@ -14,7 +14,7 @@ echo "== Rust tests"
 cargo test --workspace --locked
 
 echo "== Interop: boto3 and the AWS CLI"
-cargo build --locked -p cognate
+# The binary was built by the Rust tests above (same features, no rebuild).
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 venv="${COGNATE_VENV:-$target_dir/interop-venv}"
 if [ ! -x "$venv/bin/python" ]; then

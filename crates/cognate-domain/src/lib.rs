@@ -4,17 +4,25 @@
 //! Nothing here knows about HTTP.
 
 mod clock;
+mod codes;
 mod error;
 mod group;
+mod group_membership;
 mod ids;
+mod list_users_filter;
 mod mfa_config;
+mod outbox;
 mod pagination;
+mod password_policy;
 mod resource_server;
 mod schema;
 mod secret_box;
 mod service;
+mod srp;
 mod stored;
 mod tags;
+mod user;
+mod user_attributes;
 mod user_pool;
 mod user_pool_client;
 

@@ -56,6 +56,19 @@ impl Service {
 /// every operation.
 const IMPLEMENTED: &[Operation] = &[
     Operation::AddCustomAttributes,
+    Operation::AdminAddUserToGroup,
+    Operation::AdminConfirmSignUp,
+    Operation::AdminCreateUser,
+    Operation::AdminDeleteUser,
+    Operation::AdminDeleteUserAttributes,
+    Operation::AdminDisableUser,
+    Operation::AdminEnableUser,
+    Operation::AdminGetUser,
+    Operation::AdminListGroupsForUser,
+    Operation::AdminRemoveUserFromGroup,
+    Operation::AdminResetUserPassword,
+    Operation::AdminSetUserPassword,
+    Operation::AdminUpdateUserAttributes,
     Operation::CreateGroup,
     Operation::CreateResourceServer,
     Operation::CreateUserPool,
@@ -67,6 +80,7 @@ const IMPLEMENTED: &[Operation] = &[
     Operation::DescribeResourceServer,
     Operation::DescribeUserPool,
     Operation::DescribeUserPoolClient,
+    Operation::GetCSVHeader,
     Operation::GetGroup,
     Operation::GetUserPoolMfaConfig,
     Operation::ListGroups,
@@ -74,6 +88,8 @@ const IMPLEMENTED: &[Operation] = &[
     Operation::ListTagsForResource,
     Operation::ListUserPoolClients,
     Operation::ListUserPools,
+    Operation::ListUsers,
+    Operation::ListUsersInGroup,
     Operation::SetUserPoolMfaConfig,
     Operation::TagResource,
     Operation::UntagResource,
@@ -101,6 +117,118 @@ impl CognitoIdentityProvider for Service {
         i: AddCustomAttributesRequest,
     ) -> Answer<AddCustomAttributesResponse> {
         Ok(Service::add_custom_attributes(self, i).await?)
+    }
+    async fn admin_add_user_to_group(
+        &self,
+        _: &RequestContext,
+        i: AdminAddUserToGroupRequest,
+    ) -> Answer<Empty> {
+        Ok(Service::admin_add_user_to_group(self, i).await?)
+    }
+    async fn admin_confirm_sign_up(
+        &self,
+        _: &RequestContext,
+        i: AdminConfirmSignUpRequest,
+    ) -> Answer<AdminConfirmSignUpResponse> {
+        Ok(Service::admin_confirm_sign_up(self, i).await?)
+    }
+    async fn admin_create_user(
+        &self,
+        _: &RequestContext,
+        i: AdminCreateUserRequest,
+    ) -> Answer<AdminCreateUserResponse> {
+        Ok(Service::admin_create_user(self, i).await?)
+    }
+    async fn admin_delete_user(
+        &self,
+        _: &RequestContext,
+        i: AdminDeleteUserRequest,
+    ) -> Answer<Empty> {
+        Ok(Service::admin_delete_user(self, i).await?)
+    }
+    async fn admin_delete_user_attributes(
+        &self,
+        _: &RequestContext,
+        i: AdminDeleteUserAttributesRequest,
+    ) -> Answer<AdminDeleteUserAttributesResponse> {
+        Ok(Service::admin_delete_user_attributes(self, i).await?)
+    }
+    async fn admin_disable_user(
+        &self,
+        _: &RequestContext,
+        i: AdminDisableUserRequest,
+    ) -> Answer<AdminDisableUserResponse> {
+        Ok(Service::admin_disable_user(self, i).await?)
+    }
+    async fn admin_enable_user(
+        &self,
+        _: &RequestContext,
+        i: AdminEnableUserRequest,
+    ) -> Answer<AdminEnableUserResponse> {
+        Ok(Service::admin_enable_user(self, i).await?)
+    }
+    async fn admin_get_user(
+        &self,
+        _: &RequestContext,
+        i: AdminGetUserRequest,
+    ) -> Answer<AdminGetUserResponse> {
+        Ok(Service::admin_get_user(self, i).await?)
+    }
+    async fn admin_list_groups_for_user(
+        &self,
+        _: &RequestContext,
+        i: AdminListGroupsForUserRequest,
+    ) -> Answer<AdminListGroupsForUserResponse> {
+        Ok(Service::admin_list_groups_for_user(self, i).await?)
+    }
+    async fn admin_remove_user_from_group(
+        &self,
+        _: &RequestContext,
+        i: AdminRemoveUserFromGroupRequest,
+    ) -> Answer<Empty> {
+        Ok(Service::admin_remove_user_from_group(self, i).await?)
+    }
+    async fn admin_reset_user_password(
+        &self,
+        _: &RequestContext,
+        i: AdminResetUserPasswordRequest,
+    ) -> Answer<AdminResetUserPasswordResponse> {
+        Ok(Service::admin_reset_user_password(self, i).await?)
+    }
+    async fn admin_set_user_password(
+        &self,
+        _: &RequestContext,
+        i: AdminSetUserPasswordRequest,
+    ) -> Answer<AdminSetUserPasswordResponse> {
+        Ok(Service::admin_set_user_password(self, i).await?)
+    }
+    async fn admin_update_user_attributes(
+        &self,
+        _: &RequestContext,
+        i: AdminUpdateUserAttributesRequest,
+    ) -> Answer<AdminUpdateUserAttributesResponse> {
+        Ok(Service::admin_update_user_attributes(self, i).await?)
+    }
+    async fn get_csv_header(
+        &self,
+        _: &RequestContext,
+        i: GetCSVHeaderRequest,
+    ) -> Answer<GetCSVHeaderResponse> {
+        Ok(Service::get_csv_header(self, i).await?)
+    }
+    async fn list_users(
+        &self,
+        _: &RequestContext,
+        i: ListUsersRequest,
+    ) -> Answer<ListUsersResponse> {
+        Ok(Service::list_users(self, i).await?)
+    }
+    async fn list_users_in_group(
+        &self,
+        _: &RequestContext,
+        i: ListUsersInGroupRequest,
+    ) -> Answer<ListUsersInGroupResponse> {
+        Ok(Service::list_users_in_group(self, i).await?)
     }
     async fn create_group(
         &self,

@@ -162,17 +162,18 @@ fn protocol_errors_follow_aws() {
 #[test]
 fn an_operation_not_implemented_says_so_and_changes_nothing() {
     let (s, _d) = server();
-    let r = s.call(
-        "AdminGetUser",
-        r#"{"UserPoolId":"us-east-1_abc","Username":"someone"}"#,
-    );
+    let r = s.call("DescribeUserPoolDomain", r#"{"Domain":"nothing-here"}"#);
     assert_eq!(r.status, 400);
     assert_eq!(r.error_type(), "NotImplementedException");
     assert_eq!(
         r.header("x-amzn-ErrorType"),
         Some("NotImplementedException")
     );
-    assert!(r.message().contains("AdminGetUser"), "{}", r.message());
+    assert!(
+        r.message().contains("DescribeUserPoolDomain"),
+        "{}",
+        r.message()
+    );
 }
 
 #[test]

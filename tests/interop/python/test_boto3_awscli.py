@@ -130,7 +130,7 @@ class Boto3(unittest.TestCase):
     def test_not_implemented_operations_say_so(self):
         c = client()
         with self.assertRaises(ClientError) as e:
-            c.admin_get_user(UserPoolId="us-east-1_abc", Username="someone")
+            c.describe_user_pool_domain(Domain="nothing-here")
         self.assertEqual(e.exception.response["Error"]["Code"], "NotImplementedException")
 
 

@@ -3,9 +3,11 @@
 //! that the domain owns.
 
 pub mod client;
+pub mod group_member;
 pub mod outbox;
 pub mod pool_object;
 pub mod service_setting;
+pub mod user;
 pub mod user_pool;
 
 /// Order and position of a page: rows after `after` (exclusive), at most `limit`.

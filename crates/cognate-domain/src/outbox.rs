@@ -1,0 +1,60 @@
+//! Email and SMS the service "sends": recorded in the outbox that `/_cognate/messages`
+//! serves, with Cognito's message templates filled in.
+
+use crate::clock::now;
+use crate::error::Result;
+use cognate_store::records::outbox::{self, MessageRow};
+use cognate_store::Conn;
+
+/// One message to record.
+pub struct Message<'a> {
+    pub pool_id: &'a str,
+    pub username: &'a str,
+    pub channel: Channel,
+    pub destination: &'a str,
+    /// Cognito's CustomMessage trigger source without its prefix, e.g. ADMIN_CREATE_USER.
+    pub kind: &'a str,
+    pub subject: Option<String>,
+    pub body: String,
+    pub code: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "EMAIL",
+            Channel::Sms => "SMS",
+        }
+    }
+}
+
+pub fn send(conn: &mut dyn Conn, m: Message<'_>) -> Result<()> {
+    outbox::insert(
+        conn,
+        &MessageRow {
+            pool_id: m.pool_id.to_string(),
+            username: m.username.to_string(),
+            channel: m.channel.as_str().to_string(),
+            destination: m.destination.to_string(),
+            kind: m.kind.to_string(),
+            subject: m.subject,
+            message: m.body,
+            code: m.code,
+            created_at: now(),
+        },
+    )?;
+    Ok(())
+}
+
+/// Fills `{username}` and `{####}` of a Cognito message template.
+pub fn fill(template: &str, username: &str, code: &str) -> String {
+    template
+        .replace("{username}", username)
+        .replace("{####}", code)
+}

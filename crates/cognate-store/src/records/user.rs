@@ -1,0 +1,247 @@
+//! `users` and `user_attributes`: a user's row (indexed columns plus the domain's JSON
+//! document) and one index row per searchable or alias attribute, so that equality and
+//! prefix filters, alias lookups and sign-in by email or phone are index range scans.
+
+use super::{Page, PageRequest};
+use crate::{params, Conn, Row, StoreError, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRow {
+    pub pool_id: String,
+    /// The username as looked up (lower-cased in case-insensitive pools).
+    pub username_key: String,
+    pub username: String,
+    pub sub: String,
+    pub status: String,
+    pub enabled: bool,
+    pub created_at: f64,
+    pub updated_at: f64,
+    pub doc: String,
+}
+
+/// An index entry: attribute `name` of the user has `value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    pub name: String,
+    pub value: String,
+}
+
+/// A filter on one indexed attribute: equal to `value`, or starting with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub name: String,
+    pub value: String,
+    pub prefix: bool,
+}
+
+const COLUMNS: &str = "u.pool_id, u.username_key, u.username, u.sub, u.status, u.enabled, u.created_at, u.updated_at, u.doc";
+
+fn from_row(r: &Row) -> Result<UserRow, StoreError> {
+    Ok(UserRow {
+        pool_id: r.text(0)?,
+        username_key: r.text(1)?,
+        username: r.text(2)?,
+        sub: r.text(3)?,
+        status: r.text(4)?,
+        enabled: r.int(5)? != 0,
+        created_at: r.real(6)?,
+        updated_at: r.real(7)?,
+        doc: r.text(8)?,
+    })
+}
+
+fn write_index(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    key: &str,
+    index: &[IndexEntry],
+) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM user_attributes WHERE pool_id = $1 AND username_key = $2",
+        params![pool_id, key],
+    )?;
+    for e in index {
+        conn.execute(
+            "INSERT INTO user_attributes (pool_id, name, value, username_key) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+            params![pool_id, &e.name, &e.value, key],
+        )?;
+    }
+    Ok(())
+}
+
+/// Inserts a user and its index entries and counts it in its pool.
+pub fn insert(conn: &mut dyn Conn, row: &UserRow, index: &[IndexEntry]) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO users (pool_id, username_key, username, sub, status, enabled, created_at, updated_at, doc) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        params![
+            &row.pool_id,
+            &row.username_key,
+            &row.username,
+            &row.sub,
+            &row.status,
+            row.enabled,
+            row.created_at,
+            row.updated_at,
+            &row.doc
+        ],
+    )?;
+    write_index(conn, &row.pool_id, &row.username_key, index)?;
+    super::user_pool::add_users(conn, &row.pool_id, 1)
+}
+
+/// Replaces a user's row and index entries.
+pub fn update(conn: &mut dyn Conn, row: &UserRow, index: &[IndexEntry]) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE users SET username = $3, status = $4, enabled = $5, updated_at = $6, doc = $7 \
+         WHERE pool_id = $1 AND username_key = $2",
+        params![
+            &row.pool_id,
+            &row.username_key,
+            &row.username,
+            &row.status,
+            row.enabled,
+            row.updated_at,
+            &row.doc
+        ],
+    )?;
+    write_index(conn, &row.pool_id, &row.username_key, index)
+}
+
+pub fn get(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    username_key: &str,
+) -> Result<Option<UserRow>, StoreError> {
+    conn.query_opt(
+        &format!("SELECT {COLUMNS} FROM users u WHERE u.pool_id = $1 AND u.username_key = $2"),
+        params![pool_id, username_key],
+    )?
+    .map(|r| from_row(&r))
+    .transpose()
+}
+
+/// The username keys of users whose attribute `name` is `value`.
+pub fn find_by_attribute(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    name: &str,
+    value: &str,
+) -> Result<Vec<String>, StoreError> {
+    let rows = conn.query(
+        "SELECT username_key FROM user_attributes WHERE pool_id = $1 AND name = $2 AND value = $3 ORDER BY username_key",
+        params![pool_id, name, value],
+    )?;
+    rows.iter().map(|r| r.text(0)).collect()
+}
+
+/// Deletes a user and everything that is theirs; uncounts it from its pool.
+pub fn delete(conn: &mut dyn Conn, pool_id: &str, username_key: &str) -> Result<bool, StoreError> {
+    for table in [
+        "user_attributes",
+        "group_members",
+        "devices",
+        "webauthn_credentials",
+        "refresh_tokens",
+        "codes",
+        "sign_in_failures",
+    ] {
+        conn.execute(
+            &format!("DELETE FROM {table} WHERE pool_id = $1 AND username_key = $2"),
+            params![pool_id, username_key],
+        )?;
+    }
+    let n = conn.execute(
+        "DELETE FROM users WHERE pool_id = $1 AND username_key = $2",
+        params![pool_id, username_key],
+    )?;
+    if n == 1 {
+        super::user_pool::add_users(conn, pool_id, -1)?;
+    }
+    Ok(n == 1)
+}
+
+/// The smallest string greater than every string starting with `prefix`.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// Users of a pool, in username-key order, or (with a filter) in order of the filtered
+/// value then username key. The page position is the last row's sort key, so pages stay
+/// valid while users are added or deleted.
+pub fn list(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    filter: Option<&Filter>,
+    page: &PageRequest,
+) -> Result<Page<UserRow>, StoreError> {
+    let limit = page.limit + 1;
+    let (rows, keyed): (Vec<Row>, bool) = match filter {
+        None => {
+            let after = page.after.clone().unwrap_or_default();
+            (
+                conn.query(
+                    &format!(
+                        "SELECT {COLUMNS} FROM users u WHERE u.pool_id = $1 AND u.username_key > $2 ORDER BY u.username_key LIMIT $3"
+                    ),
+                    params![pool_id, after, limit],
+                )?,
+                false,
+            )
+        }
+        Some(f) => {
+            let (low, high) = if f.prefix {
+                (f.value.clone(), prefix_end(&f.value))
+            } else {
+                (f.value.clone(), format!("{}\u{0}", f.value))
+            };
+            let (after_value, after_key) = match &page.after {
+                Some(a) => match a.split_once('\u{0}') {
+                    Some((v, k)) => (v.to_string(), k.to_string()),
+                    None => (a.clone(), String::new()),
+                },
+                None => (String::new(), String::new()),
+            };
+            (
+                conn.query(
+                    &format!(
+                        "SELECT {COLUMNS}, a.value FROM user_attributes a \
+                         JOIN users u ON u.pool_id = a.pool_id AND u.username_key = a.username_key \
+                         WHERE a.pool_id = $1 AND a.name = $2 AND a.value >= $3 AND a.value < $4 \
+                         AND (a.value > $5 OR (a.value = $5 AND a.username_key > $6)) \
+                         ORDER BY a.value, a.username_key LIMIT $7"
+                    ),
+                    &[
+                        Value::from(pool_id),
+                        Value::from(f.name.as_str()),
+                        Value::from(low),
+                        Value::from(high),
+                        Value::from(after_value),
+                        Value::from(after_key),
+                        Value::from(limit),
+                    ],
+                )?,
+                true,
+            )
+        }
+    };
+    let mut items = Vec::with_capacity(rows.len());
+    let mut positions = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let user = from_row(r)?;
+        positions.push(if keyed {
+            format!("{}\u{0}{}", r.text(9)?, user.username_key)
+        } else {
+            user.username_key.clone()
+        });
+        items.push(user);
+    }
+    let next = if items.len() > page.limit {
+        items.truncate(page.limit);
+        positions.get(page.limit - 1).cloned()
+    } else {
+        None
+    };
+    Ok(Page { items, next })
+}
