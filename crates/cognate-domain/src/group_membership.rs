@@ -26,9 +26,10 @@ impl Service {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
         let group = required(&input.group_name, "groupName")?.clone();
+        let cache = self.pool_cache();
         self.store()
             .write(move |c| {
-                let pool = PoolView::load(c, &pool_id)?;
+                let pool = PoolView::load(c, &cache, &pool_id)?;
                 require_group(c, &pool.id, &group)?;
                 let (row, _) = require(c, &pool, &username)?;
                 group_member::add(c, &pool.id, &group, &row.username_key)?;
@@ -44,9 +45,10 @@ impl Service {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
         let group = required(&input.group_name, "groupName")?.clone();
+        let cache = self.pool_cache();
         self.store()
             .write(move |c| {
-                let pool = PoolView::load(c, &pool_id)?;
+                let pool = PoolView::load(c, &cache, &pool_id)?;
                 require_group(c, &pool.id, &group)?;
                 let (row, _) = require(c, &pool, &username)?;
                 group_member::remove(c, &pool.id, &group, &row.username_key)?;
@@ -65,9 +67,10 @@ impl Service {
             after: pagination::decode(input.next_token.as_ref())?,
             limit: pagination::limit(input.limit, 60),
         };
+        let cache = self.pool_cache();
         self.store()
             .read(move |c| {
-                let pool = PoolView::load(c, &pool_id)?;
+                let pool = PoolView::load(c, &cache, &pool_id)?;
                 let (row, _) = require(c, &pool, &username)?;
                 let names = group_member::groups_of(c, &pool.id, &row.username_key, &page)?;
                 let mut groups = Vec::with_capacity(names.items.len());
@@ -92,9 +95,10 @@ impl Service {
             after: pagination::decode(input.next_token.as_ref())?,
             limit: pagination::limit(input.limit, 60),
         };
+        let cache = self.pool_cache();
         self.store()
             .read(move |c| {
-                let pool = PoolView::load(c, &pool_id)?;
+                let pool = PoolView::load(c, &cache, &pool_id)?;
                 require_group(c, &pool.id, &group)?;
                 let keys = group_member::members(c, &pool.id, &group, &page)?;
                 let mut users = Vec::with_capacity(keys.items.len());

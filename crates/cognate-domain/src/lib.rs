@@ -14,6 +14,7 @@ mod mfa_config;
 mod outbox;
 mod pagination;
 mod password_policy;
+mod pool_cache;
 mod resource_server;
 mod schema;
 mod secret_box;

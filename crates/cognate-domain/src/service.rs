@@ -1,6 +1,7 @@
 //! The service: configuration, the store, and the mapping of each implemented
 //! operation of the generated trait to the module that does it.
 
+use crate::pool_cache::PoolCache;
 use crate::secret_box::SecretBox;
 use cognate_api::types::*;
 use cognate_api::{ApiError, CognitoIdentityProvider, Empty, Operation, RequestContext};
@@ -25,6 +26,7 @@ struct Inner {
     store: Store,
     config: ServiceConfig,
     secrets: SecretBox,
+    pools: Arc<PoolCache>,
 }
 
 impl Service {
@@ -34,6 +36,7 @@ impl Service {
                 store,
                 config,
                 secrets,
+                pools: Arc::default(),
             }),
         }
     }
@@ -48,6 +51,10 @@ impl Service {
 
     pub(crate) fn secrets(&self) -> &SecretBox {
         &self.inner.secrets
+    }
+
+    pub(crate) fn pool_cache(&self) -> Arc<PoolCache> {
+        self.inner.pools.clone()
     }
 }
 

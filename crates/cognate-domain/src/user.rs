@@ -8,11 +8,12 @@ use crate::clock::now;
 use crate::error::{fail, invalid, required, Error, Result};
 use crate::list_users_filter;
 use crate::outbox::{self, Channel, Message};
+use crate::pool_cache::PoolCache;
 use crate::service::Service;
 use crate::srp::{self, Verifier};
 use crate::stored::{from_doc, to_doc};
 use crate::user_attributes as attrs;
-use crate::user_pool::load as load_pool;
+use crate::user_pool::{load as load_pool, load_cached};
 use crate::{codes, pagination, password_policy};
 use cognate_api::types::*;
 use cognate_api::{Empty, ErrorCode};
@@ -20,6 +21,7 @@ use cognate_store::records::user::{self, Filter, IndexEntry, UserRow};
 use cognate_store::records::PageRequest;
 use cognate_store::Conn;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// What is stored of a user beyond the indexed columns.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -56,12 +58,13 @@ pub struct MfaSettings {
 /// A user pool as the user operations need it.
 pub struct PoolView {
     pub id: String,
-    pub pool: UserPoolType,
+    pub pool: Arc<UserPoolType>,
 }
 
 impl PoolView {
-    pub fn load(conn: &mut dyn Conn, id: &str) -> Result<PoolView> {
-        let (_, pool) = load_pool(conn, id)?;
+    /// The pool as of this transaction (from the cache while its version is current).
+    pub fn load(conn: &mut dyn Conn, cache: &PoolCache, id: &str) -> Result<PoolView> {
+        let (pool, _) = load_cached(conn, cache, id)?;
         Ok(PoolView {
             id: id.to_string(),
             pool,
@@ -439,10 +442,11 @@ impl Service {
         let given = required(&input.username, "username")?.clone();
         // The verifier's cost is paid outside the write transaction.
         let precomputed_sub = uuid::Uuid::new_v4().to_string();
+        let cache = self.pool_cache();
         self.store()
             .write(move |c| {
                 let input = input.clone();
-                let pool = PoolView::load(c, &pool_id)?;
+                let pool = PoolView::load(c, &cache, &pool_id)?;
                 let writes = input.user_attributes.clone().unwrap_or_default();
                 let resend = input.message_action.as_deref() == Some("RESEND");
                 let mediums = input.desired_delivery_mediums.clone().unwrap_or_else(|| vec!["SMS".into()]);
@@ -533,9 +537,10 @@ impl Service {
     ) -> Result<AdminGetUserResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
+        let cache = self.pool_cache();
         self.store()
             .read(move |c| {
-                let pool = PoolView::load(c, &pool_id)?;
+                let pool = PoolView::load(c, &cache, &pool_id)?;
                 let (row, doc) = require(c, &pool, &username)?;
                 let mut settings = Vec::new();
                 if doc.mfa.sms_enabled {
@@ -565,9 +570,10 @@ impl Service {
     pub(crate) async fn admin_delete_user(&self, input: AdminDeleteUserRequest) -> Result<Empty> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
+        let cache = self.pool_cache();
         self.store()
             .write(move |c| {
-                let pool = PoolView::load(c, &pool_id)?;
+                let pool = PoolView::load(c, &cache, &pool_id)?;
                 let (row, _) = require(c, &pool, &username)?;
                 user::delete(c, &pool.id, &row.username_key)?;
                 Ok(Empty {})
@@ -576,9 +582,10 @@ impl Service {
     }
 
     async fn set_enabled(&self, pool_id: String, username: String, enabled: bool) -> Result<()> {
+        let cache = self.pool_cache();
         self.store()
             .write(move |c| {
-                let pool = PoolView::load(c, &pool_id)?;
+                let pool = PoolView::load(c, &cache, &pool_id)?;
                 let (mut row, doc) = require(c, &pool, &username)?;
                 row.enabled = enabled;
                 save(c, &pool, row, &doc)?;
@@ -614,9 +621,10 @@ impl Service {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
         let writes = required(&input.user_attributes, "userAttributes")?.clone();
+        let cache = self.pool_cache();
         self.store()
             .write(move |c| {
-                let pool = PoolView::load(c, &pool_id)?;
+                let pool = PoolView::load(c, &cache, &pool_id)?;
                 let (row, mut doc) = require(c, &pool, &username)?;
                 attrs::check_writes(&pool.pool, &writes, false)?;
                 let before = doc.attributes.clone();
@@ -698,9 +706,10 @@ impl Service {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
         let names = required(&input.user_attribute_names, "userAttributeNames")?.clone();
+        let cache = self.pool_cache();
         self.store()
             .write(move |c| {
-                let pool = PoolView::load(c, &pool_id)?;
+                let pool = PoolView::load(c, &cache, &pool_id)?;
                 let (row, mut doc) = require(c, &pool, &username)?;
                 for name in &names {
                     if name == "sub" {
@@ -734,9 +743,10 @@ impl Service {
         let username = required(&input.username, "username")?.clone();
         let password = required(&input.password, "password")?.clone();
         let permanent = input.permanent.unwrap_or(false);
+        let cache = self.pool_cache();
         self.store()
             .write(move |c| {
-                let pool = PoolView::load(c, &pool_id)?;
+                let pool = PoolView::load(c, &cache, &pool_id)?;
                 let (mut row, mut doc) = require(c, &pool, &username)?;
                 password_policy::check(&pool.password_policy(), &password)?;
                 if permanent {
@@ -768,9 +778,10 @@ impl Service {
     ) -> Result<AdminResetUserPasswordResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
+        let cache = self.pool_cache();
         self.store()
             .write(move |c| {
-                let pool = PoolView::load(c, &pool_id)?;
+                let pool = PoolView::load(c, &cache, &pool_id)?;
                 let (mut row, doc) = require(c, &pool, &username)?;
                 if !row.enabled {
                     return Err(fail(ErrorCode::NotAuthorizedException, "User is disabled."));
@@ -836,9 +847,10 @@ impl Service {
     ) -> Result<AdminConfirmSignUpResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
+        let cache = self.pool_cache();
         self.store()
             .write(move |c| {
-                let pool = PoolView::load(c, &pool_id)?;
+                let pool = PoolView::load(c, &cache, &pool_id)?;
                 let (mut row, doc) = require(c, &pool, &username)?;
                 if row.status != "UNCONFIRMED" {
                     return Err(fail(
@@ -861,9 +873,10 @@ impl Service {
             limit: pagination::limit(input.limit, 60),
         };
         let only = input.attributes_to_get.clone();
+        let cache = self.pool_cache();
         self.store()
             .read(move |c| {
-                let pool = PoolView::load(c, &pool_id)?;
+                let pool = PoolView::load(c, &cache, &pool_id)?;
                 let filter = filter.map(|f| {
                     let folded = matches!(
                         f.attribute.as_str(),

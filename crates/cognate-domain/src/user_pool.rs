@@ -4,15 +4,17 @@
 
 use crate::clock::now;
 use crate::error::{fail, invalid, not_found, required, Error, Result};
+use crate::pool_cache::PoolCache;
 use crate::service::Service;
 use crate::stored::{from_doc, to_doc};
 use crate::{ids, pagination, schema};
 use cognate_api::types::*;
 use cognate_api::{ErrorCode, RequestContext};
 use cognate_store::records::user_pool::{self, UserPoolRow};
-use cognate_store::records::PageRequest;
+use cognate_store::records::{Page, PageRequest};
 use cognate_store::{params, Conn};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The settings CreateUserPool and UpdateUserPool share. Left out, each takes AWS's
 /// default: an update is a replacement of these, not a patch.
@@ -252,6 +254,24 @@ pub fn load(conn: &mut dyn Conn, pool_id: &str) -> Result<(UserPoolRow, UserPool
     Ok((row, pool))
 }
 
+/// The pool `pool_id` for reading, from the cache while its version is unchanged, with
+/// its current user count.
+pub fn load_cached(
+    conn: &mut dyn Conn,
+    cache: &PoolCache,
+    pool_id: &str,
+) -> Result<(Arc<UserPoolType>, i64)> {
+    let (version, users) =
+        user_pool::version(conn, pool_id)?.ok_or_else(|| not_found(not_found_message(pool_id)))?;
+    if let Some(pool) = cache.get(pool_id, version) {
+        return Ok((pool, users));
+    }
+    let (row, pool) = load(conn, pool_id)?;
+    let pool = Arc::new(pool);
+    cache.put(pool_id, row.version, pool.clone());
+    Ok((pool, row.user_count))
+}
+
 /// Stores `pool` as the new state of `row`, touching LastModifiedDate.
 pub fn save(conn: &mut dyn Conn, mut row: UserPoolRow, pool: &mut UserPoolType) -> Result<()> {
     let t = now();
@@ -325,6 +345,7 @@ impl Service {
             created_at: t,
             updated_at: t,
             user_count: 0,
+            version: 0,
             doc: to_doc(&pool)?,
         };
         let inserted = row.clone();
@@ -341,9 +362,15 @@ impl Service {
         input: DescribeUserPoolRequest,
     ) -> Result<DescribeUserPoolResponse> {
         let id = required(&input.user_pool_id, "userPoolId")?.clone();
-        let (row, pool) = self.store().read(move |c| load(c, &id)).await?;
+        let cache = self.pool_cache();
+        let (pool, users) = self
+            .store()
+            .read(move |c| load_cached(c, &cache, &id))
+            .await?;
+        let mut pool = Arc::unwrap_or_clone(pool);
+        pool.estimated_number_of_users = Some(i32::try_from(users).unwrap_or(i32::MAX));
         Ok(DescribeUserPoolResponse {
-            user_pool: Some(described(&row, pool)),
+            user_pool: Some(pool),
         })
     }
 
@@ -406,17 +433,32 @@ impl Service {
             after: pagination::decode(input.next_token.as_ref())?,
             limit: pagination::limit(input.max_results, 60),
         };
+        let cache = self.pool_cache();
         let page = self
             .store()
-            .read(move |c| user_pool::list(c, &region, &page).map_err(Error::from))
+            .read(move |c| {
+                let versions = user_pool::list_versions(c, &region, &page)?;
+                let mut pools = Vec::with_capacity(versions.items.len());
+                for (id, _) in &versions.items {
+                    // A pool deleted since the page was read is left out.
+                    match load_cached(c, &cache, id) {
+                        Ok((pool, _)) => pools.push(pool),
+                        Err(e) if e.0.code == ErrorCode::ResourceNotFoundException => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok::<_, Error>(Page {
+                    items: pools,
+                    next: versions.next,
+                })
+            })
             .await?;
         let mut pools = Vec::with_capacity(page.items.len());
-        for row in &page.items {
-            let pool: UserPoolType = from_doc(&row.doc)?;
+        for pool in page.items {
             pools.push(UserPoolDescriptionType {
-                id: pool.id,
-                name: pool.name,
-                lambda_config: pool.lambda_config,
+                id: pool.id.clone(),
+                name: pool.name.clone(),
+                lambda_config: pool.lambda_config.clone(),
                 last_modified_date: pool.last_modified_date,
                 creation_date: pool.creation_date,
                 ..Default::default()

@@ -3,11 +3,18 @@
 
 /// (version, SQLite script, PostgreSQL script), oldest first. Never edit a released one:
 /// add the next.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    include_str!("migrations/sqlite/0001_schema.sql"),
-    include_str!("migrations/postgres/0001_schema.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        include_str!("migrations/sqlite/0001_schema.sql"),
+        include_str!("migrations/postgres/0001_schema.sql"),
+    ),
+    (
+        2,
+        include_str!("migrations/sqlite/0002_pool_version.sql"),
+        include_str!("migrations/postgres/0002_pool_version.sql"),
+    ),
+];
 
 /// Tables holding API state, in creation order (reset deletes them in reverse).
 pub const TABLES: &[&str] = &[

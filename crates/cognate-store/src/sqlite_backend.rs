@@ -74,9 +74,13 @@ impl SqliteBackend {
             .unwrap_or_else(|| self.readers[start % READERS].lock())
             .map_err(|_| StoreError::other("a read connection was poisoned"))?;
         let conn = &*guard;
-        conn.execute_batch("BEGIN").map_err(StoreError::from)?;
+        conn.prepare_cached("BEGIN")
+            .and_then(|mut s| s.execute([]))
+            .map_err(StoreError::from)?;
         let result = f(&mut SqliteConn { conn });
-        let _ = conn.execute_batch("COMMIT");
+        let _ = conn
+            .prepare_cached("COMMIT")
+            .and_then(|mut s| s.execute([]));
         result
     }
 
@@ -224,7 +228,10 @@ impl Conn for SqliteConn<'_> {
                     ValueRef::Null => Value::Null,
                     ValueRef::Integer(v) => Value::Int(v),
                     ValueRef::Real(v) => Value::Real(v),
-                    ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Text(t) => Value::Text(match std::str::from_utf8(t) {
+                        Ok(s) => s.to_owned(),
+                        Err(_) => String::from_utf8_lossy(t).into_owned(),
+                    }),
                     ValueRef::Blob(b) => Value::Blob(b.to_vec()),
                 });
             }

@@ -56,6 +56,7 @@ fn pool(id: &str, region: &str) -> UserPoolRow {
         created_at: 1.5,
         updated_at: 2.5,
         user_count: 0,
+        version: 0,
         doc: format!("{{\"Id\":\"{id}\"}}"),
     }
 }

@@ -11,10 +11,12 @@ pub struct UserPoolRow {
     pub created_at: f64,
     pub updated_at: f64,
     pub user_count: i64,
+    /// Bumped by every update of the pool's document.
+    pub version: i64,
     pub doc: String,
 }
 
-const COLUMNS: &str = "id, region, name, created_at, updated_at, user_count, doc";
+const COLUMNS: &str = "id, region, name, created_at, updated_at, user_count, version, doc";
 
 fn from_row(r: &Row) -> Result<UserPoolRow, StoreError> {
     Ok(UserPoolRow {
@@ -24,13 +26,14 @@ fn from_row(r: &Row) -> Result<UserPoolRow, StoreError> {
         created_at: r.real(3)?,
         updated_at: r.real(4)?,
         user_count: r.int(5)?,
-        doc: r.text(6)?,
+        version: r.int(6)?,
+        doc: r.text(7)?,
     })
 }
 
 pub fn insert(conn: &mut dyn Conn, row: &UserPoolRow) -> Result<(), StoreError> {
     conn.execute(
-        &format!("INSERT INTO user_pools ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
+        &format!("INSERT INTO user_pools ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
         params![
             &row.id,
             &row.region,
@@ -38,6 +41,7 @@ pub fn insert(conn: &mut dyn Conn, row: &UserPoolRow) -> Result<(), StoreError> 
             row.created_at,
             row.updated_at,
             row.user_count,
+            row.version,
             &row.doc
         ],
     )?;
@@ -53,10 +57,40 @@ pub fn get(conn: &mut dyn Conn, id: &str) -> Result<Option<UserPoolRow>, StoreEr
     .transpose()
 }
 
-/// Replaces the pool's name and document; `updated_at` becomes `row.updated_at`.
+/// The pool's version and user count, without its document: enough to tell whether a
+/// cached description is current.
+pub fn version(conn: &mut dyn Conn, id: &str) -> Result<Option<(i64, i64)>, StoreError> {
+    conn.query_opt(
+        "SELECT version, user_count FROM user_pools WHERE id = $1",
+        params![id],
+    )?
+    .map(|r| Ok((r.int(0)?, r.int(1)?)))
+    .transpose()
+}
+
+/// Versions of the pools of a page of `list`, for the same cache check.
+pub fn list_versions(
+    conn: &mut dyn Conn,
+    region: &str,
+    page: &PageRequest,
+) -> Result<Page<(String, i64)>, StoreError> {
+    let after = page.after.clone().unwrap_or_default();
+    let rows = conn.query(
+        "SELECT id, version FROM user_pools WHERE region = $1 AND id > $2 ORDER BY id LIMIT $3",
+        params![region, after, page.limit + 1],
+    )?;
+    let rows = rows
+        .iter()
+        .map(|r| Ok((r.text(0)?, r.int(1)?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(paginate(rows, page.limit, |r| r.0.clone()))
+}
+
+/// Replaces the pool's name and document and bumps its version; `updated_at` becomes
+/// `row.updated_at`.
 pub fn update(conn: &mut dyn Conn, row: &UserPoolRow) -> Result<bool, StoreError> {
     let n = conn.execute(
-        "UPDATE user_pools SET name = $2, updated_at = $3, doc = $4 WHERE id = $1",
+        "UPDATE user_pools SET name = $2, updated_at = $3, doc = $4, version = version + 1 WHERE id = $1",
         params![&row.id, &row.name, row.updated_at, &row.doc],
     )?;
     Ok(n == 1)

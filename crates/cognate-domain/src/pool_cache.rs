@@ -1,0 +1,35 @@
+//! Parsed pool descriptions, reused while the pool's version is unchanged. Reads of a
+//! pool (DescribeUserPool, and every user operation) then cost one small query instead
+//! of reading and parsing the whole document. The version comes from the database, so
+//! the cache stays correct when several nodes share one PostgreSQL database.
+
+use cognate_api::types::UserPoolType;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// Pools kept at most; past this the cache starts over (pools are few in practice).
+const CAPACITY: usize = 10_000;
+
+#[derive(Default)]
+pub struct PoolCache {
+    pools: RwLock<HashMap<String, (i64, Arc<UserPoolType>)>>,
+}
+
+impl PoolCache {
+    pub fn get(&self, id: &str, version: i64) -> Option<Arc<UserPoolType>> {
+        let pools = self.pools.read().ok()?;
+        pools
+            .get(id)
+            .filter(|(v, _)| *v == version)
+            .map(|(_, p)| p.clone())
+    }
+
+    pub fn put(&self, id: &str, version: i64, pool: Arc<UserPoolType>) {
+        if let Ok(mut pools) = self.pools.write() {
+            if pools.len() >= CAPACITY {
+                pools.clear();
+            }
+            pools.insert(id.to_string(), (version, pool));
+        }
+    }
+}
