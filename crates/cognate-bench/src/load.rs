@@ -139,6 +139,79 @@ pub async fn run_load(
     }
 }
 
+/// Runs `total` pairs of requests over `connections` clients: each client sends the
+/// first request of pair n, then its second; `next(n)` gives pair n.
+pub async fn run_pairs(
+    addr: &str,
+    connections: usize,
+    total: u64,
+    next: impl Fn(u64) -> ((String, String), (String, String)) + Clone + 'static,
+) -> LoadResult {
+    let counter = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let local = tokio::task::LocalSet::new();
+    let mut handles = Vec::new();
+    for _ in 0..connections {
+        let (addr, counter, next) = (addr.to_string(), counter.clone(), next.clone());
+        handles.push(local.spawn_local(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0u64;
+            let Ok(mut stream) = TcpStream::connect(&addr).await else {
+                return (latencies, 1);
+            };
+            let _ = stream.set_nodelay(true);
+            let mut buf = Vec::with_capacity(16384);
+            loop {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                if n >= total {
+                    break;
+                }
+                let (first, second) = next(n);
+                let t = Instant::now();
+                let mut ok = true;
+                for (op, body) in [first, second] {
+                    let req = request_bytes(&addr, &op, &body);
+                    if stream.write_all(&req).await.is_err() {
+                        return (latencies, errors + 1);
+                    }
+                    match read_response(&mut stream, &mut buf).await {
+                        Some(200) => {}
+                        Some(_) => ok = false,
+                        None => return (latencies, errors + 1),
+                    }
+                }
+                if ok {
+                    latencies.push(t.elapsed().as_micros() as u64);
+                } else {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let results = local
+        .run_until(async move {
+            let mut out = Vec::new();
+            for h in handles {
+                out.push(h.await.unwrap_or_default());
+            }
+            out
+        })
+        .await;
+    let mut latencies: Vec<u64> = Vec::new();
+    let mut errors = 0;
+    for (l, e) in results {
+        latencies.extend(l);
+        errors += e;
+    }
+    latencies.sort_unstable();
+    LoadResult {
+        latencies_us: latencies,
+        errors,
+        elapsed: started.elapsed(),
+    }
+}
+
 /// One request on a fresh connection, for setup: (status, body).
 pub fn blocking_request(
     addr: &str,

@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 struct Options {
+    users: usize,
     seconds: u64,
     connections: usize,
     database_url: Option<String>,
@@ -21,6 +22,7 @@ struct Options {
 
 fn options() -> Options {
     let mut o = Options {
+        users: 100_000,
         seconds: 5,
         connections: 16,
         database_url: None,
@@ -35,6 +37,7 @@ fn options() -> Options {
         let value = args.get(i + 1).cloned().unwrap_or_default();
         match args[i].as_str() {
             "--seconds" => o.seconds = value.parse().unwrap_or(o.seconds),
+            "--users" => o.users = value.parse().unwrap_or(o.users),
             "--connections" => o.connections = value.parse().unwrap_or(o.connections),
             "--database-url" => o.database_url = Some(value),
             "--binary" => o.binary = PathBuf::from(value),
@@ -158,6 +161,7 @@ fn main() {
     let pid = server.child.id();
     let pool = call(&server.addr, "CreateUserPool", r#"{"PoolName":"bench"}"#);
     let pool_id = pool["UserPool"]["Id"].as_str().expect("id").to_string();
+    let group_pool = pool_id.clone();
     for i in 0..9 {
         call(
             &server.addr,
@@ -203,14 +207,112 @@ fn main() {
         move |n| {
             (
                 "CreateGroup".to_string(),
-                format!(r#"{{"UserPoolId":"{pool_id}","GroupName":"g{n}"}}"#),
+                format!(r#"{{"UserPoolId":"{group_pool}","GroupName":"g{n}"}}"#),
             )
         },
     ));
     report("CreateGroup (durable write)", &r);
+
+    call(
+        &server.addr,
+        "AdminCreateUser",
+        &format!(r#"{{"UserPoolId":"{pool_id}","Username":"probe","MessageAction":"SUPPRESS"}}"#),
+    );
+    let get_user = format!(r#"{{"UserPoolId":"{pool_id}","Username":"probe"}}"#);
+    let r = runtime.block_on(run_load(
+        &server.addr,
+        o.connections,
+        Duration::from_secs(o.seconds),
+        move |_| ("AdminGetUser".to_string(), get_user.clone()),
+    ));
+    report("AdminGetUser", &r);
+
+    if o.users > 0 {
+        users(&runtime, &server.addr, &pool_id, &o);
+    }
     println!(
         "\npeak RSS: {:.1} MiB",
         rss_kib(pid, "VmHWM:") as f64 / 1024.0
+    );
+}
+
+/// Creates `o.users` users (AdminCreateUser, then AdminSetUserPassword, per user), then
+/// measures filtered ListUsers and a walk through every page.
+fn users(runtime: &tokio::runtime::Runtime, addr: &str, pool_id: &str, o: &Options) {
+    let total = o.users as u64;
+    let pool = pool_id.to_string();
+    let started = Instant::now();
+    // Each client creates a user and then sets its password: user n is handled by one
+    // client from start to end.
+    let created = runtime.block_on(load::run_pairs(addr, o.connections, total, move |i| {
+        (
+            (
+                "AdminCreateUser".to_string(),
+                format!(
+                    r#"{{"UserPoolId":"{pool}","Username":"user{i:06}","MessageAction":"SUPPRESS","UserAttributes":[{{"Name":"email","Value":"user{i:06}@example.com"}},{{"Name":"given_name","Value":"Given{:03}"}}]}}"#,
+                    i % 1000
+                ),
+            ),
+            (
+                "AdminSetUserPassword".to_string(),
+                format!(r#"{{"UserPoolId":"{pool}","Username":"user{i:06}","Password":"Passw0rd!{i}","Permanent":true}}"#),
+            ),
+        )
+    }));
+    let took = started.elapsed();
+    println!(
+        "\n{total} users created (AdminCreateUser + AdminSetUserPassword, {} clients) in {:.1} s: {:.0} users/s, {} errors",
+        o.connections,
+        took.as_secs_f64(),
+        total as f64 / took.as_secs_f64(),
+        created.errors
+    );
+    println!("\n| query at {total} users | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|");
+    let pool = pool_id.to_string();
+    let r = runtime.block_on(run_load(
+        addr,
+        o.connections,
+        Duration::from_secs(o.seconds),
+        move |k| {
+            (
+                "ListUsers".to_string(),
+                format!(
+                    r#"{{"UserPoolId":"{pool}","Filter":"email = \"user{:06}@example.com\""}}"#,
+                    (k * 7919) % total
+                ),
+            )
+        },
+    ));
+    report("ListUsers email = \"...\"", &r);
+    let pool = pool_id.to_string();
+    let r = runtime.block_on(run_load(addr, o.connections, Duration::from_secs(o.seconds), move |k| {
+        (
+            "ListUsers".to_string(),
+            format!(r#"{{"UserPoolId":"{pool}","Filter":"given_name ^= \"Given{:03}\"","Limit":60}}"#, k % 1000),
+        )
+    }));
+    report("ListUsers given_name ^= \"...\" (first page of 60)", &r);
+
+    let started = Instant::now();
+    let mut token: Option<String> = None;
+    let mut seen = 0usize;
+    loop {
+        let body = match &token {
+            Some(t) => {
+                format!(r#"{{"UserPoolId":"{pool_id}","Limit":60,"PaginationToken":"{t}"}}"#)
+            }
+            None => format!(r#"{{"UserPoolId":"{pool_id}","Limit":60}}"#),
+        };
+        let page = call(addr, "ListUsers", &body);
+        seen += page["Users"].as_array().map_or(0, Vec::len);
+        match page["PaginationToken"].as_str() {
+            Some(t) => token = Some(t.to_string()),
+            None => break,
+        }
+    }
+    println!(
+        "\npaging through all {seen} users (60 a page, one client): {:.2} s",
+        started.elapsed().as_secs_f64()
     );
 }
 

@@ -11,6 +11,7 @@ mod group_membership;
 mod ids;
 mod list_users_filter;
 mod mfa_config;
+mod modp3072;
 mod outbox;
 mod pagination;
 mod password_policy;

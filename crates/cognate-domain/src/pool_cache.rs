@@ -2,6 +2,10 @@
 //! pool (DescribeUserPool, and every user operation) then cost one small query instead
 //! of reading and parsing the whole document. The version comes from the database, so
 //! the cache stays correct when several nodes share one PostgreSQL database.
+//!
+//! Rule: inside a write, read the pool through the cache only before changing it (a
+//! pool changed and then read in the same transaction would cache an uncommitted
+//! version).
 
 use cognate_api::types::UserPoolType;
 use std::collections::HashMap;

@@ -28,7 +28,8 @@ const N_HEX: &str = concat!(
 /// The group's prime.
 pub static N: LazyLock<BigUint> =
     LazyLock::new(|| BigUint::parse_bytes(N_HEX.as_bytes(), 16).unwrap_or_default());
-/// The group's generator.
+/// The group's generator (powers of it are computed by `modp3072::pow_g`).
+#[cfg(test)]
 pub static G: LazyLock<BigUint> = LazyLock::new(|| BigUint::from(2u32));
 
 /// What is stored of a password.
@@ -97,7 +98,7 @@ pub fn verifier_with_salt(
     password: &str,
     salt_hex: &str,
 ) -> Verifier {
-    let v = G.modpow(&x(pool_id, username, password, salt_hex), &N);
+    let v = crate::modp3072::pow_g(&x(pool_id, username, password, salt_hex));
     Verifier {
         salt: salt_hex.to_string(),
         verifier: v.to_str_radix(16),

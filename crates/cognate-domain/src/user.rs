@@ -506,7 +506,10 @@ impl Service {
                 password_policy::check(&pool.password_policy(), &password)?;
                 let doc = UserDoc {
                     attributes,
-                    password: Some(temporary_password(&pool, &key, &username, &password)),
+                    // A generated password that is never delivered can never be
+                    // presented: nothing is stored for it.
+                    password: (input.temporary_password.is_some() || input.message_action.as_deref() != Some("SUPPRESS"))
+                        .then(|| temporary_password(&pool, &key, &username, &password)),
                     mfa: MfaSettings::default(),
                 };
                 check_unique_names(c, &pool, &key, &doc, input.force_alias_creation == Some(true))?;

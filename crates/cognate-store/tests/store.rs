@@ -238,3 +238,97 @@ fn reset_deletes_all_state() {
         });
     }
 }
+
+#[test]
+fn filtered_user_pages_walk_every_match_once() {
+    use cognate_store::records::user::{self, Filter, IndexEntry, UserRow};
+    for (store, _, _dir) in stores() {
+        run(async {
+            store
+                .write(|c| user_pool::insert(c, &pool("p_1", "us-east-1")))
+                .await
+                .expect("pool");
+            store
+                .write(|c| {
+                    for i in 0..30 {
+                        let key = format!("u{i:02}");
+                        let row = UserRow {
+                            pool_id: "p_1".into(),
+                            username_key: key.clone(),
+                            username: key.clone(),
+                            sub: format!("sub-{i}"),
+                            status: "CONFIRMED".into(),
+                            enabled: true,
+                            created_at: 1.0,
+                            updated_at: 1.0,
+                            doc: "{}".into(),
+                        };
+                        // Three users share each given_name; names start with A, B or C.
+                        let given = format!("{}{}", ["A", "B", "C"][i % 3], i / 9);
+                        let index = vec![IndexEntry {
+                            name: "given_name".into(),
+                            value: given,
+                        }];
+                        user::insert(c, &row, &index)?;
+                    }
+                    Ok::<(), StoreError>(())
+                })
+                .await
+                .expect("users");
+            let walk = |filter: Filter| {
+                let store = store.clone();
+                async move {
+                    let mut seen = Vec::new();
+                    let mut after = None;
+                    loop {
+                        let (f, req) = (
+                            filter.clone(),
+                            PageRequest {
+                                after: after.clone(),
+                                limit: 2,
+                            },
+                        );
+                        let page = store
+                            .read(move |c| user::list(c, "p_1", Some(&f), &req))
+                            .await
+                            .expect("page");
+                        seen.extend(page.items.into_iter().map(|u| u.username_key));
+                        match page.next {
+                            Some(n) => after = Some(n),
+                            None => break,
+                        }
+                    }
+                    seen
+                }
+            };
+            let a = walk(Filter {
+                name: "given_name".into(),
+                value: "A".into(),
+                prefix: true,
+            })
+            .await;
+            let mut expected: Vec<String> = (0..30)
+                .filter(|i| i % 3 == 0)
+                .map(|i| format!("u{i:02}"))
+                .collect();
+            expected.sort_by_key(|k| {
+                let i: usize = k[1..].parse().unwrap_or(0);
+                (i / 9, i)
+            });
+            assert_eq!(a, expected, "{:?}", store.engine());
+            let exact = walk(Filter {
+                name: "given_name".into(),
+                value: "B1".into(),
+                prefix: false,
+            })
+            .await;
+            assert_eq!(exact, ["u10", "u13", "u16"], "{:?}", store.engine());
+            let count = store
+                .read(|c| user_pool::get(c, "p_1"))
+                .await
+                .expect("pool")
+                .map(|p| p.user_count);
+            assert_eq!(count, Some(30));
+        });
+    }
+}

@@ -191,39 +191,53 @@ pub fn list(
             )
         }
         Some(f) => {
-            let (low, high) = if f.prefix {
-                (f.value.clone(), prefix_end(&f.value))
-            } else {
-                (f.value.clone(), format!("{}\u{0}", f.value))
-            };
-            let (after_value, after_key) = match &page.after {
+            // The scan starts at the page position (or the filter's value), so the
+            // index range is bounded by one parameter: SQLite would otherwise take the
+            // continuation's `value > ''` as the range start and scan from the
+            // beginning.
+            let (start, after_key) = match &page.after {
                 Some(a) => match a.split_once('\u{0}') {
                     Some((v, k)) => (v.to_string(), k.to_string()),
                     None => (a.clone(), String::new()),
                 },
-                None => (String::new(), String::new()),
+                None => (f.value.clone(), String::new()),
             };
-            (
+            let rows = if f.prefix {
                 conn.query(
                     &format!(
                         "SELECT {COLUMNS}, a.value FROM user_attributes a \
                          JOIN users u ON u.pool_id = a.pool_id AND u.username_key = a.username_key \
                          WHERE a.pool_id = $1 AND a.name = $2 AND a.value >= $3 AND a.value < $4 \
-                         AND (a.value > $5 OR (a.value = $5 AND a.username_key > $6)) \
-                         ORDER BY a.value, a.username_key LIMIT $7"
+                         AND (a.value > $3 OR a.username_key > $5) \
+                         ORDER BY a.value, a.username_key LIMIT $6"
                     ),
                     &[
                         Value::from(pool_id),
                         Value::from(f.name.as_str()),
-                        Value::from(low),
-                        Value::from(high),
-                        Value::from(after_value),
+                        Value::from(start),
+                        Value::from(prefix_end(&f.value)),
                         Value::from(after_key),
                         Value::from(limit),
                     ],
-                )?,
-                true,
-            )
+                )?
+            } else {
+                conn.query(
+                    &format!(
+                        "SELECT {COLUMNS}, a.value FROM user_attributes a \
+                         JOIN users u ON u.pool_id = a.pool_id AND u.username_key = a.username_key \
+                         WHERE a.pool_id = $1 AND a.name = $2 AND a.value = $3 AND a.username_key > $4 \
+                         ORDER BY a.username_key LIMIT $5"
+                    ),
+                    &[
+                        Value::from(pool_id),
+                        Value::from(f.name.as_str()),
+                        Value::from(f.value.as_str()),
+                        Value::from(after_key),
+                        Value::from(limit),
+                    ],
+                )?
+            };
+            (rows, true)
         }
     };
     let mut items = Vec::with_capacity(rows.len());
