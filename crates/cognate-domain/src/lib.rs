@@ -19,6 +19,7 @@ mod pool_cache;
 mod resource_server;
 mod schema;
 mod secret_box;
+pub mod seed;
 mod service;
 mod srp;
 mod stored;

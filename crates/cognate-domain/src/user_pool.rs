@@ -289,16 +289,14 @@ fn described(row: &UserPoolRow, mut pool: UserPoolType) -> UserPoolType {
 }
 
 impl Service {
-    pub(crate) async fn create_user_pool(
+    /// A new pool's row and description from a CreateUserPool input (validated here
+    /// beyond the model's constraints).
+    pub(crate) fn build_user_pool(
         &self,
-        ctx: &RequestContext,
+        region: String,
+        id: String,
         input: CreateUserPoolRequest,
-    ) -> Result<CreateUserPoolResponse> {
-        let region = ctx
-            .signed_region
-            .clone()
-            .unwrap_or_else(|| self.config().default_region.clone());
-        let id = ids::user_pool_id(&region);
+    ) -> Result<(UserPoolRow, UserPoolType)> {
         let t = now();
         let mut pool = UserPoolType {
             id: Some(id.clone()),
@@ -348,6 +346,20 @@ impl Service {
             version: 0,
             doc: to_doc(&pool)?,
         };
+        Ok((row, pool))
+    }
+
+    pub(crate) async fn create_user_pool(
+        &self,
+        ctx: &RequestContext,
+        input: CreateUserPoolRequest,
+    ) -> Result<CreateUserPoolResponse> {
+        let region = ctx
+            .signed_region
+            .clone()
+            .unwrap_or_else(|| self.config().default_region.clone());
+        let id = ids::user_pool_id(&region);
+        let (row, pool) = self.build_user_pool(region, id, input)?;
         let inserted = row.clone();
         self.store()
             .write(move |c| user_pool::insert(c, &inserted).map_err(Error::from))

@@ -274,6 +274,25 @@ fn apply(base: UserPoolClientType, s: Settings) -> UserPoolClientType {
     }
 }
 
+/// A client ready to be stored.
+pub(crate) struct NewClient {
+    pub row: ClientRow,
+    pub client: UserPoolClientType,
+    settings: Settings,
+    pub secret: Option<String>,
+}
+
+/// Checks what needs the store (the pool, its attributes, scopes and providers) and
+/// stores the client.
+pub(crate) fn insert_client(c: &mut dyn Conn, new: &NewClient) -> Result<()> {
+    let pool_id = &new.row.pool_id;
+    let (_, pool) = load_pool(c, pool_id)?;
+    check_attributes(&pool, &new.settings, "creating")?;
+    check_oauth(c, pool_id, &new.settings, new.secret.is_some())?;
+    client::insert(c, &new.row)?;
+    Ok(())
+}
+
 pub fn not_found_message(client_id: &str) -> String {
     format!("User pool client {client_id} does not exist.")
 }
@@ -305,6 +324,24 @@ impl Service {
         &self,
         input: CreateUserPoolClientRequest,
     ) -> Result<CreateUserPoolClientResponse> {
+        let new = self.build_client(ids::client_id(), input)?;
+        let response = CreateUserPoolClientResponse {
+            user_pool_client: Some(UserPoolClientType {
+                client_secret: new.secret.clone(),
+                ..new.client.clone()
+            }),
+        };
+        self.store().write(move |c| insert_client(c, &new)).await?;
+        Ok(response)
+    }
+
+    /// A new client from a CreateUserPoolClient input, checked as far as it can be
+    /// without the store (see `insert_client` for the rest).
+    pub(crate) fn build_client(
+        &self,
+        client_id: String,
+        input: CreateUserPoolClientRequest,
+    ) -> Result<NewClient> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let name = required(&input.client_name, "clientName")?.clone();
         let secret = match (input.generate_secret.unwrap_or(false), &input.client_secret) {
@@ -338,7 +375,6 @@ impl Service {
         check_validity(&settings)?;
         check_auth_flows(settings.explicit_auth_flows.as_deref().unwrap_or(&[]))?;
         let t = now();
-        let client_id = ids::client_id();
         let client = apply(
             UserPoolClientType {
                 user_pool_id: Some(pool_id.clone()),
@@ -361,21 +397,11 @@ impl Service {
             created_at: t,
             doc: to_doc(&doc)?,
         };
-        let has_secret = secret.is_some();
-        self.store()
-            .write(move |c| {
-                let (_, pool) = load_pool(c, &pool_id)?;
-                check_attributes(&pool, &settings, "creating")?;
-                check_oauth(c, &pool_id, &settings, has_secret)?;
-                client::insert(c, &row)?;
-                Ok::<(), Error>(())
-            })
-            .await?;
-        Ok(CreateUserPoolClientResponse {
-            user_pool_client: Some(UserPoolClientType {
-                client_secret: secret,
-                ..client
-            }),
+        Ok(NewClient {
+            row,
+            client,
+            settings,
+            secret,
         })
     }
 

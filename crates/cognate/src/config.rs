@@ -63,6 +63,11 @@ pub struct ServeConfig {
     #[arg(long, env = "COGNATE_ISSUER_BASE")]
     pub issuer_base: Option<String>,
 
+    /// A YAML file declaring pools, clients, groups and users to create at start where
+    /// missing (fixed ids allowed); see README.md. An invalid file stops the server.
+    #[arg(long, env = "COGNATE_CONFIG")]
+    pub config: Option<PathBuf>,
+
     /// Turn off the control API (/_cognate/health, /_cognate/messages, /_cognate/reset,
     /// /moto-api/reset).
     #[arg(long, env = "COGNATE_DISABLE_CONTROL_API")]

@@ -2,6 +2,7 @@
 
 mod config;
 mod master_key;
+mod seed_file;
 
 use clap::Parser;
 use cognate_api::Operation;
@@ -45,6 +46,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         None => Store::open_sqlite(&config.data)
             .map_err(|e| format!("cannot open the database in {}: {e}", config.data.display()))?,
     };
+    let seed = config.config.as_deref().map(seed_file::read).transpose()?;
     let secrets = master_key::load(&config, &store)?;
     let service = Service::new(
         store,
@@ -59,6 +61,9 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
+        if let (Some(seed), Some(path)) = (seed, config.config.as_deref()) {
+            seed_file::apply(&service, seed, path).await?;
+        }
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

@@ -118,6 +118,48 @@ class Boto3(unittest.TestCase):
         names = [g["GroupName"] for page in c.get_paginator("list_groups").paginate(UserPoolId=pool_id, PaginationConfig={"PageSize": 3}) for g in page["Groups"]]
         self.assertEqual(names, [f"group-{i}" for i in range(7)])
 
+    def test_user_and_group_paginators_walk_150_items(self):
+        c = client("ap-northeast-1")
+        pool_id = c.create_user_pool(PoolName="paged")["UserPool"]["Id"]
+        c.create_group(UserPoolId=pool_id, GroupName="everyone")
+        usernames = [f"user-{i:03}" for i in range(150)]
+        for name in usernames:
+            c.admin_create_user(UserPoolId=pool_id, Username=name, MessageAction="SUPPRESS",
+                                UserAttributes=[{"Name": "email", "Value": f"{name}@example.com"}])
+            c.admin_add_user_to_group(UserPoolId=pool_id, Username=name, GroupName="everyone")
+        groups = [f"group-{i:03}" for i in range(150)]
+        for g in groups:
+            c.create_group(UserPoolId=pool_id, GroupName=g)
+            c.admin_add_user_to_group(UserPoolId=pool_id, Username="user-000", GroupName=g)
+
+        seen = [u["Username"] for page in c.get_paginator("list_users").paginate(UserPoolId=pool_id, PaginationConfig={"PageSize": 60}) for u in page["Users"]]
+        self.assertEqual(sorted(seen), usernames)
+        seen = [u["Username"] for page in c.get_paginator("list_users_in_group").paginate(UserPoolId=pool_id, GroupName="everyone", PaginationConfig={"PageSize": 25}) for u in page["Users"]]
+        self.assertEqual(sorted(seen), usernames)
+        seen = [g["GroupName"] for page in c.get_paginator("list_groups").paginate(UserPoolId=pool_id, PaginationConfig={"PageSize": 40}) for g in page["Groups"]]
+        self.assertEqual(sorted(seen), sorted(groups + ["everyone"]))
+        seen = [g["GroupName"] for page in c.get_paginator("admin_list_groups_for_user").paginate(UserPoolId=pool_id, Username="user-000", PaginationConfig={"PageSize": 30}) for g in page["Groups"]]
+        self.assertEqual(sorted(seen), sorted(groups + ["everyone"]))
+        # A filtered listing pages too.
+        seen = [u["Username"] for page in c.get_paginator("list_users").paginate(UserPoolId=pool_id, Filter='email ^= "user-1"', PaginationConfig={"PageSize": 20}) for u in page["Users"]]
+        self.assertEqual(sorted(seen), [u for u in usernames if u.startswith("user-1")])
+
+    def test_admin_users_through_boto3(self):
+        c = client()
+        pool_id = c.create_user_pool(PoolName="boto-users")["UserPool"]["Id"]
+        user = c.admin_create_user(UserPoolId=pool_id, Username="zoe", MessageAction="SUPPRESS",
+                                   UserAttributes=[{"Name": "given_name", "Value": "Zoe"}])["User"]
+        self.assertEqual(user["UserStatus"], "FORCE_CHANGE_PASSWORD")
+        c.admin_set_user_password(UserPoolId=pool_id, Username="zoe", Password="Passw0rd!", Permanent=True)
+        got = c.admin_get_user(UserPoolId=pool_id, Username="zoe")
+        self.assertEqual(got["UserStatus"], "CONFIRMED")
+        with self.assertRaises(ClientError) as e:
+            c.list_users(UserPoolId=pool_id, Filter="given_name = Zoe")
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidParameterException")
+        with self.assertRaises(ClientError) as e:
+            c.admin_get_user(UserPoolId=pool_id, Username="nobody")
+        self.assertEqual(e.exception.response["Error"]["Code"], "UserNotFoundException")
+
     def test_validation_errors_are_invalid_parameter(self):
         c = client()
         with self.assertRaises(ClientError) as e:
