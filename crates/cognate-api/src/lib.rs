@@ -19,6 +19,20 @@ pub use generated::operations::{
 };
 pub use generated::shapes as types;
 
+/// An operation's answer: its output, or that output already serialized (an answer the
+/// service keeps ready, e.g. a cached pool description), sent as is.
+#[derive(Debug, Clone)]
+pub enum Reply<T> {
+    Output(T),
+    Json(std::sync::Arc<[u8]>),
+}
+
+impl<T> From<T> for Reply<T> {
+    fn from(output: T) -> Self {
+        Reply::Output(output)
+    }
+}
+
 /// The output of operations whose model output has no members.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Empty {}

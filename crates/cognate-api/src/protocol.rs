@@ -36,3 +36,11 @@ pub fn serialize_output<T: Serialize>(output: &T) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(output)
         .map_err(|e| ApiError::internal(format!("could not serialize the response: {e}")))
 }
+
+/// The body of an operation's answer.
+pub fn serialize_reply<T: Serialize>(reply: crate::Reply<T>) -> Result<Vec<u8>, ApiError> {
+    match reply {
+        crate::Reply::Output(output) => serialize_output(&output),
+        crate::Reply::Json(json) => Ok(json.to_vec()),
+    }
+}

@@ -458,7 +458,7 @@ fn gen_errors(m: &Model) -> String {
 
 fn gen_operations(m: &Model) -> String {
     let mut o = String::from(HEADER);
-    o.push_str("//! The operations: their names, the service trait with one method each, and the\n//! dispatch from `X-Amz-Target` to a method (parse, validate, call, serialize).\n\n#![allow(clippy::all)]\n\nuse super::errors::ErrorCode;\nuse super::shapes::*;\nuse crate::{ApiError, RequestContext};\nuse std::future::Future;\n\n");
+    o.push_str("//! The operations: their names, the service trait with one method each, and the\n//! dispatch from `X-Amz-Target` to a method (parse, validate, call, serialize).\n\n#![allow(clippy::all)]\n\nuse super::errors::ErrorCode;\nuse super::shapes::*;\nuse crate::{ApiError, Reply, RequestContext};\nuse std::future::Future;\n\n");
     o.push_str("/// One operation of the API.\n#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\npub enum Operation {\n");
     for name in m.operations.keys() {
         let _ = writeln!(o, "    {name},");
@@ -509,7 +509,7 @@ fn gen_operations(m: &Model) -> String {
         let (input, output) = io_types(op);
         let _ = writeln!(
             o,
-            "    fn {method}(&self, ctx: &RequestContext, input: {input}) -> impl Future<Output = Result<{output}, ApiError>> + Send {{\n        let _ = (ctx, input);\n        async {{ Err(ApiError::not_implemented(\"{name}\")) }}\n    }}\n"
+            "    fn {method}(&self, ctx: &RequestContext, input: {input}) -> impl Future<Output = Result<Reply<{output}>, ApiError>> + Send {{\n        let _ = (ctx, input);\n        async {{ Err(ApiError::not_implemented(\"{name}\")) }}\n    }}\n"
         );
     }
     o.push_str("}\n\n");
@@ -521,7 +521,7 @@ fn gen_operations(m: &Model) -> String {
         let (input, _) = io_types(op);
         let _ = writeln!(
             o,
-            "        Operation::{name} => {{\n            let input: {input} = crate::protocol::parse_input(body)?;\n            crate::validation::check(&input)?;\n            let output = service.{method}(ctx, input).await?;\n            crate::protocol::serialize_output(&output)\n        }}"
+            "        Operation::{name} => {{\n            let input: {input} = crate::protocol::parse_input(body)?;\n            crate::validation::check(&input)?;\n            let output = service.{method}(ctx, input).await?;\n            crate::protocol::serialize_reply(output)\n        }}"
         );
     }
     o.push_str("    }\n}\n\n");

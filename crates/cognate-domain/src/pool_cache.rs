@@ -14,9 +14,14 @@ use std::sync::{Arc, RwLock};
 /// Pools kept at most; past this the cache starts over (pools are few in practice).
 const CAPACITY: usize = 10_000;
 
+/// A serialized DescribeUserPool answer and what it was made from: (version, user count, JSON).
+type Described = (i64, i64, Arc<[u8]>);
+
 #[derive(Default)]
 pub struct PoolCache {
     pools: RwLock<HashMap<String, (i64, Arc<UserPoolType>)>>,
+    /// DescribeUserPool's answer, serialized, by pool: (version, user count, JSON).
+    described: RwLock<HashMap<String, Described>>,
 }
 
 impl PoolCache {
@@ -26,6 +31,23 @@ impl PoolCache {
             .get(id)
             .filter(|(v, _)| *v == version)
             .map(|(_, p)| p.clone())
+    }
+
+    pub fn described(&self, id: &str, version: i64, users: i64) -> Option<Arc<[u8]>> {
+        let described = self.described.read().ok()?;
+        described
+            .get(id)
+            .filter(|(v, u, _)| *v == version && *u == users)
+            .map(|(_, _, json)| json.clone())
+    }
+
+    pub fn put_described(&self, id: &str, version: i64, users: i64, json: Arc<[u8]>) {
+        if let Ok(mut described) = self.described.write() {
+            if described.len() >= CAPACITY {
+                described.clear();
+            }
+            described.insert(id.to_string(), (version, users, json));
+        }
     }
 
     pub fn put(&self, id: &str, version: i64, pool: Arc<UserPoolType>) {

@@ -9,7 +9,7 @@ use crate::service::Service;
 use crate::stored::{from_doc, to_doc};
 use crate::{ids, pagination, schema};
 use cognate_api::types::*;
-use cognate_api::{ErrorCode, RequestContext};
+use cognate_api::{ErrorCode, Reply, RequestContext};
 use cognate_store::records::user_pool::{self, UserPoolRow};
 use cognate_store::records::{Page, PageRequest};
 use cognate_store::{params, Conn};
@@ -369,21 +369,41 @@ impl Service {
         })
     }
 
+    /// The answer is kept serialized per pool version and user count, so repeated
+    /// descriptions of an unchanged pool cost one small query.
     pub(crate) async fn describe_user_pool(
         &self,
         input: DescribeUserPoolRequest,
-    ) -> Result<DescribeUserPoolResponse> {
+    ) -> Result<Reply<DescribeUserPoolResponse>> {
         let id = required(&input.user_pool_id, "userPoolId")?.clone();
         let cache = self.pool_cache();
-        let (pool, users) = self
+        let read_cache = cache.clone();
+        let read_id = id.clone();
+        let found = self
             .store()
-            .read(move |c| load_cached(c, &cache, &id))
+            .read(move |c| {
+                let (version, users) = user_pool::version(c, &read_id)?
+                    .ok_or_else(|| not_found(not_found_message(&read_id)))?;
+                if let Some(json) = read_cache.described(&read_id, version, users) {
+                    return Ok::<_, Error>(Err(json));
+                }
+                let (pool, users) = load_cached(c, &read_cache, &read_id)?;
+                Ok(Ok((pool, version, users)))
+            })
             .await?;
-        let mut pool = Arc::unwrap_or_clone(pool);
-        pool.estimated_number_of_users = Some(i32::try_from(users).unwrap_or(i32::MAX));
-        Ok(DescribeUserPoolResponse {
-            user_pool: Some(pool),
-        })
+        match found {
+            Err(json) => Ok(Reply::Json(json)),
+            Ok((pool, version, users)) => {
+                let mut pool = Arc::unwrap_or_clone(pool);
+                pool.estimated_number_of_users = Some(i32::try_from(users).unwrap_or(i32::MAX));
+                let response = DescribeUserPoolResponse {
+                    user_pool: Some(pool),
+                };
+                let json: Arc<[u8]> = cognate_api::protocol::serialize_output(&response)?.into();
+                cache.put_described(&id, version, users, json.clone());
+                Ok(Reply::Json(json))
+            }
+        }
     }
 
     pub(crate) async fn update_user_pool(

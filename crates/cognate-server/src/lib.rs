@@ -90,23 +90,26 @@ impl Server {
     async fn handle(&self, req: Request<Incoming>, _peer: SocketAddr) -> Response<Body> {
         let started = Instant::now();
         let request_id = uuid::Uuid::new_v4().to_string();
-        let method = req.method().clone();
-        let path = req.uri().path().to_string();
+        // What the request log line needs is kept only when it will be written.
+        let logged = tracing::enabled!(tracing::Level::INFO)
+            .then(|| (req.method().clone(), req.uri().path().to_string()));
         let origin = req.headers().get(hyper::header::ORIGIN).cloned();
         let (mut response, operation) = self.route(req, &request_id).await;
         cors::decorate(&mut response, origin.as_ref());
         if let Ok(v) = hyper::header::HeaderValue::from_str(&request_id) {
             response.headers_mut().insert("x-amzn-RequestId", v);
         }
-        tracing::info!(
-            %method,
-            %path,
-            operation = operation.unwrap_or(""),
-            status = response.status().as_u16(),
-            micros = started.elapsed().as_micros() as u64,
-            request_id = %request_id,
-            "request"
-        );
+        if let Some((method, path)) = logged {
+            tracing::info!(
+                %method,
+                %path,
+                operation = operation.unwrap_or(""),
+                status = response.status().as_u16(),
+                micros = started.elapsed().as_micros() as u64,
+                request_id = %request_id,
+                "request"
+            );
+        }
         response
     }
 

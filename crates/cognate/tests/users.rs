@@ -57,6 +57,16 @@ async fn admin_user_lifecycle() {
         .expect("create");
     let user = created.user().expect("user");
     assert_eq!(user.username(), Some("alice"));
+    let described = client
+        .describe_user_pool()
+        .user_pool_id(&pool_id)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(
+        described.user_pool().map(|p| p.estimated_number_of_users()),
+        Some(1)
+    );
     assert_eq!(
         user.user_status(),
         Some(&UserStatusType::ForceChangePassword)
@@ -301,6 +311,16 @@ async fn admin_user_lifecycle() {
         .await
         .expect_err("gone");
     assert_eq!(code(&err), "UserNotFoundException");
+    let described = client
+        .describe_user_pool()
+        .user_pool_id(&pool_id)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(
+        described.user_pool().map(|p| p.estimated_number_of_users()),
+        Some(0)
+    );
     let err = client
         .admin_delete_user()
         .user_pool_id(&pool_id)

@@ -8,7 +8,7 @@
 
 use super::errors::ErrorCode;
 use super::shapes::*;
-use crate::{ApiError, RequestContext};
+use crate::{ApiError, Reply, RequestContext};
 use std::future::Future;
 
 /// One operation of the API.
@@ -2404,7 +2404,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AddCustomAttributesRequest,
-    ) -> impl Future<Output = Result<AddCustomAttributesResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AddCustomAttributesResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AddCustomAttributes")) }
     }
@@ -2413,7 +2413,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AddUserPoolClientSecretRequest,
-    ) -> impl Future<Output = Result<AddUserPoolClientSecretResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AddUserPoolClientSecretResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AddUserPoolClientSecret")) }
     }
@@ -2422,7 +2422,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminAddUserToGroupRequest,
-    ) -> impl Future<Output = Result<crate::Empty, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<crate::Empty>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminAddUserToGroup")) }
     }
@@ -2431,7 +2431,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminConfirmSignUpRequest,
-    ) -> impl Future<Output = Result<AdminConfirmSignUpResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminConfirmSignUpResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminConfirmSignUp")) }
     }
@@ -2440,7 +2440,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminCreateUserRequest,
-    ) -> impl Future<Output = Result<AdminCreateUserResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminCreateUserResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminCreateUser")) }
     }
@@ -2449,7 +2449,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminDeleteSoftwareTokenRequest,
-    ) -> impl Future<Output = Result<AdminDeleteSoftwareTokenResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminDeleteSoftwareTokenResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminDeleteSoftwareToken")) }
     }
@@ -2458,7 +2459,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminDeleteUserRequest,
-    ) -> impl Future<Output = Result<crate::Empty, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<crate::Empty>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminDeleteUser")) }
     }
@@ -2467,7 +2468,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminDeleteUserAttributesRequest,
-    ) -> impl Future<Output = Result<AdminDeleteUserAttributesResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminDeleteUserAttributesResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminDeleteUserAttributes")) }
     }
@@ -2476,7 +2478,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminDisableProviderForUserRequest,
-    ) -> impl Future<Output = Result<AdminDisableProviderForUserResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminDisableProviderForUserResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminDisableProviderForUser")) }
     }
@@ -2485,7 +2488,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminDisableUserRequest,
-    ) -> impl Future<Output = Result<AdminDisableUserResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminDisableUserResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminDisableUser")) }
     }
@@ -2494,7 +2497,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminEnableUserRequest,
-    ) -> impl Future<Output = Result<AdminEnableUserResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminEnableUserResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminEnableUser")) }
     }
@@ -2503,7 +2506,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminForgetDeviceRequest,
-    ) -> impl Future<Output = Result<crate::Empty, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<crate::Empty>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminForgetDevice")) }
     }
@@ -2512,7 +2515,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminGetDeviceRequest,
-    ) -> impl Future<Output = Result<AdminGetDeviceResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminGetDeviceResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminGetDevice")) }
     }
@@ -2521,7 +2524,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminGetUserRequest,
-    ) -> impl Future<Output = Result<AdminGetUserResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminGetUserResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminGetUser")) }
     }
@@ -2530,7 +2533,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminGetUserAuthFactorsRequest,
-    ) -> impl Future<Output = Result<AdminGetUserAuthFactorsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminGetUserAuthFactorsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminGetUserAuthFactors")) }
     }
@@ -2539,7 +2542,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminInitiateAuthRequest,
-    ) -> impl Future<Output = Result<AdminInitiateAuthResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminInitiateAuthResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminInitiateAuth")) }
     }
@@ -2548,7 +2551,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminLinkProviderForUserRequest,
-    ) -> impl Future<Output = Result<AdminLinkProviderForUserResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminLinkProviderForUserResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminLinkProviderForUser")) }
     }
@@ -2557,7 +2561,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminListDevicesRequest,
-    ) -> impl Future<Output = Result<AdminListDevicesResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminListDevicesResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminListDevices")) }
     }
@@ -2566,7 +2570,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminListGroupsForUserRequest,
-    ) -> impl Future<Output = Result<AdminListGroupsForUserResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminListGroupsForUserResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminListGroupsForUser")) }
     }
@@ -2575,7 +2579,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminListUserAuthEventsRequest,
-    ) -> impl Future<Output = Result<AdminListUserAuthEventsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminListUserAuthEventsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminListUserAuthEvents")) }
     }
@@ -2584,7 +2588,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminListUserSessionsRequest,
-    ) -> impl Future<Output = Result<AdminListUserSessionsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminListUserSessionsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminListUserSessions")) }
     }
@@ -2593,7 +2597,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminRemoveUserFromGroupRequest,
-    ) -> impl Future<Output = Result<crate::Empty, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<crate::Empty>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminRemoveUserFromGroup")) }
     }
@@ -2602,7 +2606,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminResetUserPasswordRequest,
-    ) -> impl Future<Output = Result<AdminResetUserPasswordResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminResetUserPasswordResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminResetUserPassword")) }
     }
@@ -2611,7 +2615,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminRespondToAuthChallengeRequest,
-    ) -> impl Future<Output = Result<AdminRespondToAuthChallengeResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminRespondToAuthChallengeResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminRespondToAuthChallenge")) }
     }
@@ -2620,7 +2625,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminRevokeUserSessionRequest,
-    ) -> impl Future<Output = Result<AdminRevokeUserSessionResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminRevokeUserSessionResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminRevokeUserSession")) }
     }
@@ -2629,7 +2634,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminSetUserMFAPreferenceRequest,
-    ) -> impl Future<Output = Result<AdminSetUserMFAPreferenceResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminSetUserMFAPreferenceResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminSetUserMFAPreference")) }
     }
@@ -2638,7 +2644,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminSetUserPasswordRequest,
-    ) -> impl Future<Output = Result<AdminSetUserPasswordResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminSetUserPasswordResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminSetUserPassword")) }
     }
@@ -2647,7 +2653,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminSetUserSettingsRequest,
-    ) -> impl Future<Output = Result<AdminSetUserSettingsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminSetUserSettingsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminSetUserSettings")) }
     }
@@ -2656,7 +2662,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminUpdateAuthEventFeedbackRequest,
-    ) -> impl Future<Output = Result<AdminUpdateAuthEventFeedbackResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminUpdateAuthEventFeedbackResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminUpdateAuthEventFeedback")) }
     }
@@ -2665,7 +2672,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminUpdateDeviceStatusRequest,
-    ) -> impl Future<Output = Result<AdminUpdateDeviceStatusResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminUpdateDeviceStatusResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminUpdateDeviceStatus")) }
     }
@@ -2674,7 +2681,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminUpdateUserAttributesRequest,
-    ) -> impl Future<Output = Result<AdminUpdateUserAttributesResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminUpdateUserAttributesResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminUpdateUserAttributes")) }
     }
@@ -2683,7 +2691,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AdminUserGlobalSignOutRequest,
-    ) -> impl Future<Output = Result<AdminUserGlobalSignOutResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AdminUserGlobalSignOutResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AdminUserGlobalSignOut")) }
     }
@@ -2692,7 +2700,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: AssociateSoftwareTokenRequest,
-    ) -> impl Future<Output = Result<AssociateSoftwareTokenResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<AssociateSoftwareTokenResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AssociateSoftwareToken")) }
     }
@@ -2701,7 +2709,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: CancelPointInTimeRecoveryRequest,
-    ) -> impl Future<Output = Result<CancelPointInTimeRecoveryResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<CancelPointInTimeRecoveryResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CancelPointInTimeRecovery")) }
     }
@@ -2710,7 +2719,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ChangePasswordRequest,
-    ) -> impl Future<Output = Result<ChangePasswordResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ChangePasswordResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ChangePassword")) }
     }
@@ -2719,7 +2728,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: CompleteWebAuthnRegistrationRequest,
-    ) -> impl Future<Output = Result<CompleteWebAuthnRegistrationResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<CompleteWebAuthnRegistrationResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CompleteWebAuthnRegistration")) }
     }
@@ -2728,7 +2738,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ConfirmDeviceRequest,
-    ) -> impl Future<Output = Result<ConfirmDeviceResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ConfirmDeviceResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ConfirmDevice")) }
     }
@@ -2737,7 +2747,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ConfirmForgotPasswordRequest,
-    ) -> impl Future<Output = Result<ConfirmForgotPasswordResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ConfirmForgotPasswordResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ConfirmForgotPassword")) }
     }
@@ -2746,7 +2756,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ConfirmSignUpRequest,
-    ) -> impl Future<Output = Result<ConfirmSignUpResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ConfirmSignUpResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ConfirmSignUp")) }
     }
@@ -2755,7 +2765,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: CreateCIMDPolicyRequest,
-    ) -> impl Future<Output = Result<CreateCIMDPolicyResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<CreateCIMDPolicyResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateCIMDPolicy")) }
     }
@@ -2764,7 +2774,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: CreateGroupRequest,
-    ) -> impl Future<Output = Result<CreateGroupResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<CreateGroupResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateGroup")) }
     }
@@ -2773,7 +2783,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: CreateIdentityProviderRequest,
-    ) -> impl Future<Output = Result<CreateIdentityProviderResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<CreateIdentityProviderResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateIdentityProvider")) }
     }
@@ -2782,7 +2792,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: CreateManagedLoginBrandingRequest,
-    ) -> impl Future<Output = Result<CreateManagedLoginBrandingResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<CreateManagedLoginBrandingResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateManagedLoginBranding")) }
     }
@@ -2791,7 +2802,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: CreateResourceServerRequest,
-    ) -> impl Future<Output = Result<CreateResourceServerResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<CreateResourceServerResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateResourceServer")) }
     }
@@ -2800,7 +2811,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: CreateTermsRequest,
-    ) -> impl Future<Output = Result<CreateTermsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<CreateTermsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateTerms")) }
     }
@@ -2809,7 +2820,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: CreateUserImportJobRequest,
-    ) -> impl Future<Output = Result<CreateUserImportJobResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<CreateUserImportJobResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateUserImportJob")) }
     }
@@ -2818,7 +2829,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: CreateUserPoolRequest,
-    ) -> impl Future<Output = Result<CreateUserPoolResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<CreateUserPoolResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateUserPool")) }
     }
@@ -2827,7 +2838,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: CreateUserPoolClientRequest,
-    ) -> impl Future<Output = Result<CreateUserPoolClientResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<CreateUserPoolClientResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateUserPoolClient")) }
     }
@@ -2836,7 +2847,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: CreateUserPoolDomainRequest,
-    ) -> impl Future<Output = Result<CreateUserPoolDomainResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<CreateUserPoolDomainResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateUserPoolDomain")) }
     }
@@ -2845,7 +2856,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: CreateUserPoolReplicaRequest,
-    ) -> impl Future<Output = Result<CreateUserPoolReplicaResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<CreateUserPoolReplicaResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateUserPoolReplica")) }
     }
@@ -2854,7 +2865,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteCIMDPolicyRequest,
-    ) -> impl Future<Output = Result<DeleteCIMDPolicyResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DeleteCIMDPolicyResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteCIMDPolicy")) }
     }
@@ -2863,7 +2874,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteGroupRequest,
-    ) -> impl Future<Output = Result<crate::Empty, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<crate::Empty>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteGroup")) }
     }
@@ -2872,7 +2883,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteIdentityProviderRequest,
-    ) -> impl Future<Output = Result<crate::Empty, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<crate::Empty>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteIdentityProvider")) }
     }
@@ -2881,7 +2892,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteManagedLoginBrandingRequest,
-    ) -> impl Future<Output = Result<crate::Empty, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<crate::Empty>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteManagedLoginBranding")) }
     }
@@ -2890,7 +2901,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteResourceServerRequest,
-    ) -> impl Future<Output = Result<crate::Empty, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<crate::Empty>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteResourceServer")) }
     }
@@ -2899,7 +2910,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteTermsRequest,
-    ) -> impl Future<Output = Result<crate::Empty, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<crate::Empty>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteTerms")) }
     }
@@ -2908,7 +2919,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteUserRequest,
-    ) -> impl Future<Output = Result<crate::Empty, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<crate::Empty>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteUser")) }
     }
@@ -2917,7 +2928,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteUserAttributesRequest,
-    ) -> impl Future<Output = Result<DeleteUserAttributesResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DeleteUserAttributesResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteUserAttributes")) }
     }
@@ -2926,7 +2937,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteUserPoolRequest,
-    ) -> impl Future<Output = Result<crate::Empty, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<crate::Empty>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteUserPool")) }
     }
@@ -2935,7 +2946,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteUserPoolClientRequest,
-    ) -> impl Future<Output = Result<crate::Empty, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<crate::Empty>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteUserPoolClient")) }
     }
@@ -2944,7 +2955,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteUserPoolClientSecretRequest,
-    ) -> impl Future<Output = Result<DeleteUserPoolClientSecretResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DeleteUserPoolClientSecretResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteUserPoolClientSecret")) }
     }
@@ -2953,7 +2965,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteUserPoolDomainRequest,
-    ) -> impl Future<Output = Result<DeleteUserPoolDomainResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DeleteUserPoolDomainResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteUserPoolDomain")) }
     }
@@ -2962,7 +2974,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteUserPoolReplicaRequest,
-    ) -> impl Future<Output = Result<DeleteUserPoolReplicaResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DeleteUserPoolReplicaResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteUserPoolReplica")) }
     }
@@ -2971,7 +2983,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteWebAuthnCredentialRequest,
-    ) -> impl Future<Output = Result<DeleteWebAuthnCredentialResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DeleteWebAuthnCredentialResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteWebAuthnCredential")) }
     }
@@ -2980,7 +2993,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DescribeCIMDPolicyRequest,
-    ) -> impl Future<Output = Result<DescribeCIMDPolicyResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DescribeCIMDPolicyResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeCIMDPolicy")) }
     }
@@ -2989,7 +3002,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DescribeIdentityProviderRequest,
-    ) -> impl Future<Output = Result<DescribeIdentityProviderResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DescribeIdentityProviderResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeIdentityProvider")) }
     }
@@ -2998,7 +3012,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DescribeManagedLoginBrandingRequest,
-    ) -> impl Future<Output = Result<DescribeManagedLoginBrandingResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DescribeManagedLoginBrandingResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeManagedLoginBranding")) }
     }
@@ -3007,7 +3022,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DescribeManagedLoginBrandingByClientRequest,
-    ) -> impl Future<Output = Result<DescribeManagedLoginBrandingByClientResponse, ApiError>> + Send
+    ) -> impl Future<Output = Result<Reply<DescribeManagedLoginBrandingByClientResponse>, ApiError>> + Send
     {
         let _ = (ctx, input);
         async {
@@ -3021,7 +3036,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DescribePointInTimeRecoveryRequest,
-    ) -> impl Future<Output = Result<DescribePointInTimeRecoveryResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DescribePointInTimeRecoveryResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribePointInTimeRecovery")) }
     }
@@ -3030,7 +3046,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DescribeResourceServerRequest,
-    ) -> impl Future<Output = Result<DescribeResourceServerResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DescribeResourceServerResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeResourceServer")) }
     }
@@ -3039,7 +3055,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DescribeRiskConfigurationRequest,
-    ) -> impl Future<Output = Result<DescribeRiskConfigurationResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DescribeRiskConfigurationResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeRiskConfiguration")) }
     }
@@ -3048,7 +3065,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DescribeTermsRequest,
-    ) -> impl Future<Output = Result<DescribeTermsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DescribeTermsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeTerms")) }
     }
@@ -3057,7 +3074,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DescribeTermsByClientRequest,
-    ) -> impl Future<Output = Result<DescribeTermsByClientResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DescribeTermsByClientResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeTermsByClient")) }
     }
@@ -3066,7 +3083,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DescribeUserImportJobRequest,
-    ) -> impl Future<Output = Result<DescribeUserImportJobResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DescribeUserImportJobResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeUserImportJob")) }
     }
@@ -3075,7 +3092,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DescribeUserPoolRequest,
-    ) -> impl Future<Output = Result<DescribeUserPoolResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DescribeUserPoolResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeUserPool")) }
     }
@@ -3084,7 +3101,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DescribeUserPoolClientRequest,
-    ) -> impl Future<Output = Result<DescribeUserPoolClientResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DescribeUserPoolClientResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeUserPoolClient")) }
     }
@@ -3093,7 +3110,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DescribeUserPoolDomainRequest,
-    ) -> impl Future<Output = Result<DescribeUserPoolDomainResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<DescribeUserPoolDomainResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeUserPoolDomain")) }
     }
@@ -3102,7 +3119,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ForgetDeviceRequest,
-    ) -> impl Future<Output = Result<crate::Empty, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<crate::Empty>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ForgetDevice")) }
     }
@@ -3111,7 +3128,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ForgotPasswordRequest,
-    ) -> impl Future<Output = Result<ForgotPasswordResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ForgotPasswordResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ForgotPassword")) }
     }
@@ -3120,7 +3137,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetCSVHeaderRequest,
-    ) -> impl Future<Output = Result<GetCSVHeaderResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<GetCSVHeaderResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetCSVHeader")) }
     }
@@ -3129,7 +3146,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetClientTokenRequest,
-    ) -> impl Future<Output = Result<GetClientTokenResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<GetClientTokenResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetClientToken")) }
     }
@@ -3138,7 +3155,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetDerivedTokenRequest,
-    ) -> impl Future<Output = Result<GetDerivedTokenResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<GetDerivedTokenResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetDerivedToken")) }
     }
@@ -3147,7 +3164,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetDeviceRequest,
-    ) -> impl Future<Output = Result<GetDeviceResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<GetDeviceResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetDevice")) }
     }
@@ -3156,7 +3173,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetGroupRequest,
-    ) -> impl Future<Output = Result<GetGroupResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<GetGroupResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetGroup")) }
     }
@@ -3165,7 +3182,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetIdentityProviderByIdentifierRequest,
-    ) -> impl Future<Output = Result<GetIdentityProviderByIdentifierResponse, ApiError>> + Send
+    ) -> impl Future<Output = Result<Reply<GetIdentityProviderByIdentifierResponse>, ApiError>> + Send
     {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetIdentityProviderByIdentifier")) }
@@ -3175,7 +3192,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetLogDeliveryConfigurationRequest,
-    ) -> impl Future<Output = Result<GetLogDeliveryConfigurationResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<GetLogDeliveryConfigurationResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetLogDeliveryConfiguration")) }
     }
@@ -3184,7 +3202,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetProvisionedLimitRequest,
-    ) -> impl Future<Output = Result<GetProvisionedLimitResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<GetProvisionedLimitResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetProvisionedLimit")) }
     }
@@ -3193,7 +3211,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetSigningCertificateRequest,
-    ) -> impl Future<Output = Result<GetSigningCertificateResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<GetSigningCertificateResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetSigningCertificate")) }
     }
@@ -3202,7 +3220,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetTokensFromRefreshTokenRequest,
-    ) -> impl Future<Output = Result<GetTokensFromRefreshTokenResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<GetTokensFromRefreshTokenResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetTokensFromRefreshToken")) }
     }
@@ -3211,7 +3230,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetUICustomizationRequest,
-    ) -> impl Future<Output = Result<GetUICustomizationResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<GetUICustomizationResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetUICustomization")) }
     }
@@ -3220,7 +3239,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetUserRequest,
-    ) -> impl Future<Output = Result<GetUserResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<GetUserResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetUser")) }
     }
@@ -3229,7 +3248,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetUserAttributeVerificationCodeRequest,
-    ) -> impl Future<Output = Result<GetUserAttributeVerificationCodeResponse, ApiError>> + Send
+    ) -> impl Future<Output = Result<Reply<GetUserAttributeVerificationCodeResponse>, ApiError>> + Send
     {
         let _ = (ctx, input);
         async {
@@ -3243,7 +3262,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetUserAuthFactorsRequest,
-    ) -> impl Future<Output = Result<GetUserAuthFactorsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<GetUserAuthFactorsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetUserAuthFactors")) }
     }
@@ -3252,8 +3271,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetUserPoolClientSessionConfigurationRequest,
-    ) -> impl Future<Output = Result<GetUserPoolClientSessionConfigurationResponse, ApiError>> + Send
-    {
+    ) -> impl Future<Output = Result<Reply<GetUserPoolClientSessionConfigurationResponse>, ApiError>>
+           + Send {
         let _ = (ctx, input);
         async {
             Err(ApiError::not_implemented(
@@ -3266,7 +3285,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetUserPoolMfaConfigRequest,
-    ) -> impl Future<Output = Result<GetUserPoolMfaConfigResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<GetUserPoolMfaConfigResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetUserPoolMfaConfig")) }
     }
@@ -3275,7 +3294,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GetUserPoolSessionConfigurationRequest,
-    ) -> impl Future<Output = Result<GetUserPoolSessionConfigurationResponse, ApiError>> + Send
+    ) -> impl Future<Output = Result<Reply<GetUserPoolSessionConfigurationResponse>, ApiError>> + Send
     {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetUserPoolSessionConfiguration")) }
@@ -3285,7 +3304,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: GlobalSignOutRequest,
-    ) -> impl Future<Output = Result<GlobalSignOutResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<GlobalSignOutResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GlobalSignOut")) }
     }
@@ -3294,7 +3313,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: InitiateAuthRequest,
-    ) -> impl Future<Output = Result<InitiateAuthResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<InitiateAuthResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("InitiateAuth")) }
     }
@@ -3303,7 +3322,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: InitiatePointInTimeRecoveryRequest,
-    ) -> impl Future<Output = Result<InitiatePointInTimeRecoveryResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<InitiatePointInTimeRecoveryResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("InitiatePointInTimeRecovery")) }
     }
@@ -3312,7 +3332,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListCIMDPoliciesRequest,
-    ) -> impl Future<Output = Result<ListCIMDPoliciesResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListCIMDPoliciesResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListCIMDPolicies")) }
     }
@@ -3321,7 +3341,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListClientMetadataURLsRequest,
-    ) -> impl Future<Output = Result<ListClientMetadataURLsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListClientMetadataURLsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListClientMetadataURLs")) }
     }
@@ -3330,7 +3350,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListDevicesRequest,
-    ) -> impl Future<Output = Result<ListDevicesResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListDevicesResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListDevices")) }
     }
@@ -3339,7 +3359,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListGroupsRequest,
-    ) -> impl Future<Output = Result<ListGroupsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListGroupsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListGroups")) }
     }
@@ -3348,7 +3368,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListIdentityProvidersRequest,
-    ) -> impl Future<Output = Result<ListIdentityProvidersResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListIdentityProvidersResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListIdentityProviders")) }
     }
@@ -3357,7 +3377,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListPointInTimeRecoveriesRequest,
-    ) -> impl Future<Output = Result<ListPointInTimeRecoveriesResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListPointInTimeRecoveriesResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListPointInTimeRecoveries")) }
     }
@@ -3366,7 +3387,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListResourceServersRequest,
-    ) -> impl Future<Output = Result<ListResourceServersResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListResourceServersResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListResourceServers")) }
     }
@@ -3375,7 +3396,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListTagsForResourceRequest,
-    ) -> impl Future<Output = Result<ListTagsForResourceResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListTagsForResourceResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListTagsForResource")) }
     }
@@ -3384,7 +3405,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListTermsRequest,
-    ) -> impl Future<Output = Result<ListTermsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListTermsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListTerms")) }
     }
@@ -3393,7 +3414,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListUserImportJobsRequest,
-    ) -> impl Future<Output = Result<ListUserImportJobsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListUserImportJobsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListUserImportJobs")) }
     }
@@ -3402,7 +3423,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListUserPoolClientSecretsRequest,
-    ) -> impl Future<Output = Result<ListUserPoolClientSecretsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListUserPoolClientSecretsResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListUserPoolClientSecrets")) }
     }
@@ -3411,7 +3433,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListUserPoolClientsRequest,
-    ) -> impl Future<Output = Result<ListUserPoolClientsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListUserPoolClientsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListUserPoolClients")) }
     }
@@ -3420,7 +3442,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListUserPoolReplicasRequest,
-    ) -> impl Future<Output = Result<ListUserPoolReplicasResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListUserPoolReplicasResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListUserPoolReplicas")) }
     }
@@ -3429,7 +3451,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListUserPoolsRequest,
-    ) -> impl Future<Output = Result<ListUserPoolsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListUserPoolsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListUserPools")) }
     }
@@ -3438,7 +3460,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListUserSessionsRequest,
-    ) -> impl Future<Output = Result<ListUserSessionsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListUserSessionsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListUserSessions")) }
     }
@@ -3447,7 +3469,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListUsersRequest,
-    ) -> impl Future<Output = Result<ListUsersResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListUsersResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListUsers")) }
     }
@@ -3456,7 +3478,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListUsersInGroupRequest,
-    ) -> impl Future<Output = Result<ListUsersInGroupResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListUsersInGroupResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListUsersInGroup")) }
     }
@@ -3465,7 +3487,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ListWebAuthnCredentialsRequest,
-    ) -> impl Future<Output = Result<ListWebAuthnCredentialsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ListWebAuthnCredentialsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListWebAuthnCredentials")) }
     }
@@ -3474,7 +3496,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ResendConfirmationCodeRequest,
-    ) -> impl Future<Output = Result<ResendConfirmationCodeResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<ResendConfirmationCodeResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ResendConfirmationCode")) }
     }
@@ -3483,7 +3505,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: RespondToAuthChallengeRequest,
-    ) -> impl Future<Output = Result<RespondToAuthChallengeResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<RespondToAuthChallengeResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("RespondToAuthChallenge")) }
     }
@@ -3492,7 +3514,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: RevokeTokenRequest,
-    ) -> impl Future<Output = Result<RevokeTokenResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<RevokeTokenResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("RevokeToken")) }
     }
@@ -3501,7 +3523,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: RevokeUserSessionRequest,
-    ) -> impl Future<Output = Result<RevokeUserSessionResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<RevokeUserSessionResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("RevokeUserSession")) }
     }
@@ -3510,7 +3532,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: SetLogDeliveryConfigurationRequest,
-    ) -> impl Future<Output = Result<SetLogDeliveryConfigurationResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<SetLogDeliveryConfigurationResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("SetLogDeliveryConfiguration")) }
     }
@@ -3519,7 +3542,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: SetRiskConfigurationRequest,
-    ) -> impl Future<Output = Result<SetRiskConfigurationResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<SetRiskConfigurationResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("SetRiskConfiguration")) }
     }
@@ -3528,7 +3551,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: SetUICustomizationRequest,
-    ) -> impl Future<Output = Result<SetUICustomizationResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<SetUICustomizationResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("SetUICustomization")) }
     }
@@ -3537,7 +3560,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: SetUserMFAPreferenceRequest,
-    ) -> impl Future<Output = Result<SetUserMFAPreferenceResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<SetUserMFAPreferenceResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("SetUserMFAPreference")) }
     }
@@ -3546,8 +3569,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: SetUserPoolClientSessionConfigurationRequest,
-    ) -> impl Future<Output = Result<SetUserPoolClientSessionConfigurationResponse, ApiError>> + Send
-    {
+    ) -> impl Future<Output = Result<Reply<SetUserPoolClientSessionConfigurationResponse>, ApiError>>
+           + Send {
         let _ = (ctx, input);
         async {
             Err(ApiError::not_implemented(
@@ -3560,7 +3583,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: SetUserPoolMfaConfigRequest,
-    ) -> impl Future<Output = Result<SetUserPoolMfaConfigResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<SetUserPoolMfaConfigResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("SetUserPoolMfaConfig")) }
     }
@@ -3569,7 +3592,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: SetUserPoolSessionConfigurationRequest,
-    ) -> impl Future<Output = Result<SetUserPoolSessionConfigurationResponse, ApiError>> + Send
+    ) -> impl Future<Output = Result<Reply<SetUserPoolSessionConfigurationResponse>, ApiError>> + Send
     {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("SetUserPoolSessionConfiguration")) }
@@ -3579,7 +3602,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: SetUserSettingsRequest,
-    ) -> impl Future<Output = Result<SetUserSettingsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<SetUserSettingsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("SetUserSettings")) }
     }
@@ -3588,7 +3611,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: SignUpRequest,
-    ) -> impl Future<Output = Result<SignUpResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<SignUpResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("SignUp")) }
     }
@@ -3597,7 +3620,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: StartPointInTimeRecoveryRequest,
-    ) -> impl Future<Output = Result<StartPointInTimeRecoveryResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<StartPointInTimeRecoveryResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("StartPointInTimeRecovery")) }
     }
@@ -3606,7 +3630,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: StartUserImportJobRequest,
-    ) -> impl Future<Output = Result<StartUserImportJobResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<StartUserImportJobResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("StartUserImportJob")) }
     }
@@ -3615,7 +3639,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: StartWebAuthnRegistrationRequest,
-    ) -> impl Future<Output = Result<StartWebAuthnRegistrationResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<StartWebAuthnRegistrationResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("StartWebAuthnRegistration")) }
     }
@@ -3624,7 +3649,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: StopUserImportJobRequest,
-    ) -> impl Future<Output = Result<StopUserImportJobResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<StopUserImportJobResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("StopUserImportJob")) }
     }
@@ -3633,7 +3658,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: TagResourceRequest,
-    ) -> impl Future<Output = Result<TagResourceResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<TagResourceResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("TagResource")) }
     }
@@ -3642,7 +3667,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UntagResourceRequest,
-    ) -> impl Future<Output = Result<UntagResourceResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UntagResourceResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UntagResource")) }
     }
@@ -3651,7 +3676,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateAuthEventFeedbackRequest,
-    ) -> impl Future<Output = Result<UpdateAuthEventFeedbackResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UpdateAuthEventFeedbackResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateAuthEventFeedback")) }
     }
@@ -3660,7 +3685,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateCIMDPolicyRequest,
-    ) -> impl Future<Output = Result<UpdateCIMDPolicyResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UpdateCIMDPolicyResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateCIMDPolicy")) }
     }
@@ -3669,7 +3694,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateClientMetadataURLStateRequest,
-    ) -> impl Future<Output = Result<UpdateClientMetadataURLStateResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UpdateClientMetadataURLStateResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateClientMetadataURLState")) }
     }
@@ -3678,7 +3704,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateDeviceStatusRequest,
-    ) -> impl Future<Output = Result<UpdateDeviceStatusResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UpdateDeviceStatusResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateDeviceStatus")) }
     }
@@ -3687,7 +3713,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateGroupRequest,
-    ) -> impl Future<Output = Result<UpdateGroupResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UpdateGroupResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateGroup")) }
     }
@@ -3696,7 +3722,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateIdentityProviderRequest,
-    ) -> impl Future<Output = Result<UpdateIdentityProviderResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UpdateIdentityProviderResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateIdentityProvider")) }
     }
@@ -3705,7 +3731,8 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateManagedLoginBrandingRequest,
-    ) -> impl Future<Output = Result<UpdateManagedLoginBrandingResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UpdateManagedLoginBrandingResponse>, ApiError>> + Send
+    {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateManagedLoginBranding")) }
     }
@@ -3714,7 +3741,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateProvisionedLimitRequest,
-    ) -> impl Future<Output = Result<UpdateProvisionedLimitResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UpdateProvisionedLimitResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateProvisionedLimit")) }
     }
@@ -3723,7 +3750,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateResourceServerRequest,
-    ) -> impl Future<Output = Result<UpdateResourceServerResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UpdateResourceServerResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateResourceServer")) }
     }
@@ -3732,7 +3759,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateTermsRequest,
-    ) -> impl Future<Output = Result<UpdateTermsResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UpdateTermsResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateTerms")) }
     }
@@ -3741,7 +3768,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateUserAttributesRequest,
-    ) -> impl Future<Output = Result<UpdateUserAttributesResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UpdateUserAttributesResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateUserAttributes")) }
     }
@@ -3750,7 +3777,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateUserPoolRequest,
-    ) -> impl Future<Output = Result<UpdateUserPoolResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UpdateUserPoolResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateUserPool")) }
     }
@@ -3759,7 +3786,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateUserPoolClientRequest,
-    ) -> impl Future<Output = Result<UpdateUserPoolClientResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UpdateUserPoolClientResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateUserPoolClient")) }
     }
@@ -3768,7 +3795,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateUserPoolDomainRequest,
-    ) -> impl Future<Output = Result<UpdateUserPoolDomainResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UpdateUserPoolDomainResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateUserPoolDomain")) }
     }
@@ -3777,7 +3804,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateUserPoolReplicaRequest,
-    ) -> impl Future<Output = Result<UpdateUserPoolReplicaResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<UpdateUserPoolReplicaResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateUserPoolReplica")) }
     }
@@ -3786,7 +3813,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: VerifySoftwareTokenRequest,
-    ) -> impl Future<Output = Result<VerifySoftwareTokenResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<VerifySoftwareTokenResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("VerifySoftwareToken")) }
     }
@@ -3795,7 +3822,7 @@ pub trait CognitoIdentityProvider: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: VerifyUserAttributeRequest,
-    ) -> impl Future<Output = Result<VerifyUserAttributeResponse, ApiError>> + Send {
+    ) -> impl Future<Output = Result<Reply<VerifyUserAttributeResponse>, ApiError>> + Send {
         let _ = (ctx, input);
         async { Err(ApiError::not_implemented("VerifyUserAttribute")) }
     }
@@ -3813,403 +3840,403 @@ pub async fn dispatch<S: CognitoIdentityProvider>(
             let input: AddCustomAttributesRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.add_custom_attributes(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AddUserPoolClientSecret => {
             let input: AddUserPoolClientSecretRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.add_user_pool_client_secret(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminAddUserToGroup => {
             let input: AdminAddUserToGroupRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_add_user_to_group(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminConfirmSignUp => {
             let input: AdminConfirmSignUpRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_confirm_sign_up(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminCreateUser => {
             let input: AdminCreateUserRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_create_user(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminDeleteSoftwareToken => {
             let input: AdminDeleteSoftwareTokenRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_delete_software_token(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminDeleteUser => {
             let input: AdminDeleteUserRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_delete_user(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminDeleteUserAttributes => {
             let input: AdminDeleteUserAttributesRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_delete_user_attributes(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminDisableProviderForUser => {
             let input: AdminDisableProviderForUserRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_disable_provider_for_user(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminDisableUser => {
             let input: AdminDisableUserRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_disable_user(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminEnableUser => {
             let input: AdminEnableUserRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_enable_user(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminForgetDevice => {
             let input: AdminForgetDeviceRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_forget_device(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminGetDevice => {
             let input: AdminGetDeviceRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_get_device(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminGetUser => {
             let input: AdminGetUserRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_get_user(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminGetUserAuthFactors => {
             let input: AdminGetUserAuthFactorsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_get_user_auth_factors(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminInitiateAuth => {
             let input: AdminInitiateAuthRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_initiate_auth(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminLinkProviderForUser => {
             let input: AdminLinkProviderForUserRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_link_provider_for_user(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminListDevices => {
             let input: AdminListDevicesRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_list_devices(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminListGroupsForUser => {
             let input: AdminListGroupsForUserRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_list_groups_for_user(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminListUserAuthEvents => {
             let input: AdminListUserAuthEventsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_list_user_auth_events(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminListUserSessions => {
             let input: AdminListUserSessionsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_list_user_sessions(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminRemoveUserFromGroup => {
             let input: AdminRemoveUserFromGroupRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_remove_user_from_group(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminResetUserPassword => {
             let input: AdminResetUserPasswordRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_reset_user_password(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminRespondToAuthChallenge => {
             let input: AdminRespondToAuthChallengeRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_respond_to_auth_challenge(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminRevokeUserSession => {
             let input: AdminRevokeUserSessionRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_revoke_user_session(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminSetUserMFAPreference => {
             let input: AdminSetUserMFAPreferenceRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_set_user_mfa_preference(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminSetUserPassword => {
             let input: AdminSetUserPasswordRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_set_user_password(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminSetUserSettings => {
             let input: AdminSetUserSettingsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_set_user_settings(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminUpdateAuthEventFeedback => {
             let input: AdminUpdateAuthEventFeedbackRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_update_auth_event_feedback(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminUpdateDeviceStatus => {
             let input: AdminUpdateDeviceStatusRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_update_device_status(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminUpdateUserAttributes => {
             let input: AdminUpdateUserAttributesRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_update_user_attributes(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AdminUserGlobalSignOut => {
             let input: AdminUserGlobalSignOutRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.admin_user_global_sign_out(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::AssociateSoftwareToken => {
             let input: AssociateSoftwareTokenRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.associate_software_token(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::CancelPointInTimeRecovery => {
             let input: CancelPointInTimeRecoveryRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.cancel_point_in_time_recovery(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ChangePassword => {
             let input: ChangePasswordRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.change_password(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::CompleteWebAuthnRegistration => {
             let input: CompleteWebAuthnRegistrationRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.complete_web_authn_registration(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ConfirmDevice => {
             let input: ConfirmDeviceRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.confirm_device(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ConfirmForgotPassword => {
             let input: ConfirmForgotPasswordRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.confirm_forgot_password(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ConfirmSignUp => {
             let input: ConfirmSignUpRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.confirm_sign_up(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::CreateCIMDPolicy => {
             let input: CreateCIMDPolicyRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.create_cimd_policy(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::CreateGroup => {
             let input: CreateGroupRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.create_group(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::CreateIdentityProvider => {
             let input: CreateIdentityProviderRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.create_identity_provider(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::CreateManagedLoginBranding => {
             let input: CreateManagedLoginBrandingRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.create_managed_login_branding(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::CreateResourceServer => {
             let input: CreateResourceServerRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.create_resource_server(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::CreateTerms => {
             let input: CreateTermsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.create_terms(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::CreateUserImportJob => {
             let input: CreateUserImportJobRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.create_user_import_job(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::CreateUserPool => {
             let input: CreateUserPoolRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.create_user_pool(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::CreateUserPoolClient => {
             let input: CreateUserPoolClientRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.create_user_pool_client(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::CreateUserPoolDomain => {
             let input: CreateUserPoolDomainRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.create_user_pool_domain(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::CreateUserPoolReplica => {
             let input: CreateUserPoolReplicaRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.create_user_pool_replica(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DeleteCIMDPolicy => {
             let input: DeleteCIMDPolicyRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.delete_cimd_policy(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DeleteGroup => {
             let input: DeleteGroupRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.delete_group(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DeleteIdentityProvider => {
             let input: DeleteIdentityProviderRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.delete_identity_provider(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DeleteManagedLoginBranding => {
             let input: DeleteManagedLoginBrandingRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.delete_managed_login_branding(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DeleteResourceServer => {
             let input: DeleteResourceServerRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.delete_resource_server(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DeleteTerms => {
             let input: DeleteTermsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.delete_terms(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DeleteUser => {
             let input: DeleteUserRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.delete_user(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DeleteUserAttributes => {
             let input: DeleteUserAttributesRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.delete_user_attributes(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DeleteUserPool => {
             let input: DeleteUserPoolRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.delete_user_pool(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DeleteUserPoolClient => {
             let input: DeleteUserPoolClientRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.delete_user_pool_client(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DeleteUserPoolClientSecret => {
             let input: DeleteUserPoolClientSecretRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.delete_user_pool_client_secret(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DeleteUserPoolDomain => {
             let input: DeleteUserPoolDomainRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.delete_user_pool_domain(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DeleteUserPoolReplica => {
             let input: DeleteUserPoolReplicaRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.delete_user_pool_replica(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DeleteWebAuthnCredential => {
             let input: DeleteWebAuthnCredentialRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.delete_web_authn_credential(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DescribeCIMDPolicy => {
             let input: DescribeCIMDPolicyRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.describe_cimd_policy(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DescribeIdentityProvider => {
             let input: DescribeIdentityProviderRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.describe_identity_provider(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DescribeManagedLoginBranding => {
             let input: DescribeManagedLoginBrandingRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.describe_managed_login_branding(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DescribeManagedLoginBrandingByClient => {
             let input: DescribeManagedLoginBrandingByClientRequest =
@@ -4218,103 +4245,103 @@ pub async fn dispatch<S: CognitoIdentityProvider>(
             let output = service
                 .describe_managed_login_branding_by_client(ctx, input)
                 .await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DescribePointInTimeRecovery => {
             let input: DescribePointInTimeRecoveryRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.describe_point_in_time_recovery(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DescribeResourceServer => {
             let input: DescribeResourceServerRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.describe_resource_server(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DescribeRiskConfiguration => {
             let input: DescribeRiskConfigurationRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.describe_risk_configuration(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DescribeTerms => {
             let input: DescribeTermsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.describe_terms(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DescribeTermsByClient => {
             let input: DescribeTermsByClientRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.describe_terms_by_client(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DescribeUserImportJob => {
             let input: DescribeUserImportJobRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.describe_user_import_job(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DescribeUserPool => {
             let input: DescribeUserPoolRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.describe_user_pool(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DescribeUserPoolClient => {
             let input: DescribeUserPoolClientRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.describe_user_pool_client(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::DescribeUserPoolDomain => {
             let input: DescribeUserPoolDomainRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.describe_user_pool_domain(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ForgetDevice => {
             let input: ForgetDeviceRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.forget_device(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ForgotPassword => {
             let input: ForgotPasswordRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.forgot_password(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetCSVHeader => {
             let input: GetCSVHeaderRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.get_csv_header(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetClientToken => {
             let input: GetClientTokenRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.get_client_token(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetDerivedToken => {
             let input: GetDerivedTokenRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.get_derived_token(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetDevice => {
             let input: GetDeviceRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.get_device(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetGroup => {
             let input: GetGroupRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.get_group(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetIdentityProviderByIdentifier => {
             let input: GetIdentityProviderByIdentifierRequest = crate::protocol::parse_input(body)?;
@@ -4322,43 +4349,43 @@ pub async fn dispatch<S: CognitoIdentityProvider>(
             let output = service
                 .get_identity_provider_by_identifier(ctx, input)
                 .await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetLogDeliveryConfiguration => {
             let input: GetLogDeliveryConfigurationRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.get_log_delivery_configuration(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetProvisionedLimit => {
             let input: GetProvisionedLimitRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.get_provisioned_limit(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetSigningCertificate => {
             let input: GetSigningCertificateRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.get_signing_certificate(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetTokensFromRefreshToken => {
             let input: GetTokensFromRefreshTokenRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.get_tokens_from_refresh_token(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetUICustomization => {
             let input: GetUICustomizationRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.get_ui_customization(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetUser => {
             let input: GetUserRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.get_user(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetUserAttributeVerificationCode => {
             let input: GetUserAttributeVerificationCodeRequest =
@@ -4367,13 +4394,13 @@ pub async fn dispatch<S: CognitoIdentityProvider>(
             let output = service
                 .get_user_attribute_verification_code(ctx, input)
                 .await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetUserAuthFactors => {
             let input: GetUserAuthFactorsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.get_user_auth_factors(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetUserPoolClientSessionConfiguration => {
             let input: GetUserPoolClientSessionConfigurationRequest =
@@ -4382,13 +4409,13 @@ pub async fn dispatch<S: CognitoIdentityProvider>(
             let output = service
                 .get_user_pool_client_session_configuration(ctx, input)
                 .await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetUserPoolMfaConfig => {
             let input: GetUserPoolMfaConfigRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.get_user_pool_mfa_config(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GetUserPoolSessionConfiguration => {
             let input: GetUserPoolSessionConfigurationRequest = crate::protocol::parse_input(body)?;
@@ -4396,181 +4423,181 @@ pub async fn dispatch<S: CognitoIdentityProvider>(
             let output = service
                 .get_user_pool_session_configuration(ctx, input)
                 .await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::GlobalSignOut => {
             let input: GlobalSignOutRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.global_sign_out(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::InitiateAuth => {
             let input: InitiateAuthRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.initiate_auth(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::InitiatePointInTimeRecovery => {
             let input: InitiatePointInTimeRecoveryRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.initiate_point_in_time_recovery(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListCIMDPolicies => {
             let input: ListCIMDPoliciesRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_cimd_policies(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListClientMetadataURLs => {
             let input: ListClientMetadataURLsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_client_metadata_urls(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListDevices => {
             let input: ListDevicesRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_devices(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListGroups => {
             let input: ListGroupsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_groups(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListIdentityProviders => {
             let input: ListIdentityProvidersRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_identity_providers(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListPointInTimeRecoveries => {
             let input: ListPointInTimeRecoveriesRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_point_in_time_recoveries(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListResourceServers => {
             let input: ListResourceServersRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_resource_servers(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListTagsForResource => {
             let input: ListTagsForResourceRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_tags_for_resource(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListTerms => {
             let input: ListTermsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_terms(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListUserImportJobs => {
             let input: ListUserImportJobsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_user_import_jobs(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListUserPoolClientSecrets => {
             let input: ListUserPoolClientSecretsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_user_pool_client_secrets(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListUserPoolClients => {
             let input: ListUserPoolClientsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_user_pool_clients(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListUserPoolReplicas => {
             let input: ListUserPoolReplicasRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_user_pool_replicas(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListUserPools => {
             let input: ListUserPoolsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_user_pools(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListUserSessions => {
             let input: ListUserSessionsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_user_sessions(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListUsers => {
             let input: ListUsersRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_users(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListUsersInGroup => {
             let input: ListUsersInGroupRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_users_in_group(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ListWebAuthnCredentials => {
             let input: ListWebAuthnCredentialsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.list_web_authn_credentials(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::ResendConfirmationCode => {
             let input: ResendConfirmationCodeRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.resend_confirmation_code(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::RespondToAuthChallenge => {
             let input: RespondToAuthChallengeRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.respond_to_auth_challenge(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::RevokeToken => {
             let input: RevokeTokenRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.revoke_token(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::RevokeUserSession => {
             let input: RevokeUserSessionRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.revoke_user_session(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::SetLogDeliveryConfiguration => {
             let input: SetLogDeliveryConfigurationRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.set_log_delivery_configuration(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::SetRiskConfiguration => {
             let input: SetRiskConfigurationRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.set_risk_configuration(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::SetUICustomization => {
             let input: SetUICustomizationRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.set_ui_customization(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::SetUserMFAPreference => {
             let input: SetUserMFAPreferenceRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.set_user_mfa_preference(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::SetUserPoolClientSessionConfiguration => {
             let input: SetUserPoolClientSessionConfigurationRequest =
@@ -4579,13 +4606,13 @@ pub async fn dispatch<S: CognitoIdentityProvider>(
             let output = service
                 .set_user_pool_client_session_configuration(ctx, input)
                 .await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::SetUserPoolMfaConfig => {
             let input: SetUserPoolMfaConfigRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.set_user_pool_mfa_config(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::SetUserPoolSessionConfiguration => {
             let input: SetUserPoolSessionConfigurationRequest = crate::protocol::parse_input(body)?;
@@ -4593,157 +4620,157 @@ pub async fn dispatch<S: CognitoIdentityProvider>(
             let output = service
                 .set_user_pool_session_configuration(ctx, input)
                 .await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::SetUserSettings => {
             let input: SetUserSettingsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.set_user_settings(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::SignUp => {
             let input: SignUpRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.sign_up(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::StartPointInTimeRecovery => {
             let input: StartPointInTimeRecoveryRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.start_point_in_time_recovery(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::StartUserImportJob => {
             let input: StartUserImportJobRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.start_user_import_job(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::StartWebAuthnRegistration => {
             let input: StartWebAuthnRegistrationRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.start_web_authn_registration(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::StopUserImportJob => {
             let input: StopUserImportJobRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.stop_user_import_job(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::TagResource => {
             let input: TagResourceRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.tag_resource(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UntagResource => {
             let input: UntagResourceRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.untag_resource(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UpdateAuthEventFeedback => {
             let input: UpdateAuthEventFeedbackRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.update_auth_event_feedback(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UpdateCIMDPolicy => {
             let input: UpdateCIMDPolicyRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.update_cimd_policy(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UpdateClientMetadataURLState => {
             let input: UpdateClientMetadataURLStateRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.update_client_metadata_url_state(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UpdateDeviceStatus => {
             let input: UpdateDeviceStatusRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.update_device_status(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UpdateGroup => {
             let input: UpdateGroupRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.update_group(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UpdateIdentityProvider => {
             let input: UpdateIdentityProviderRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.update_identity_provider(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UpdateManagedLoginBranding => {
             let input: UpdateManagedLoginBrandingRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.update_managed_login_branding(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UpdateProvisionedLimit => {
             let input: UpdateProvisionedLimitRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.update_provisioned_limit(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UpdateResourceServer => {
             let input: UpdateResourceServerRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.update_resource_server(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UpdateTerms => {
             let input: UpdateTermsRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.update_terms(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UpdateUserAttributes => {
             let input: UpdateUserAttributesRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.update_user_attributes(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UpdateUserPool => {
             let input: UpdateUserPoolRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.update_user_pool(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UpdateUserPoolClient => {
             let input: UpdateUserPoolClientRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.update_user_pool_client(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UpdateUserPoolDomain => {
             let input: UpdateUserPoolDomainRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.update_user_pool_domain(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::UpdateUserPoolReplica => {
             let input: UpdateUserPoolReplicaRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.update_user_pool_replica(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::VerifySoftwareToken => {
             let input: VerifySoftwareTokenRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.verify_software_token(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
         Operation::VerifyUserAttribute => {
             let input: VerifyUserAttributeRequest = crate::protocol::parse_input(body)?;
             crate::validation::check(&input)?;
             let output = service.verify_user_attribute(ctx, input).await?;
-            crate::protocol::serialize_output(&output)
+            crate::protocol::serialize_reply(output)
         }
     }
 }
