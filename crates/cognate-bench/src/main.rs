@@ -292,6 +292,34 @@ fn users(runtime: &tokio::runtime::Runtime, addr: &str, pool_id: &str, o: &Optio
         )
     }));
     report("ListUsers given_name ^= \"...\" (first page of 60)", &r);
+    // Latency alone: one client, no queueing behind others.
+    let pool = pool_id.to_string();
+    let r = runtime.block_on(run_load(
+        addr,
+        1,
+        Duration::from_secs(o.seconds),
+        move |k| {
+            (
+                "ListUsers".to_string(),
+                format!(
+                    r#"{{"UserPoolId":"{pool}","Filter":"email = \"user{:06}@example.com\""}}"#,
+                    (k * 7919) % total
+                ),
+            )
+        },
+    ));
+    report("ListUsers email = \"...\", 1 client", &r);
+    let pool = pool_id.to_string();
+    let r = runtime.block_on(run_load(addr, 1, Duration::from_secs(o.seconds), move |k| {
+        (
+            "ListUsers".to_string(),
+            format!(r#"{{"UserPoolId":"{pool}","Filter":"given_name ^= \"Given{:03}\"","Limit":60}}"#, k % 1000),
+        )
+    }));
+    report(
+        "ListUsers given_name ^= \"...\", first page of 60, 1 client",
+        &r,
+    );
 
     let started = Instant::now();
     let mut token: Option<String> = None;

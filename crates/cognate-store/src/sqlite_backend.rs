@@ -100,7 +100,7 @@ impl SqliteBackend {
                     let _ = tx.send(Err(E::from(e)));
                 });
             };
-            if let Err(e) = conn.conn.execute_batch("SAVEPOINT job") {
+            if let Err(e) = run(conn.conn, "SAVEPOINT job") {
                 let e = StoreError::from(e);
                 return Box::new(move |_| {
                     let _ = tx.send(Err(E::from(e)));
@@ -110,14 +110,15 @@ impl SqliteBackend {
                 .unwrap_or_else(|_| Err(E::from(StoreError::other("a write panicked"))));
             match outcome {
                 Ok(value) => {
-                    let released = conn.conn.execute_batch("RELEASE job");
+                    let released = run(conn.conn, "RELEASE job");
                     Box::new(move |commit: Result<(), StoreError>| {
                         let result = released.map_err(StoreError::from).and(commit);
                         let _ = tx.send(result.map(|()| value).map_err(E::from));
                     })
                 }
                 Err(e) => {
-                    let _ = conn.conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                    let _ = run(conn.conn, "ROLLBACK TO job");
+                    let _ = run(conn.conn, "RELEASE job");
                     Box::new(move |_| {
                         let _ = tx.send(Err(e));
                     })
@@ -132,6 +133,12 @@ impl SqliteBackend {
         rx.await
             .map_err(|_| E::from(StoreError::other("the writer thread dropped a write")))?
     }
+}
+
+/// Runs a statement without parameters from the statement cache (transaction control
+/// is on every write's path; parsing it each time shows in profiles).
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
@@ -173,7 +180,7 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = run(&conn, "BEGIN IMMEDIATE") {
             let e = StoreError::from(e);
             tracing::error!(error = %e, "cannot begin a write transaction");
             for job in batch {
@@ -184,7 +191,7 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
         let mut sq = SqliteConn { conn: &conn };
         let completions: Vec<Completion> =
             batch.into_iter().map(|job| job(Some(&mut sq))).collect();
-        let commit = conn.execute_batch("COMMIT").map_err(StoreError::from);
+        let commit = run(&conn, "COMMIT").map_err(StoreError::from);
         if commit.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
         }

@@ -50,22 +50,38 @@ fn from_row(r: &Row) -> Result<UserRow, StoreError> {
     })
 }
 
+/// Brings the user's index rows to `index`, touching only the rows that change (most
+/// updates change one entry or none).
 fn write_index(
     conn: &mut dyn Conn,
     pool_id: &str,
     key: &str,
     index: &[IndexEntry],
 ) -> Result<(), StoreError> {
-    conn.execute(
-        "DELETE FROM user_attributes WHERE pool_id = $1 AND username_key = $2",
+    let current = conn.query(
+        "SELECT name, value FROM user_attributes WHERE pool_id = $1 AND username_key = $2",
         params![pool_id, key],
     )?;
+    let current: Vec<(String, String)> = current
+        .iter()
+        .map(|r| Ok((r.text(0)?, r.text(1)?)))
+        .collect::<Result<_, StoreError>>()?;
+    for (name, value) in &current {
+        if !index.iter().any(|e| &e.name == name && &e.value == value) {
+            conn.execute(
+                "DELETE FROM user_attributes WHERE pool_id = $1 AND name = $2 AND value = $3 AND username_key = $4",
+                params![pool_id, name, value, key],
+            )?;
+        }
+    }
     for e in index {
-        conn.execute(
-            "INSERT INTO user_attributes (pool_id, name, value, username_key) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT DO NOTHING",
-            params![pool_id, &e.name, &e.value, key],
-        )?;
+        if !current.iter().any(|(n, v)| *n == e.name && *v == e.value) {
+            conn.execute(
+                "INSERT INTO user_attributes (pool_id, name, value, username_key) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT DO NOTHING",
+                params![pool_id, &e.name, &e.value, key],
+            )?;
+        }
     }
     Ok(())
 }
