@@ -14,6 +14,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/sqlite/0002_pool_version.sql"),
         include_str!("migrations/postgres/0002_pool_version.sql"),
     ),
+    (
+        3,
+        include_str!("migrations/sqlite/0003_user_index_by_user.sql"),
+        include_str!("migrations/postgres/0003_user_index_by_user.sql"),
+    ),
 ];
 
 /// Tables holding API state, in creation order (reset deletes them in reverse).

@@ -332,3 +332,54 @@ fn filtered_user_pages_walk_every_match_once() {
         });
     }
 }
+
+/// SQLite plans without statistics: the statements on hot paths must still pick the
+/// index that bounds them (a wrong pick scans a whole pool).
+#[test]
+fn hot_statements_use_their_indexes_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open_sqlite(dir.path()).expect("open");
+    let plans = run(store.read(|c| {
+        let mut out = Vec::new();
+        for (sql, params) in [
+            (
+                "SELECT name, value FROM user_attributes WHERE pool_id = $1 AND username_key = $2",
+                vec!["p", "u"],
+            ),
+            (
+                "SELECT username_key FROM user_attributes WHERE pool_id = $1 AND name = $2 AND value = $3 ORDER BY username_key",
+                vec!["p", "email", "x"],
+            ),
+            (
+                "SELECT username_key FROM user_attributes WHERE pool_id = $1 AND name = $2 AND value >= $3 AND value < $4 AND (value > $3 OR username_key > $5) ORDER BY value, username_key",
+                vec!["p", "given_name", "A", "B", ""],
+            ),
+        ] {
+            let params: Vec<cognate_store::Value> = params.into_iter().map(Into::into).collect();
+            let rows = c.query(&format!("EXPLAIN QUERY PLAN {sql}"), &params)?;
+            let detail: Vec<String> = rows.iter().filter_map(|r| r.text(3).ok()).collect();
+            out.push(detail.join(" | "));
+        }
+        Ok::<_, StoreError>(out)
+    }))
+    .expect("plans");
+    assert!(
+        plans[0].contains("user_attributes_by_user (pool_id=? AND username_key=?)"),
+        "{}",
+        plans[0]
+    );
+    assert!(
+        plans[1].contains("(pool_id=? AND name=? AND value=?)"),
+        "{}",
+        plans[1]
+    );
+    assert!(
+        plans[2].contains("(pool_id=? AND name=? AND value>? AND value<?)"),
+        "{}",
+        plans[2]
+    );
+    assert!(
+        !plans.iter().any(|p| p.contains("TEMP B-TREE")),
+        "{plans:?}"
+    );
+}
