@@ -10,8 +10,9 @@ use std::sync::LazyLock;
 
 const LIMBS: usize = 48;
 type Limbs = [u64; LIMBS];
-/// Bits of exponent per table row.
-const WINDOW: usize = 4;
+/// Bits of exponent per table row: 32 rows of 256 entries (3 MiB, built on first use),
+/// so a power of g costs 32 multiplications.
+const WINDOW: usize = 8;
 /// Exponents of up to 256 bits (SHA-256 outputs and SRP's private values).
 const EXPONENT_BITS: usize = 256;
 const ROWS: usize = EXPONENT_BITS / WINDOW;
@@ -108,13 +109,13 @@ fn mont_mul(a: &Limbs, b: &Limbs) -> Limbs {
     out
 }
 
-/// The table: row i holds g^(j·2^(4i)) for j = 0..15, in Montgomery form.
-static G_TABLE: LazyLock<Vec<[Limbs; 1 << WINDOW]>> = LazyLock::new(|| {
+/// The table: row i holds g^(j·2^(8i)) for j = 0..255, in Montgomery form.
+static G_TABLE: LazyLock<Vec<Vec<Limbs>>> = LazyLock::new(|| {
     let f = &*FIELD;
     let mut base = mont_mul(&to_limbs(&BigUint::from(2u32)), &f.r2);
     let mut rows = Vec::with_capacity(ROWS);
     for _ in 0..ROWS {
-        let mut row = [[0u64; LIMBS]; 1 << WINDOW];
+        let mut row = vec![[0u64; LIMBS]; 1 << WINDOW];
         row[0] = f.one;
         for j in 1..(1 << WINDOW) {
             row[j] = mont_mul(&row[j - 1], &base);
@@ -136,10 +137,10 @@ pub fn pow_g(e: &BigUint) -> BigUint {
     for (i, row) in G_TABLE.iter().enumerate() {
         let bit = i * WINDOW;
         let limb = digits.get(bit / 64).copied().unwrap_or(0);
-        let nibble = ((limb >> (bit % 64)) & ((1 << WINDOW) - 1)) as usize;
+        let digit = ((limb >> (bit % 64)) & ((1 << WINDOW) - 1)) as usize;
         let mut entry = [0u64; LIMBS];
         for (j, candidate) in row.iter().enumerate() {
-            let mask = ((j == nibble) as u64).wrapping_neg();
+            let mask = ((j == digit) as u64).wrapping_neg();
             for k in 0..LIMBS {
                 entry[k] |= candidate[k] & mask;
             }
