@@ -72,6 +72,9 @@ pub struct SeedUser {
     pub password: Option<String>,
     #[serde(default)]
     pub temporary: bool,
+    /// CONFIRMED, UNCONFIRMED, FORCE_CHANGE_PASSWORD or RESET_REQUIRED; by default
+    /// CONFIRMED with a permanent password, else FORCE_CHANGE_PASSWORD.
+    pub status: Option<String>,
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
     #[serde(default = "yes")]
@@ -298,9 +301,24 @@ fn apply(service: &Service, c: &mut dyn Conn, seed: &SeedFile) -> Result<SeedRep
             }
             let pool = PoolView::load(c, &cache, &pool_id).map_err(&err)?;
             let (mut row, doc) = user::require(c, &pool, &username).map_err(&err)?;
-            if !su.enabled {
-                row.enabled = false;
-                user::save(c, &pool, row.clone(), &doc).map_err(&err)?;
+            if let Some(status) = &su.status {
+                const ALLOWED: &[&str] = &[
+                    "CONFIRMED",
+                    "UNCONFIRMED",
+                    "FORCE_CHANGE_PASSWORD",
+                    "RESET_REQUIRED",
+                ];
+                if !ALLOWED.contains(&status.as_str()) {
+                    return Err(err(crate::error::invalid(format!(
+                        "status must be one of {}, not {status}.",
+                        ALLOWED.join(", ")
+                    ))));
+                }
+                row.status = status.clone();
+            }
+            if !su.enabled || su.status.is_some() {
+                row.enabled = su.enabled;
+                row = user::save(c, &pool, row, &doc).map_err(&err)?;
             }
             for g in &su.groups {
                 if pool_object::get(c, &pool_id, Kind::Group, g)?.is_none() {

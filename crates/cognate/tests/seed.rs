@@ -36,6 +36,9 @@ userPools:
         temporary: true
       - username: carol
         enabled: false
+      - username: dave
+        password: Passw0rd!
+        status: UNCONFIRMED
 "#;
 
 fn write_seed(dir: &std::path::Path, text: &str) -> std::path::PathBuf {
@@ -87,7 +90,8 @@ fn a_seeded_server_has_what_the_file_declares_and_a_restart_changes_nothing() {
         [
             ("alice", "CONFIRMED", true),
             ("bob", "FORCE_CHANGE_PASSWORD", true),
-            ("carol", "FORCE_CHANGE_PASSWORD", false)
+            ("carol", "FORCE_CHANGE_PASSWORD", false),
+            ("dave", "UNCONFIRMED", true)
         ]
     );
     let pool = server
