@@ -19,6 +19,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/sqlite/0003_user_index_by_user.sql"),
         include_str!("migrations/postgres/0003_user_index_by_user.sql"),
     ),
+    (
+        4,
+        include_str!("migrations/sqlite/0004_user_counts.sql"),
+        include_str!("migrations/postgres/0004_user_counts.sql"),
+    ),
 ];
 
 /// Tables holding API state, in creation order (reset deletes them in reverse).
@@ -41,6 +46,7 @@ pub const TABLES: &[&str] = &[
     "oauth_codes",
     "hosted_sessions",
     "outbox_messages",
+    "pool_user_counts",
 ];
 
 pub const CREATE_VERSION_TABLE: &str =

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
 const MAX_CONNECTIONS: usize = 16;
-const MAX_ATTEMPTS: usize = 10;
+const MAX_ATTEMPTS: usize = 30;
 
 struct PooledClient {
     client: Client,
@@ -122,6 +122,7 @@ impl PostgresBackend {
                             Err(e) => {
                                 let e = StoreError::from(e);
                                 if e.kind == StoreErrorKind::Retry && attempt < MAX_ATTEMPTS {
+                                    backoff(attempt);
                                     continue;
                                 }
                                 break Err(E::from(e));
@@ -132,6 +133,7 @@ impl PostgresBackend {
                         let retry = conn.conflicted && attempt < MAX_ATTEMPTS;
                         let _ = conn.txn.rollback();
                         if retry {
+                            backoff(attempt);
                             continue;
                         }
                         break Err(e);
@@ -144,6 +146,17 @@ impl PostgresBackend {
         .await
         .map_err(|_| E::from(StoreError::other("a write task failed")))?
     }
+}
+
+/// Waits a little before retrying a conflicted transaction, longer each time and
+/// jittered, so that the transactions that conflicted do not meet again.
+fn backoff(attempt: usize) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::from(d.subsec_nanos()))
+        .unwrap_or(0);
+    let ceiling = 200u64 << attempt.min(6);
+    std::thread::sleep(std::time::Duration::from_micros(nanos % ceiling));
 }
 
 fn read_in<T, E, F>(pc: &mut PooledClient, f: F) -> Result<T, E>

@@ -84,3 +84,50 @@ async fn a_pool_created_through_one_node_is_seen_through_the_other() {
         .expect_err("gone on a");
     assert_eq!(code(&err), "ResourceNotFoundException");
 }
+
+#[tokio::test]
+async fn concurrent_user_creations_through_both_nodes_all_succeed_and_are_counted() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let a = Server::start(&backend);
+    let b = Server::start(&backend);
+    let (ca, cb) = (a.client(), b.client());
+    let id = ca
+        .create_user_pool()
+        .pool_name("busy")
+        .send()
+        .await
+        .expect("pool")
+        .user_pool()
+        .and_then(|p| p.id())
+        .expect("id")
+        .to_string();
+    let mut tasks = Vec::new();
+    for i in 0..48 {
+        let client = if i % 2 == 0 { ca.clone() } else { cb.clone() };
+        let id = id.clone();
+        tasks.push(tokio::spawn(async move {
+            client
+                .admin_create_user()
+                .user_pool_id(id)
+                .username(format!("user{i}"))
+                .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+                .send()
+                .await
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task").expect("every creation succeeds");
+    }
+    let pool = cb
+        .describe_user_pool()
+        .user_pool_id(&id)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(
+        pool.user_pool().map(|p| p.estimated_number_of_users()),
+        Some(48)
+    );
+}
