@@ -1,7 +1,8 @@
 //! PostgreSQL: every node of a deployment shares all state through it. Writes run in
-//! SERIALIZABLE transactions and are retried when PostgreSQL reports a conflict with a
-//! concurrent transaction, so the same logic that is correct on one SQLite writer stays
-//! correct across nodes. The synchronous client runs on tokio's blocking threads.
+//! REPEATABLE READ transactions and are rerun (after a jittered pause) when PostgreSQL
+//! reports a concurrent update of the same row or a unique key taken by a concurrent
+//! transaction: the rerun sees the other write, so check-then-write logic that is correct
+//! on one SQLite writer stays correct across nodes, uniqueness being enforced by keys. The synchronous client runs on tokio's blocking threads.
 
 use crate::error::StoreErrorKind;
 use crate::{migrations, Conn, Row, StoreError, Value};
@@ -103,7 +104,7 @@ impl PostgresBackend {
                 let PooledClient { client, statements } = &mut pc;
                 let txn = match client
                     .build_transaction()
-                    .isolation_level(IsolationLevel::Serializable)
+                    .isolation_level(IsolationLevel::RepeatableRead)
                     .start()
                 {
                     Ok(t) => t,
@@ -230,7 +231,9 @@ impl PgConn<'_> {
 
     fn note(&mut self, e: postgres::Error) -> StoreError {
         let e = StoreError::from(e);
-        if e.kind == StoreErrorKind::Retry {
+        // A unique key taken by a transaction that committed after this one began is a
+        // race, not an answer: rerun, and the check before the insert sees the row.
+        if e.kind == StoreErrorKind::Retry || e.kind == StoreErrorKind::Conflict {
             self.conflicted = true;
         }
         e
