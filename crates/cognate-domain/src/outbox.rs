@@ -58,3 +58,22 @@ pub fn fill(template: &str, username: &str, code: &str) -> String {
         .replace("{username}", username)
         .replace("{####}", code)
 }
+
+/// A message's subject (email only) and body from a pool's template, each part falling
+/// back to Cognito's default.
+pub fn compose(
+    channel: Channel,
+    email_subject: Option<&str>,
+    email_message: Option<&str>,
+    sms_message: Option<&str>,
+    default_subject: &str,
+    default_body: &str,
+) -> (Option<String>, String) {
+    match channel {
+        Channel::Email => (
+            Some(email_subject.unwrap_or(default_subject).to_string()),
+            email_message.unwrap_or(default_body).to_string(),
+        ),
+        Channel::Sms => (None, sms_message.unwrap_or(default_body).to_string()),
+    }
+}

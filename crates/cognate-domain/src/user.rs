@@ -377,25 +377,14 @@ fn send_invitation(
         let Some(destination) = attrs::get(&doc.attributes, attr).filter(|d| !d.is_empty()) else {
             continue;
         };
-        let (subject, body) = match channel {
-            Channel::Email => (
-                Some(
-                    template
-                        .email_subject
-                        .clone()
-                        .unwrap_or_else(|| "Your temporary password".into()),
-                ),
-                template.email_message.clone().unwrap_or_else(|| {
-                    "Your username is {username} and temporary password is {####}.".into()
-                }),
-            ),
-            Channel::Sms => (
-                None,
-                template.sms_message.clone().unwrap_or_else(|| {
-                    "Your username is {username} and temporary password is {####}.".into()
-                }),
-            ),
-        };
+        let (subject, body) = outbox::compose(
+            channel,
+            template.email_subject.as_deref(),
+            template.email_message.as_deref(),
+            template.sms_message.as_deref(),
+            "Your temporary password",
+            "Your username is {username} and temporary password is {####}.",
+        );
         outbox::send(
             conn,
             Message {
@@ -748,26 +737,14 @@ impl Service {
                             .verification_message_template
                             .clone()
                             .unwrap_or_default();
-                        let (subject, body) =
-                            match channel {
-                                Channel::Email => (
-                                    Some(
-                                        template
-                                            .email_subject
-                                            .clone()
-                                            .unwrap_or_else(|| "Your verification code".into()),
-                                    ),
-                                    template.email_message.clone().unwrap_or_else(|| {
-                                        "Your verification code is {####}. ".into()
-                                    }),
-                                ),
-                                Channel::Sms => (
-                                    None,
-                                    template.sms_message.clone().unwrap_or_else(|| {
-                                        "Your verification code is {####}. ".into()
-                                    }),
-                                ),
-                            };
+                        let (subject, body) = outbox::compose(
+                            channel,
+                            template.email_subject.as_deref(),
+                            template.email_message.as_deref(),
+                            template.sms_message.as_deref(),
+                            "Your verification code",
+                            "Your verification code is {####}. ",
+                        );
                         outbox::send(
                             c,
                             Message {
@@ -892,13 +869,14 @@ impl Service {
                 };
                 let code = codes::issue(c, &pool.id, &row.username_key, "forgot_password")?;
                 let template = pool.pool.verification_message_template.clone().unwrap_or_default();
-                let (subject, body) = match channel {
-                    Channel::Email => (
-                        Some(template.email_subject.clone().unwrap_or_else(|| "Your verification code".into())),
-                        template.email_message.clone().unwrap_or_else(|| "Your password reset code is {####}. ".into()),
-                    ),
-                    Channel::Sms => (None, template.sms_message.clone().unwrap_or_else(|| "Your password reset code is {####}. ".into())),
-                };
+                let (subject, body) = outbox::compose(
+                    channel,
+                    template.email_subject.as_deref(),
+                    template.email_message.as_deref(),
+                    template.sms_message.as_deref(),
+                    "Your verification code",
+                    "Your password reset code is {####}. ",
+                );
                 outbox::send(
                     c,
                     Message {
