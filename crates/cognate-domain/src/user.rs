@@ -402,13 +402,7 @@ fn send_invitation(
     Ok(())
 }
 
-fn temporary_password(
-    pool: &PoolView,
-    key: &str,
-    username_for_srp: &str,
-    password: &str,
-) -> StoredPassword {
-    let _ = key;
+fn temporary_password(pool: &PoolView, username_for_srp: &str, password: &str) -> StoredPassword {
     let days = pool
         .password_policy()
         .temporary_password_validity_days
@@ -453,12 +447,7 @@ pub(crate) fn create_user(
             None => password_policy::temporary(&pool.password_policy()),
         };
         password_policy::check(&pool.password_policy(), &password)?;
-        doc.password = Some(temporary_password(
-            &pool,
-            &row.username_key,
-            &row.username,
-            &password,
-        ));
+        doc.password = Some(temporary_password(&pool, &row.username, &password));
         row = save(c, &pool, row, &doc)?;
         send_invitation(c, &pool, &row.username, &doc, &mediums, &password)?;
         return Ok(AdminCreateUserResponse {
@@ -524,7 +513,7 @@ pub(crate) fn create_user(
         // presented: nothing is stored for it.
         password: (input.temporary_password.is_some()
             || input.message_action.as_deref() != Some("SUPPRESS"))
-        .then(|| temporary_password(&pool, &key, &username, &password)),
+        .then(|| temporary_password(&pool, &username, &password)),
         mfa: MfaSettings::default(),
     };
     check_unique_names(
@@ -583,12 +572,7 @@ pub(crate) fn set_password(
         });
         row.status = "CONFIRMED".into();
     } else {
-        doc.password = Some(temporary_password(
-            &pool,
-            &row.username_key,
-            &row.username,
-            password,
-        ));
+        doc.password = Some(temporary_password(&pool, &row.username, password));
         row.status = "FORCE_CHANGE_PASSWORD".into();
     }
     save(c, &pool, row, &doc)?;

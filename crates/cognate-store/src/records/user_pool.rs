@@ -18,12 +18,18 @@ pub struct UserPoolRow {
 
 const COLUMNS: &str = "id, region, name, created_at, updated_at, user_count, version, doc";
 /// A pool's user count: the sum of its count shards.
-const USER_COUNT: &str =
-    "(SELECT CAST(COALESCE(SUM(c.count), 0) AS BIGINT) FROM pool_user_counts c WHERE c.pool_id = user_pools.id)";
+macro_rules! user_count {
+    () => {
+        "(SELECT CAST(COALESCE(SUM(c.count), 0) AS BIGINT) FROM pool_user_counts c WHERE c.pool_id = user_pools.id)"
+    };
+}
+const USER_COUNT: &str = user_count!();
 /// COLUMNS as read, with the user count summed.
-const SELECT_COLUMNS: &str = "id, region, name, created_at, updated_at, \
-     (SELECT CAST(COALESCE(SUM(c.count), 0) AS BIGINT) FROM pool_user_counts c WHERE c.pool_id = user_pools.id), \
-     version, doc";
+const SELECT_COLUMNS: &str = concat!(
+    "id, region, name, created_at, updated_at, ",
+    user_count!(),
+    ", version, doc"
+);
 /// Shards of a pool's user count.
 const COUNT_SHARDS: u64 = 64;
 
