@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of cognate: the Rust suites (unit, store on SQLite and PostgreSQL,
 # end to end through the official AWS SDK) and the interop suites with real clients
-# (boto3 and the AWS CLI from PyPI). PostgreSQL cases run when
+# (boto3, the AWS CLI and pycognito from PyPI). PostgreSQL cases run when
 # COGNATE_TEST_DATABASE_URL is set (e.g. postgres://postgres@127.0.0.1:5432/test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,7 @@ venv="${COGNATE_VENV:-$target_dir/interop-venv}"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check boto3 awscli
+"$venv/bin/pip" install --quiet --disable-pip-version-check boto3 awscli pycognito
 PATH="$venv/bin:$PATH" COGNATE_BIN="$target_dir/debug/cognate" \
   "$venv/bin/python" -m unittest discover -s tests/interop/python -p 'test_*.py' -v
 echo "== all tests passed"

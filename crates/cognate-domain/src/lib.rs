@@ -3,12 +3,14 @@
 //! reaches the database only through `cognate_store` inside one transaction per write.
 //! Nothing here knows about HTTP.
 
+mod auth;
 mod clock;
 mod codes;
 mod error;
 mod group;
 mod group_membership;
 mod ids;
+mod jwt;
 mod list_users_filter;
 mod mfa_config;
 mod modp3072;
@@ -20,10 +22,14 @@ mod resource_server;
 mod schema;
 mod secret_box;
 pub mod seed;
+mod self_service;
 mod service;
+mod sessions;
+mod signing_keys;
 mod srp;
 mod stored;
 mod tags;
+mod tokens;
 mod user;
 mod user_attributes;
 mod user_pool;

@@ -138,20 +138,52 @@ pub fn pow_g(e: &BigUint) -> BigUint {
         let bit = i * WINDOW;
         let limb = digits.get(bit / 64).copied().unwrap_or(0);
         let digit = ((limb >> (bit % 64)) & ((1 << WINDOW) - 1)) as usize;
-        let mut entry = [0u64; LIMBS];
-        for (j, candidate) in row.iter().enumerate() {
-            let mask = ((j == digit) as u64).wrapping_neg();
-            for k in 0..LIMBS {
-                entry[k] |= candidate[k] & mask;
-            }
-        }
-        acc = mont_mul(&acc, &entry);
+        acc = mont_mul(&acc, &select(row, digit));
     }
-    from_limbs(&mont_mul(&acc, &{
-        let mut one = [0u64; LIMBS];
-        one[0] = 1;
-        one
-    }))
+    from_montgomery(&acc)
+}
+
+/// Constant-time choice of `table[index]`: every entry is read.
+fn select(table: &[Limbs], index: usize) -> Limbs {
+    let mut entry = [0u64; LIMBS];
+    for (j, candidate) in table.iter().enumerate() {
+        let mask = ((j == index) as u64).wrapping_neg();
+        for k in 0..LIMBS {
+            entry[k] |= candidate[k] & mask;
+        }
+    }
+    entry
+}
+
+fn from_montgomery(x: &Limbs) -> BigUint {
+    let mut one = [0u64; LIMBS];
+    one[0] = 1;
+    from_limbs(&mont_mul(x, &one))
+}
+
+/// base^e mod N for an exponent of at most 256 bits: fixed 4-bit windows, every window
+/// costing the same four squarings and one multiplication by a constant-time choice.
+pub fn pow(base: &BigUint, e: &BigUint) -> BigUint {
+    const W: usize = 4;
+    let f = &*FIELD;
+    let b = mont_mul(&to_limbs(&(base % &*N)), &f.r2);
+    let mut table = [[0u64; LIMBS]; 1 << W];
+    table[0] = f.one;
+    for j in 1..(1 << W) {
+        table[j] = mont_mul(&table[j - 1], &b);
+    }
+    let digits = e.to_u64_digits();
+    let mut acc = f.one;
+    for window in (0..EXPONENT_BITS / W).rev() {
+        for _ in 0..W {
+            acc = mont_mul(&acc, &acc);
+        }
+        let bit = window * W;
+        let limb = digits.get(bit / 64).copied().unwrap_or(0);
+        let digit = ((limb >> (bit % 64)) & ((1 << W) - 1)) as usize;
+        acc = mont_mul(&acc, &select(&table, digit));
+    }
+    from_montgomery(&acc)
 }
 
 #[cfg(test)]
@@ -173,5 +205,24 @@ mod tests {
         assert_eq!(pow_g(&BigUint::from(1u32)), BigUint::from(2u32));
         let max = (BigUint::from(1u32) << 256) - 1u32;
         assert_eq!(pow_g(&max), G.modpow(&max, &N));
+    }
+
+    #[test]
+    fn powers_of_any_base_match_plain_modpow() {
+        let mut rng = rand::rng();
+        for _ in 0..10 {
+            let mut base = [0u8; 384];
+            rng.fill_bytes(&mut base);
+            let mut bytes = [0u8; 32];
+            rng.fill_bytes(&mut bytes);
+            let (base, e) = (
+                BigUint::from_bytes_be(&base),
+                BigUint::from_bytes_be(&bytes),
+            );
+            assert_eq!(pow(&base, &e), base.modpow(&e, &N));
+        }
+        let base = BigUint::from(12345u32);
+        assert_eq!(pow(&base, &BigUint::from(0u32)), BigUint::from(1u32));
+        assert_eq!(pow(&base, &BigUint::from(1u32)), base);
     }
 }

@@ -77,3 +77,21 @@ pub fn compose(
         Channel::Sms => (None, sms_message.unwrap_or(default_body).to_string()),
     }
 }
+
+/// A destination as Cognito shows it in CodeDeliveryDetails: `a***@e***` for an email
+/// address, `+*******1234` for a phone number.
+pub fn mask(destination: &str) -> String {
+    if let Some((local, domain)) = destination.split_once('@') {
+        let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
+        return format!("{}***@{}***", first(local), first(domain));
+    }
+    let chars: Vec<char> = destination.chars().collect();
+    let keep = chars.len().min(4);
+    let (head, tail) = chars.split_at(chars.len() - keep);
+    let mut out = String::new();
+    for (i, c) in head.iter().enumerate() {
+        out.push(if i == 0 && *c == '+' { '+' } else { '*' });
+    }
+    out.extend(tail);
+    out
+}

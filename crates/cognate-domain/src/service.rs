@@ -3,6 +3,7 @@
 
 use crate::pool_cache::PoolCache;
 use crate::secret_box::SecretBox;
+use crate::signing_keys::KeyCache;
 use cognate_api::types::*;
 use cognate_api::{ApiError, CognitoIdentityProvider, Empty, Operation, Reply, RequestContext};
 use cognate_store::Store;
@@ -15,6 +16,11 @@ pub struct ServiceConfig {
     pub default_region: String,
     /// The account id in ARNs.
     pub account_id: String,
+    /// The address clients reach the server at (discovery documents, `jwks_uri`).
+    pub public_url: String,
+    /// Base of token issuers: a pool's issuer is `<issuer_base>/<poolId>`, `{region}`
+    /// replaced by the pool's region.
+    pub issuer_base: String,
 }
 
 #[derive(Clone)]
@@ -27,6 +33,7 @@ struct Inner {
     config: ServiceConfig,
     secrets: SecretBox,
     pools: Arc<PoolCache>,
+    keys: KeyCache,
 }
 
 impl Service {
@@ -37,6 +44,7 @@ impl Service {
                 config,
                 secrets,
                 pools: Arc::default(),
+                keys: KeyCache::default(),
             }),
         }
     }
@@ -56,6 +64,10 @@ impl Service {
     pub(crate) fn pool_cache(&self) -> Arc<PoolCache> {
         self.inner.pools.clone()
     }
+
+    pub(crate) fn key_cache(&self) -> &KeyCache {
+        &self.inner.keys
+    }
 }
 
 /// The operations this service implements; every other one answers
@@ -71,17 +83,25 @@ const IMPLEMENTED: &[Operation] = &[
     Operation::AdminDisableUser,
     Operation::AdminEnableUser,
     Operation::AdminGetUser,
+    Operation::AdminInitiateAuth,
     Operation::AdminListGroupsForUser,
+    Operation::AdminListUserSessions,
     Operation::AdminRemoveUserFromGroup,
     Operation::AdminResetUserPassword,
+    Operation::AdminRespondToAuthChallenge,
+    Operation::AdminRevokeUserSession,
     Operation::AdminSetUserPassword,
     Operation::AdminUpdateUserAttributes,
+    Operation::AdminUserGlobalSignOut,
+    Operation::ChangePassword,
     Operation::CreateGroup,
     Operation::CreateResourceServer,
     Operation::CreateUserPool,
     Operation::CreateUserPoolClient,
     Operation::DeleteGroup,
     Operation::DeleteResourceServer,
+    Operation::DeleteUser,
+    Operation::DeleteUserAttributes,
     Operation::DeleteUserPool,
     Operation::DeleteUserPoolClient,
     Operation::DescribeResourceServer,
@@ -89,19 +109,29 @@ const IMPLEMENTED: &[Operation] = &[
     Operation::DescribeUserPoolClient,
     Operation::GetCSVHeader,
     Operation::GetGroup,
+    Operation::GetSigningCertificate,
+    Operation::GetTokensFromRefreshToken,
+    Operation::GetUser,
     Operation::GetUserPoolMfaConfig,
+    Operation::GlobalSignOut,
+    Operation::InitiateAuth,
     Operation::ListGroups,
     Operation::ListResourceServers,
     Operation::ListTagsForResource,
     Operation::ListUserPoolClients,
     Operation::ListUserPools,
+    Operation::ListUserSessions,
     Operation::ListUsers,
     Operation::ListUsersInGroup,
+    Operation::RespondToAuthChallenge,
+    Operation::RevokeToken,
+    Operation::RevokeUserSession,
     Operation::SetUserPoolMfaConfig,
     Operation::TagResource,
     Operation::UntagResource,
     Operation::UpdateGroup,
     Operation::UpdateResourceServer,
+    Operation::UpdateUserAttributes,
     Operation::UpdateUserPool,
     Operation::UpdateUserPoolClient,
 ];
@@ -406,6 +436,128 @@ impl CognitoIdentityProvider for Service {
     ) -> Answer<UpdateUserPoolClientResponse> {
         Ok(Service::update_user_pool_client(self, i).await?.into())
     }
+    async fn admin_initiate_auth(
+        &self,
+        _: &RequestContext,
+        i: AdminInitiateAuthRequest,
+    ) -> Answer<AdminInitiateAuthResponse> {
+        Ok(Service::admin_initiate_auth(self, i).await?.into())
+    }
+    async fn admin_list_user_sessions(
+        &self,
+        _: &RequestContext,
+        i: AdminListUserSessionsRequest,
+    ) -> Answer<AdminListUserSessionsResponse> {
+        Ok(Service::admin_list_user_sessions(self, i).await?.into())
+    }
+    async fn admin_respond_to_auth_challenge(
+        &self,
+        _: &RequestContext,
+        i: AdminRespondToAuthChallengeRequest,
+    ) -> Answer<AdminRespondToAuthChallengeResponse> {
+        Ok(Service::admin_respond_to_auth_challenge(self, i)
+            .await?
+            .into())
+    }
+    async fn admin_revoke_user_session(
+        &self,
+        _: &RequestContext,
+        i: AdminRevokeUserSessionRequest,
+    ) -> Answer<AdminRevokeUserSessionResponse> {
+        Ok(Service::admin_revoke_user_session(self, i).await?.into())
+    }
+    async fn admin_user_global_sign_out(
+        &self,
+        _: &RequestContext,
+        i: AdminUserGlobalSignOutRequest,
+    ) -> Answer<AdminUserGlobalSignOutResponse> {
+        Ok(Service::admin_user_global_sign_out(self, i).await?.into())
+    }
+    async fn change_password(
+        &self,
+        _: &RequestContext,
+        i: ChangePasswordRequest,
+    ) -> Answer<ChangePasswordResponse> {
+        Ok(Service::change_password(self, i).await?.into())
+    }
+    async fn delete_user(&self, _: &RequestContext, i: DeleteUserRequest) -> Answer<Empty> {
+        Ok(Service::delete_user(self, i).await?.into())
+    }
+    async fn delete_user_attributes(
+        &self,
+        _: &RequestContext,
+        i: DeleteUserAttributesRequest,
+    ) -> Answer<DeleteUserAttributesResponse> {
+        Ok(Service::delete_user_attributes(self, i).await?.into())
+    }
+    async fn get_signing_certificate(
+        &self,
+        _: &RequestContext,
+        i: GetSigningCertificateRequest,
+    ) -> Answer<GetSigningCertificateResponse> {
+        Ok(Service::get_signing_certificate(self, i).await?.into())
+    }
+    async fn get_tokens_from_refresh_token(
+        &self,
+        _: &RequestContext,
+        i: GetTokensFromRefreshTokenRequest,
+    ) -> Answer<GetTokensFromRefreshTokenResponse> {
+        Ok(Service::get_tokens_from_refresh_token(self, i)
+            .await?
+            .into())
+    }
+    async fn get_user(&self, _: &RequestContext, i: GetUserRequest) -> Answer<GetUserResponse> {
+        Ok(Service::get_user(self, i).await?.into())
+    }
+    async fn global_sign_out(
+        &self,
+        _: &RequestContext,
+        i: GlobalSignOutRequest,
+    ) -> Answer<GlobalSignOutResponse> {
+        Ok(Service::global_sign_out(self, i).await?.into())
+    }
+    async fn initiate_auth(
+        &self,
+        _: &RequestContext,
+        i: InitiateAuthRequest,
+    ) -> Answer<InitiateAuthResponse> {
+        Ok(Service::initiate_auth(self, i).await?.into())
+    }
+    async fn list_user_sessions(
+        &self,
+        _: &RequestContext,
+        i: ListUserSessionsRequest,
+    ) -> Answer<ListUserSessionsResponse> {
+        Ok(Service::list_user_sessions(self, i).await?.into())
+    }
+    async fn respond_to_auth_challenge(
+        &self,
+        _: &RequestContext,
+        i: RespondToAuthChallengeRequest,
+    ) -> Answer<RespondToAuthChallengeResponse> {
+        Ok(Service::respond_to_auth_challenge(self, i).await?.into())
+    }
+    async fn revoke_token(
+        &self,
+        _: &RequestContext,
+        i: RevokeTokenRequest,
+    ) -> Answer<RevokeTokenResponse> {
+        Ok(Service::revoke_token(self, i).await?.into())
+    }
+    async fn revoke_user_session(
+        &self,
+        _: &RequestContext,
+        i: RevokeUserSessionRequest,
+    ) -> Answer<RevokeUserSessionResponse> {
+        Ok(Service::revoke_user_session(self, i).await?.into())
+    }
+    async fn update_user_attributes(
+        &self,
+        _: &RequestContext,
+        i: UpdateUserAttributesRequest,
+    ) -> Answer<UpdateUserAttributesResponse> {
+        Ok(Service::update_user_attributes(self, i).await?.into())
+    }
 }
 
 #[cfg(test)]
@@ -425,6 +577,8 @@ mod tests {
             ServiceConfig {
                 default_region: "us-east-1".into(),
                 account_id: "000000000000".into(),
+                public_url: "http://127.0.0.1:9229".into(),
+                issuer_base: "http://127.0.0.1:9229".into(),
             },
             SecretBox::new(&SecretBox::generate_key()),
         );

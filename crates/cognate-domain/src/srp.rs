@@ -30,7 +30,7 @@ pub static N: LazyLock<BigUint> =
     LazyLock::new(|| BigUint::parse_bytes(N_HEX.as_bytes(), 16).unwrap_or_default());
 /// The group's generator (powers of it are computed by `modp3072::pow_g`).
 #[cfg(test)]
-pub static G: LazyLock<BigUint> = LazyLock::new(|| BigUint::from(2u32));
+pub(crate) static G: LazyLock<BigUint> = LazyLock::new(|| BigUint::from(2u32));
 
 /// What is stored of a password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,12 +106,108 @@ pub fn verifier_with_salt(
 }
 
 /// Whether `password` is the one `stored` was made from (constant time in the compare).
-// Only the tests check passwords until the sign-in flows arrive.
-#[cfg(test)]
 pub fn matches(stored: &Verifier, pool_id: &str, username: &str, password: &str) -> bool {
     let candidate = verifier_with_salt(pool_id, username, password, &stored.salt);
     let (a, b) = (candidate.verifier.as_bytes(), stored.verifier.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// SHA-256 of the bytes a string of hex digits spells, as a number (Cognito's
+/// `hexHash`).
+fn hash_hex(hex: &str) -> BigUint {
+    BigUint::from_bytes_be(&Sha256::digest(hex_to_bytes(hex)))
+}
+
+/// The multiplier `k = H(padHex(N) | padHex(g))`.
+pub static K: LazyLock<BigUint> =
+    LazyLock::new(|| hash_hex(&format!("{}{}", pad_hex(&N), pad_hex(&BigUint::from(2u32)))));
+
+/// A fresh private value `b` for the server (256 random bits, never zero).
+pub fn private_b() -> BigUint {
+    let mut bytes = [0u8; 32];
+    loop {
+        rand::rng().fill_bytes(&mut bytes);
+        let b = BigUint::from_bytes_be(&bytes);
+        if b.bits() > 0 {
+            return b;
+        }
+    }
+}
+
+/// The server's public value `B = (k·v + g^b) mod N`.
+pub fn public_b(verifier_hex: &str, b: &BigUint) -> BigUint {
+    let v = BigUint::parse_bytes(verifier_hex.as_bytes(), 16).unwrap_or_default();
+    (&*K * v + crate::modp3072::pow_g(b)) % &*N
+}
+
+/// The scrambler `u = H(padHex(A) | padHex(B))`.
+pub fn scrambler(a: &BigUint, b: &BigUint) -> BigUint {
+    hash_hex(&format!("{}{}", pad_hex(a), pad_hex(b)))
+}
+
+/// The 16-byte key both sides derive: `S = (A·v^u)^b mod N`, then HKDF-SHA256 of
+/// `padHex(S)` salted with `padHex(u)` and the info "Caldera Derived Key". None for a
+/// client value that would make the key predictable (`A mod N = 0`, or `u = 0`).
+pub fn password_key(
+    client_a: &BigUint,
+    server_b: &BigUint,
+    b: &BigUint,
+    verifier_hex: &str,
+) -> Option<[u8; 16]> {
+    use crate::modp3072::pow;
+    if (client_a % &*N).bits() == 0 {
+        return None;
+    }
+    let u = scrambler(client_a, server_b);
+    if u.bits() == 0 {
+        return None;
+    }
+    let v = BigUint::parse_bytes(verifier_hex.as_bytes(), 16)?;
+    let s = pow(&((client_a % &*N) * pow(&v, &u) % &*N), b);
+    let hkdf = hkdf::Hkdf::<Sha256>::new(
+        Some(&hex_to_bytes(&pad_hex(&u))),
+        &hex_to_bytes(&pad_hex(&s)),
+    );
+    let mut key = [0u8; 16];
+    hkdf.expand(b"Caldera Derived Key", &mut key).ok()?;
+    Some(key)
+}
+
+/// PASSWORD_CLAIM_SIGNATURE: HMAC-SHA256 under the derived key of
+/// `poolName | USER_ID_FOR_SRP | SECRET_BLOCK (decoded) | TIMESTAMP`.
+pub fn claim_signature(
+    key: &[u8; 16],
+    pool_id: &str,
+    user_id: &str,
+    secret_block: &[u8],
+    timestamp: &str,
+) -> [u8; 32] {
+    hmac_sha256(
+        key,
+        &[
+            pool_name(pool_id).as_bytes(),
+            user_id.as_bytes(),
+            secret_block,
+            timestamp.as_bytes(),
+        ],
+    )
+}
+
+/// HMAC-SHA256 of the concatenated `parts`. The key is laid into the 64-byte block as
+/// RFC 2104 does (hashed first when longer), so any key length is taken.
+pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut block = [0u8; 64];
+    if key.len() > block.len() {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let mut mac = <Hmac<Sha256> as hmac::digest::KeyInit>::new(&block.into());
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]
@@ -150,6 +246,77 @@ mod tests {
         assert_eq!(
             hex,
             "271796f8eacaf1ed9279f3e954b2f0e42dae1393a6af248e1766c8aa83c816b2"
+        );
+    }
+
+    fn sha256_hex(s: &str) -> String {
+        Sha256::digest(s.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The server's side of a whole exchange, against values computed independently (a
+    /// plain Python client: hashlib, hmac and pow) with a = 0x1f1f…, b = 0xa5a5….
+    #[test]
+    fn the_exchange_matches_an_independent_client() {
+        assert_eq!(
+            K.to_str_radix(16),
+            "538282c4354742d7cbbde2359fcf67f9f5b3a6b08791e5011b43b8a5b66d9ee6"
+        );
+        let salt = "c0ffee1234567890abcdef0011223344";
+        let v = verifier_with_salt("us-east-1_Pool", "alice", "Passw0rd!", salt).verifier;
+        let a = BigUint::parse_bytes("1f".repeat(32).as_bytes(), 16).unwrap();
+        let b = BigUint::parse_bytes("a5".repeat(32).as_bytes(), 16).unwrap();
+        let client_a = crate::modp3072::pow_g(&a);
+        assert_eq!(
+            sha256_hex(&client_a.to_str_radix(16)),
+            "b8180caa9209f3599039279ff3ffe1329c2e7c483ec03f7fad5e2f15bcc4c8d3"
+        );
+        let server_b = public_b(&v, &b);
+        assert_eq!(
+            sha256_hex(&server_b.to_str_radix(16)),
+            "4504f54650cfaac257cf763e3b2042c9b2194f4a8714842b3561eb350ef25a31"
+        );
+        assert_eq!(
+            scrambler(&client_a, &server_b).to_str_radix(16),
+            "d472d4675c6099d22077fbc71faef2bcc6a379307e6d901db80776d936648dfa"
+        );
+        let key = password_key(&client_a, &server_b, &b, &v).unwrap();
+        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        assert_eq!(hex(&key), "272d3e5226abd8f8cd23b020df23666b");
+        let signature = claim_signature(
+            &key,
+            "us-east-1_Pool",
+            "alice",
+            b"secret-block-bytes",
+            "Sun Nov 29 07:15:03 UTC 2026",
+        );
+        assert_eq!(
+            hex(&signature),
+            "940026392249c36a093be9b264d93dfb6386ce19e51bfe8bd327f57efd21af95"
+        );
+        // A client value of 0 mod N is refused.
+        assert!(password_key(&N, &server_b, &b, &v).is_none());
+    }
+
+    /// RFC 4231 test case 2 (a short key) and 6 (a key longer than the block).
+    #[test]
+    fn hmac_follows_rfc_4231() {
+        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        assert_eq!(
+            hex(&hmac_sha256(
+                b"Jefe",
+                &[b"what do ya want ", b"for nothing?"]
+            )),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(
+            hex(&hmac_sha256(
+                &[0xaa; 131],
+                &[b"Test Using Larger Than Block-Size Key - Hash Key First"]
+            )),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
         );
     }
 

@@ -96,7 +96,7 @@ impl PoolView {
         self.pool.alias_attributes.as_deref().unwrap_or(&[])
     }
 
-    fn password_policy(&self) -> PasswordPolicyType {
+    pub(crate) fn password_policy(&self) -> PasswordPolicyType {
         self.pool
             .policies
             .as_ref()
@@ -579,6 +579,110 @@ pub(crate) fn set_password(
     Ok(())
 }
 
+/// Writes attributes of a user (AdminUpdateUserAttributes, UpdateUserAttributes); a
+/// changed email or phone number that the pool verifies gets a code. Returns where
+/// codes went.
+pub(crate) fn update_attributes(
+    c: &mut dyn Conn,
+    pool: &PoolView,
+    row: UserRow,
+    mut doc: UserDoc,
+    writes: &[AttributeType],
+) -> Result<Vec<CodeDeliveryDetailsType>> {
+    let mut deliveries = Vec::new();
+    attrs::check_writes(&pool.pool, writes, false)?;
+    let before = doc.attributes.clone();
+    apply_writes(&mut doc.attributes, writes);
+    clear_changed_verification(&before, &mut doc.attributes, writes);
+    attrs::check_required(&pool.pool, &doc.attributes)?;
+    check_unique_names(c, pool, &row.username_key, &doc, false)?;
+    let row = save(c, pool, row, &doc)?;
+    // A changed email or phone number that the pool verifies gets a code.
+    let auto = pool
+        .pool
+        .auto_verified_attributes
+        .clone()
+        .unwrap_or_default();
+    for (name, channel) in [("email", Channel::Email), ("phone_number", Channel::Sms)] {
+        let changed = attrs::get(&before, name) != attrs::get(&doc.attributes, name);
+        let verified = attrs::is_verified(&doc.attributes, name);
+        let Some(destination) = attrs::get(&doc.attributes, name).filter(|d| !d.is_empty()) else {
+            continue;
+        };
+        if changed && !verified && auto.iter().any(|a| a == name) {
+            let code = codes::issue(c, &pool.id, &row.username_key, &format!("verify:{name}"))?;
+            let template = pool
+                .pool
+                .verification_message_template
+                .clone()
+                .unwrap_or_default();
+            let (subject, body) = outbox::compose(
+                channel,
+                template.email_subject.as_deref(),
+                template.email_message.as_deref(),
+                template.sms_message.as_deref(),
+                "Your verification code",
+                "Your verification code is {####}. ",
+            );
+            outbox::send(
+                c,
+                Message {
+                    pool_id: &pool.id,
+                    username: &row.username,
+                    channel,
+                    destination,
+                    kind: "UPDATE_USER_ATTRIBUTE",
+                    subject,
+                    body: outbox::fill(&body, &row.username, &code),
+                    code: Some(code.clone()),
+                },
+            )?;
+            deliveries.push(CodeDeliveryDetailsType {
+                destination: Some(outbox::mask(destination)),
+                delivery_medium: Some(if name == "email" { "EMAIL" } else { "SMS" }.into()),
+                attribute_name: Some(name.into()),
+            });
+        }
+    }
+    Ok(deliveries)
+}
+
+/// Removes attributes of a user (AdminDeleteUserAttributes, DeleteUserAttributes).
+pub(crate) fn delete_attributes(
+    c: &mut dyn Conn,
+    pool: &PoolView,
+    row: UserRow,
+    mut doc: UserDoc,
+    names: &[String],
+) -> Result<()> {
+    for name in names {
+        if name == "sub" {
+            return Err(invalid(
+                "Invalid user attributes: user.sub: Cannot modify the non-mutable attribute sub.",
+            ));
+        }
+        let Some(entry) = attrs::schema_entry(&pool.pool, name) else {
+            return Err(invalid(format!(
+                "Invalid user attributes: user.{name}: Attribute does not exist in the schema."
+            )));
+        };
+        if entry.required == Some(true) {
+            return Err(invalid(format!(
+                "Invalid user attributes: user.{name}: Required attribute cannot be deleted."
+            )));
+        }
+        if entry.mutable == Some(false) {
+            return Err(invalid(format!("Invalid user attributes: user.{name}: Attribute cannot be updated. (changing an immutable attribute)")));
+        }
+        attrs::remove(&mut doc.attributes, name);
+        if name == "email" || name == "phone_number" {
+            attrs::remove(&mut doc.attributes, &format!("{name}_verified"));
+        }
+    }
+    save(c, pool, row, &doc)?;
+    Ok(())
+}
+
 impl Service {
     pub(crate) async fn admin_create_user(
         &self,
@@ -687,63 +791,8 @@ impl Service {
         self.store()
             .write(move |c| {
                 let pool = PoolView::load(c, &cache, &pool_id)?;
-                let (row, mut doc) = require(c, &pool, &username)?;
-                attrs::check_writes(&pool.pool, &writes, false)?;
-                let before = doc.attributes.clone();
-                apply_writes(&mut doc.attributes, &writes);
-                clear_changed_verification(&before, &mut doc.attributes, &writes);
-                attrs::check_required(&pool.pool, &doc.attributes)?;
-                check_unique_names(c, &pool, &row.username_key, &doc, false)?;
-                let row = save(c, &pool, row, &doc)?;
-                // A changed email or phone number that the pool verifies gets a code.
-                let auto = pool
-                    .pool
-                    .auto_verified_attributes
-                    .clone()
-                    .unwrap_or_default();
-                for (name, channel) in [("email", Channel::Email), ("phone_number", Channel::Sms)] {
-                    let changed = attrs::get(&before, name) != attrs::get(&doc.attributes, name);
-                    let verified = attrs::is_verified(&doc.attributes, name);
-                    let Some(destination) =
-                        attrs::get(&doc.attributes, name).filter(|d| !d.is_empty())
-                    else {
-                        continue;
-                    };
-                    if changed && !verified && auto.iter().any(|a| a == name) {
-                        let code = codes::issue(
-                            c,
-                            &pool.id,
-                            &row.username_key,
-                            &format!("verify:{name}"),
-                        )?;
-                        let template = pool
-                            .pool
-                            .verification_message_template
-                            .clone()
-                            .unwrap_or_default();
-                        let (subject, body) = outbox::compose(
-                            channel,
-                            template.email_subject.as_deref(),
-                            template.email_message.as_deref(),
-                            template.sms_message.as_deref(),
-                            "Your verification code",
-                            "Your verification code is {####}. ",
-                        );
-                        outbox::send(
-                            c,
-                            Message {
-                                pool_id: &pool.id,
-                                username: &row.username,
-                                channel,
-                                destination,
-                                kind: "UPDATE_USER_ATTRIBUTE",
-                                subject,
-                                body: outbox::fill(&body, &row.username, &code),
-                                code: Some(code.clone()),
-                            },
-                        )?;
-                    }
-                }
+                let (row, doc) = require(c, &pool, &username)?;
+                update_attributes(c, &pool, row, doc, &writes)?;
                 Ok(AdminUpdateUserAttributesResponse {})
             })
             .await
@@ -760,26 +809,8 @@ impl Service {
         self.store()
             .write(move |c| {
                 let pool = PoolView::load(c, &cache, &pool_id)?;
-                let (row, mut doc) = require(c, &pool, &username)?;
-                for name in &names {
-                    if name == "sub" {
-                        return Err(invalid("Invalid user attributes: user.sub: Cannot modify the non-mutable attribute sub."));
-                    }
-                    let Some(entry) = attrs::schema_entry(&pool.pool, name) else {
-                        return Err(invalid(format!("Invalid user attributes: user.{name}: Attribute does not exist in the schema.")));
-                    };
-                    if entry.required == Some(true) {
-                        return Err(invalid(format!("Invalid user attributes: user.{name}: Required attribute cannot be deleted.")));
-                    }
-                    if entry.mutable == Some(false) {
-                        return Err(invalid(format!("Invalid user attributes: user.{name}: Attribute cannot be updated. (changing an immutable attribute)")));
-                    }
-                    attrs::remove(&mut doc.attributes, name);
-                    if name == "email" || name == "phone_number" {
-                        attrs::remove(&mut doc.attributes, &format!("{name}_verified"));
-                    }
-                }
-                save(c, &pool, row, &doc)?;
+                let (row, doc) = require(c, &pool, &username)?;
+                delete_attributes(c, &pool, row, doc, &names)?;
                 Ok(AdminDeleteUserAttributesResponse {})
             })
             .await

@@ -307,7 +307,45 @@ fn load(conn: &mut dyn Conn, pool_id: &str, client_id: &str) -> Result<(ClientRo
     Ok((row, doc))
 }
 
+/// A client as sign-in needs it: its pool, its settings and its secret, opened.
+pub(crate) struct AuthClient {
+    pub pool_id: String,
+    pub client: UserPoolClientType,
+    pub secret: Option<String>,
+}
+
+/// The client a sign-in request names, with its secret still sealed; None if unknown.
+pub(crate) fn load_for_auth(
+    conn: &mut dyn Conn,
+    client_id: &str,
+) -> Result<Option<(String, UserPoolClientType, Option<String>)>> {
+    let Some(row) = client::get(conn, client_id)? else {
+        return Ok(None);
+    };
+    let doc: ClientDoc = from_doc(&row.doc)?;
+    Ok(Some((row.pool_id, doc.client, doc.sealed_secret)))
+}
+
 impl Service {
+    /// Opens the sealed secret of a client loaded by `load_for_auth`.
+    pub(crate) fn auth_client(
+        &self,
+        loaded: (String, UserPoolClientType, Option<String>),
+    ) -> Result<AuthClient> {
+        let (pool_id, client, sealed) = loaded;
+        let secret = match sealed {
+            Some(sealed) => Some(self.secrets().open(&sealed).ok_or_else(|| {
+                crate::error::internal("a client secret cannot be opened with this master key")
+            })?),
+            None => None,
+        };
+        Ok(AuthClient {
+            pool_id,
+            client,
+            secret,
+        })
+    }
+
     /// The client as AWS describes it: with its secret, opened.
     fn reveal(&self, doc: ClientDoc) -> Result<UserPoolClientType> {
         let mut client = doc.client;

@@ -1,11 +1,13 @@
 //! cognate's HTTP layer: the awsJson1.1 protocol on `POST /`, CORS for browser clients,
 //! and the control API under `/_cognate` (and `/moto-api/reset`). It turns requests into
-//! calls of the generated dispatch and answers in AWS's format; it holds no state of its
-//! own beyond the service it serves.
+//! calls of the generated dispatch and answers in AWS's format; it serves each pool's
+//! discovery documents (JWKS, OpenID configuration); it holds no state of its own beyond
+//! the service it serves.
 
 mod api;
 mod control;
 mod cors;
+mod discovery;
 mod response;
 mod sigv4;
 
@@ -129,6 +131,11 @@ impl Server {
         }
         if req.method() == Method::POST && (path == "/" || path.is_empty()) {
             return api::handle(&self.inner.service, req, request_id).await;
+        }
+        if req.method() == Method::GET || req.method() == Method::HEAD {
+            if let Some(response) = discovery::handle(&self.inner.service, path).await {
+                return (response, None);
+            }
         }
         (response::not_found(), None)
     }

@@ -24,6 +24,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/sqlite/0004_user_counts.sql"),
         include_str!("migrations/postgres/0004_user_counts.sql"),
     ),
+    (
+        5,
+        include_str!("migrations/sqlite/0005_sign_in_failure_time.sql"),
+        include_str!("migrations/postgres/0005_sign_in_failure_time.sql"),
+    ),
 ];
 
 /// Tables holding API state, in creation order (reset deletes them in reverse).

@@ -109,6 +109,13 @@ impl Row {
         }
     }
 
+    pub fn opt_real(&self, i: usize) -> Result<Option<f64>, StoreError> {
+        match self.get(i)? {
+            Value::Null => Ok(None),
+            _ => self.real(i).map(Some),
+        }
+    }
+
     pub fn blob(&self, i: usize) -> Result<Vec<u8>, StoreError> {
         match self.get(i)? {
             Value::Blob(b) => Ok(b.clone()),

@@ -48,26 +48,37 @@ fn serve(config: ServeConfig) -> Result<(), String> {
     };
     let seed = config.config.as_deref().map(seed_file::read).transpose()?;
     let secrets = master_key::load(&config, &store)?;
-    let service = Service::new(
-        store,
-        ServiceConfig {
-            default_region: config.region.clone(),
-            account_id: config.account_id.clone(),
-        },
-        secrets,
-    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
-        if let (Some(seed), Some(path)) = (seed, config.config.as_deref()) {
-            seed_file::apply(&service, seed, path).await?;
-        }
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"))
+            .trim_end_matches('/')
+            .to_string();
+        let service = Service::new(
+            store,
+            ServiceConfig {
+                default_region: config.region.clone(),
+                account_id: config.account_id.clone(),
+                issuer_base: config
+                    .issuer_base
+                    .clone()
+                    .unwrap_or_else(|| public_url.clone()),
+                public_url,
+            },
+            secrets,
+        );
+        if let (Some(seed), Some(path)) = (seed, config.config.as_deref()) {
+            seed_file::apply(&service, seed, path).await?;
+        }
         println!("listening on {address}");
         let _ = std::io::stdout().flush();
         tracing::info!(%address, engine = ?service.store().engine(), "cognate is ready");

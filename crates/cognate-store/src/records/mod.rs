@@ -2,6 +2,7 @@
 //! the caller's transaction; entity state beyond the indexed columns is JSON (`doc`)
 //! that the domain owns.
 
+pub mod auth;
 pub mod client;
 pub mod group_member;
 pub mod outbox;

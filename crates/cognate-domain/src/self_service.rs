@@ -1,0 +1,125 @@
+//! What a signed-in user does with their access token: GetUser, ChangePassword,
+//! DeleteUser, UpdateUserAttributes and DeleteUserAttributes. Every one first checks the
+//! token (`Service::with_access_token`): signature, issuer, use, expiry, revocation and
+//! the user's state.
+
+use crate::clock::now;
+use crate::error::{fail, required, Result};
+use crate::service::Service;
+use crate::srp;
+use crate::user::{self, StoredPassword};
+use crate::{password_policy, user::PoolView};
+use cognate_api::types::*;
+use cognate_api::{Empty, ErrorCode};
+use cognate_store::records::user as user_records;
+
+impl Service {
+    pub(crate) async fn get_user(&self, input: GetUserRequest) -> Result<GetUserResponse> {
+        let token = required(&input.access_token, "accessToken")?;
+        self.with_access_token(token, false, |_, _, row, doc, _| {
+            let mut settings = Vec::new();
+            if doc.mfa.sms_enabled {
+                settings.push("SMS_MFA".to_string());
+            }
+            if doc.mfa.totp_enabled {
+                settings.push("SOFTWARE_TOKEN_MFA".to_string());
+            }
+            if doc.mfa.email_enabled {
+                settings.push("EMAIL_OTP".to_string());
+            }
+            Ok(GetUserResponse {
+                username: Some(row.username),
+                user_attributes: Some(doc.attributes),
+                mfa_options: doc.mfa.sms_enabled.then(|| {
+                    vec![MFAOptionType {
+                        delivery_medium: Some("SMS".into()),
+                        attribute_name: Some("phone_number".into()),
+                    }]
+                }),
+                preferred_mfa_setting: doc.mfa.preferred,
+                user_mfa_setting_list: (!settings.is_empty()).then_some(settings),
+            })
+        })
+        .await
+    }
+
+    pub(crate) async fn change_password(
+        &self,
+        input: ChangePasswordRequest,
+    ) -> Result<ChangePasswordResponse> {
+        let token = required(&input.access_token, "accessToken")?.clone();
+        let previous = required(&input.previous_password, "previousPassword")?.clone();
+        let proposed = required(&input.proposed_password, "proposedPassword")?.clone();
+        // The checks that cost a modular exponentiation run outside the write.
+        let (pool_id, username, stored, policy) = self
+            .with_access_token(&token, false, |_, pool, row, doc, _| {
+                Ok((
+                    pool.id.clone(),
+                    row.username,
+                    doc.password.map(|p| p.verifier),
+                    pool.password_policy(),
+                ))
+            })
+            .await?;
+        if !stored.is_some_and(|v| srp::matches(&v, &pool_id, &username, &previous)) {
+            return Err(fail(
+                ErrorCode::NotAuthorizedException,
+                "Incorrect username or password.",
+            ));
+        }
+        password_policy::check(&policy, &proposed)?;
+        let verifier = srp::verifier(&pool_id, &username, &proposed);
+        self.with_access_token(&token, true, move |c, pool, mut row, mut doc, _| {
+            if row.username != username {
+                return Err(user::user_not_found());
+            }
+            doc.password = Some(StoredPassword {
+                verifier: verifier.clone(),
+                temporary: false,
+                set_at: now(),
+                expires_at: None,
+            });
+            row.status = "CONFIRMED".into();
+            user::save(c, pool, row, &doc)?;
+            Ok(ChangePasswordResponse {})
+        })
+        .await
+    }
+
+    pub(crate) async fn delete_user(&self, input: DeleteUserRequest) -> Result<Empty> {
+        let token = required(&input.access_token, "accessToken")?;
+        self.with_access_token(token, true, |c, pool: &PoolView, row, _, _| {
+            user_records::delete(c, &pool.id, &row.username_key)?;
+            Ok(Empty {})
+        })
+        .await
+    }
+
+    pub(crate) async fn update_user_attributes(
+        &self,
+        input: UpdateUserAttributesRequest,
+    ) -> Result<UpdateUserAttributesResponse> {
+        let token = required(&input.access_token, "accessToken")?;
+        let writes = required(&input.user_attributes, "userAttributes")?.clone();
+        self.with_access_token(token, true, move |c, pool, row, doc, _| {
+            let deliveries = user::update_attributes(c, pool, row, doc, &writes)?;
+            Ok(UpdateUserAttributesResponse {
+                code_delivery_details_list: (!deliveries.is_empty()).then_some(deliveries),
+            })
+        })
+        .await
+    }
+
+    pub(crate) async fn delete_user_attributes(
+        &self,
+        input: DeleteUserAttributesRequest,
+    ) -> Result<DeleteUserAttributesResponse> {
+        let token = required(&input.access_token, "accessToken")?;
+        let names = required(&input.user_attribute_names, "userAttributeNames")?.clone();
+        self.with_access_token(token, true, move |c, pool, row, doc, _| {
+            user::delete_attributes(c, pool, row, doc, &names)?;
+            Ok(DeleteUserAttributesResponse {})
+        })
+        .await
+    }
+}
