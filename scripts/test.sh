@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of cognate: the Rust suites (unit, store on SQLite and PostgreSQL,
 # end to end through the official AWS SDK) and the interop suites with real clients
-# (boto3, the AWS CLI and pycognito from PyPI). PostgreSQL cases run when
+# (boto3, the AWS CLI and pycognito from PyPI; amazon-cognito-identity-js and
+# aws-jwt-verify from npm). PostgreSQL cases run when
 # COGNATE_TEST_DATABASE_URL is set (e.g. postgres://postgres@127.0.0.1:5432/test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,4 +24,7 @@ fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check boto3 awscli pycognito
 PATH="$venv/bin:$PATH" COGNATE_BIN="$target_dir/debug/cognate" \
   "$venv/bin/python" -m unittest discover -s tests/interop/python -p 'test_*.py' -v
+
+echo "== Interop: amazon-cognito-identity-js and aws-jwt-verify"
+COGNATE_BIN="$target_dir/debug/cognate" scripts/interop-node.sh
 echo "== all tests passed"

@@ -13,7 +13,20 @@ pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     } else {
         body
     };
-    serde_json::from_slice(body).map_err(|e| {
+    let first = serde_json::from_slice(body);
+    // AWS takes `null` for a map entry as absent (browser SDKs send
+    // `"DEVICE_KEY": null` in AuthParameters); so does a second reading without them.
+    let parsed = match first {
+        Err(e) if e.is_data() => match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(mut value) => {
+                drop_null_members(&mut value);
+                serde_json::from_value(value).map_err(|_| e)
+            }
+            Err(_) => Err(e),
+        },
+        other => other,
+    };
+    parsed.map_err(|e| {
         let detail = if e.is_data() {
             // Says what was expected, without echoing the value (it may be a secret).
             let text = e.to_string();
@@ -30,6 +43,17 @@ pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             format!("Could not parse the request body: {detail}."),
         )
     })
+}
+
+fn drop_null_members(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(members) => {
+            members.retain(|_, v| !v.is_null());
+            members.values_mut().for_each(drop_null_members);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_null_members),
+        _ => {}
+    }
 }
 
 pub fn serialize_output<T: Serialize>(output: &T) -> Result<Vec<u8>, ApiError> {

@@ -224,6 +224,91 @@ pub async fn run_pairs(
     }
 }
 
+/// Runs `connections` clients for `duration`, each repeating a sequence of requests in
+/// which a request may depend on the answer before it: `step(n, i, previous)` gives
+/// request `i` of sequence `n` (`previous` is the body of the answer to request `i - 1`),
+/// or None when the sequence is complete. A sequence's latency runs from its first
+/// request to its last answer.
+pub async fn run_sequences(
+    addr: &str,
+    connections: usize,
+    duration: Duration,
+    step: impl Fn(u64, usize, &str) -> Option<(String, String)> + Clone + 'static,
+) -> LoadResult {
+    let counter = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let deadline = started + duration;
+    let local = tokio::task::LocalSet::new();
+    let mut handles = Vec::new();
+    for _ in 0..connections {
+        let (addr, counter, step) = (addr.to_string(), counter.clone(), step.clone());
+        handles.push(local.spawn_local(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0u64;
+            let Ok(mut stream) = TcpStream::connect(&addr).await else {
+                return (latencies, 1);
+            };
+            let _ = stream.set_nodelay(true);
+            let mut buf = Vec::with_capacity(16384);
+            'sequences: while Instant::now() < deadline {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let t = Instant::now();
+                let mut previous = String::new();
+                let mut i = 0;
+                while let Some((op, body)) = step(n, i, &previous) {
+                    if stream
+                        .write_all(&request_bytes(&addr, &op, &body))
+                        .await
+                        .is_err()
+                    {
+                        errors += 1;
+                        break 'sequences;
+                    }
+                    match read_response(&mut stream, &mut buf).await {
+                        Some(200) => {
+                            let body_at = find(&buf, b"\r\n\r\n").map_or(0, |e| e + 4);
+                            previous = String::from_utf8_lossy(&buf[body_at..]).into_owned();
+                        }
+                        Some(_) => {
+                            errors += 1;
+                            continue 'sequences;
+                        }
+                        None => {
+                            errors += 1;
+                            break 'sequences;
+                        }
+                    }
+                    i += 1;
+                }
+                latencies.push(t.elapsed().as_micros() as u64);
+            }
+            (latencies, errors)
+        }));
+    }
+    let results = local
+        .run_until(async move {
+            let mut out = Vec::new();
+            for h in handles {
+                out.push(h.await.unwrap_or_default());
+            }
+            out
+        })
+        .await;
+    let elapsed = started.elapsed();
+    let mut latencies: Vec<u64> = Vec::new();
+    let mut errors = 0;
+    for (l, e) in results {
+        latencies.extend(l);
+        errors += e;
+    }
+    latencies.sort_unstable();
+    LoadResult {
+        latencies_us: latencies,
+        errors,
+        elapsed,
+    }
+}
+
 /// One request on a fresh connection, for setup: (status, body).
 pub fn blocking_request(
     addr: &str,

@@ -4,6 +4,7 @@
 //!
 //! `scripts/bench.sh [--seconds N] [--connections N] [--database-url URL]`
 
+mod auth;
 mod load;
 
 use load::{run_load, LoadResult};
@@ -12,10 +13,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Options {
+pub(crate) struct Options {
     users: usize,
-    seconds: u64,
-    connections: usize,
+    pub seconds: u64,
+    pub connections: usize,
     database_url: Option<String>,
     binary: PathBuf,
 }
@@ -111,14 +112,14 @@ fn rss_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn call(addr: &str, op: &str, body: &str) -> serde_json::Value {
+pub(crate) fn call(addr: &str, op: &str, body: &str) -> serde_json::Value {
     let (status, text) =
         load::blocking_request(addr, "POST", "/", Some(op), body).expect("request");
     assert_eq!(status, 200, "{op}: {text}");
     serde_json::from_str(&text).expect("json")
 }
 
-fn report(name: &str, r: &LoadResult) {
+pub(crate) fn report(name: &str, r: &LoadResult) {
     println!(
         "| {name} | {:.0} | {:.3} | {:.3} | {} |",
         r.per_second(),
@@ -226,6 +227,8 @@ fn main() {
         move |_| ("AdminGetUser".to_string(), get_user.clone()),
     ));
     report("AdminGetUser", &r);
+
+    auth::run(&runtime, &server.addr, pid, &o);
 
     if o.users > 0 {
         users(&runtime, &server.addr, &pool_id, &o);

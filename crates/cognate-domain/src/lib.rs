@@ -4,6 +4,7 @@
 //! Nothing here knows about HTTP.
 
 mod auth;
+mod bignum;
 mod clock;
 mod codes;
 mod error;
@@ -36,4 +37,10 @@ mod user_pool;
 mod user_pool_client;
 
 pub use secret_box::SecretBox;
+
+/// The client's side of SRP, for clients outside the server (the benchmark).
+pub mod srp_client {
+    pub use crate::modp3072::pow_g;
+    pub use crate::srp::client_signature;
+}
 pub use service::{implemented, Service, ServiceConfig};

@@ -161,31 +161,6 @@ fn from_montgomery(x: &Limbs) -> BigUint {
     from_limbs(&mont_mul(x, &one))
 }
 
-/// base^e mod N for an exponent of at most 256 bits: fixed 4-bit windows, every window
-/// costing the same four squarings and one multiplication by a constant-time choice.
-pub fn pow(base: &BigUint, e: &BigUint) -> BigUint {
-    const W: usize = 4;
-    let f = &*FIELD;
-    let b = mont_mul(&to_limbs(&(base % &*N)), &f.r2);
-    let mut table = [[0u64; LIMBS]; 1 << W];
-    table[0] = f.one;
-    for j in 1..(1 << W) {
-        table[j] = mont_mul(&table[j - 1], &b);
-    }
-    let digits = e.to_u64_digits();
-    let mut acc = f.one;
-    for window in (0..EXPONENT_BITS / W).rev() {
-        for _ in 0..W {
-            acc = mont_mul(&acc, &acc);
-        }
-        let bit = window * W;
-        let limb = digits.get(bit / 64).copied().unwrap_or(0);
-        let digit = ((limb >> (bit % 64)) & ((1 << W) - 1)) as usize;
-        acc = mont_mul(&acc, &select(&table, digit));
-    }
-    from_montgomery(&acc)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,23 +181,56 @@ mod tests {
         let max = (BigUint::from(1u32) << 256) - 1u32;
         assert_eq!(pow_g(&max), G.modpow(&max, &N));
     }
+}
 
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use std::time::Instant;
+
+    /// `cargo test --release -p cognate-domain -- --ignored --nocapture timing`
     #[test]
-    fn powers_of_any_base_match_plain_modpow() {
-        let mut rng = rand::rng();
-        for _ in 0..10 {
-            let mut base = [0u8; 384];
-            rng.fill_bytes(&mut base);
-            let mut bytes = [0u8; 32];
-            rng.fill_bytes(&mut bytes);
-            let (base, e) = (
-                BigUint::from_bytes_be(&base),
-                BigUint::from_bytes_be(&bytes),
-            );
-            assert_eq!(pow(&base, &e), base.modpow(&e, &N));
+    #[ignore]
+    fn costs() {
+        let e = (BigUint::from(1u32) << 255) + 12345u32;
+        let base = pow_g(&e);
+        let n = 200;
+        let t = Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(pow_g(&e));
         }
-        let base = BigUint::from(12345u32);
-        assert_eq!(pow(&base, &BigUint::from(0u32)), BigUint::from(1u32));
-        assert_eq!(pow(&base, &BigUint::from(1u32)), base);
+        println!("pow_g: {:?}", t.elapsed() / n);
+        let t = Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(crate::bignum::pow(&base, &e));
+        }
+        println!("bignum::pow: {:?}", t.elapsed() / n);
+        let a = to_limbs(&base);
+        let t = Instant::now();
+        let mut x = a;
+        for _ in 0..10_000 {
+            x = mont_mul(&x, &a);
+        }
+        std::hint::black_box(x);
+        println!("mont_mul: {:?}", t.elapsed() / 10_000);
+        let t = Instant::now();
+        for _ in 0..20 {
+            std::hint::black_box(base.modpow(&e, &N));
+        }
+        println!("num-bigint modpow: {:?}", t.elapsed() / 20);
+        let key = crate::jwt::SigningKey::generate().unwrap();
+        let claims = serde_json::json!({"sub": "x", "exp": 1});
+        let t = Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(key.sign(&claims));
+        }
+        println!("RS256 sign: {:?}", t.elapsed() / n);
+        let token = key.sign(&claims);
+        let t = Instant::now();
+        for _ in 0..n {
+            let d = crate::jwt::decode(&token).unwrap();
+            std::hint::black_box(key.verifies(&d));
+        }
+        println!("RS256 decode+verify: {:?}", t.elapsed() / n);
     }
 }

@@ -4,6 +4,7 @@
 use crate::pool_cache::PoolCache;
 use crate::secret_box::SecretBox;
 use crate::signing_keys::KeyCache;
+use crate::tokens::VerifiedTokens;
 use cognate_api::types::*;
 use cognate_api::{ApiError, CognitoIdentityProvider, Empty, Operation, Reply, RequestContext};
 use cognate_store::Store;
@@ -34,6 +35,7 @@ struct Inner {
     secrets: SecretBox,
     pools: Arc<PoolCache>,
     keys: KeyCache,
+    verified: VerifiedTokens,
 }
 
 impl Service {
@@ -45,6 +47,7 @@ impl Service {
                 secrets,
                 pools: Arc::default(),
                 keys: KeyCache::default(),
+                verified: VerifiedTokens::default(),
             }),
         }
     }
@@ -67,6 +70,10 @@ impl Service {
 
     pub(crate) fn key_cache(&self) -> &KeyCache {
         &self.inner.keys
+    }
+
+    pub(crate) fn verified_tokens(&self) -> &VerifiedTokens {
+        &self.inner.verified
     }
 }
 

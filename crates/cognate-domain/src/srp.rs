@@ -154,7 +154,7 @@ pub fn password_key(
     b: &BigUint,
     verifier_hex: &str,
 ) -> Option<[u8; 16]> {
-    use crate::modp3072::pow;
+    use crate::bignum::pow;
     if (client_a % &*N).bits() == 0 {
         return None;
     }
@@ -163,14 +163,48 @@ pub fn password_key(
         return None;
     }
     let v = BigUint::parse_bytes(verifier_hex.as_bytes(), 16)?;
-    let s = pow(&((client_a % &*N) * pow(&v, &u) % &*N), b);
-    let hkdf = hkdf::Hkdf::<Sha256>::new(
-        Some(&hex_to_bytes(&pad_hex(&u))),
-        &hex_to_bytes(&pad_hex(&s)),
-    );
+    let s = pow(&((client_a % &*N) * pow(&v, &u)? % &*N), b)?;
+    derive_key(&s, &u)
+}
+
+/// HKDF-SHA256 of `padHex(S)` salted with `padHex(u)`, info "Caldera Derived Key".
+fn derive_key(s: &BigUint, u: &BigUint) -> Option<[u8; 16]> {
+    let hkdf =
+        hkdf::Hkdf::<Sha256>::new(Some(&hex_to_bytes(&pad_hex(u))), &hex_to_bytes(&pad_hex(s)));
     let mut key = [0u8; 16];
     hkdf.expand(b"Caldera Derived Key", &mut key).ok()?;
     Some(key)
+}
+
+/// The client's side of PASSWORD_VERIFIER, for the benchmark's clients: the
+/// PASSWORD_CLAIM_SIGNATURE for the server's `SALT`/`SRP_B`/`SECRET_BLOCK`, given the
+/// client's private `a` and its `A = g^a`. `S = (B - k·g^x)^(a + u·x) mod N`.
+#[allow(clippy::too_many_arguments)]
+pub fn client_signature(
+    pool_id: &str,
+    user_id: &str,
+    password: &str,
+    salt_hex: &str,
+    server_b_hex: &str,
+    a: &BigUint,
+    client_a: &BigUint,
+    secret_block: &[u8],
+    timestamp: &str,
+) -> Option<[u8; 32]> {
+    let big_b = BigUint::parse_bytes(server_b_hex.as_bytes(), 16)?;
+    let u = scrambler(client_a, &big_b);
+    let x = x(pool_id, user_id, password, salt_hex);
+    let kgx = (&*K * crate::modp3072::pow_g(&x)) % &*N;
+    let base = (big_b % &*N + &*N - kgx) % &*N;
+    let s = crate::bignum::pow(&base, &(a + u.clone() * x))?;
+    let key = derive_key(&s, &u)?;
+    Some(claim_signature(
+        &key,
+        pool_id,
+        user_id,
+        secret_block,
+        timestamp,
+    ))
 }
 
 /// PASSWORD_CLAIM_SIGNATURE: HMAC-SHA256 under the derived key of
@@ -296,6 +330,20 @@ mod tests {
             hex(&signature),
             "940026392249c36a093be9b264d93dfb6386ce19e51bfe8bd327f57efd21af95"
         );
+        // The client's side derives the same signature.
+        let client = client_signature(
+            "us-east-1_Pool",
+            "alice",
+            "Passw0rd!",
+            salt,
+            &server_b.to_str_radix(16),
+            &a,
+            &client_a,
+            b"secret-block-bytes",
+            "Sun Nov 29 07:15:03 UTC 2026",
+        )
+        .unwrap();
+        assert_eq!(client, signature);
         // A client value of 0 mod N is refused.
         assert!(password_key(&N, &server_b, &b, &v).is_none());
     }

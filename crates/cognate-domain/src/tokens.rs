@@ -23,6 +23,9 @@ use cognate_store::Conn;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 /// How long each token of a client lives, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -308,18 +311,36 @@ pub fn invalid_access_token() -> Error {
     fail(ErrorCode::NotAuthorizedException, "Invalid Access Token")
 }
 
+/// An access token whose signature, issuer and use were checked.
+pub struct Verified {
+    claims: AccessToken,
+    exp: f64,
+    /// The creation time of the pool whose keys verified it.
+    keys_created: f64,
+}
+
+/// Access tokens already verified, by SHA-256 of the token: a token presented again
+/// costs a hash instead of an RSA verification and two JSON parses. Expiry, revocation
+/// and the user's state are still checked on every use.
+#[derive(Default)]
+pub struct VerifiedTokens {
+    tokens: RwLock<HashMap<[u8; 32], Arc<Verified>>>,
+}
+
+const VERIFIED_CAPACITY: usize = 50_000;
+
 impl Service {
-    /// Checks an access token (signature by its pool's access key, issuer, use,
-    /// expiry), then, in one read or write `work` transaction, that its session is not
-    /// revoked and its user still exists and is enabled.
-    pub(crate) async fn with_access_token<T: Send + 'static>(
-        &self,
-        token: &str,
-        write: bool,
-        mut work: impl FnMut(&mut dyn Conn, &PoolView, UserRow, UserDoc, &AccessToken) -> Result<T>
-            + Send
-            + 'static,
-    ) -> Result<T> {
+    async fn verify_access_token(&self, token: &str) -> Result<Arc<Verified>> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let cache = self.verified_tokens();
+        if let Some(hit) = cache
+            .tokens
+            .read()
+            .ok()
+            .and_then(|m| m.get(&digest).cloned())
+        {
+            return Ok(hit);
+        }
         let decoded = jwt::decode(token).ok_or_else(invalid_access_token)?;
         let iss = decoded.str_claim("iss").ok_or_else(invalid_access_token)?;
         let pool_id = iss.rsplit('/').next().unwrap_or_default().to_string();
@@ -329,22 +350,19 @@ impl Service {
         if decoded.str_claim("token_use") != Some("access") {
             return Err(invalid_access_token());
         }
+        let claim = |name: &str| {
+            decoded
+                .str_claim(name)
+                .map(str::to_string)
+                .ok_or_else(invalid_access_token)
+        };
         let claims = AccessToken {
             pool_id: pool_id.clone(),
-            username: decoded
-                .str_claim("username")
-                .ok_or_else(invalid_access_token)?
-                .to_string(),
-            sub: decoded
-                .str_claim("sub")
-                .ok_or_else(invalid_access_token)?
-                .to_string(),
-            origin_jti: decoded
-                .str_claim("origin_jti")
-                .ok_or_else(invalid_access_token)?
-                .to_string(),
+            username: claim("username")?,
+            sub: claim("sub")?,
+            origin_jti: claim("origin_jti")?,
         };
-        // The keys cached for the pool verify without a query; the transaction below
+        // The keys cached for the pool verify without a query; the caller's transaction
         // then checks they belong to the pool as it is now.
         let mut keys = match self.key_cache().any(&pool_id) {
             Some(keys) => keys,
@@ -358,13 +376,39 @@ impl Service {
                 return Err(invalid_access_token());
             }
         }
-        let keys_created = keys.pool_created;
-        if decoded.num_claim("exp").is_none_or(|exp| exp <= now()) {
+        let verified = Arc::new(Verified {
+            claims,
+            exp: decoded.num_claim("exp").unwrap_or(0.0),
+            keys_created: keys.pool_created,
+        });
+        if let Ok(mut map) = cache.tokens.write() {
+            if map.len() >= VERIFIED_CAPACITY {
+                map.clear();
+            }
+            map.insert(digest, verified.clone());
+        }
+        Ok(verified)
+    }
+
+    /// Checks an access token (signature by its pool's access key, issuer, use,
+    /// expiry), then, in one read or write `work` transaction, that its session is not
+    /// revoked and its user still exists and is enabled.
+    pub(crate) async fn with_access_token<T: Send + 'static>(
+        &self,
+        token: &str,
+        write: bool,
+        mut work: impl FnMut(&mut dyn Conn, &PoolView, UserRow, UserDoc, &AccessToken) -> Result<T>
+            + Send
+            + 'static,
+    ) -> Result<T> {
+        let verified = self.verify_access_token(token).await?;
+        if verified.exp <= now() {
             return Err(fail(
                 ErrorCode::NotAuthorizedException,
                 "Access Token has expired",
             ));
         }
+        let (claims, keys_created) = (verified.claims.clone(), verified.keys_created);
         let cache = self.pool_cache();
         let run = move |c: &mut dyn Conn| -> Result<T> {
             if auth::is_revoked(c, &claims.origin_jti)? {

@@ -157,6 +157,19 @@ fn protocol_errors_follow_aws() {
     );
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.header("content-type"), Some("application/x-amz-json-1.1"));
+    // A null map entry is taken as absent (browser SDKs send `"DEVICE_KEY": null`):
+    // the request gets as far as looking for the client.
+    let r = s.call(
+        "InitiateAuth",
+        r#"{"AuthFlow":"REFRESH_TOKEN_AUTH","ClientId":"nosuchclient","AuthParameters":{"REFRESH_TOKEN":"x","DEVICE_KEY":null}}"#,
+    );
+    assert_eq!(r.error_type(), "ResourceNotFoundException", "{}", r.body);
+    // A value of the wrong type is still refused.
+    let r = s.call(
+        "InitiateAuth",
+        r#"{"AuthFlow":"REFRESH_TOKEN_AUTH","ClientId":"nosuchclient","AuthParameters":{"REFRESH_TOKEN":5}}"#,
+    );
+    assert_eq!(r.error_type(), "SerializationException", "{}", r.body);
 }
 
 #[test]
