@@ -319,3 +319,14 @@ impl Service {
         })
     }
 }
+
+impl Service {
+    /// Deletes what has expired: answered challenge sessions, revocations and refresh
+    /// tokens. Run now and then; every node of a deployment may run it.
+    pub async fn purge_expired(&self) -> std::result::Result<(), cognate_api::ApiError> {
+        self.store()
+            .write(|c| Ok::<_, crate::error::Error>(records::purge_expired(c, now())?))
+            .await?;
+        Ok(())
+    }
+}

@@ -336,6 +336,116 @@ fn filtered_user_pages_walk_every_match_once() {
 /// SQLite plans without statistics: the statements on hot paths must still pick the
 /// index that bounds them (a wrong pick scans a whole pool).
 #[test]
+fn sign_in_records_on_both_engines() {
+    use cognate_store::records::auth::{self, Failures, RefreshTokenRow, SigningKeyRow};
+    for (store, _, _dir) in stores() {
+        run(async {
+            let engine = store.engine();
+            let token = |hash: &str, family: &str| RefreshTokenRow {
+                token_hash: hash.into(),
+                pool_id: "p".into(),
+                username_key: "alice".into(),
+                client_id: "c".into(),
+                family_id: family.into(),
+                created_at: 10.0,
+                expires_at: 100.0,
+                revoked_at: None,
+                doc: "{}".into(),
+            };
+            store
+                .write(move |c| {
+                    auth::insert_refresh_token(c, &token("h1", "f1"))?;
+                    auth::insert_refresh_token(c, &token("h2", "f1"))?;
+                    auth::insert_refresh_token(c, &token("h3", "f2"))?;
+                    // Keys: the second key for a use already taken is not stored.
+                    for kid in ["k1", "k2"] {
+                        auth::insert_signing_key(
+                            c,
+                            &SigningKeyRow {
+                                pool_id: "p".into(),
+                                kid: kid.into(),
+                                token_use: "id".into(),
+                                created_at: 1.0,
+                                sealed_private_key: vec![0, 159, 255],
+                                public_jwk: "{}".into(),
+                            },
+                        )?;
+                    }
+                    auth::revoke_family(c, "p", "f1", 50.0, 90.0)?;
+                    auth::revoke_family(c, "p", "f1", 51.0, 90.0)?;
+                    Ok::<_, StoreError>(())
+                })
+                .await
+                .expect("write");
+            let (h1, h3, revoked, fresh, keys) = store
+                .read(|c| {
+                    Ok::<_, StoreError>((
+                        auth::refresh_token(c, "h1")?,
+                        auth::refresh_token(c, "h3")?,
+                        auth::is_revoked(c, "f1")?,
+                        auth::is_revoked(c, "f2")?,
+                        auth::signing_keys(c, "p")?,
+                    ))
+                })
+                .await
+                .expect("read");
+            assert_eq!(h1.and_then(|r| r.revoked_at), Some(50.0), "{engine:?}");
+            assert_eq!(h3.map(|r| r.revoked_at), Some(None), "{engine:?}");
+            assert!(revoked && !fresh, "{engine:?}");
+            assert_eq!(keys.len(), 1, "{engine:?}");
+            assert_eq!(keys[0].kid, "k1");
+            assert_eq!(keys[0].sealed_private_key, vec![0, 159, 255]);
+
+            // A challenge session is answered once.
+            let (first, second) = store
+                .write(|c| {
+                    Ok::<_, StoreError>((
+                        auth::consume_session(c, "s", "p", 100.0)?,
+                        auth::consume_session(c, "s", "p", 100.0)?,
+                    ))
+                })
+                .await
+                .expect("consume");
+            assert!(first && !second, "{engine:?}");
+
+            // Failure counts are kept, replaced and cleared.
+            let f = Failures {
+                count: 5,
+                locked_until: 12.5,
+                last_at: 11.5,
+            };
+            let got = store
+                .write(move |c| {
+                    auth::set_failures(c, "p", "alice", &Failures { count: 1, ..f })?;
+                    auth::set_failures(c, "p", "alice", &f)?;
+                    let got = auth::failures(c, "p", "alice")?;
+                    auth::clear_failures(c, "p", "alice")?;
+                    Ok::<_, StoreError>((got, auth::failures(c, "p", "alice")?))
+                })
+                .await
+                .expect("failures");
+            assert_eq!(got, (Some(f), None), "{engine:?}");
+
+            // Expired rows go.
+            store
+                .write(|c| auth::purge_expired(c, 95.0))
+                .await
+                .expect("purge");
+            let left = store
+                .read(|c| {
+                    Ok::<_, StoreError>((
+                        auth::refresh_tokens_of_user(c, "p", "alice")?.len(),
+                        auth::is_revoked(c, "f1")?,
+                    ))
+                })
+                .await
+                .expect("read");
+            assert_eq!(left, (3, false), "{engine:?}");
+        });
+    }
+}
+
+#[test]
 fn hot_statements_use_their_indexes_on_sqlite() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open_sqlite(dir.path()).expect("open");

@@ -82,6 +82,17 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         println!("listening on {address}");
         let _ = std::io::stdout().flush();
         tracing::info!(%address, engine = ?service.store().engine(), "cognate is ready");
+        // Expired sessions, revocations and refresh tokens are dropped every few minutes.
+        let purging = service.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+            loop {
+                every.tick().await;
+                if let Err(e) = purging.purge_expired().await {
+                    tracing::warn!(error = %e.message, "purging expired sessions failed");
+                }
+            }
+        });
         let server = Server::new(
             service,
             ServerOptions {

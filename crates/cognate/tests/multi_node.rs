@@ -131,3 +131,114 @@ async fn concurrent_user_creations_through_both_nodes_all_succeed_and_are_counte
         Some(48)
     );
 }
+
+/// Signing keys, sessions, revocations and the lockout live in the database: a token from
+/// one node works on the other, a sign-out through one is seen by the other, and
+/// failures counted through one lock the user out on both.
+#[tokio::test]
+async fn sign_in_state_is_shared_by_the_nodes() {
+    use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ExplicitAuthFlowsType};
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    // Nodes behind one address share the issuer base (here given, as the public URL
+    // would be).
+    let a = Server::start_with(&backend, &["--issuer-base", "http://cognate.test"]);
+    let b = Server::start_with(&backend, &["--issuer-base", "http://cognate.test"]);
+    let (ca, cb) = (a.client(), b.client());
+    let pool = ca
+        .create_user_pool()
+        .pool_name("sign-in")
+        .send()
+        .await
+        .expect("pool");
+    let pool_id = pool
+        .user_pool()
+        .and_then(|p| p.id())
+        .expect("id")
+        .to_string();
+    let client = ca
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("app")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .expect("client");
+    let client_id = client
+        .user_pool_client()
+        .and_then(|c| c.client_id())
+        .expect("client id")
+        .to_string();
+    ca.admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("alice")
+        .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("user");
+    ca.admin_set_user_password()
+        .user_pool_id(&pool_id)
+        .username("alice")
+        .password("Passw0rd!")
+        .permanent(true)
+        .send()
+        .await
+        .expect("password");
+    let sign_in = |client: &aws_sdk_cognitoidentityprovider::Client, password: &str| {
+        client
+            .initiate_auth()
+            .client_id(&client_id)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", "alice")
+            .auth_parameters("PASSWORD", password)
+            .send()
+    };
+    // Both nodes sign in at once, for the first time: one set of keys is made.
+    let (ta, tb) = tokio::join!(sign_in(&ca, "Passw0rd!"), sign_in(&cb, "Passw0rd!"));
+    let ta = ta.expect("sign in on a");
+    let tb = tb.expect("sign in on b");
+    let access_a = ta
+        .authentication_result()
+        .and_then(|r| r.access_token())
+        .expect("access")
+        .to_string();
+    let access_b = tb
+        .authentication_result()
+        .and_then(|r| r.access_token())
+        .expect("access")
+        .to_string();
+    for (client, token) in [(&cb, &access_a), (&ca, &access_b)] {
+        client
+            .get_user()
+            .access_token(token)
+            .send()
+            .await
+            .expect("a token of one node works on the other");
+    }
+    // Signed out through b: a's session is refused on a.
+    cb.admin_user_global_sign_out()
+        .user_pool_id(&pool_id)
+        .username("alice")
+        .send()
+        .await
+        .expect("sign out");
+    let err = ca
+        .get_user()
+        .access_token(&access_a)
+        .send()
+        .await
+        .expect_err("revoked");
+    assert_eq!(code(&err), "NotAuthorizedException");
+    // Five failures spread over both nodes lock the user out on both.
+    for i in 0..5 {
+        let node = if i % 2 == 0 { &ca } else { &cb };
+        let err = sign_in(node, "wrong-Passw0rd").await.expect_err("wrong");
+        assert_eq!(common::message(&err), "Incorrect username or password.");
+    }
+    for node in [&ca, &cb] {
+        let err = sign_in(node, "Passw0rd!").await.expect_err("locked");
+        assert_eq!(common::message(&err), "Password attempts exceeded");
+    }
+}
