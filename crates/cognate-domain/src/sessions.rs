@@ -38,6 +38,22 @@ fn revoke_all(conn: &mut dyn Conn, pool_id: &str, username_key: &str) -> Result<
     Ok(())
 }
 
+/// The id a session is known by in the session operations: `tkn` and 25 lowercase
+/// letters and digits (AWS's form), derived from the family id.
+pub fn session_id(family_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let digest = Sha256::digest(family_id.as_bytes());
+    let mut id = String::from("tkn");
+    id.extend(
+        digest
+            .iter()
+            .take(25)
+            .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])),
+    );
+    id
+}
+
 /// The user's live sessions, oldest first.
 fn sessions_of(
     conn: &mut dyn Conn,
@@ -60,12 +76,13 @@ fn sessions_of(
             let created = rows.iter().map(|r| r.created_at).fold(f64::MAX, f64::min);
             let last = rows.iter().map(|r| r.created_at).fold(0.0, f64::max);
             SessionDescriptionType {
-                session_id: Some(family.clone()),
+                session_id: Some(session_id(&family)),
                 session_type: Some("TOKEN".into()),
                 client_id: rows.first().map(|r| r.client_id.clone()),
                 create_date: Some(created),
                 last_active_date: Some(last),
-                is_current_session: current.map(|c| c == family),
+                // The admin listing knows no current session: always false there, as AWS.
+                is_current_session: Some(current.is_some_and(|c| c == family)),
                 ..Default::default()
             }
         })
@@ -84,13 +101,12 @@ fn revoke_session(
     username_key: &str,
     session_id: &str,
 ) -> Result<()> {
-    let owned = records::refresh_tokens_of_user(conn, pool_id, username_key)?
-        .iter()
-        .any(|r| r.family_id == session_id);
-    if !owned {
-        return Err(not_found("Session not found."));
-    }
-    revoke(conn, pool_id, session_id)
+    let family = records::refresh_tokens_of_user(conn, pool_id, username_key)?
+        .into_iter()
+        .find(|r| self::session_id(&r.family_id) == session_id)
+        .map(|r| r.family_id)
+        .ok_or_else(|| not_found("Session not found."))?;
+    revoke(conn, pool_id, &family)
 }
 
 impl Service {

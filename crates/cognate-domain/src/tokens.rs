@@ -364,14 +364,24 @@ impl Service {
         };
         // The keys cached for the pool verify without a query; the caller's transaction
         // then checks they belong to the pool as it is now.
+        // A pool that does not exist makes the token invalid, not the pool unknown.
+        let keys_now = |pool_id: String| async move {
+            self.pool_keys_now(&pool_id).await.map_err(|e| {
+                if e.0.code == ErrorCode::ResourceNotFoundException {
+                    invalid_access_token()
+                } else {
+                    e
+                }
+            })
+        };
         let mut keys = match self.key_cache().any(&pool_id) {
             Some(keys) => keys,
-            None => self.pool_keys_now(&pool_id).await?,
+            None => keys_now(pool_id.clone()).await?,
         };
         let verifies = |keys: &PoolKeys| matches!(keys.by_kid(&decoded.kid), Some((key, "access")) if key.verifies(&decoded));
         if !verifies(&keys) {
             // The cached keys may be those of an earlier pool with the same id.
-            keys = self.pool_keys_now(&pool_id).await?;
+            keys = keys_now(pool_id.clone()).await?;
             if !verifies(&keys) {
                 return Err(invalid_access_token());
             }
