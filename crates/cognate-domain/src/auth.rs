@@ -438,6 +438,10 @@ impl Service {
         let secret_hash = params.get("SECRET_HASH").map(String::as_str);
         let Some((row, doc)) = &ctx.user else {
             check_secret_hash(&client, &[username], secret_hash)?;
+            if prevents_existence_errors(&client) {
+                // As long as checking a password, so that timing does not tell either.
+                std::hint::black_box(srp::verifier(&client.pool_id, username, password));
+            }
             return Err(user_missing(&client));
         };
         check_secret_hash(&client, &[username, &row.username, &row.sub], secret_hash)?;
@@ -1136,8 +1140,7 @@ mod service_tests {
                 access_token: Some(stale),
             })
             .await
-            .err()
-            .expect("expired token refused");
+            .expect_err("expired token refused");
         assert_eq!(e.0.code, ErrorCode::NotAuthorizedException);
         assert_eq!(e.0.message, "Access Token has expired");
         // Signed by the ID key instead: not an access token.
@@ -1148,8 +1151,7 @@ mod service_tests {
                 access_token: Some(wrong_key),
             })
             .await
-            .err()
-            .expect("wrong key refused");
+            .expect_err("wrong key refused");
         assert_eq!(e.0.message, "Invalid Access Token");
     }
 
