@@ -127,28 +127,7 @@ pub async fn run_load(
             (latencies, errors)
         }));
     }
-    let results = local
-        .run_until(async move {
-            let mut out = Vec::new();
-            for h in handles {
-                out.push(h.await.unwrap_or_default());
-            }
-            out
-        })
-        .await;
-    let elapsed = started.elapsed();
-    let mut latencies: Vec<u64> = Vec::new();
-    let mut errors = 0;
-    for (l, e) in results {
-        latencies.extend(l);
-        errors += e;
-    }
-    latencies.sort_unstable();
-    LoadResult {
-        latencies_us: latencies,
-        errors,
-        elapsed,
-    }
+    gather(local, handles, started).await
 }
 
 /// Runs `total` pairs of requests over `connections` clients: each client sends the
@@ -201,27 +180,7 @@ pub async fn run_pairs(
             (latencies, errors)
         }));
     }
-    let results = local
-        .run_until(async move {
-            let mut out = Vec::new();
-            for h in handles {
-                out.push(h.await.unwrap_or_default());
-            }
-            out
-        })
-        .await;
-    let mut latencies: Vec<u64> = Vec::new();
-    let mut errors = 0;
-    for (l, e) in results {
-        latencies.extend(l);
-        errors += e;
-    }
-    latencies.sort_unstable();
-    LoadResult {
-        latencies_us: latencies,
-        errors,
-        elapsed: started.elapsed(),
-    }
+    gather(local, handles, started).await
 }
 
 /// Runs `connections` clients for `duration`, each repeating a sequence of requests in
@@ -285,6 +244,15 @@ pub async fn run_sequences(
             (latencies, errors)
         }));
     }
+    gather(local, handles, started).await
+}
+
+/// Waits for every client (latencies in microseconds, errors) and merges their results.
+async fn gather(
+    local: tokio::task::LocalSet,
+    handles: Vec<tokio::task::JoinHandle<(Vec<u64>, u64)>>,
+    started: Instant,
+) -> LoadResult {
     let results = local
         .run_until(async move {
             let mut out = Vec::new();

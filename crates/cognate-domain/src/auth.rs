@@ -15,7 +15,7 @@ use crate::error::{fail, invalid, not_found, required, Error, Result};
 use crate::service::Service;
 use crate::srp::{self, Verifier};
 use crate::tokens::{self, FamilyDoc, Grant};
-use crate::user::{self, PoolView, StoredPassword, UserDoc};
+use crate::user::{self, PoolView, UserDoc};
 use crate::user_attributes as attrs;
 use crate::user_pool_client::{self, AuthClient};
 use crate::{codes, password_policy};
@@ -72,6 +72,29 @@ pub(crate) struct Outcome {
     pub challenge_parameters: Option<BTreeMap<String, String>>,
     pub authentication_result: Option<AuthenticationResultType>,
 }
+
+/// Each of the four sign-in operations answers an Outcome in its own response type.
+macro_rules! outcome_into {
+    ($($response:ty),*) => {$(
+        impl From<Outcome> for $response {
+            fn from(o: Outcome) -> Self {
+                Self {
+                    challenge_name: o.challenge_name,
+                    session: o.session,
+                    challenge_parameters: o.challenge_parameters,
+                    authentication_result: o.authentication_result,
+                    available_challenges: None,
+                }
+            }
+        }
+    )*};
+}
+outcome_into!(
+    InitiateAuthResponse,
+    AdminInitiateAuthResponse,
+    RespondToAuthChallengeResponse,
+    AdminRespondToAuthChallengeResponse
+);
 
 fn not_authorized(message: &str) -> Error {
     fail(ErrorCode::NotAuthorizedException, message)
@@ -676,13 +699,7 @@ impl Service {
                         "Invalid session for the user, session can only be used once.",
                     ));
                 }
-                doc.password = Some(StoredPassword {
-                    verifier: verifier.clone(),
-                    temporary: false,
-                    set_at: now(),
-                    expires_at: None,
-                });
-                row.status = "CONFIRMED".into();
+                user::set_permanent_password(&mut row, &mut doc, verifier.clone());
                 let row = user::save(c, &pool, row, &doc)?;
                 tokens::start_family(c, &pool, &app, &row, &doc)
             })
@@ -879,13 +896,7 @@ impl Service {
                 input.auth_parameters.unwrap_or_default(),
             )
             .await?;
-        Ok(InitiateAuthResponse {
-            challenge_name: o.challenge_name,
-            session: o.session,
-            challenge_parameters: o.challenge_parameters,
-            authentication_result: o.authentication_result,
-            available_challenges: None,
-        })
+        Ok(o.into())
     }
 
     pub(crate) async fn admin_initiate_auth(
@@ -905,13 +916,7 @@ impl Service {
                 input.auth_parameters.unwrap_or_default(),
             )
             .await?;
-        Ok(AdminInitiateAuthResponse {
-            challenge_name: o.challenge_name,
-            session: o.session,
-            challenge_parameters: o.challenge_parameters,
-            authentication_result: o.authentication_result,
-            available_challenges: None,
-        })
+        Ok(o.into())
     }
 
     pub(crate) async fn respond_to_auth_challenge(
@@ -929,13 +934,7 @@ impl Service {
                 input.challenge_responses.unwrap_or_default(),
             )
             .await?;
-        Ok(RespondToAuthChallengeResponse {
-            challenge_name: o.challenge_name,
-            session: o.session,
-            challenge_parameters: o.challenge_parameters,
-            authentication_result: o.authentication_result,
-            available_challenges: None,
-        })
+        Ok(o.into())
     }
 
     pub(crate) async fn admin_respond_to_auth_challenge(
@@ -955,13 +954,7 @@ impl Service {
                 input.challenge_responses.unwrap_or_default(),
             )
             .await?;
-        Ok(AdminRespondToAuthChallengeResponse {
-            challenge_name: o.challenge_name,
-            session: o.session,
-            challenge_parameters: o.challenge_parameters,
-            authentication_result: o.authentication_result,
-            available_challenges: None,
-        })
+        Ok(o.into())
     }
 }
 
@@ -996,9 +989,7 @@ mod tests {
 #[cfg(test)]
 mod service_tests {
     use super::*;
-    use crate::{SecretBox, ServiceConfig};
     use cognate_api::RequestContext;
-    use cognate_store::Store;
 
     struct Fixture {
         service: Service,
@@ -1008,17 +999,7 @@ mod service_tests {
     }
 
     async fn fixture() -> Fixture {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let service = Service::new(
-            Store::open_sqlite(dir.path()).expect("store"),
-            ServiceConfig {
-                default_region: "us-east-1".into(),
-                account_id: "000000000000".into(),
-                public_url: "http://127.0.0.1:9229".into(),
-                issuer_base: "http://127.0.0.1:9229".into(),
-            },
-            SecretBox::new(&SecretBox::generate_key()),
-        );
+        let (service, dir) = crate::service::test_service();
         let pool = service
             .create_user_pool(
                 &RequestContext::default(),

@@ -3,11 +3,10 @@
 //! token (`Service::with_access_token`): signature, issuer, use, expiry, revocation and
 //! the user's state.
 
-use crate::clock::now;
 use crate::error::{fail, required, Result};
 use crate::service::Service;
 use crate::srp;
-use crate::user::{self, StoredPassword};
+use crate::user;
 use crate::{password_policy, user::PoolView};
 use cognate_api::types::*;
 use cognate_api::{Empty, ErrorCode};
@@ -17,27 +16,12 @@ impl Service {
     pub(crate) async fn get_user(&self, input: GetUserRequest) -> Result<GetUserResponse> {
         let token = required(&input.access_token, "accessToken")?;
         self.with_access_token(token, false, |_, _, row, doc, _| {
-            let mut settings = Vec::new();
-            if doc.mfa.sms_enabled {
-                settings.push("SMS_MFA".to_string());
-            }
-            if doc.mfa.totp_enabled {
-                settings.push("SOFTWARE_TOKEN_MFA".to_string());
-            }
-            if doc.mfa.email_enabled {
-                settings.push("EMAIL_OTP".to_string());
-            }
             Ok(GetUserResponse {
                 username: Some(row.username),
-                user_attributes: Some(doc.attributes),
-                mfa_options: doc.mfa.sms_enabled.then(|| {
-                    vec![MFAOptionType {
-                        delivery_medium: Some("SMS".into()),
-                        attribute_name: Some("phone_number".into()),
-                    }]
-                }),
+                mfa_options: user::mfa_options(&doc),
+                user_mfa_setting_list: user::mfa_setting_list(&doc),
                 preferred_mfa_setting: doc.mfa.preferred,
-                user_mfa_setting_list: (!settings.is_empty()).then_some(settings),
+                user_attributes: Some(doc.attributes),
             })
         })
         .await
@@ -73,13 +57,7 @@ impl Service {
             if row.username != username {
                 return Err(user::user_not_found());
             }
-            doc.password = Some(StoredPassword {
-                verifier: verifier.clone(),
-                temporary: false,
-                set_at: now(),
-                expires_at: None,
-            });
-            row.status = "CONFIRMED".into();
+            user::set_permanent_password(&mut row, &mut doc, verifier.clone());
             user::save(c, pool, row, &doc)?;
             Ok(ChangePasswordResponse {})
         })

@@ -567,6 +567,23 @@ impl CognitoIdentityProvider for Service {
     }
 }
 
+/// A service on a fresh SQLite database, for tests; keep the directory while it is used.
+#[cfg(test)]
+pub(crate) fn test_service() -> (Service, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let service = Service::new(
+        Store::open_sqlite(dir.path()).expect("store"),
+        ServiceConfig {
+            default_region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            public_url: "http://127.0.0.1:9229".into(),
+            issuer_base: "http://127.0.0.1:9229".into(),
+        },
+        SecretBox::new(&SecretBox::generate_key()),
+    );
+    (service, dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -577,18 +594,7 @@ mod tests {
     /// other one does.
     #[tokio::test]
     async fn implements_matches_the_methods() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open_sqlite(dir.path()).expect("store");
-        let service = Service::new(
-            store,
-            ServiceConfig {
-                default_region: "us-east-1".into(),
-                account_id: "000000000000".into(),
-                public_url: "http://127.0.0.1:9229".into(),
-                issuer_base: "http://127.0.0.1:9229".into(),
-            },
-            SecretBox::new(&SecretBox::generate_key()),
-        );
+        let (service, _dir) = test_service();
         let ctx = RequestContext::default();
         for op in Operation::ALL {
             let result = cognate_api::call_with_empty_input(&service, &ctx, op).await;

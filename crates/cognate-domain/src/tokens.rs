@@ -35,14 +35,7 @@ pub struct Validity {
     pub refresh: i64,
 }
 
-fn seconds(value: i64, unit: &str) -> i64 {
-    match unit {
-        "seconds" => value,
-        "minutes" => value * 60,
-        "hours" => value * 3600,
-        _ => value * 86400,
-    }
-}
+use crate::user_pool_client::seconds;
 
 /// The client's token validity: AccessTokenValidity and IdTokenValidity in
 /// TokenValidityUnits (hours unless set; 60 minutes when not given at all),

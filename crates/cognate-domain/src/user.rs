@@ -317,7 +317,21 @@ pub fn user_type(row: &UserRow, doc: &UserDoc, only: Option<&[String]>) -> UserT
     }
 }
 
-fn mfa_options(doc: &UserDoc) -> Option<Vec<MFAOptionType>> {
+/// UserMFASettingList: the factors the user has enabled, if any.
+pub(crate) fn mfa_setting_list(doc: &UserDoc) -> Option<Vec<String>> {
+    let settings: Vec<String> = [
+        (doc.mfa.sms_enabled, "SMS_MFA"),
+        (doc.mfa.totp_enabled, "SOFTWARE_TOKEN_MFA"),
+        (doc.mfa.email_enabled, "EMAIL_OTP"),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, name)| name.to_string())
+    .collect();
+    (!settings.is_empty()).then_some(settings)
+}
+
+pub(crate) fn mfa_options(doc: &UserDoc) -> Option<Vec<MFAOptionType>> {
     doc.mfa.sms_enabled.then(|| {
         vec![MFAOptionType {
             delivery_medium: Some("SMS".into()),
@@ -400,6 +414,17 @@ fn send_invitation(
         )?;
     }
     Ok(())
+}
+
+/// Makes `verifier` the user's permanent password: the user is CONFIRMED.
+pub(crate) fn set_permanent_password(row: &mut UserRow, doc: &mut UserDoc, verifier: Verifier) {
+    doc.password = Some(StoredPassword {
+        verifier,
+        temporary: false,
+        set_at: now(),
+        expires_at: None,
+    });
+    row.status = "CONFIRMED".into();
 }
 
 fn temporary_password(pool: &PoolView, username_for_srp: &str, password: &str) -> StoredPassword {
@@ -564,13 +589,7 @@ pub(crate) fn set_password(
             Some(v) if row.username == username => v.clone(),
             _ => srp::verifier(&pool.id, &row.username, password),
         };
-        doc.password = Some(StoredPassword {
-            verifier,
-            temporary: false,
-            set_at: now(),
-            expires_at: None,
-        });
-        row.status = "CONFIRMED".into();
+        set_permanent_password(&mut row, &mut doc, verifier);
     } else {
         doc.password = Some(temporary_password(&pool, &row.username, password));
         row.status = "FORCE_CHANGE_PASSWORD".into();
@@ -708,16 +727,6 @@ impl Service {
             .read(move |c| {
                 let pool = PoolView::load(c, &cache, &pool_id)?;
                 let (row, doc) = require(c, &pool, &username)?;
-                let mut settings = Vec::new();
-                if doc.mfa.sms_enabled {
-                    settings.push("SMS_MFA".to_string());
-                }
-                if doc.mfa.totp_enabled {
-                    settings.push("SOFTWARE_TOKEN_MFA".to_string());
-                }
-                if doc.mfa.email_enabled {
-                    settings.push("EMAIL_OTP".to_string());
-                }
                 Ok(AdminGetUserResponse {
                     username: Some(row.username.clone()),
                     user_attributes: Some(doc.attributes.clone()),
@@ -727,7 +736,7 @@ impl Service {
                     user_status: Some(row.status.clone()),
                     mfa_options: mfa_options(&doc),
                     preferred_mfa_setting: doc.mfa.preferred.clone(),
-                    user_mfa_setting_list: (!settings.is_empty()).then_some(settings),
+                    user_mfa_setting_list: mfa_setting_list(&doc),
                 })
             })
             .await

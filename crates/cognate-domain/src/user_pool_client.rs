@@ -57,7 +57,8 @@ struct Settings {
     refresh_token_rotation: Option<RefreshTokenRotationType>,
 }
 
-fn seconds(value: i64, unit: &str) -> i64 {
+/// `value` in TokenValidityUnits' `unit`, as seconds.
+pub(crate) fn seconds(value: i64, unit: &str) -> i64 {
     match unit {
         "seconds" => value,
         "minutes" => value * 60,

@@ -11,10 +11,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
-import shutil
-import subprocess
-import tempfile
 import unittest
 import urllib.request
 
@@ -22,26 +18,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from pycognito import Cognito
+from cognate_server import Server
 
 PASSWORD = "Passw0rd!"
-
-
-class Server:
-    def __init__(self, *extra):
-        self.data = tempfile.mkdtemp(prefix="cognate-interop-")
-        self.proc = subprocess.Popen(
-            [os.environ["COGNATE_BIN"], "serve", "--listen", "127.0.0.1:0", "--data", self.data, "--log", "warn", *extra],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        line = self.proc.stdout.readline().strip()
-        assert line.startswith("listening on "), line
-        self.url = "http://" + line[len("listening on "):]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-        shutil.rmtree(self.data, ignore_errors=True)
 
 
 def setUpModule():

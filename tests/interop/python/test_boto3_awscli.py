@@ -5,32 +5,13 @@ Run by scripts/test.sh with COGNATE_BIN pointing at the built binary.
 
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 import unittest
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-
-class Server:
-    def __init__(self):
-        self.data = tempfile.mkdtemp(prefix="cognate-interop-")
-        self.proc = subprocess.Popen(
-            [os.environ["COGNATE_BIN"], "serve", "--listen", "127.0.0.1:0", "--data", self.data, "--log", "warn"],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        line = self.proc.stdout.readline().strip()
-        assert line.startswith("listening on "), line
-        self.url = "http://" + line[len("listening on "):]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-        shutil.rmtree(self.data, ignore_errors=True)
+from cognate_server import Server
 
 
 def setUpModule():
