@@ -758,15 +758,14 @@ impl Service {
             }
             let doc: UserDoc = crate::stored::from_doc(&user.doc)?;
             let refresh_token = if rotate {
+                // The new token lives for what remained of the one it replaces.
                 let t = now();
                 let new = tokens::new_refresh_token();
-                let v = tokens::validity(&app);
                 records::insert_refresh_token(
                     c,
                     &records::RefreshTokenRow {
                         token_hash: tokens::hash(&new),
                         created_at: t,
-                        expires_at: t + v.refresh as f64,
                         ..row.clone()
                     },
                 )?;
@@ -847,6 +846,18 @@ impl Service {
             }
             "USER_SRP_AUTH" => self.srp_flow(client, &params).await,
             _ => {
+                let rotating = client
+                    .client
+                    .refresh_token_rotation
+                    .as_ref()
+                    .and_then(|r| r.feature.as_deref())
+                    == Some("ENABLED");
+                if rotating {
+                    // AWS: rotation is done only through GetTokensFromRefreshToken.
+                    return Err(invalid(format!(
+                        "{flow} can't be used by a client with refresh token rotation enabled; use GetTokensFromRefreshToken."
+                    )));
+                }
                 let token = params
                     .get("REFRESH_TOKEN")
                     .ok_or_else(|| missing("REFRESH_TOKEN"))?;

@@ -804,6 +804,11 @@ async fn get_tokens_from_refresh_token_with_and_without_rotation() {
         .expect("a new refresh token");
     assert_ne!(new, old);
     assert_eq!(get(&rotating, &old).await.err().as_deref(), Some(NA));
+    // Rotation is done only through GetTokensFromRefreshToken.
+    assert_eq!(
+        refresh(&c, &rotating, Some(&new)).await.err().as_deref(),
+        Some("InvalidParameterException")
+    );
     let again = get(&rotating, &new).await.expect("the new one works");
     assert_eq!(get_user(&c, &again.access).await, Ok("alice".into()));
 }
