@@ -13,7 +13,7 @@
 use crate::clock::now;
 use crate::error::{fail, invalid, not_found, required, Error, Result};
 use crate::service::Service;
-use crate::srp::{self, Verifier};
+use crate::srp::{self, constant_time_eq, Verifier};
 use crate::tokens::{self, FamilyDoc, Grant};
 use crate::user::{self, PoolView, UserDoc};
 use crate::user_attributes as attrs;
@@ -112,10 +112,6 @@ fn big(bytes_b64: &Option<String>) -> Option<BigUint> {
     Some(BigUint::from_bytes_be(
         &STANDARD.decode(bytes_b64.as_deref()?).ok()?,
     ))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The flows a client allows: its ExplicitAuthFlows, or AWS's default (SRP, refresh,
@@ -289,9 +285,17 @@ impl Service {
         pool_id: Option<&str>,
     ) -> Result<AuthClient> {
         let id = client_id.to_string();
+        let (pool, cache) = (pool_id.map(str::to_string), self.pool_cache());
         let loaded = self
             .store()
-            .read(move |c| user_pool_client::load_for_auth(c, &id))
+            .read(move |c| {
+                // An admin call names its pool, which must exist before its client is
+                // looked for.
+                if let Some(pool) = &pool {
+                    PoolView::load(c, &cache, pool)?;
+                }
+                user_pool_client::load_for_auth(c, &id)
+            })
             .await?;
         let client = loaded
             .filter(|(p, _, _)| pool_id.is_none_or(|want| want == p))
@@ -917,8 +921,6 @@ impl Service {
         let pool_id = required(&input.user_pool_id, "userPoolId")?;
         let client_id = required(&input.client_id, "clientId")?;
         let flow = required(&input.auth_flow, "authFlow")?;
-        // The pool must exist before its client is looked for.
-        self.pool_keys_now(pool_id).await.map(|_| ())?;
         let o = self
             .initiate_auth_flow(
                 Some(pool_id),
@@ -955,7 +957,6 @@ impl Service {
         let pool_id = required(&input.user_pool_id, "userPoolId")?;
         let client_id = required(&input.client_id, "clientId")?;
         let challenge = required(&input.challenge_name, "challengeName")?;
-        self.pool_keys_now(pool_id).await.map(|_| ())?;
         let o = self
             .respond_to_challenge(
                 Some(pool_id),

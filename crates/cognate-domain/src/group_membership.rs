@@ -67,22 +67,18 @@ impl Service {
             after: pagination::decode(input.next_token.as_ref())?,
             limit: pagination::limit(input.limit, 60),
         };
-        let cache = self.pool_cache();
-        self.store()
-            .read(move |c| {
-                let pool = PoolView::load(c, &cache, &pool_id)?;
-                let (row, _) = require(c, &pool, &username)?;
-                let names = group_member::groups_of(c, &pool.id, &row.username_key, &page)?;
-                let mut groups = Vec::with_capacity(names.items.len());
-                for name in &names.items {
-                    groups.push(require_group(c, &pool.id, name)?);
-                }
-                Ok(AdminListGroupsForUserResponse {
-                    groups: Some(groups),
-                    next_token: names.next.as_deref().map(pagination::encode),
-                })
+        self.with_user(pool_id, username, false, move |c, pool, row, _| {
+            let names = group_member::groups_of(c, &pool.id, &row.username_key, &page)?;
+            let mut groups = Vec::with_capacity(names.items.len());
+            for name in &names.items {
+                groups.push(require_group(c, &pool.id, name)?);
+            }
+            Ok(AdminListGroupsForUserResponse {
+                groups: Some(groups),
+                next_token: names.next.as_deref().map(pagination::encode),
             })
-            .await
+        })
+        .await
     }
 
     pub(crate) async fn list_users_in_group(

@@ -8,7 +8,6 @@ use crate::error::{fail, invalid, not_found, required, Result};
 use crate::service::Service;
 use crate::signing_keys;
 use crate::tokens;
-use crate::user::{require, PoolView};
 use crate::user_pool_client::AuthClient;
 use cognate_api::types::*;
 use cognate_api::ErrorCode;
@@ -111,7 +110,8 @@ fn revoke_session(
 
 impl Service {
     /// A client whose ClientSecret (when it has one) was given and matches; its secret is
-    /// then settled, so the refresh needs no SECRET_HASH.
+    /// then settled, so the refresh needs no SECRET_HASH. Failures answer `unauthorized`
+    /// (RevokeToken's UnauthorizedException, or NotAuthorizedException).
     async fn client_with_secret(
         &self,
         client_id: &str,
@@ -127,13 +127,7 @@ impl Service {
         };
         if let Some(expected) = &client.secret {
             let given = secret.map(String::as_bytes).unwrap_or_default();
-            let same = given.len() == expected.len()
-                && given
-                    .iter()
-                    .zip(expected.as_bytes())
-                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                    == 0;
-            if !same {
+            if !crate::srp::constant_time_eq(given, expected.as_bytes()) {
                 let message = if secret.is_none() {
                     format!(
                         "Client {client_id} is configured for secret but secret was not received"
@@ -141,14 +135,7 @@ impl Service {
                 } else {
                     "Invalid client secret.".to_string()
                 };
-                return Err(fail(
-                    if unauthorized == ErrorCode::UnauthorizedException {
-                        unauthorized
-                    } else {
-                        ErrorCode::NotAuthorizedException
-                    },
-                    message,
-                ));
+                return Err(fail(unauthorized, message));
             }
         }
         client.secret = None;
@@ -242,15 +229,11 @@ impl Service {
     ) -> Result<AdminUserGlobalSignOutResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
-        let cache = self.pool_cache();
-        self.store()
-            .write(move |c| {
-                let pool = PoolView::load(c, &cache, &pool_id)?;
-                let (row, _) = require(c, &pool, &username)?;
-                revoke_all(c, &pool.id, &row.username_key)?;
-                Ok(AdminUserGlobalSignOutResponse {})
-            })
-            .await
+        self.with_user(pool_id, username, true, |c, pool, row, _| {
+            revoke_all(c, &pool.id, &row.username_key)?;
+            Ok(AdminUserGlobalSignOutResponse {})
+        })
+        .await
     }
 
     pub(crate) async fn list_user_sessions(
@@ -278,17 +261,13 @@ impl Service {
     ) -> Result<AdminListUserSessionsResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
-        let cache = self.pool_cache();
-        self.store()
-            .read(move |c| {
-                let pool = PoolView::load(c, &cache, &pool_id)?;
-                let (row, _) = require(c, &pool, &username)?;
-                Ok(AdminListUserSessionsResponse {
-                    sessions: Some(sessions_of(c, &pool.id, &row.username_key, None)?),
-                    next_token: None,
-                })
+        self.with_user(pool_id, username, false, |c, pool, row, _| {
+            Ok(AdminListUserSessionsResponse {
+                sessions: Some(sessions_of(c, &pool.id, &row.username_key, None)?),
+                next_token: None,
             })
-            .await
+        })
+        .await
     }
 
     pub(crate) async fn revoke_user_session(
@@ -311,15 +290,11 @@ impl Service {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
         let session = required(&input.session_id, "sessionId")?.clone();
-        let cache = self.pool_cache();
-        self.store()
-            .write(move |c| {
-                let pool = PoolView::load(c, &cache, &pool_id)?;
-                let (row, _) = require(c, &pool, &username)?;
-                revoke_session(c, &pool.id, &row.username_key, &session)?;
-                Ok(AdminRevokeUserSessionResponse {})
-            })
-            .await
+        self.with_user(pool_id, username, true, move |c, pool, row, _| {
+            revoke_session(c, &pool.id, &row.username_key, &session)?;
+            Ok(AdminRevokeUserSessionResponse {})
+        })
+        .await
     }
 
     pub(crate) async fn get_signing_certificate(

@@ -108,7 +108,11 @@ pub fn verifier_with_salt(
 /// Whether `password` is the one `stored` was made from (constant time in the compare).
 pub fn matches(stored: &Verifier, pool_id: &str, username: &str, password: &str) -> bool {
     let candidate = verifier_with_salt(pool_id, username, password, &stored.salt);
-    let (a, b) = (candidate.verifier.as_bytes(), stored.verifier.as_bytes());
+    constant_time_eq(candidate.verifier.as_bytes(), stored.verifier.as_bytes())
+}
+
+/// Whether `a` and `b` are equal, in time that depends only on their lengths.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -703,6 +703,29 @@ pub(crate) fn delete_attributes(
 }
 
 impl Service {
+    /// Runs `work` on user `username` of pool `pool_id` in one read or write
+    /// transaction: the pool and the user must exist (ResourceNotFoundException,
+    /// UserNotFoundException). The admin operations' twin of `with_access_token`.
+    pub(crate) async fn with_user<T: Send + 'static>(
+        &self,
+        pool_id: String,
+        username: String,
+        write: bool,
+        mut work: impl FnMut(&mut dyn Conn, &PoolView, UserRow, UserDoc) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let cache = self.pool_cache();
+        let run = move |c: &mut dyn Conn| -> Result<T> {
+            let pool = PoolView::load(c, &cache, &pool_id)?;
+            let (row, doc) = require(c, &pool, &username)?;
+            work(c, &pool, row, doc)
+        };
+        if write {
+            self.store().write(run).await
+        } else {
+            self.store().read(run).await
+        }
+    }
+
     pub(crate) async fn admin_create_user(
         &self,
         input: AdminCreateUserRequest,
@@ -722,51 +745,39 @@ impl Service {
     ) -> Result<AdminGetUserResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
-        let cache = self.pool_cache();
-        self.store()
-            .read(move |c| {
-                let pool = PoolView::load(c, &cache, &pool_id)?;
-                let (row, doc) = require(c, &pool, &username)?;
-                Ok(AdminGetUserResponse {
-                    username: Some(row.username.clone()),
-                    user_attributes: Some(doc.attributes.clone()),
-                    user_create_date: Some(row.created_at),
-                    user_last_modified_date: Some(row.updated_at),
-                    enabled: Some(row.enabled),
-                    user_status: Some(row.status.clone()),
-                    mfa_options: mfa_options(&doc),
-                    preferred_mfa_setting: doc.mfa.preferred.clone(),
-                    user_mfa_setting_list: mfa_setting_list(&doc),
-                })
+        self.with_user(pool_id, username, false, |_, _, row, doc| {
+            Ok(AdminGetUserResponse {
+                username: Some(row.username.clone()),
+                user_attributes: Some(doc.attributes.clone()),
+                user_create_date: Some(row.created_at),
+                user_last_modified_date: Some(row.updated_at),
+                enabled: Some(row.enabled),
+                user_status: Some(row.status.clone()),
+                mfa_options: mfa_options(&doc),
+                preferred_mfa_setting: doc.mfa.preferred.clone(),
+                user_mfa_setting_list: mfa_setting_list(&doc),
             })
-            .await
+        })
+        .await
     }
 
     pub(crate) async fn admin_delete_user(&self, input: AdminDeleteUserRequest) -> Result<Empty> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
-        let cache = self.pool_cache();
-        self.store()
-            .write(move |c| {
-                let pool = PoolView::load(c, &cache, &pool_id)?;
-                let (row, _) = require(c, &pool, &username)?;
-                user::delete(c, &pool.id, &row.username_key)?;
-                Ok(Empty {})
-            })
-            .await
+        self.with_user(pool_id, username, true, |c, pool, row, _| {
+            user::delete(c, &pool.id, &row.username_key)?;
+            Ok(Empty {})
+        })
+        .await
     }
 
     async fn set_enabled(&self, pool_id: String, username: String, enabled: bool) -> Result<()> {
-        let cache = self.pool_cache();
-        self.store()
-            .write(move |c| {
-                let pool = PoolView::load(c, &cache, &pool_id)?;
-                let (mut row, doc) = require(c, &pool, &username)?;
-                row.enabled = enabled;
-                save(c, &pool, row, &doc)?;
-                Ok::<(), Error>(())
-            })
-            .await
+        self.with_user(pool_id, username, true, move |c, pool, mut row, doc| {
+            row.enabled = enabled;
+            save(c, pool, row, &doc)?;
+            Ok(())
+        })
+        .await
     }
 
     pub(crate) async fn admin_enable_user(
@@ -796,15 +807,11 @@ impl Service {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
         let writes = required(&input.user_attributes, "userAttributes")?.clone();
-        let cache = self.pool_cache();
-        self.store()
-            .write(move |c| {
-                let pool = PoolView::load(c, &cache, &pool_id)?;
-                let (row, doc) = require(c, &pool, &username)?;
-                update_attributes(c, &pool, row, doc, &writes)?;
-                Ok(AdminUpdateUserAttributesResponse {})
-            })
-            .await
+        self.with_user(pool_id, username, true, move |c, pool, row, doc| {
+            update_attributes(c, pool, row, doc, &writes)?;
+            Ok(AdminUpdateUserAttributesResponse {})
+        })
+        .await
     }
 
     pub(crate) async fn admin_delete_user_attributes(
@@ -814,15 +821,11 @@ impl Service {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
         let names = required(&input.user_attribute_names, "userAttributeNames")?.clone();
-        let cache = self.pool_cache();
-        self.store()
-            .write(move |c| {
-                let pool = PoolView::load(c, &cache, &pool_id)?;
-                let (row, doc) = require(c, &pool, &username)?;
-                delete_attributes(c, &pool, row, doc, &names)?;
-                Ok(AdminDeleteUserAttributesResponse {})
-            })
-            .await
+        self.with_user(pool_id, username, true, move |c, pool, row, doc| {
+            delete_attributes(c, pool, row, doc, &names)?;
+            Ok(AdminDeleteUserAttributesResponse {})
+        })
+        .await
     }
 
     pub(crate) async fn admin_set_user_password(
@@ -857,68 +860,64 @@ impl Service {
     ) -> Result<AdminResetUserPasswordResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
-        let cache = self.pool_cache();
-        self.store()
-            .write(move |c| {
-                let pool = PoolView::load(c, &cache, &pool_id)?;
-                let (mut row, doc) = require(c, &pool, &username)?;
-                if !row.enabled {
-                    return Err(fail(ErrorCode::NotAuthorizedException, "User is disabled."));
-                }
-                // The code goes to a verified email, else a verified phone, in the order
-                // of the pool's recovery setting.
-                let mechanisms: Vec<String> = pool
-                    .pool
-                    .account_recovery_setting
-                    .as_ref()
-                    .and_then(|s| s.recovery_mechanisms.clone())
-                    .map(|mut m| {
-                        m.sort_by_key(|o| o.priority.unwrap_or(0));
-                        m.into_iter().filter_map(|o| o.name).collect()
-                    })
-                    .unwrap_or_else(|| vec!["verified_email".into(), "verified_phone_number".into()]);
-                let target = mechanisms.iter().find_map(|m| {
-                    let (attr, channel) = match m.as_str() {
-                        "verified_email" => ("email", Channel::Email),
-                        "verified_phone_number" => ("phone_number", Channel::Sms),
-                        _ => return None,
-                    };
-                    let dest = attrs::get(&doc.attributes, attr)?;
-                    attrs::is_verified(&doc.attributes, attr).then(|| (dest.to_string(), channel))
-                });
-                let Some((destination, channel)) = target else {
-                    return Err(invalid(
-                        "Cannot reset password for the user as there is no registered/verified email or phone_number",
-                    ));
+        self.with_user(pool_id, username, true, |c, pool, mut row, doc| {
+            if !row.enabled {
+                return Err(fail(ErrorCode::NotAuthorizedException, "User is disabled."));
+            }
+            // The code goes to a verified email, else a verified phone, in the order
+            // of the pool's recovery setting.
+            let mechanisms: Vec<String> = pool
+                .pool
+                .account_recovery_setting
+                .as_ref()
+                .and_then(|s| s.recovery_mechanisms.clone())
+                .map(|mut m| {
+                    m.sort_by_key(|o| o.priority.unwrap_or(0));
+                    m.into_iter().filter_map(|o| o.name).collect()
+                })
+                .unwrap_or_else(|| vec!["verified_email".into(), "verified_phone_number".into()]);
+            let target = mechanisms.iter().find_map(|m| {
+                let (attr, channel) = match m.as_str() {
+                    "verified_email" => ("email", Channel::Email),
+                    "verified_phone_number" => ("phone_number", Channel::Sms),
+                    _ => return None,
                 };
-                let code = codes::issue(c, &pool.id, &row.username_key, "forgot_password")?;
-                let template = pool.pool.verification_message_template.clone().unwrap_or_default();
-                let (subject, body) = outbox::compose(
+                let dest = attrs::get(&doc.attributes, attr)?;
+                attrs::is_verified(&doc.attributes, attr).then(|| (dest.to_string(), channel))
+            });
+            let Some((destination, channel)) = target else {
+                return Err(invalid(
+                    "Cannot reset password for the user as there is no registered/verified email or phone_number",
+                ));
+            };
+            let code = codes::issue(c, &pool.id, &row.username_key, "forgot_password")?;
+            let template = pool.pool.verification_message_template.clone().unwrap_or_default();
+            let (subject, body) = outbox::compose(
+                channel,
+                template.email_subject.as_deref(),
+                template.email_message.as_deref(),
+                template.sms_message.as_deref(),
+                "Your verification code",
+                "Your password reset code is {####}. ",
+            );
+            outbox::send(
+                c,
+                Message {
+                    pool_id: &pool.id,
+                    username: &row.username,
                     channel,
-                    template.email_subject.as_deref(),
-                    template.email_message.as_deref(),
-                    template.sms_message.as_deref(),
-                    "Your verification code",
-                    "Your password reset code is {####}. ",
-                );
-                outbox::send(
-                    c,
-                    Message {
-                        pool_id: &pool.id,
-                        username: &row.username,
-                        channel,
-                        destination: &destination,
-                        kind: "FORGOT_PASSWORD",
-                        subject,
-                        body: outbox::fill(&body, &row.username, &code),
-                        code: Some(code.clone()),
-                    },
-                )?;
-                row.status = "RESET_REQUIRED".into();
-                save(c, &pool, row, &doc)?;
-                Ok(AdminResetUserPasswordResponse {})
-            })
-            .await
+                    destination: &destination,
+                    kind: "FORGOT_PASSWORD",
+                    subject,
+                    body: outbox::fill(&body, &row.username, &code),
+                    code: Some(code.clone()),
+                },
+            )?;
+            row.status = "RESET_REQUIRED".into();
+            save(c, pool, row, &doc)?;
+            Ok(AdminResetUserPasswordResponse {})
+        })
+        .await
     }
 
     pub(crate) async fn admin_confirm_sign_up(
@@ -927,22 +926,18 @@ impl Service {
     ) -> Result<AdminConfirmSignUpResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
-        let cache = self.pool_cache();
-        self.store()
-            .write(move |c| {
-                let pool = PoolView::load(c, &cache, &pool_id)?;
-                let (mut row, doc) = require(c, &pool, &username)?;
-                if row.status != "UNCONFIRMED" {
-                    return Err(fail(
-                        ErrorCode::NotAuthorizedException,
-                        format!("User cannot be confirmed. Current status is {}", row.status),
-                    ));
-                }
-                row.status = "CONFIRMED".into();
-                save(c, &pool, row, &doc)?;
-                Ok(AdminConfirmSignUpResponse {})
-            })
-            .await
+        self.with_user(pool_id, username, true, |c, pool, mut row, doc| {
+            if row.status != "UNCONFIRMED" {
+                return Err(fail(
+                    ErrorCode::NotAuthorizedException,
+                    format!("User cannot be confirmed. Current status is {}", row.status),
+                ));
+            }
+            row.status = "CONFIRMED".into();
+            save(c, pool, row, &doc)?;
+            Ok(AdminConfirmSignUpResponse {})
+        })
+        .await
     }
 
     pub(crate) async fn list_users(&self, input: ListUsersRequest) -> Result<ListUsersResponse> {
