@@ -5,10 +5,11 @@
 
 use crate::error::Error;
 use crate::ids;
-use crate::pool_cache::PoolCache;
+use crate::pools::cache::PoolCache;
+use crate::pools::client::insert_client;
+use crate::pools::PoolView;
 use crate::service::Service;
-use crate::user::{self, PoolView};
-use crate::user_pool_client::insert_client;
+use crate::users;
 use cognate_api::types::*;
 use cognate_store::records::pool_object::{self, Kind, PoolObjectRow};
 use cognate_store::records::{client, group_member, user_pool};
@@ -272,7 +273,7 @@ fn apply(service: &Service, c: &mut dyn Conn, seed: &SeedFile) -> Result<SeedRep
         for (ui, su) in sp.users.iter().enumerate() {
             let err = at(format!("{path}.users[{ui}]"), &su.username);
             let pool = PoolView::load(c, &cache, &pool_id).map_err(&err)?;
-            if user::find(c, &pool, &su.username).map_err(&err)?.is_some() {
+            if users::find(c, &pool, &su.username).map_err(&err)?.is_some() {
                 continue;
             }
             let attributes: Vec<AttributeType> = su
@@ -293,14 +294,14 @@ fn apply(service: &Service, c: &mut dyn Conn, seed: &SeedFile) -> Result<SeedRep
             };
             cognate_api::validation::check(&input).map_err(|e| err(e.into()))?;
             let sub = uuid::Uuid::new_v4().to_string();
-            let created = user::create_user(c, &cache, &pool_id, &input, &sub).map_err(&err)?;
+            let created = users::create_user(c, &cache, &pool_id, &input, &sub).map_err(&err)?;
             let username = created.user.and_then(|u| u.username).unwrap_or_default();
             if let (Some(password), false) = (&su.password, su.temporary) {
-                user::set_password(c, &cache, &pool_id, &username, password, true, None)
+                users::set_password(c, &cache, &pool_id, &username, password, true, None)
                     .map_err(&err)?;
             }
             let pool = PoolView::load(c, &cache, &pool_id).map_err(&err)?;
-            let (mut row, doc) = user::require(c, &pool, &username).map_err(&err)?;
+            let (mut row, doc) = users::require(c, &pool, &username).map_err(&err)?;
             if let Some(status) = &su.status {
                 const ALLOWED: &[&str] = &[
                     "CONFIRMED",
@@ -318,7 +319,7 @@ fn apply(service: &Service, c: &mut dyn Conn, seed: &SeedFile) -> Result<SeedRep
             }
             if !su.enabled || su.status.is_some() {
                 row.enabled = su.enabled;
-                row = user::save(c, &pool, row, &doc).map_err(&err)?;
+                row = users::save(c, &pool, row, &doc).map_err(&err)?;
             }
             for g in &su.groups {
                 if pool_object::get(c, &pool_id, Kind::Group, g)?.is_none() {

@@ -1,9 +1,9 @@
 //! The service: configuration, the store, and the mapping of each implemented
 //! operation of the generated trait to the module that does it.
 
-use crate::pool_cache::PoolCache;
-use crate::secret_box::SecretBox;
-use crate::signing_keys::KeyCache;
+use crate::crypto::secret_box::SecretBox;
+use crate::pools::cache::PoolCache;
+use crate::tokens::signing_keys::KeyCache;
 use crate::tokens::VerifiedTokens;
 use cognate_api::types::*;
 use cognate_api::{ApiError, CognitoIdentityProvider, Empty, Operation, Reply, RequestContext};

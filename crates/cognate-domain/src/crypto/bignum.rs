@@ -3,7 +3,7 @@
 //! behind a safe interface: `pow`. Every pointer handled here is owned by one RAII
 //! wrapper, checked for null when made, and freed exactly once.
 
-use crate::srp::N;
+use crate::crypto::srp::N;
 use aws_lc_sys as ffi;
 use num_bigint::BigUint;
 use std::sync::LazyLock;

@@ -3,11 +3,12 @@
 //! token (`Service::with_access_token`): signature, issuer, use, expiry, revocation and
 //! the user's state.
 
+use crate::crypto::srp;
 use crate::error::{fail, required, Result};
+use crate::pools::password_policy;
+use crate::pools::PoolView;
 use crate::service::Service;
-use crate::srp;
-use crate::user;
-use crate::{password_policy, user::PoolView};
+use crate::users as user;
 use cognate_api::types::*;
 use cognate_api::{Empty, ErrorCode};
 use cognate_store::records::user as user_records;

@@ -4,9 +4,9 @@
 use crate::clock::now;
 use crate::error::{fail, not_found, required, Error, Result};
 use crate::pagination;
+use crate::pools::pool::load as load_pool;
 use crate::service::Service;
 use crate::stored::{from_doc, to_doc};
-use crate::user_pool::load as load_pool;
 use cognate_api::types::*;
 use cognate_api::ErrorCode;
 use cognate_store::records::pool_object::{self, Kind, PoolObjectRow};

@@ -2,8 +2,8 @@
 //! tags are the pool's UserPoolTags.
 
 use crate::error::{fail, invalid, required, Result};
+use crate::pools::pool::load as load_pool;
 use crate::service::Service;
-use crate::user_pool::load as load_pool;
 use cognate_api::types::*;
 use cognate_api::ErrorCode;
 

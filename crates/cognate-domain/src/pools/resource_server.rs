@@ -2,9 +2,9 @@
 //! (`<identifier>/<scope>`) are what app clients may ask for beyond the standard ones.
 
 use crate::error::{fail, invalid, not_found, required, Error, Result};
+use crate::pools::pool::load as load_pool;
 use crate::service::Service;
 use crate::stored::{from_doc, to_doc};
-use crate::user_pool::load as load_pool;
 use crate::{clock::now, pagination};
 use cognate_api::types::*;
 use cognate_api::ErrorCode;

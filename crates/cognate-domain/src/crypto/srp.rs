@@ -98,7 +98,7 @@ pub fn verifier_with_salt(
     password: &str,
     salt_hex: &str,
 ) -> Verifier {
-    let v = crate::modp3072::pow_g(&x(pool_id, username, password, salt_hex));
+    let v = crate::crypto::modp3072::pow_g(&x(pool_id, username, password, salt_hex));
     Verifier {
         salt: salt_hex.to_string(),
         verifier: v.to_str_radix(16),
@@ -141,7 +141,7 @@ pub fn private_b() -> BigUint {
 /// The server's public value `B = (k·v + g^b) mod N`.
 pub fn public_b(verifier_hex: &str, b: &BigUint) -> BigUint {
     let v = BigUint::parse_bytes(verifier_hex.as_bytes(), 16).unwrap_or_default();
-    (&*K * v + crate::modp3072::pow_g(b)) % &*N
+    (&*K * v + crate::crypto::modp3072::pow_g(b)) % &*N
 }
 
 /// The scrambler `u = H(padHex(A) | padHex(B))`.
@@ -158,7 +158,7 @@ pub fn password_key(
     b: &BigUint,
     verifier_hex: &str,
 ) -> Option<[u8; 16]> {
-    use crate::bignum::pow;
+    use crate::crypto::bignum::pow;
     if (client_a % &*N).bits() == 0 {
         return None;
     }
@@ -198,9 +198,9 @@ pub fn client_signature(
     let big_b = BigUint::parse_bytes(server_b_hex.as_bytes(), 16)?;
     let u = scrambler(client_a, &big_b);
     let x = x(pool_id, user_id, password, salt_hex);
-    let kgx = (&*K * crate::modp3072::pow_g(&x)) % &*N;
+    let kgx = (&*K * crate::crypto::modp3072::pow_g(&x)) % &*N;
     let base = (big_b % &*N + &*N - kgx) % &*N;
-    let s = crate::bignum::pow(&base, &(a + u.clone() * x))?;
+    let s = crate::crypto::bignum::pow(&base, &(a + u.clone() * x))?;
     let key = derive_key(&s, &u)?;
     Some(claim_signature(
         &key,
@@ -306,7 +306,7 @@ mod tests {
         let v = verifier_with_salt("us-east-1_Pool", "alice", "Passw0rd!", salt).verifier;
         let a = BigUint::parse_bytes("1f".repeat(32).as_bytes(), 16).unwrap();
         let b = BigUint::parse_bytes("a5".repeat(32).as_bytes(), 16).unwrap();
-        let client_a = crate::modp3072::pow_g(&a);
+        let client_a = crate::crypto::modp3072::pow_g(&a);
         assert_eq!(
             sha256_hex(&client_a.to_str_radix(16)),
             "b8180caa9209f3599039279ff3ffe1329c2e7c483ec03f7fad5e2f15bcc4c8d3"

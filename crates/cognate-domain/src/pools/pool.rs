@@ -4,10 +4,11 @@
 
 use crate::clock::now;
 use crate::error::{fail, invalid, not_found, required, Error, Result};
-use crate::pool_cache::PoolCache;
+use crate::pools::cache::PoolCache;
+use crate::pools::schema;
 use crate::service::Service;
 use crate::stored::{from_doc, to_doc};
-use crate::{ids, pagination, schema};
+use crate::{ids, pagination};
 use cognate_api::types::*;
 use cognate_api::{ErrorCode, Reply, RequestContext};
 use cognate_store::records::user_pool::{self, UserPoolRow};
@@ -414,7 +415,7 @@ impl Service {
         self.store()
             .write(move |c| {
                 let (row, mut pool) = load(c, &id)?;
-                let totp = crate::mfa_config::software_token_enabled(c, &id)?;
+                let totp = crate::pools::mfa_config::software_token_enabled(c, &id)?;
                 let input = input.clone();
                 if let Some(name) = input.pool_name {
                     pool.name = Some(name);

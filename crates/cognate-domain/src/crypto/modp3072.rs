@@ -4,7 +4,7 @@
 //! by scanning the whole row with masks, so neither timing nor memory access depends on
 //! the exponent's bits.
 
-use crate::srp::N;
+use crate::crypto::srp::N;
 use num_bigint::BigUint;
 use std::sync::LazyLock;
 
@@ -164,7 +164,7 @@ fn from_montgomery(x: &Limbs) -> BigUint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::srp::G;
+    use crate::crypto::srp::G;
     use rand::RngCore;
 
     #[test]
@@ -202,7 +202,7 @@ mod timing {
         println!("pow_g: {:?}", t.elapsed() / n);
         let t = Instant::now();
         for _ in 0..n {
-            std::hint::black_box(crate::bignum::pow(&base, &e));
+            std::hint::black_box(crate::crypto::bignum::pow(&base, &e));
         }
         println!("bignum::pow: {:?}", t.elapsed() / n);
         let a = to_limbs(&base);
@@ -218,7 +218,7 @@ mod timing {
             std::hint::black_box(base.modpow(&e, &N));
         }
         println!("num-bigint modpow: {:?}", t.elapsed() / 20);
-        let key = crate::jwt::SigningKey::generate().unwrap();
+        let key = crate::tokens::jwt::SigningKey::generate().unwrap();
         let claims = serde_json::json!({"sub": "x", "exp": 1});
         let t = Instant::now();
         for _ in 0..n {
@@ -228,7 +228,7 @@ mod timing {
         let token = key.sign(&claims);
         let t = Instant::now();
         for _ in 0..n {
-            let d = crate::jwt::decode(&token).unwrap();
+            let d = crate::tokens::jwt::decode(&token).unwrap();
             std::hint::black_box(key.verifies(&d));
         }
         println!("RS256 decode+verify: {:?}", t.elapsed() / n);

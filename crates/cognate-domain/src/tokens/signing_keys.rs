@@ -6,8 +6,8 @@
 
 use crate::clock::now;
 use crate::error::{internal, Result};
-use crate::jwt::SigningKey;
 use crate::service::Service;
+use crate::tokens::jwt::SigningKey;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use cognate_store::records::auth::{self, SigningKeyRow};
@@ -78,7 +78,7 @@ impl Service {
         let created = self
             .store()
             .read(move |c| {
-                let pool = crate::user::PoolView::load(c, &cache, &id)?;
+                let pool = crate::pools::PoolView::load(c, &cache, &id)?;
                 Ok::<_, crate::error::Error>(pool.pool.creation_date.unwrap_or_default())
             })
             .await?;

@@ -5,10 +5,10 @@
 
 use crate::clock::now;
 use crate::error::{fail, invalid, not_found, required, Result};
+use crate::pools::client::AuthClient;
 use crate::service::Service;
-use crate::signing_keys;
 use crate::tokens;
-use crate::user_pool_client::AuthClient;
+use crate::tokens::signing_keys;
 use cognate_api::types::*;
 use cognate_api::ErrorCode;
 use cognate_store::records::auth::{self as records, RefreshTokenRow};
@@ -127,7 +127,7 @@ impl Service {
         };
         if let Some(expected) = &client.secret {
             let given = secret.map(String::as_bytes).unwrap_or_default();
-            if !crate::srp::constant_time_eq(given, expected.as_bytes()) {
+            if !crate::crypto::srp::constant_time_eq(given, expected.as_bytes()) {
                 let message = if secret.is_none() {
                     format!(
                         "Client {client_id} is configured for secret but secret was not received"
@@ -186,7 +186,7 @@ impl Service {
                 "Token revocation isn't enabled for this client.",
             ));
         }
-        if crate::jwt::decode(&token).is_some() {
+        if crate::tokens::jwt::decode(&token).is_some() {
             return Err(fail(
                 ErrorCode::UnsupportedTokenTypeException,
                 "Only refresh tokens can be revoked.",

@@ -3,9 +3,10 @@
 
 use crate::error::{not_found, required, Result};
 use crate::pagination;
+use crate::pools::PoolView;
 use crate::service::Service;
 use crate::stored::from_doc;
-use crate::user::{require, user_type, PoolView, UserDoc};
+use crate::users::{require, user_type, UserDoc};
 use cognate_api::types::*;
 use cognate_api::Empty;
 use cognate_store::records::pool_object::{self, Kind};

@@ -3,10 +3,11 @@
 
 use crate::clock::now;
 use crate::error::{fail, invalid, not_found, required, Error, Result};
+use crate::pools::pool::load as load_pool;
+use crate::pools::{resource_server, schema};
 use crate::service::Service;
 use crate::stored::{from_doc, to_doc};
-use crate::user_pool::load as load_pool;
-use crate::{ids, pagination, resource_server, schema};
+use crate::{ids, pagination};
 use cognate_api::types::*;
 use cognate_api::ErrorCode;
 use cognate_store::records::client::{self, ClientRow};

@@ -1,0 +1,103 @@
+//! A challenge's state, sealed into the value the client carries (the `Session`, or
+//! SRP's SECRET_BLOCK) with its expiry: starting a challenge writes nothing.
+
+use super::*;
+use crate::clock::now;
+use crate::error::Result;
+use crate::pools::client::AuthClient;
+use crate::service::Service;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use num_bigint::BigUint;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+/// What a challenge's sealed state holds.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct Challenge {
+    #[serde(rename = "p")]
+    pub(super) pool_id: String,
+    #[serde(rename = "c")]
+    pub(super) client_id: String,
+    /// The user's username (USER_ID_FOR_SRP).
+    #[serde(rename = "u")]
+    pub(super) username: String,
+    #[serde(rename = "k")]
+    pub(super) name: String,
+    #[serde(rename = "x")]
+    pub(super) expires_at: f64,
+    /// SRP: the client's A, the server's B and private b (base64 of big-endian bytes).
+    #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
+    pub(super) srp_a: Option<String>,
+    #[serde(rename = "B", default, skip_serializing_if = "Option::is_none")]
+    pub(super) srp_big_b: Option<String>,
+    #[serde(rename = "b", default, skip_serializing_if = "Option::is_none")]
+    pub(super) srp_b: Option<String>,
+    /// The user does not exist (PreventUserExistenceErrors): the answer always fails.
+    #[serde(rename = "f", default, skip_serializing_if = "std::ops::Not::not")]
+    pub(super) fake: bool,
+    #[serde(rename = "n")]
+    pub(super) nonce: String,
+}
+
+impl Service {
+    pub(super) fn seal_challenge(&self, state: &Challenge) -> Result<String> {
+        let json = serde_json::to_string(state)
+            .map_err(|e| crate::error::internal(format!("challenge state: {e}")))?;
+        Ok(self.secrets().seal(&json))
+    }
+
+    /// Opens a challenge's state and checks it belongs to this client and is current.
+    pub(super) fn open_challenge(&self, sealed: &str, client: &AuthClient) -> Result<Challenge> {
+        let state: Challenge = self
+            .secrets()
+            .open(sealed)
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .ok_or_else(|| not_authorized("Invalid session for the user."))?;
+        if Some(state.client_id.as_str()) != client.client.client_id.as_deref()
+            || state.pool_id != client.pool_id
+        {
+            return Err(not_authorized("Invalid session for the user."));
+        }
+        if state.expires_at < now() {
+            return Err(not_authorized(
+                "Invalid session for the user, session is expired.",
+            ));
+        }
+        Ok(state)
+    }
+
+    pub(super) fn new_challenge(
+        &self,
+        client: &AuthClient,
+        username: &str,
+        name: &str,
+    ) -> Challenge {
+        let minutes = client.client.auth_session_validity.unwrap_or(3);
+        let mut nonce = [0u8; 12];
+        rand::rng().fill_bytes(&mut nonce);
+        Challenge {
+            pool_id: client.pool_id.clone(),
+            client_id: client.client.client_id.clone().unwrap_or_default(),
+            username: username.to_string(),
+            name: name.to_string(),
+            expires_at: now() + f64::from(minutes) * 60.0,
+            srp_a: None,
+            srp_big_b: None,
+            srp_b: None,
+            fake: false,
+            nonce: STANDARD.encode(nonce),
+        }
+    }
+}
+
+/// The SECRET_BLOCK's bytes, as the client signs them.
+pub(super) fn block_bytes(block: &str) -> Vec<u8> {
+    STANDARD.decode(block).unwrap_or_default()
+}
+
+pub(super) fn big(bytes_b64: &Option<String>) -> Option<BigUint> {
+    Some(BigUint::from_bytes_be(
+        &STANDARD.decode(bytes_b64.as_deref()?).ok()?,
+    ))
+}

@@ -1,0 +1,131 @@
+//! What the app client allows: its auth flows, SECRET_HASH, and whether it hides which
+//! users exist (PreventUserExistenceErrors).
+
+use super::*;
+use crate::crypto::srp::{self, constant_time_eq};
+use crate::error::{not_found, Error, Result};
+use crate::pools::client::{self as user_pool_client, AuthClient};
+use crate::pools::PoolView;
+use crate::service::Service;
+use crate::users::{self as user};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use cognate_api::types::*;
+
+/// The flows a client allows: its ExplicitAuthFlows, or AWS's default (SRP, refresh,
+/// custom). Legacy values (without ALLOW_) always allow SRP and refresh.
+pub(super) fn flow_allowed(client: &UserPoolClientType, flow: &str) -> bool {
+    let default = [
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_CUSTOM_AUTH",
+    ]
+    .map(String::from)
+    .to_vec();
+    let flows = client.explicit_auth_flows.clone().unwrap_or(default);
+    let has = |f: &str| flows.iter().any(|x| x == f);
+    let legacy = flows.iter().all(|f| !f.starts_with("ALLOW_"));
+    match flow {
+        "USER_PASSWORD_AUTH" => has("ALLOW_USER_PASSWORD_AUTH") || has("USER_PASSWORD_AUTH"),
+        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
+            has("ALLOW_ADMIN_USER_PASSWORD_AUTH") || has("ADMIN_NO_SRP_AUTH")
+        }
+        "USER_SRP_AUTH" => has("ALLOW_USER_SRP_AUTH") || legacy,
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => has("ALLOW_REFRESH_TOKEN_AUTH") || legacy,
+        _ => false,
+    }
+}
+
+/// SECRET_HASH = Base64(HMAC-SHA256(client secret, username | client id)); required for
+/// clients with a secret. Any of `usernames` (as sent, the username, the sub) may be
+/// the one hashed.
+pub(super) fn check_secret_hash(
+    client: &AuthClient,
+    usernames: &[&str],
+    given: Option<&str>,
+) -> Result<()> {
+    let Some(secret) = &client.secret else {
+        return Ok(());
+    };
+    let client_id = client.client.client_id.as_deref().unwrap_or_default();
+    let Some(given) = given else {
+        return Err(not_authorized(&format!(
+            "Client {client_id} is configured for secret but secret was not received"
+        )));
+    };
+    let given = STANDARD.decode(given).unwrap_or_default();
+    let ok = usernames.iter().any(|name| {
+        let expected =
+            srp::hmac_sha256(secret.as_bytes(), &[name.as_bytes(), client_id.as_bytes()]);
+        constant_time_eq(&expected, &given)
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(not_authorized(&format!(
+            "Unable to verify secret hash for client {client_id}"
+        )))
+    }
+}
+
+pub(super) fn prevents_existence_errors(client: &AuthClient) -> bool {
+    client.client.prevent_user_existence_errors.as_deref() == Some("ENABLED")
+}
+
+/// The error for a user that does not exist: UserNotFoundException, or the wrong-password
+/// error when the client hides which users exist.
+pub(super) fn user_missing(client: &AuthClient) -> Error {
+    if prevents_existence_errors(client) {
+        incorrect()
+    } else {
+        user::user_not_found()
+    }
+}
+
+impl Service {
+    /// The client a request names, and that it belongs to `pool_id` when one is given.
+    pub(crate) async fn client_for(
+        &self,
+        client_id: &str,
+        pool_id: Option<&str>,
+    ) -> Result<AuthClient> {
+        let id = client_id.to_string();
+        let (pool, cache) = (pool_id.map(str::to_string), self.pool_cache());
+        let loaded = self
+            .store()
+            .read(move |c| {
+                // An admin call names its pool, which must exist before its client is
+                // looked for.
+                if let Some(pool) = &pool {
+                    PoolView::load(c, &cache, pool)?;
+                }
+                user_pool_client::load_for_auth(c, &id)
+            })
+            .await?;
+        let client = loaded
+            .filter(|(p, _, _)| pool_id.is_none_or(|want| want == p))
+            .ok_or_else(|| not_found(user_pool_client::not_found_message(client_id)))?;
+        self.auth_client(client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flows_follow_explicit_auth_flows() {
+        let mut client = UserPoolClientType::default();
+        assert!(flow_allowed(&client, "USER_SRP_AUTH"));
+        assert!(flow_allowed(&client, "REFRESH_TOKEN_AUTH"));
+        assert!(!flow_allowed(&client, "USER_PASSWORD_AUTH"));
+        client.explicit_auth_flows = Some(vec!["ALLOW_USER_PASSWORD_AUTH".into()]);
+        assert!(flow_allowed(&client, "USER_PASSWORD_AUTH"));
+        assert!(!flow_allowed(&client, "USER_SRP_AUTH"));
+        assert!(!flow_allowed(&client, "REFRESH_TOKEN_AUTH"));
+        client.explicit_auth_flows = Some(vec!["ADMIN_NO_SRP_AUTH".into()]);
+        assert!(flow_allowed(&client, "ADMIN_USER_PASSWORD_AUTH"));
+        assert!(flow_allowed(&client, "USER_SRP_AUTH"));
+        assert!(flow_allowed(&client, "REFRESH_TOKEN"));
+    }
+}

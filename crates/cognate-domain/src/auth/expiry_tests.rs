@@ -1,0 +1,228 @@
+//! What needs a running service: expiry of tokens and sessions, which the end-to-end
+//! tests cannot wait for.
+use crate::clock::now;
+use crate::error::Error;
+use crate::pools::PoolView;
+use crate::service::Service;
+use crate::users;
+use cognate_api::types::*;
+use cognate_api::{ErrorCode, RequestContext};
+use std::collections::BTreeMap;
+
+struct Fixture {
+    service: Service,
+    pool_id: String,
+    client_id: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn fixture() -> Fixture {
+    let (service, dir) = crate::service::test_service();
+    let pool = service
+        .create_user_pool(
+            &RequestContext::default(),
+            CreateUserPoolRequest {
+                pool_name: Some("p".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("pool");
+    let pool_id = pool.user_pool.and_then(|p| p.id).expect("pool id");
+    let client = service
+        .create_user_pool_client(CreateUserPoolClientRequest {
+            user_pool_id: Some(pool_id.clone()),
+            client_name: Some("c".into()),
+            explicit_auth_flows: Some(vec!["ALLOW_USER_PASSWORD_AUTH".into()]),
+            ..Default::default()
+        })
+        .await
+        .expect("client");
+    let client_id = client
+        .user_pool_client
+        .and_then(|c| c.client_id)
+        .expect("client id");
+    service
+        .admin_create_user(AdminCreateUserRequest {
+            user_pool_id: Some(pool_id.clone()),
+            username: Some("alice".into()),
+            temporary_password: Some("Temp0rary!".into()),
+            message_action: Some("SUPPRESS".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("user");
+    Fixture {
+        service,
+        pool_id,
+        client_id,
+        _dir: dir,
+    }
+}
+
+fn sign_in(password: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("USERNAME".to_string(), "alice".to_string()),
+        ("PASSWORD".to_string(), password.to_string()),
+    ])
+}
+
+#[tokio::test]
+async fn expired_tokens_and_sessions_are_refused() {
+    let f = fixture().await;
+    let s = &f.service;
+    // A challenge session past its validity.
+    let challenge = s
+        .initiate_auth_flow(
+            None,
+            &f.client_id,
+            "USER_PASSWORD_AUTH",
+            sign_in("Temp0rary!"),
+        )
+        .await
+        .expect("challenge");
+    assert_eq!(
+        challenge.challenge_name.as_deref(),
+        Some("NEW_PASSWORD_REQUIRED")
+    );
+    let client = s.client_for(&f.client_id, None).await.expect("client");
+    let mut state = s.new_challenge(&client, "alice", "NEW_PASSWORD_REQUIRED");
+    state.expires_at = now() - 1.0;
+    let expired = s.seal_challenge(&state).expect("seal");
+    let responses = BTreeMap::from([
+        ("USERNAME".to_string(), "alice".to_string()),
+        ("NEW_PASSWORD".to_string(), "N3w-passw0rd".to_string()),
+    ]);
+    let e = s
+        .respond_to_challenge(
+            None,
+            &f.client_id,
+            "NEW_PASSWORD_REQUIRED",
+            Some(&expired),
+            responses.clone(),
+        )
+        .await
+        .err()
+        .expect("expired session refused");
+    assert_eq!(
+        e.0.message,
+        "Invalid session for the user, session is expired."
+    );
+    // The live session works.
+    let done = s
+        .respond_to_challenge(
+            None,
+            &f.client_id,
+            "NEW_PASSWORD_REQUIRED",
+            challenge.session.as_ref(),
+            responses,
+        )
+        .await
+        .expect("new password");
+    let access = done
+        .authentication_result
+        .and_then(|r| r.access_token)
+        .expect("access token");
+    s.get_user(GetUserRequest {
+        access_token: Some(access.clone()),
+    })
+    .await
+    .expect("a live token works");
+
+    // The same claims, signed by the pool's key, but expired.
+    let keys = s.pool_keys_now(&f.pool_id).await.expect("keys");
+    let mut claims = crate::tokens::jwt::decode(&access).expect("decode").claims;
+    claims.insert("exp".into(), serde_json::Value::from(now() as i64 - 5));
+    let stale = keys.access.sign(&serde_json::Value::Object(claims.clone()));
+    let e = s
+        .get_user(GetUserRequest {
+            access_token: Some(stale),
+        })
+        .await
+        .expect_err("expired token refused");
+    assert_eq!(e.0.code, ErrorCode::NotAuthorizedException);
+    assert_eq!(e.0.message, "Access Token has expired");
+    // Signed by the ID key instead: not an access token.
+    claims.insert("exp".into(), serde_json::Value::from(now() as i64 + 600));
+    let wrong_key = keys.id.sign(&serde_json::Value::Object(claims));
+    let e = s
+        .get_user(GetUserRequest {
+            access_token: Some(wrong_key),
+        })
+        .await
+        .expect_err("wrong key refused");
+    assert_eq!(e.0.message, "Invalid Access Token");
+}
+
+#[tokio::test]
+async fn expired_temporary_passwords_and_required_mfa_are_refused() {
+    let f = fixture().await;
+    let s = &f.service;
+    // The temporary password's expiry is in the past.
+    let (pool_id, cache) = (f.pool_id.clone(), s.pool_cache());
+    s.store()
+        .write(move |c| {
+            let pool = PoolView::load(c, &cache, &pool_id)?;
+            let (row, mut doc) = users::require(c, &pool, "alice")?;
+            if let Some(p) = doc.password.as_mut() {
+                p.expires_at = Some(now() - 60.0);
+            }
+            users::save(c, &pool, row, &doc)?;
+            Ok::<_, Error>(())
+        })
+        .await
+        .expect("age the password");
+    let e = s
+        .initiate_auth_flow(
+            None,
+            &f.client_id,
+            "USER_PASSWORD_AUTH",
+            sign_in("Temp0rary!"),
+        )
+        .await
+        .err()
+        .expect("expired temporary password refused");
+    assert_eq!(
+        e.0.message,
+        "Temporary password has expired and must be reset by an administrator."
+    );
+
+    // MFA required by the pool: refused rather than skipped.
+    s.admin_set_user_password(AdminSetUserPasswordRequest {
+        user_pool_id: Some(f.pool_id.clone()),
+        username: Some("alice".into()),
+        password: Some("Passw0rd!".into()),
+        permanent: Some(true),
+    })
+    .await
+    .expect("password");
+    s.initiate_auth_flow(
+        None,
+        &f.client_id,
+        "USER_PASSWORD_AUTH",
+        sign_in("Passw0rd!"),
+    )
+    .await
+    .expect("signs in while MFA is off");
+    s.set_user_pool_mfa_config(SetUserPoolMfaConfigRequest {
+        user_pool_id: Some(f.pool_id.clone()),
+        mfa_configuration: Some("ON".into()),
+        software_token_mfa_configuration: Some(SoftwareTokenMfaConfigType {
+            enabled: Some(true),
+        }),
+        ..Default::default()
+    })
+    .await
+    .expect("MFA on");
+    let e = s
+        .initiate_auth_flow(
+            None,
+            &f.client_id,
+            "USER_PASSWORD_AUTH",
+            sign_in("Passw0rd!"),
+        )
+        .await
+        .err()
+        .expect("MFA sign-in refused");
+    assert_eq!(e.0.code, ErrorCode::NotAuthorizedException);
+}

@@ -1,0 +1,177 @@
+//! InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge and
+//! AdminRespondToAuthChallenge: the flow or challenge named, routed to its module.
+
+use super::*;
+use crate::error::{invalid, required, Result};
+use crate::service::Service;
+use cognate_api::types::*;
+use std::collections::BTreeMap;
+
+impl Service {
+    /// InitiateAuth and AdminInitiateAuth. `admin` names the pool of an admin call.
+    pub(crate) async fn initiate_auth_flow(
+        &self,
+        admin: Option<&str>,
+        client_id: &str,
+        flow: &str,
+        params: BTreeMap<String, String>,
+    ) -> Result<Outcome> {
+        let client = self.client_for(client_id, admin).await?;
+        let supported: &[&str] = if admin.is_some() {
+            &[
+                "USER_SRP_AUTH",
+                "REFRESH_TOKEN_AUTH",
+                "REFRESH_TOKEN",
+                "ADMIN_NO_SRP_AUTH",
+                "ADMIN_USER_PASSWORD_AUTH",
+                "CUSTOM_AUTH",
+                "USER_AUTH",
+            ]
+        } else {
+            &[
+                "USER_SRP_AUTH",
+                "REFRESH_TOKEN_AUTH",
+                "REFRESH_TOKEN",
+                "USER_PASSWORD_AUTH",
+                "CUSTOM_AUTH",
+                "USER_AUTH",
+            ]
+        };
+        if !supported.contains(&flow) {
+            return Err(invalid("Initiate Auth method not supported."));
+        }
+        match flow {
+            "CUSTOM_AUTH" => {
+                return Err(invalid(
+                    "Custom auth lambda trigger is not configured for the user pool.",
+                ))
+            }
+            "USER_AUTH" => return Err(invalid("USER_AUTH flow is not enabled for this client.")),
+            _ => {}
+        }
+        if !flow_allowed(&client.client, flow) {
+            return Err(invalid(format!("{flow} flow not enabled for this client")));
+        }
+        match flow {
+            "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
+                self.password_flow(client, &params).await
+            }
+            "USER_SRP_AUTH" => self.srp_flow(client, &params).await,
+            _ => {
+                let rotating = client
+                    .client
+                    .refresh_token_rotation
+                    .as_ref()
+                    .and_then(|r| r.feature.as_deref())
+                    == Some("ENABLED");
+                if rotating {
+                    // AWS: rotation is done only through GetTokensFromRefreshToken.
+                    return Err(invalid(format!(
+                        "{flow} can't be used by a client with refresh token rotation enabled; use GetTokensFromRefreshToken."
+                    )));
+                }
+                let token = params
+                    .get("REFRESH_TOKEN")
+                    .ok_or_else(|| missing("REFRESH_TOKEN"))?;
+                let secret_hash = params.get("SECRET_HASH").map(String::as_str);
+                Ok(Outcome {
+                    authentication_result: Some(
+                        self.refresh(client, token, secret_hash, false).await?,
+                    ),
+                    ..Outcome::default()
+                })
+            }
+        }
+    }
+
+    /// RespondToAuthChallenge and AdminRespondToAuthChallenge.
+    pub(crate) async fn respond_to_challenge(
+        &self,
+        admin: Option<&str>,
+        client_id: &str,
+        challenge: &str,
+        session: Option<&String>,
+        responses: BTreeMap<String, String>,
+    ) -> Result<Outcome> {
+        let client = self.client_for(client_id, admin).await?;
+        match challenge {
+            "PASSWORD_VERIFIER" => self.answer_password_verifier(client, &responses).await,
+            "NEW_PASSWORD_REQUIRED" => self.answer_new_password(client, session, &responses).await,
+            other => Err(invalid(format!(
+                "The challenge {other} is not supported by this server."
+            ))),
+        }
+    }
+
+    pub(crate) async fn initiate_auth(
+        &self,
+        input: InitiateAuthRequest,
+    ) -> Result<InitiateAuthResponse> {
+        let client_id = required(&input.client_id, "clientId")?;
+        let flow = required(&input.auth_flow, "authFlow")?;
+        let o = self
+            .initiate_auth_flow(
+                None,
+                client_id,
+                flow,
+                input.auth_parameters.unwrap_or_default(),
+            )
+            .await?;
+        Ok(o.into())
+    }
+
+    pub(crate) async fn admin_initiate_auth(
+        &self,
+        input: AdminInitiateAuthRequest,
+    ) -> Result<AdminInitiateAuthResponse> {
+        let pool_id = required(&input.user_pool_id, "userPoolId")?;
+        let client_id = required(&input.client_id, "clientId")?;
+        let flow = required(&input.auth_flow, "authFlow")?;
+        let o = self
+            .initiate_auth_flow(
+                Some(pool_id),
+                client_id,
+                flow,
+                input.auth_parameters.unwrap_or_default(),
+            )
+            .await?;
+        Ok(o.into())
+    }
+
+    pub(crate) async fn respond_to_auth_challenge(
+        &self,
+        input: RespondToAuthChallengeRequest,
+    ) -> Result<RespondToAuthChallengeResponse> {
+        let client_id = required(&input.client_id, "clientId")?;
+        let challenge = required(&input.challenge_name, "challengeName")?;
+        let o = self
+            .respond_to_challenge(
+                None,
+                client_id,
+                challenge,
+                input.session.as_ref(),
+                input.challenge_responses.unwrap_or_default(),
+            )
+            .await?;
+        Ok(o.into())
+    }
+
+    pub(crate) async fn admin_respond_to_auth_challenge(
+        &self,
+        input: AdminRespondToAuthChallengeRequest,
+    ) -> Result<AdminRespondToAuthChallengeResponse> {
+        let pool_id = required(&input.user_pool_id, "userPoolId")?;
+        let client_id = required(&input.client_id, "clientId")?;
+        let challenge = required(&input.challenge_name, "challengeName")?;
+        let o = self
+            .respond_to_challenge(
+                Some(pool_id),
+                client_id,
+                challenge,
+                input.session.as_ref(),
+                input.challenge_responses.unwrap_or_default(),
+            )
+            .await?;
+        Ok(o.into())
+    }
+}

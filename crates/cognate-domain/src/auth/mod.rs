@@ -1,0 +1,45 @@
+//! Signing in: InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge and
+//! AdminRespondToAuthChallenge with the password flows (USER_PASSWORD_AUTH,
+//! ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH), SRP (USER_SRP_AUTH →
+//! PASSWORD_VERIFIER), refresh (REFRESH_TOKEN_AUTH / REFRESH_TOKEN) and the
+//! NEW_PASSWORD_REQUIRED challenge; and the lockout after repeated failures.
+//!
+//! Challenge state travels with the client, sealed with the master key: the `Session`
+//! value, and for SRP the SECRET_BLOCK (which also carries the server's private value).
+//! Starting a challenge therefore writes nothing; answering one records its hash, so
+//! each is answered at most once, and the seal dates it, so it expires after the
+//! client's AuthSessionValidity.
+
+mod challenge;
+mod client_policy;
+#[cfg(test)]
+mod expiry_tests;
+mod initiate;
+mod lockout;
+mod new_password;
+mod outcome;
+mod password_flow;
+mod refresh;
+mod sign_in;
+mod srp_flow;
+
+use crate::error::{fail, invalid, Error};
+use cognate_api::ErrorCode;
+
+use challenge::*;
+use client_policy::*;
+use lockout::*;
+pub(crate) use outcome::*;
+use sign_in::*;
+
+pub(super) fn not_authorized(message: &str) -> Error {
+    fail(ErrorCode::NotAuthorizedException, message)
+}
+
+pub(super) fn incorrect() -> Error {
+    not_authorized("Incorrect username or password.")
+}
+
+pub(super) fn missing(name: &str) -> Error {
+    invalid(format!("Missing required parameter {name}"))
+}

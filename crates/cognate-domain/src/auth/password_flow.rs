@@ -1,0 +1,59 @@
+//! USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH (ADMIN_NO_SRP_AUTH): the password
+//! checked against the stored SRP verifier.
+
+use super::*;
+use crate::clock::now;
+use crate::crypto::srp::{self};
+use crate::error::Result;
+use crate::pools::client::AuthClient;
+use crate::service::Service;
+use std::collections::BTreeMap;
+
+impl Service {
+    /// USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH: the password checked against
+    /// the stored verifier.
+    pub(super) async fn password_flow(
+        &self,
+        client: AuthClient,
+        params: &BTreeMap<String, String>,
+    ) -> Result<Outcome> {
+        let username = params.get("USERNAME").ok_or_else(|| missing("USERNAME"))?;
+        let password = params.get("PASSWORD").ok_or_else(|| missing("PASSWORD"))?;
+        let cache = self.pool_cache();
+        let (pool_id, name) = (client.pool_id.clone(), username.clone());
+        let ctx = self
+            .store()
+            .read(move |c| read_context(c, &cache, &pool_id, &name))
+            .await?;
+        let secret_hash = params.get("SECRET_HASH").map(String::as_str);
+        let Some((row, doc)) = &ctx.user else {
+            check_secret_hash(&client, &[username], secret_hash)?;
+            if prevents_existence_errors(&client) {
+                // As long as checking a password, so that timing does not tell either.
+                std::hint::black_box(srp::verifier(&client.pool_id, username, password));
+            }
+            return Err(user_missing(&client));
+        };
+        check_secret_hash(&client, &[username, &row.username, &row.sub], secret_hash)?;
+        if !row.enabled {
+            return Err(not_authorized("User is disabled."));
+        }
+        if locked(ctx.failures.as_ref(), now()) {
+            return Err(not_authorized("Password attempts exceeded"));
+        }
+        let ok = doc
+            .password
+            .as_ref()
+            .is_some_and(|p| srp::matches(&p.verifier, &ctx.pool.id, &row.username, password));
+        if !ok {
+            return Err(self
+                .fail_sign_in(&ctx.pool.id, &row.username_key, None)
+                .await);
+        }
+        if check_status(row, doc)? {
+            return self.new_password_challenge(&client, &ctx.pool, row, doc);
+        }
+        check_mfa(&ctx.pool, doc)?;
+        self.succeed(&client, row.username_key.clone(), None).await
+    }
+}

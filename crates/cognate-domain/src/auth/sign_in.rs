@@ -1,0 +1,119 @@
+//! The steps every sign-in flow shares: what it reads first, the user's status after a
+//! correct password, the MFA check, and the tokens of a successful sign-in.
+
+use super::*;
+use crate::clock::now;
+use crate::error::{fail, Result};
+use crate::pools::client::AuthClient;
+use crate::pools::PoolView;
+use crate::service::Service;
+use crate::tokens::{self};
+use crate::users::{self as user, UserDoc};
+use cognate_api::ErrorCode;
+use cognate_store::records::auth::{self as records, Failures};
+use cognate_store::records::user::UserRow;
+use cognate_store::Conn;
+
+/// The checks after a correct password: status, and temporary password expiry.
+/// Ok(true) when the user must choose a new password first.
+pub(super) fn check_status(row: &UserRow, doc: &UserDoc) -> Result<bool> {
+    match row.status.as_str() {
+        "UNCONFIRMED" => Err(fail(
+            ErrorCode::UserNotConfirmedException,
+            "User is not confirmed.",
+        )),
+        "RESET_REQUIRED" => Err(fail(
+            ErrorCode::PasswordResetRequiredException,
+            "Password reset required for the user",
+        )),
+        "FORCE_CHANGE_PASSWORD" => {
+            if doc
+                .password
+                .as_ref()
+                .and_then(|p| p.expires_at)
+                .is_some_and(|e| e < now())
+            {
+                return Err(not_authorized(
+                    "Temporary password has expired and must be reset by an administrator.",
+                ));
+            }
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Multi-factor sign-in is not available yet: rather than skip a factor the pool or the
+/// user requires, such a sign-in is refused with a clear error.
+pub(super) fn check_mfa(pool: &PoolView, doc: &UserDoc) -> Result<()> {
+    let config = pool.pool.mfa_configuration.as_deref().unwrap_or("OFF");
+    let user_has_mfa = doc.mfa.sms_enabled || doc.mfa.totp_enabled || doc.mfa.email_enabled;
+    if config == "ON" || (config == "OPTIONAL" && user_has_mfa) {
+        return Err(fail(
+            ErrorCode::NotAuthorizedException,
+            "This server does not run multi-factor sign-in challenges yet; the pool or the user requires MFA.",
+        ));
+    }
+    Ok(())
+}
+
+/// What every step of a sign-in reads first.
+pub(super) struct Context {
+    pub(super) pool: PoolView,
+    pub(super) user: Option<(UserRow, UserDoc)>,
+    pub(super) failures: Option<Failures>,
+}
+
+pub(super) fn read_context(
+    conn: &mut dyn Conn,
+    cache: &crate::pools::cache::PoolCache,
+    pool_id: &str,
+    username: &str,
+) -> Result<Context> {
+    let pool = PoolView::load(conn, cache, pool_id)?;
+    let user = user::find(conn, &pool, username)?;
+    let failures = match &user {
+        Some((row, _)) => records::failures(conn, pool_id, &row.username_key)?,
+        None => None,
+    };
+    Ok(Context {
+        pool,
+        user,
+        failures,
+    })
+}
+
+impl Service {
+    /// Stores the sign-in's family (consuming `consumed` if given) and signs its tokens.
+    pub(super) async fn succeed(
+        &self,
+        client: &AuthClient,
+        username_key: String,
+        consumed: Option<(String, f64)>,
+    ) -> Result<Outcome> {
+        let cache = self.pool_cache();
+        let pool_id = client.pool_id.clone();
+        let app = client.client.clone();
+        let grant = self
+            .store()
+            .write(move |c| {
+                if let Some((hash, expires)) = &consumed {
+                    if !records::consume_session(c, hash, &pool_id, *expires)? {
+                        return Err(not_authorized(
+                            "Invalid session for the user, session can only be used once.",
+                        ));
+                    }
+                }
+                let pool = PoolView::load(c, &cache, &pool_id)?;
+                let row = cognate_store::records::user::get(c, &pool_id, &username_key)?
+                    .ok_or_else(user::user_not_found)?;
+                let doc: UserDoc = crate::stored::from_doc(&row.doc)?;
+                tokens::start_family(c, &pool, &app, &row, &doc)
+            })
+            .await?;
+        Ok(Outcome {
+            authentication_result: Some(self.issue(grant).await?),
+            ..Outcome::default()
+        })
+    }
+}

@@ -1,0 +1,59 @@
+//! A user pool as the user and sign-in operations read it: parsed once per version
+//! (see `cache`), with the settings they consult.
+
+use crate::error::Result;
+use crate::pools::cache::PoolCache;
+use crate::pools::pool::load_cached;
+use cognate_api::types::*;
+use cognate_store::Conn;
+use std::sync::Arc;
+
+/// A user pool as the user operations need it.
+pub struct PoolView {
+    pub id: String,
+    pub pool: Arc<UserPoolType>,
+}
+
+impl PoolView {
+    /// The pool as of this transaction (from the cache while its version is current).
+    pub fn load(conn: &mut dyn Conn, cache: &PoolCache, id: &str) -> Result<PoolView> {
+        let (pool, _) = load_cached(conn, cache, id)?;
+        Ok(PoolView {
+            id: id.to_string(),
+            pool,
+        })
+    }
+
+    pub fn case_insensitive(&self) -> bool {
+        self.pool
+            .username_configuration
+            .as_ref()
+            .and_then(|c| c.case_sensitive)
+            == Some(false)
+    }
+
+    /// The username (or email, ...) as stored in the index and looked up.
+    pub fn fold(&self, value: &str) -> String {
+        if self.case_insensitive() {
+            value.to_lowercase()
+        } else {
+            value.to_string()
+        }
+    }
+
+    pub(crate) fn username_attributes(&self) -> &[String] {
+        self.pool.username_attributes.as_deref().unwrap_or(&[])
+    }
+
+    pub(crate) fn alias_attributes(&self) -> &[String] {
+        self.pool.alias_attributes.as_deref().unwrap_or(&[])
+    }
+
+    pub(crate) fn password_policy(&self) -> PasswordPolicyType {
+        self.pool
+            .policies
+            .as_ref()
+            .and_then(|p| p.password_policy.clone())
+            .unwrap_or_default()
+    }
+}

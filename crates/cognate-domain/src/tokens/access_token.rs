@@ -1,0 +1,171 @@
+//! Checking an access token (signature, issuer, use, expiry, revocation, the user's
+//! state), with verified tokens cached by hash, and running an access-token operation.
+
+use crate::clock::now;
+use crate::error::{fail, Error, Result};
+use crate::pools::PoolView;
+use crate::service::Service;
+use crate::stored::from_doc;
+use crate::tokens::jwt;
+use crate::tokens::signing_keys::PoolKeys;
+use crate::users::UserDoc;
+use cognate_api::ErrorCode;
+use cognate_store::records::auth::{self};
+use cognate_store::records::user;
+use cognate_store::records::user::UserRow;
+use cognate_store::Conn;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// An access token that verified: who it speaks for.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub pool_id: String,
+    pub username: String,
+    pub sub: String,
+    pub origin_jti: String,
+}
+
+pub fn invalid_access_token() -> Error {
+    fail(ErrorCode::NotAuthorizedException, "Invalid Access Token")
+}
+
+/// An access token whose signature, issuer and use were checked.
+pub struct Verified {
+    claims: AccessToken,
+    exp: f64,
+    /// The creation time of the pool whose keys verified it.
+    keys_created: f64,
+}
+
+/// Access tokens already verified, by SHA-256 of the token: a token presented again
+/// costs a hash instead of an RSA verification and two JSON parses. Expiry, revocation
+/// and the user's state are still checked on every use.
+#[derive(Default)]
+pub struct VerifiedTokens {
+    tokens: RwLock<HashMap<[u8; 32], Arc<Verified>>>,
+}
+
+const VERIFIED_CAPACITY: usize = 50_000;
+
+impl Service {
+    async fn verify_access_token(&self, token: &str) -> Result<Arc<Verified>> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let cache = self.verified_tokens();
+        if let Some(hit) = cache
+            .tokens
+            .read()
+            .ok()
+            .and_then(|m| m.get(&digest).cloned())
+        {
+            return Ok(hit);
+        }
+        let decoded = jwt::decode(token).ok_or_else(invalid_access_token)?;
+        let iss = decoded.str_claim("iss").ok_or_else(invalid_access_token)?;
+        let pool_id = iss.rsplit('/').next().unwrap_or_default().to_string();
+        if iss != self.issuer(&pool_id) || decoded.alg != "RS256" {
+            return Err(invalid_access_token());
+        }
+        if decoded.str_claim("token_use") != Some("access") {
+            return Err(invalid_access_token());
+        }
+        let claim = |name: &str| {
+            decoded
+                .str_claim(name)
+                .map(str::to_string)
+                .ok_or_else(invalid_access_token)
+        };
+        let claims = AccessToken {
+            pool_id: pool_id.clone(),
+            username: claim("username")?,
+            sub: claim("sub")?,
+            origin_jti: claim("origin_jti")?,
+        };
+        // The keys cached for the pool verify without a query; the caller's transaction
+        // then checks they belong to the pool as it is now.
+        // A pool that does not exist makes the token invalid, not the pool unknown.
+        let keys_now = |pool_id: String| async move {
+            self.pool_keys_now(&pool_id).await.map_err(|e| {
+                if e.0.code == ErrorCode::ResourceNotFoundException {
+                    invalid_access_token()
+                } else {
+                    e
+                }
+            })
+        };
+        let mut keys = match self.key_cache().any(&pool_id) {
+            Some(keys) => keys,
+            None => keys_now(pool_id.clone()).await?,
+        };
+        let verifies = |keys: &PoolKeys| matches!(keys.by_kid(&decoded.kid), Some((key, "access")) if key.verifies(&decoded));
+        if !verifies(&keys) {
+            // The cached keys may be those of an earlier pool with the same id.
+            keys = keys_now(pool_id.clone()).await?;
+            if !verifies(&keys) {
+                return Err(invalid_access_token());
+            }
+        }
+        let verified = Arc::new(Verified {
+            claims,
+            exp: decoded.num_claim("exp").unwrap_or(0.0),
+            keys_created: keys.pool_created,
+        });
+        if let Ok(mut map) = cache.tokens.write() {
+            if map.len() >= VERIFIED_CAPACITY {
+                map.clear();
+            }
+            map.insert(digest, verified.clone());
+        }
+        Ok(verified)
+    }
+
+    /// Checks an access token (signature by its pool's access key, issuer, use,
+    /// expiry), then, in one read or write `work` transaction, that its session is not
+    /// revoked and its user still exists and is enabled.
+    pub(crate) async fn with_access_token<T: Send + 'static>(
+        &self,
+        token: &str,
+        write: bool,
+        mut work: impl FnMut(&mut dyn Conn, &PoolView, UserRow, UserDoc, &AccessToken) -> Result<T>
+            + Send
+            + 'static,
+    ) -> Result<T> {
+        let verified = self.verify_access_token(token).await?;
+        if verified.exp <= now() {
+            return Err(fail(
+                ErrorCode::NotAuthorizedException,
+                "Access Token has expired",
+            ));
+        }
+        let (claims, keys_created) = (verified.claims.clone(), verified.keys_created);
+        let cache = self.pool_cache();
+        let run = move |c: &mut dyn Conn| -> Result<T> {
+            if auth::is_revoked(c, &claims.origin_jti)? {
+                return Err(fail(
+                    ErrorCode::NotAuthorizedException,
+                    "Access Token has been revoked",
+                ));
+            }
+            let pool =
+                PoolView::load(c, &cache, &claims.pool_id).map_err(|_| invalid_access_token())?;
+            if pool.pool.creation_date.unwrap_or_default() != keys_created {
+                return Err(invalid_access_token());
+            }
+            let key = pool.fold(&claims.username);
+            let row = user::get(c, &pool.id, &key)?
+                .filter(|r| r.sub == claims.sub)
+                .ok_or_else(crate::users::user_not_found)?;
+            if !row.enabled {
+                return Err(fail(ErrorCode::NotAuthorizedException, "User is disabled."));
+            }
+            let doc: UserDoc = from_doc(&row.doc)?;
+            work(c, &pool, row, doc, &claims)
+        };
+        if write {
+            self.store().write(run).await
+        } else {
+            self.store().read(run).await
+        }
+    }
+}

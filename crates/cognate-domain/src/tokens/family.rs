@@ -1,0 +1,131 @@
+//! A sign-in's family (its session): the refresh token stored only as a hash, and what
+//! the family's ID and access tokens carry.
+
+use super::*;
+use crate::clock::now;
+use crate::error::Result;
+use crate::messages::codes;
+use crate::pools::PoolView;
+use crate::stored::{from_doc, to_doc};
+use crate::users::UserDoc;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine as _;
+use cognate_api::types::*;
+use cognate_store::records::auth::{self, RefreshTokenRow};
+use cognate_store::records::pool_object::{self, Kind};
+use cognate_store::records::user::UserRow;
+use cognate_store::records::{group_member, PageRequest};
+use cognate_store::Conn;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+/// What a refresh token's row keeps of its sign-in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FamilyDoc {
+    pub auth_time: i64,
+    pub event_id: String,
+    /// The user's sub when the session started (a user deleted and created again under
+    /// the same name does not inherit it).
+    pub sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_active: Option<f64>,
+}
+
+/// One sign-in to turn into tokens.
+pub struct Grant {
+    pub pool_id: String,
+    pub pool_created: f64,
+    pub client: UserPoolClientType,
+    pub username: String,
+    pub sub: String,
+    pub attributes: Vec<AttributeType>,
+    pub groups: Vec<GroupType>,
+    pub family_id: String,
+    pub auth_time: i64,
+    pub event_id: String,
+    /// A new refresh token to hand out with the others.
+    pub refresh_token: Option<String>,
+}
+
+/// A new opaque refresh token value.
+pub fn new_refresh_token() -> String {
+    let mut bytes = [0u8; 48];
+    rand::rng().fill_bytes(&mut bytes);
+    B64URL.encode(bytes)
+}
+
+pub fn hash(token: &str) -> String {
+    codes::hash(token)
+}
+
+/// The user's groups, for the `cognito:groups` claims (sorted by precedence, then name).
+pub fn groups_of(conn: &mut dyn Conn, pool_id: &str, username_key: &str) -> Result<Vec<GroupType>> {
+    let names = group_member::groups_of(
+        conn,
+        pool_id,
+        username_key,
+        &PageRequest {
+            after: None,
+            limit: 10_000,
+        },
+    )?;
+    let mut groups = Vec::with_capacity(names.items.len());
+    for name in &names.items {
+        if let Some(row) = pool_object::get(conn, pool_id, Kind::Group, name)? {
+            groups.push(from_doc::<GroupType>(&row.doc)?);
+        }
+    }
+    groups.sort_by_key(|g| g.precedence.unwrap_or(i32::MAX));
+    Ok(groups)
+}
+
+/// Starts a family for a successful sign-in: stores its refresh token (by hash) and
+/// clears the user's failed attempts. Runs inside the sign-in's write.
+pub fn start_family(
+    conn: &mut dyn Conn,
+    pool: &PoolView,
+    client: &UserPoolClientType,
+    row: &UserRow,
+    doc: &UserDoc,
+) -> Result<Grant> {
+    let t = now();
+    let family_id = uuid::Uuid::new_v4().to_string();
+    let refresh_token = new_refresh_token();
+    let auth_time = t as i64;
+    let event_id = uuid::Uuid::new_v4().to_string();
+    let client_id = client.client_id.clone().unwrap_or_default();
+    let v = validity(client);
+    auth::insert_refresh_token(
+        conn,
+        &RefreshTokenRow {
+            token_hash: hash(&refresh_token),
+            pool_id: pool.id.clone(),
+            username_key: row.username_key.clone(),
+            client_id,
+            family_id: family_id.clone(),
+            created_at: t,
+            expires_at: t + v.refresh as f64,
+            revoked_at: None,
+            doc: to_doc(&FamilyDoc {
+                auth_time,
+                event_id: event_id.clone(),
+                sub: row.sub.clone(),
+                last_active: None,
+            })?,
+        },
+    )?;
+    auth::clear_failures(conn, &pool.id, &row.username_key)?;
+    Ok(Grant {
+        pool_id: pool.id.clone(),
+        pool_created: pool.pool.creation_date.unwrap_or_default(),
+        client: client.clone(),
+        username: row.username.clone(),
+        sub: row.sub.clone(),
+        attributes: doc.attributes.clone(),
+        groups: groups_of(conn, &pool.id, &row.username_key)?,
+        family_id,
+        auth_time,
+        event_id,
+        refresh_token: Some(refresh_token),
+    })
+}

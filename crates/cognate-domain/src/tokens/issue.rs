@@ -1,0 +1,163 @@
+//! ID and access JWTs with Cognito's claims, signed with the pool's keys; a pool's
+//! issuer.
+
+use super::*;
+use crate::clock::now;
+use crate::error::Result;
+use crate::service::Service;
+use cognate_api::types::*;
+use serde_json::{Map, Value};
+
+/// The issuer of a pool's tokens: `<issuer-base>/<poolId>`, `{region}` replaced by the
+/// pool's region.
+pub fn issuer(base: &str, pool_id: &str) -> String {
+    let region = pool_id.split_once('_').map_or("", |(r, _)| r);
+    format!(
+        "{}/{pool_id}",
+        base.trim_end_matches('/').replace("{region}", region)
+    )
+}
+
+pub(crate) fn attribute_claim(name: &str, value: &str) -> Value {
+    match name {
+        "email_verified" | "phone_number_verified" => Value::Bool(value == "true"),
+        "updated_at" => value
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(value)),
+        _ => Value::from(value),
+    }
+}
+
+pub(crate) fn group_claims(
+    claims: &mut Map<String, Value>,
+    groups: &[GroupType],
+    with_roles: bool,
+) {
+    if groups.is_empty() {
+        return;
+    }
+    let names: Vec<Value> = groups
+        .iter()
+        .filter_map(|g| g.group_name.clone().map(Value::from))
+        .collect();
+    claims.insert("cognito:groups".into(), Value::Array(names));
+    if !with_roles {
+        return;
+    }
+    let roles: Vec<Value> = groups
+        .iter()
+        .filter_map(|g| g.role_arn.clone().map(Value::from))
+        .collect();
+    if !roles.is_empty() {
+        // The preferred role is the role of the group with the lowest precedence.
+        if let Some(preferred) = groups
+            .iter()
+            .filter(|g| g.role_arn.is_some())
+            .min_by_key(|g| g.precedence.unwrap_or(i32::MAX))
+            .and_then(|g| g.role_arn.clone())
+        {
+            claims.insert("cognito:preferred_role".into(), Value::from(preferred));
+        }
+        claims.insert("cognito:roles".into(), Value::Array(roles));
+    }
+}
+
+impl Service {
+    pub fn issuer(&self, pool_id: &str) -> String {
+        issuer(&self.config().issuer_base, pool_id)
+    }
+
+    /// Signs the ID and access tokens of `grant`.
+    pub(crate) async fn issue(&self, grant: Grant) -> Result<AuthenticationResultType> {
+        let keys = self.pool_keys(&grant.pool_id, grant.pool_created).await?;
+        let iat = now() as i64;
+        let v = validity(&grant.client);
+        let iss = self.issuer(&grant.pool_id);
+        let client_id = grant.client.client_id.clone().unwrap_or_default();
+
+        let mut access = Map::new();
+        access.insert("sub".into(), Value::from(grant.sub.clone()));
+        group_claims(&mut access, &grant.groups, false);
+        access.insert("iss".into(), Value::from(iss.clone()));
+        access.insert("client_id".into(), Value::from(client_id.clone()));
+        access.insert("origin_jti".into(), Value::from(grant.family_id.clone()));
+        access.insert("event_id".into(), Value::from(grant.event_id.clone()));
+        access.insert("token_use".into(), Value::from("access"));
+        access.insert("scope".into(), Value::from("aws.cognito.signin.user.admin"));
+        access.insert("auth_time".into(), Value::from(grant.auth_time));
+        access.insert("exp".into(), Value::from(iat + v.access));
+        access.insert("iat".into(), Value::from(iat));
+        access.insert("jti".into(), Value::from(uuid::Uuid::new_v4().to_string()));
+        access.insert("username".into(), Value::from(grant.username.clone()));
+
+        let mut id = Map::new();
+        id.insert("sub".into(), Value::from(grant.sub.clone()));
+        group_claims(&mut id, &grant.groups, true);
+        let readable = grant.client.read_attributes.as_deref();
+        for a in &grant.attributes {
+            let (Some(name), Some(value)) = (a.name.as_deref(), a.value.as_deref()) else {
+                continue;
+            };
+            if name == "sub" || readable.is_some_and(|r| !r.iter().any(|n| n == name)) {
+                continue;
+            }
+            id.insert(name.to_string(), attribute_claim(name, value));
+        }
+        id.insert("iss".into(), Value::from(iss));
+        id.insert(
+            "cognito:username".into(),
+            Value::from(grant.username.clone()),
+        );
+        id.insert("origin_jti".into(), Value::from(grant.family_id.clone()));
+        id.insert("aud".into(), Value::from(client_id));
+        id.insert("event_id".into(), Value::from(grant.event_id.clone()));
+        id.insert("token_use".into(), Value::from("id"));
+        id.insert("auth_time".into(), Value::from(grant.auth_time));
+        id.insert("exp".into(), Value::from(iat + v.id));
+        id.insert("iat".into(), Value::from(iat));
+        id.insert("jti".into(), Value::from(uuid::Uuid::new_v4().to_string()));
+
+        let (access, id) = (Value::Object(access), Value::Object(id));
+        let access_token = keys.access.sign(&access);
+        let id_token = keys.id.sign(&id);
+        Ok(AuthenticationResultType {
+            access_token: Some(access_token),
+            expires_in: Some(v.access as i32),
+            token_type: Some("Bearer".into()),
+            refresh_token: grant.refresh_token,
+            id_token: Some(id_token),
+            new_device_metadata: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    #[test]
+    fn issuers_take_the_pools_region() {
+        assert_eq!(
+            issuer(
+                "https://cognito-idp.{region}.amazonaws.com",
+                "eu-west-1_Abc"
+            ),
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc"
+        );
+        assert_eq!(
+            issuer("http://127.0.0.1:9229/", "us-east-1_X"),
+            "http://127.0.0.1:9229/us-east-1_X"
+        );
+    }
+
+    #[test]
+    fn verified_flags_are_booleans() {
+        assert_eq!(attribute_claim("email_verified", "true"), json!(true));
+        assert_eq!(
+            attribute_claim("updated_at", "1700000000"),
+            json!(1700000000)
+        );
+        assert_eq!(attribute_claim("custom:n", "5"), json!("5"));
+    }
+}

@@ -1,0 +1,121 @@
+//! Admin operations on one user: AdminGetUser, AdminDeleteUser, AdminEnableUser,
+//! AdminDisableUser, AdminUpdateUserAttributes, AdminDeleteUserAttributes and
+//! AdminConfirmSignUp.
+
+use super::*;
+use crate::error::{fail, required, Result};
+use crate::service::Service;
+use cognate_api::types::*;
+use cognate_api::{Empty, ErrorCode};
+use cognate_store::records::user::{self};
+
+impl Service {
+    pub(crate) async fn admin_get_user(
+        &self,
+        input: AdminGetUserRequest,
+    ) -> Result<AdminGetUserResponse> {
+        let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
+        let username = required(&input.username, "username")?.clone();
+        self.with_user(pool_id, username, false, |_, _, row, doc| {
+            Ok(AdminGetUserResponse {
+                username: Some(row.username.clone()),
+                user_attributes: Some(doc.attributes.clone()),
+                user_create_date: Some(row.created_at),
+                user_last_modified_date: Some(row.updated_at),
+                enabled: Some(row.enabled),
+                user_status: Some(row.status.clone()),
+                mfa_options: mfa_options(&doc),
+                preferred_mfa_setting: doc.mfa.preferred.clone(),
+                user_mfa_setting_list: mfa_setting_list(&doc),
+            })
+        })
+        .await
+    }
+
+    pub(crate) async fn admin_delete_user(&self, input: AdminDeleteUserRequest) -> Result<Empty> {
+        let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
+        let username = required(&input.username, "username")?.clone();
+        self.with_user(pool_id, username, true, |c, pool, row, _| {
+            user::delete(c, &pool.id, &row.username_key)?;
+            Ok(Empty {})
+        })
+        .await
+    }
+
+    async fn set_enabled(&self, pool_id: String, username: String, enabled: bool) -> Result<()> {
+        self.with_user(pool_id, username, true, move |c, pool, mut row, doc| {
+            row.enabled = enabled;
+            save(c, pool, row, &doc)?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub(crate) async fn admin_enable_user(
+        &self,
+        input: AdminEnableUserRequest,
+    ) -> Result<AdminEnableUserResponse> {
+        let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
+        let username = required(&input.username, "username")?.clone();
+        self.set_enabled(pool_id, username, true).await?;
+        Ok(AdminEnableUserResponse {})
+    }
+
+    pub(crate) async fn admin_disable_user(
+        &self,
+        input: AdminDisableUserRequest,
+    ) -> Result<AdminDisableUserResponse> {
+        let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
+        let username = required(&input.username, "username")?.clone();
+        self.set_enabled(pool_id, username, false).await?;
+        Ok(AdminDisableUserResponse {})
+    }
+
+    pub(crate) async fn admin_update_user_attributes(
+        &self,
+        input: AdminUpdateUserAttributesRequest,
+    ) -> Result<AdminUpdateUserAttributesResponse> {
+        let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
+        let username = required(&input.username, "username")?.clone();
+        let writes = required(&input.user_attributes, "userAttributes")?.clone();
+        self.with_user(pool_id, username, true, move |c, pool, row, doc| {
+            update_attributes(c, pool, row, doc, &writes)?;
+            Ok(AdminUpdateUserAttributesResponse {})
+        })
+        .await
+    }
+
+    pub(crate) async fn admin_delete_user_attributes(
+        &self,
+        input: AdminDeleteUserAttributesRequest,
+    ) -> Result<AdminDeleteUserAttributesResponse> {
+        let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
+        let username = required(&input.username, "username")?.clone();
+        let names = required(&input.user_attribute_names, "userAttributeNames")?.clone();
+        self.with_user(pool_id, username, true, move |c, pool, row, doc| {
+            delete_attributes(c, pool, row, doc, &names)?;
+            Ok(AdminDeleteUserAttributesResponse {})
+        })
+        .await
+    }
+
+    pub(crate) async fn admin_confirm_sign_up(
+        &self,
+        input: AdminConfirmSignUpRequest,
+    ) -> Result<AdminConfirmSignUpResponse> {
+        let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
+        let username = required(&input.username, "username")?.clone();
+        self.with_user(pool_id, username, true, |c, pool, mut row, doc| {
+            if row.status != "UNCONFIRMED" {
+                return Err(fail(
+                    ErrorCode::NotAuthorizedException,
+                    format!("User cannot be confirmed. Current status is {}", row.status),
+                ));
+            }
+            row.status = "CONFIRMED".into();
+            save(c, pool, row, &doc)?;
+            Ok(AdminConfirmSignUpResponse {})
+        })
+        .await
+    }
+}

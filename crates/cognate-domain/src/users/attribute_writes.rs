@@ -1,0 +1,144 @@
+//! Writing and removing a user's attributes (the admin and self-service forms): the
+//! schema's rules, verified flags cleared when their value changes, and a code for a
+//! changed email or phone number the pool verifies.
+
+use super::*;
+use crate::error::{invalid, Result};
+use crate::messages::codes;
+use crate::messages::outbox::{self, Channel, Message};
+use crate::pools::PoolView;
+use crate::users::attributes as attrs;
+use cognate_api::types::*;
+use cognate_store::records::user::UserRow;
+use cognate_store::Conn;
+
+/// After `email` or `phone_number` changed, its verified flag is cleared unless the
+/// same call set it.
+pub(super) fn clear_changed_verification(
+    before: &[AttributeType],
+    after: &mut Vec<AttributeType>,
+    written: &[AttributeType],
+) {
+    for name in ["email", "phone_number"] {
+        let changed = attrs::get(before, name) != attrs::get(after, name);
+        let flag = format!("{name}_verified");
+        let flag_written = written
+            .iter()
+            .any(|a| a.name.as_deref() == Some(flag.as_str()));
+        if changed && !flag_written && attrs::get(after, &flag).is_some() {
+            attrs::set(after, &flag, "false");
+        }
+    }
+}
+
+pub(super) fn apply_writes(doc_attrs: &mut Vec<AttributeType>, writes: &[AttributeType]) {
+    for a in writes {
+        let name = a.name.as_deref().unwrap_or("");
+        // Developer-only attributes are stored under their schema name.
+        attrs::set(doc_attrs, name, a.value.as_deref().unwrap_or(""));
+    }
+}
+
+/// Writes attributes of a user (AdminUpdateUserAttributes, UpdateUserAttributes); a
+/// changed email or phone number that the pool verifies gets a code. Returns where
+/// codes went.
+pub(crate) fn update_attributes(
+    c: &mut dyn Conn,
+    pool: &PoolView,
+    row: UserRow,
+    mut doc: UserDoc,
+    writes: &[AttributeType],
+) -> Result<Vec<CodeDeliveryDetailsType>> {
+    let mut deliveries = Vec::new();
+    attrs::check_writes(&pool.pool, writes, false)?;
+    let before = doc.attributes.clone();
+    apply_writes(&mut doc.attributes, writes);
+    clear_changed_verification(&before, &mut doc.attributes, writes);
+    attrs::check_required(&pool.pool, &doc.attributes)?;
+    check_unique_names(c, pool, &row.username_key, &doc, false)?;
+    let row = save(c, pool, row, &doc)?;
+    // A changed email or phone number that the pool verifies gets a code.
+    let auto = pool
+        .pool
+        .auto_verified_attributes
+        .clone()
+        .unwrap_or_default();
+    for (name, channel) in [("email", Channel::Email), ("phone_number", Channel::Sms)] {
+        let changed = attrs::get(&before, name) != attrs::get(&doc.attributes, name);
+        let verified = attrs::is_verified(&doc.attributes, name);
+        let Some(destination) = attrs::get(&doc.attributes, name).filter(|d| !d.is_empty()) else {
+            continue;
+        };
+        if changed && !verified && auto.iter().any(|a| a == name) {
+            let code = codes::issue(c, &pool.id, &row.username_key, &format!("verify:{name}"))?;
+            let template = pool
+                .pool
+                .verification_message_template
+                .clone()
+                .unwrap_or_default();
+            let (subject, body) = outbox::compose(
+                channel,
+                template.email_subject.as_deref(),
+                template.email_message.as_deref(),
+                template.sms_message.as_deref(),
+                "Your verification code",
+                "Your verification code is {####}. ",
+            );
+            outbox::send(
+                c,
+                Message {
+                    pool_id: &pool.id,
+                    username: &row.username,
+                    channel,
+                    destination,
+                    kind: "UPDATE_USER_ATTRIBUTE",
+                    subject,
+                    body: outbox::fill(&body, &row.username, &code),
+                    code: Some(code.clone()),
+                },
+            )?;
+            deliveries.push(CodeDeliveryDetailsType {
+                destination: Some(outbox::mask(destination)),
+                delivery_medium: Some(if name == "email" { "EMAIL" } else { "SMS" }.into()),
+                attribute_name: Some(name.into()),
+            });
+        }
+    }
+    Ok(deliveries)
+}
+
+/// Removes attributes of a user (AdminDeleteUserAttributes, DeleteUserAttributes).
+pub(crate) fn delete_attributes(
+    c: &mut dyn Conn,
+    pool: &PoolView,
+    row: UserRow,
+    mut doc: UserDoc,
+    names: &[String],
+) -> Result<()> {
+    for name in names {
+        if name == "sub" {
+            return Err(invalid(
+                "Invalid user attributes: user.sub: Cannot modify the non-mutable attribute sub.",
+            ));
+        }
+        let Some(entry) = attrs::schema_entry(&pool.pool, name) else {
+            return Err(invalid(format!(
+                "Invalid user attributes: user.{name}: Attribute does not exist in the schema."
+            )));
+        };
+        if entry.required == Some(true) {
+            return Err(invalid(format!(
+                "Invalid user attributes: user.{name}: Required attribute cannot be deleted."
+            )));
+        }
+        if entry.mutable == Some(false) {
+            return Err(invalid(format!("Invalid user attributes: user.{name}: Attribute cannot be updated. (changing an immutable attribute)")));
+        }
+        attrs::remove(&mut doc.attributes, name);
+        if name == "email" || name == "phone_number" {
+            attrs::remove(&mut doc.attributes, &format!("{name}_verified"));
+        }
+    }
+    save(c, pool, row, &doc)?;
+    Ok(())
+}

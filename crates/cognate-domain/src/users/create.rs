@@ -1,0 +1,209 @@
+//! AdminCreateUser: a new user with a temporary password, or the invitation sent again
+//! (MessageAction RESEND); email or phone number as the username where the pool says so.
+
+use super::*;
+use crate::clock::now;
+use crate::error::{fail, invalid, required, Result};
+use crate::messages::outbox::{self, Channel, Message};
+use crate::pools::cache::PoolCache;
+use crate::pools::password_policy;
+use crate::pools::PoolView;
+use crate::service::Service;
+use crate::stored::to_doc;
+use crate::users::attributes as attrs;
+use cognate_api::types::*;
+use cognate_api::ErrorCode;
+use cognate_store::records::user::{self, UserRow};
+use cognate_store::Conn;
+
+/// The invitation of AdminCreateUser through each requested medium the user can receive.
+pub(super) fn send_invitation(
+    conn: &mut dyn Conn,
+    pool: &PoolView,
+    username: &str,
+    doc: &UserDoc,
+    mediums: &[String],
+    password: &str,
+) -> Result<()> {
+    let template = pool
+        .pool
+        .admin_create_user_config
+        .as_ref()
+        .and_then(|c| c.invite_message_template.clone())
+        .unwrap_or_default();
+    for medium in mediums {
+        let (channel, attr) = if medium == "EMAIL" {
+            (Channel::Email, "email")
+        } else {
+            (Channel::Sms, "phone_number")
+        };
+        let Some(destination) = attrs::get(&doc.attributes, attr).filter(|d| !d.is_empty()) else {
+            continue;
+        };
+        let (subject, body) = outbox::compose(
+            channel,
+            template.email_subject.as_deref(),
+            template.email_message.as_deref(),
+            template.sms_message.as_deref(),
+            "Your temporary password",
+            "Your username is {username} and temporary password is {####}.",
+        );
+        outbox::send(
+            conn,
+            Message {
+                pool_id: &pool.id,
+                username,
+                channel,
+                destination,
+                kind: "ADMIN_CREATE_USER",
+                subject,
+                body: outbox::fill(&body, username, password),
+                code: Some(password.to_string()),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// AdminCreateUser's work inside a transaction; `sub` is the new user's sub (and
+/// username, where email or phone is the sign-in name).
+pub(crate) fn create_user(
+    c: &mut dyn Conn,
+    cache: &PoolCache,
+    pool_id: &str,
+    input: &AdminCreateUserRequest,
+    sub: &str,
+) -> Result<AdminCreateUserResponse> {
+    let given = required(&input.username, "username")?.clone();
+    let precomputed_sub = sub.to_string();
+    let pool = PoolView::load(c, cache, pool_id)?;
+    let writes = input.user_attributes.clone().unwrap_or_default();
+    let resend = input.message_action.as_deref() == Some("RESEND");
+    let mediums = input
+        .desired_delivery_mediums
+        .clone()
+        .unwrap_or_else(|| vec!["SMS".into()]);
+    if resend {
+        let (mut row, mut doc) = require(c, &pool, &given)?;
+        if row.status != "FORCE_CHANGE_PASSWORD" {
+            return Err(fail(
+                ErrorCode::UnsupportedUserStateException,
+                "Resend not possible. User has already been confirmed.",
+            ));
+        }
+        let password = match &input.temporary_password {
+            Some(p) => p.clone(),
+            None => password_policy::temporary(&pool.password_policy()),
+        };
+        password_policy::check(&pool.password_policy(), &password)?;
+        doc.password = Some(temporary_password(&pool, &row.username, &password));
+        row = save(c, &pool, row, &doc)?;
+        send_invitation(c, &pool, &row.username, &doc, &mediums, &password)?;
+        return Ok(AdminCreateUserResponse {
+            user: Some(user_type(&row, &doc, None)),
+        });
+    }
+    attrs::check_writes(&pool.pool, &writes, true)?;
+    let mut attributes = vec![AttributeType {
+        name: Some("sub".into()),
+        value: Some(precomputed_sub.clone()),
+    }];
+    apply_writes(&mut attributes, &writes);
+    // Where email or phone is the sign-in name, the username given is that
+    // email or phone number and the user's username becomes a UUID.
+    let username = if pool.username_attributes().is_empty() {
+        given.clone()
+    } else {
+        let as_email = given.contains('@');
+        let as_phone = given.starts_with('+');
+        let allows = |a: &str| pool.username_attributes().iter().any(|x| x == a);
+        if as_email && allows("email") {
+            if attrs::get(&attributes, "email").is_none_or(|e| e != given) {
+                attrs::set(&mut attributes, "email", &given);
+            }
+        } else if as_phone && allows("phone_number") {
+            if attrs::get(&attributes, "phone_number").is_none_or(|p| p != given) {
+                attrs::set(&mut attributes, "phone_number", &given);
+            }
+        } else {
+            let what = if allows("email") {
+                "an email"
+            } else {
+                "a phone number"
+            };
+            return Err(invalid(format!("Username should be {what}.")));
+        }
+        attrs::check_writes(&pool.pool, &attributes[1..], true)?;
+        precomputed_sub.clone()
+    };
+    if pool.username_attributes().is_empty()
+        && (given.contains('@') && pool.alias_attributes().iter().any(|a| a == "email"))
+    {
+        return Err(invalid(
+            "Username cannot be of email format, since user pool is configured for email alias.",
+        ));
+    }
+    attrs::check_required(&pool.pool, &attributes)?;
+    let key = pool.fold(&username);
+    if user::get(c, &pool.id, &key)?.is_some() {
+        return Err(fail(
+            ErrorCode::UsernameExistsException,
+            "User account already exists",
+        ));
+    }
+    let password = match &input.temporary_password {
+        Some(p) => p.clone(),
+        None => password_policy::temporary(&pool.password_policy()),
+    };
+    password_policy::check(&pool.password_policy(), &password)?;
+    let doc = UserDoc {
+        attributes,
+        // A generated password that is never delivered can never be
+        // presented: nothing is stored for it.
+        password: (input.temporary_password.is_some()
+            || input.message_action.as_deref() != Some("SUPPRESS"))
+        .then(|| temporary_password(&pool, &username, &password)),
+        mfa: MfaSettings::default(),
+    };
+    check_unique_names(
+        c,
+        &pool,
+        &key,
+        &doc,
+        input.force_alias_creation == Some(true),
+    )?;
+    let t = now();
+    let row = UserRow {
+        pool_id: pool.id.clone(),
+        username_key: key,
+        username: username.clone(),
+        sub: precomputed_sub.clone(),
+        status: "FORCE_CHANGE_PASSWORD".into(),
+        enabled: true,
+        created_at: t,
+        updated_at: t,
+        doc: to_doc(&doc)?,
+    };
+    user::insert(c, &row, &index_entries(&pool, &row, &doc))?;
+    if input.message_action.as_deref() != Some("SUPPRESS") {
+        send_invitation(c, &pool, &username, &doc, &mediums, &password)?;
+    }
+    Ok(AdminCreateUserResponse {
+        user: Some(user_type(&row, &doc, None)),
+    })
+}
+
+impl Service {
+    pub(crate) async fn admin_create_user(
+        &self,
+        input: AdminCreateUserRequest,
+    ) -> Result<AdminCreateUserResponse> {
+        let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
+        required(&input.username, "username")?;
+        let sub = uuid::Uuid::new_v4().to_string();
+        let cache = self.pool_cache();
+        self.store()
+            .write(move |c| create_user(c, &cache, &pool_id, &input, &sub))
+            .await
+    }
+}

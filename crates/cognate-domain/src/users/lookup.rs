@@ -1,0 +1,86 @@
+//! Finding a user by what a caller may call them: the username (case-folded in
+//! case-insensitive pools), an email or phone number that is the sign-in name, a
+//! verified alias, or the sub; and running admin work on an existing user.
+
+use super::*;
+use crate::error::Result;
+use crate::pools::PoolView;
+use crate::service::Service;
+use crate::stored::from_doc;
+use crate::users::attributes as attrs;
+use cognate_store::records::user::{self, UserRow};
+use cognate_store::Conn;
+
+/// Finds a user by what a caller may call them.
+pub fn find(
+    conn: &mut dyn Conn,
+    pool: &PoolView,
+    username: &str,
+) -> Result<Option<(UserRow, UserDoc)>> {
+    let key = pool.fold(username);
+    if let Some(row) = user::get(conn, &pool.id, &key)? {
+        let doc = from_doc(&row.doc)?;
+        return Ok(Some((row, doc)));
+    }
+    let mut candidates: Vec<(&str, bool)> = Vec::new();
+    for a in pool.username_attributes() {
+        candidates.push((a.as_str(), false));
+    }
+    for a in pool.alias_attributes() {
+        candidates.push((a.as_str(), a != "preferred_username"));
+    }
+    for (name, must_be_verified) in candidates {
+        let value = if name == "phone_number" {
+            username.to_string()
+        } else {
+            pool.fold(username)
+        };
+        for k in user::find_by_attribute(conn, &pool.id, name, &value)? {
+            if let Some(row) = user::get(conn, &pool.id, &k)? {
+                let doc: UserDoc = from_doc(&row.doc)?;
+                if !must_be_verified || attrs::is_verified(&doc.attributes, name) {
+                    return Ok(Some((row, doc)));
+                }
+            }
+        }
+    }
+    if let Some(k) = user::find_by_attribute(conn, &pool.id, "sub", username)?
+        .into_iter()
+        .next()
+    {
+        if let Some(row) = user::get(conn, &pool.id, &k)? {
+            let doc = from_doc(&row.doc)?;
+            return Ok(Some((row, doc)));
+        }
+    }
+    Ok(None)
+}
+
+pub fn require(conn: &mut dyn Conn, pool: &PoolView, username: &str) -> Result<(UserRow, UserDoc)> {
+    find(conn, pool, username)?.ok_or_else(user_not_found)
+}
+
+impl Service {
+    /// Runs `work` on user `username` of pool `pool_id` in one read or write
+    /// transaction: the pool and the user must exist (ResourceNotFoundException,
+    /// UserNotFoundException). The admin operations' twin of `with_access_token`.
+    pub(crate) async fn with_user<T: Send + 'static>(
+        &self,
+        pool_id: String,
+        username: String,
+        write: bool,
+        mut work: impl FnMut(&mut dyn Conn, &PoolView, UserRow, UserDoc) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let cache = self.pool_cache();
+        let run = move |c: &mut dyn Conn| -> Result<T> {
+            let pool = PoolView::load(c, &cache, &pool_id)?;
+            let (row, doc) = require(c, &pool, &username)?;
+            work(c, &pool, row, doc)
+        };
+        if write {
+            self.store().write(run).await
+        } else {
+            self.store().read(run).await
+        }
+    }
+}

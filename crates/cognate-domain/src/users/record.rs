@@ -1,0 +1,147 @@
+//! The stored user: its document beside the indexed columns, the index rows that
+//! ListUsers filters and sign-in names use, and the user as the API describes one.
+
+use crate::clock::now;
+use crate::crypto::srp::Verifier;
+use crate::error::{fail, Error, Result};
+use crate::pools::PoolView;
+use crate::stored::to_doc;
+use crate::users::list_users_filter;
+use cognate_api::types::*;
+use cognate_api::ErrorCode;
+use cognate_store::records::user::{self, IndexEntry, UserRow};
+use cognate_store::Conn;
+use serde::{Deserialize, Serialize};
+
+/// What is stored of a user beyond the indexed columns.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserDoc {
+    pub attributes: Vec<AttributeType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<StoredPassword>,
+    #[serde(default)]
+    pub mfa: MfaSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredPassword {
+    pub verifier: Verifier,
+    pub temporary: bool,
+    pub set_at: f64,
+    /// Temporary passwords expire after the pool's TemporaryPasswordValidityDays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MfaSettings {
+    #[serde(default)]
+    pub sms_enabled: bool,
+    #[serde(default)]
+    pub totp_enabled: bool,
+    #[serde(default)]
+    pub email_enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred: Option<String>,
+}
+
+pub fn user_not_found() -> Error {
+    fail(ErrorCode::UserNotFoundException, "User does not exist.")
+}
+
+/// Index entries: the searchable attributes (ListUsers filters), and the sign-in names.
+pub(super) fn index_entries(pool: &PoolView, row: &UserRow, doc: &UserDoc) -> Vec<IndexEntry> {
+    let mut out = vec![
+        IndexEntry {
+            name: "username".into(),
+            value: row.username_key.clone(),
+        },
+        IndexEntry {
+            name: "sub".into(),
+            value: row.sub.clone(),
+        },
+        IndexEntry {
+            name: "cognito:user_status".into(),
+            value: row.status.clone(),
+        },
+        IndexEntry {
+            name: "status".into(),
+            value: if row.enabled { "Enabled" } else { "Disabled" }.into(),
+        },
+    ];
+    for a in &doc.attributes {
+        let (Some(name), Some(value)) = (a.name.as_deref(), a.value.as_deref()) else {
+            continue;
+        };
+        if list_users_filter::SEARCHABLE.contains(&name) && name != "sub" && !value.is_empty() {
+            let value = if name == "email" || name == "preferred_username" {
+                pool.fold(value)
+            } else {
+                value.to_string()
+            };
+            out.push(IndexEntry {
+                name: name.to_string(),
+                value,
+            });
+        }
+    }
+    out
+}
+
+/// Stores the user's new state (row, document and index).
+pub fn save(
+    conn: &mut dyn Conn,
+    pool: &PoolView,
+    mut row: UserRow,
+    doc: &UserDoc,
+) -> Result<UserRow> {
+    row.updated_at = now();
+    row.doc = to_doc(doc)?;
+    let index = index_entries(pool, &row, doc);
+    user::update(conn, &row, &index)?;
+    Ok(row)
+}
+
+/// The user as ListUsers and AdminCreateUser describe one.
+pub fn user_type(row: &UserRow, doc: &UserDoc, only: Option<&[String]>) -> UserType {
+    let attributes = doc
+        .attributes
+        .iter()
+        .filter(|a| {
+            only.is_none_or(|names| names.iter().any(|n| Some(n.as_str()) == a.name.as_deref()))
+        })
+        .cloned()
+        .collect();
+    UserType {
+        username: Some(row.username.clone()),
+        attributes: Some(attributes),
+        user_create_date: Some(row.created_at),
+        user_last_modified_date: Some(row.updated_at),
+        enabled: Some(row.enabled),
+        user_status: Some(row.status.clone()),
+        mfa_options: mfa_options(doc),
+    }
+}
+
+/// UserMFASettingList: the factors the user has enabled, if any.
+pub(crate) fn mfa_setting_list(doc: &UserDoc) -> Option<Vec<String>> {
+    let settings: Vec<String> = [
+        (doc.mfa.sms_enabled, "SMS_MFA"),
+        (doc.mfa.totp_enabled, "SOFTWARE_TOKEN_MFA"),
+        (doc.mfa.email_enabled, "EMAIL_OTP"),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, name)| name.to_string())
+    .collect();
+    (!settings.is_empty()).then_some(settings)
+}
+
+pub(crate) fn mfa_options(doc: &UserDoc) -> Option<Vec<MFAOptionType>> {
+    doc.mfa.sms_enabled.then(|| {
+        vec![MFAOptionType {
+            delivery_medium: Some("SMS".into()),
+            attribute_name: Some("phone_number".into()),
+        }]
+    })
+}
