@@ -2,22 +2,22 @@
 //! service model by `cognate-codegen`; the modules beside it are the hand-written runtime
 //! the generated code calls (errors, validation messages, JSON parsing).
 //!
-//! The HTTP layer drives this crate (`dispatch`); the domain implements its trait
-//! (`CognitoIdentityProvider`) with its types, as s3s's backends do.
+//! The domain registers one handler per implemented operation against the generated
+//! `ops` types and runs it with `run`; the HTTP layer names operations by `Operation`.
 
 mod context;
 mod error;
 mod generated;
+mod operation;
 pub mod protocol;
 pub mod validation;
 
 pub use context::RequestContext;
 pub use error::ApiError;
 pub use generated::errors::ErrorCode;
-pub use generated::operations::{
-    call_with_empty_input, dispatch, CognitoIdentityProvider, Operation,
-};
+pub use generated::operations::{check_input, ops, Operation};
 pub use generated::shapes as types;
+pub use operation::{run, OperationShape};
 
 /// An operation's answer: its output, or that output already serialized (an answer the
 /// service keeps ready, e.g. a cached pool description), sent as is.

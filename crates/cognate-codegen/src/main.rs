@@ -458,7 +458,7 @@ fn gen_errors(m: &Model) -> String {
 
 fn gen_operations(m: &Model) -> String {
     let mut o = String::from(HEADER);
-    o.push_str("//! The operations: their names, the service trait with one method each, and the\n//! dispatch from `X-Amz-Target` to a method (parse, validate, call, serialize).\n\n#![allow(clippy::all)]\n\nuse super::errors::ErrorCode;\nuse super::shapes::*;\nuse crate::{ApiError, Reply, RequestContext};\nuse std::future::Future;\n\n");
+    o.push_str("//! The operations: their names and errors, one type per operation naming its input\n//! and output (`ops`), and the validation of an input by operation name.\n\n#![allow(clippy::all)]\n\nuse super::errors::ErrorCode;\nuse super::shapes::*;\nuse crate::ApiError;\n\n");
     o.push_str("/// One operation of the API.\n#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\npub enum Operation {\n");
     for name in m.operations.keys() {
         let _ = writeln!(o, "    {name},");
@@ -502,37 +502,36 @@ fn gen_operations(m: &Model) -> String {
     }
     o.push_str("        }\n    }\n}\n\n");
 
-    // The trait.
-    o.push_str("/// The service: one method per operation. A method that is not overridden answers\n/// `NotImplementedException` naming the operation; `implements` must say which are.\npub trait CognitoIdentityProvider: Send + Sync + 'static {\n    /// Whether this service implements `op` (overrides its method).\n    fn implements(&self, op: Operation) -> bool;\n\n");
+    // Each operation's input and output types.
+    o.push_str("/// One type per operation naming its input and output, for handlers to be registered\n/// against (`crate::run`).\npub mod ops {\n    use super::super::shapes as s;\n    use super::Operation;\n\n");
     for (name, op) in &m.operations {
-        let method = naming::field_name(name);
         let (input, output) = io_types(op);
+        let qualify = |t: &str| {
+            if t.starts_with("crate::") {
+                t.to_string()
+            } else {
+                format!("s::{t}")
+            }
+        };
         let _ = writeln!(
             o,
-            "    fn {method}(&self, ctx: &RequestContext, input: {input}) -> impl Future<Output = Result<Reply<{output}>, ApiError>> + Send {{\n        let _ = (ctx, input);\n        async {{ Err(ApiError::not_implemented(\"{name}\")) }}\n    }}\n"
+            "    pub struct {name};\n    impl crate::OperationShape for {name} {{\n        const OPERATION: Operation = Operation::{name};\n        type Input = {};\n        type Output = {};\n    }}\n",
+            qualify(&input),
+            qualify(&output)
         );
     }
     o.push_str("}\n\n");
 
-    // Dispatch.
-    o.push_str("/// Parses `body` as the input of `op`, validates it, calls the service and serializes the output.\npub async fn dispatch<S: CognitoIdentityProvider>(service: &S, ctx: &RequestContext, op: Operation, body: &[u8]) -> Result<Vec<u8>, ApiError> {\n    match op {\n");
+    // Validation alone, for operations no handler is registered for.
+    o.push_str("/// Parses and validates `body` as the input of `op` without running anything: an\n/// operation that is not implemented still answers a malformed request as AWS does.\npub fn check_input(op: Operation, body: &[u8]) -> Result<(), ApiError> {\n    match op {\n");
     for (name, op) in &m.operations {
-        let method = naming::field_name(name);
         let (input, _) = io_types(op);
         let _ = writeln!(
             o,
-            "        Operation::{name} => {{\n            let input: {input} = crate::protocol::parse_input(body)?;\n            crate::validation::check(&input)?;\n            let output = service.{method}(ctx, input).await?;\n            crate::protocol::serialize_reply(output)\n        }}"
+            "        Operation::{name} => crate::validation::check(&crate::protocol::parse_input::<{input}>(body)?),"
         );
     }
     o.push_str("    }\n}\n\n");
-
-    // Probe.
-    o.push_str("/// Calls the method of `op` with an empty input, skipping validation. For tests that\n/// check `implements` against what the methods actually do.\npub async fn call_with_empty_input<S: CognitoIdentityProvider>(service: &S, ctx: &RequestContext, op: Operation) -> Result<(), ApiError> {\n    match op {\n");
-    for name in m.operations.keys() {
-        let method = naming::field_name(name);
-        let _ = writeln!(o, "        Operation::{name} => service.{method}(ctx, Default::default()).await.map(|_| ()),");
-    }
-    o.push_str("    }\n}\n");
     o
 }
 

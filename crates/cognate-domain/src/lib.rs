@@ -1,14 +1,16 @@
-//! cognate's domain: what each operation does. `Service` implements the generated
-//! `CognitoIdentityProvider` trait; each area of the API lives in its own module and
-//! reaches the database only through `cognate_store` inside one transaction per write.
-//! Nothing here knows about HTTP.
+//! cognate's domain: what each operation does. Each area of the API is a folder
+//! (`pools`, `users`, `auth`, `tokens`, `messages`, `crypto`); an operation is a `Service`
+//! method registered with `operation!` beside it (`operations`), reaching the database
+//! only through `cognate_store`, one transaction per write. Nothing here knows HTTP.
 
 mod auth;
 mod clock;
 mod crypto;
+mod effects;
 mod error;
 mod ids;
 mod messages;
+mod operations;
 mod pagination;
 mod pools;
 pub mod seed;
@@ -18,10 +20,12 @@ mod tokens;
 mod users;
 
 pub use crypto::secret_box::SecretBox;
+pub use messages::{Channel, Delivery, Message, OutboxDelivery};
 
 /// The client's side of SRP, for clients outside the server (the benchmark).
 pub mod srp_client {
     pub use crate::crypto::modp3072::pow_g;
     pub use crate::crypto::srp::client_signature;
 }
-pub use service::{implemented, Service, ServiceConfig};
+pub use operations::implemented;
+pub use service::{Service, ServiceConfig};

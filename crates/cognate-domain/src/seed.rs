@@ -294,7 +294,9 @@ fn apply(service: &Service, c: &mut dyn Conn, seed: &SeedFile) -> Result<SeedRep
             };
             cognate_api::validation::check(&input).map_err(|e| err(e.into()))?;
             let sub = uuid::Uuid::new_v4().to_string();
-            let created = users::create_user(c, &cache, &pool_id, &input, &sub).map_err(&err)?;
+            // MessageAction SUPPRESS: the seed sends no invitation.
+            let (created, _no_messages) =
+                users::create_user(c, &cache, &pool_id, &input, &sub).map_err(&err)?;
             let username = created.user.and_then(|u| u.username).unwrap_or_default();
             if let (Some(password), false) = (&su.password, su.temporary) {
                 users::set_password(c, &cache, &pool_id, &username, password, true, None)

@@ -2,7 +2,7 @@
 
 use crate::response::{api_error, json, AMZ_JSON};
 use crate::{sigv4, Body};
-use cognate_api::{dispatch, ApiError, ErrorCode, Operation, RequestContext};
+use cognate_api::{ApiError, ErrorCode, Operation, RequestContext};
 use cognate_domain::Service;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -55,7 +55,7 @@ pub async fn handle(
             return (api_error(&e), Some(op.name()));
         }
     };
-    let response = match dispatch(service, &ctx, op, &body).await {
+    let response = match service.call(&ctx, op, &body).await {
         Ok(out) => json(StatusCode::OK, AMZ_JSON, out),
         Err(e) => api_error(&e),
     };

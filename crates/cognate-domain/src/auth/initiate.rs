@@ -3,9 +3,15 @@
 
 use super::*;
 use crate::error::{invalid, required, Result};
+use crate::operations::operation;
 use crate::service::Service;
 use cognate_api::types::*;
 use std::collections::BTreeMap;
+
+operation!(AdminInitiateAuth => Service::admin_initiate_auth);
+operation!(AdminRespondToAuthChallenge => Service::admin_respond_to_auth_challenge);
+operation!(InitiateAuth => Service::initiate_auth);
+operation!(RespondToAuthChallenge => Service::respond_to_auth_challenge);
 
 impl Service {
     /// InitiateAuth and AdminInitiateAuth. `admin` names the pool of an admin call.

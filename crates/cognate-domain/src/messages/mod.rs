@@ -1,5 +1,11 @@
-//! Email and SMS: one-time codes (`codes`), and the messages the service sends with
-//! Cognito's templates (`outbox`).
+//! Email and SMS: one-time codes (`codes`), messages composed from the pool's templates
+//! with Cognito's defaults (`templates`, `message`), and their delivery after commit
+//! (`delivery`).
 
 pub(crate) mod codes;
-pub(crate) mod outbox;
+pub(crate) mod delivery;
+pub(crate) mod message;
+pub(crate) mod templates;
+
+pub use delivery::{Delivery, OutboxDelivery};
+pub use message::{Channel, Message};

@@ -3,6 +3,7 @@
 
 use crate::clock::now;
 use crate::error::{fail, invalid, not_found, required, Error, Result};
+use crate::operations::operation;
 use crate::pools::pool::load as load_pool;
 use crate::pools::{resource_server, schema};
 use crate::service::Service;
@@ -15,6 +16,12 @@ use cognate_store::records::pool_object::{self, Kind};
 use cognate_store::records::PageRequest;
 use cognate_store::Conn;
 use serde::{Deserialize, Serialize};
+
+operation!(CreateUserPoolClient => Service::create_user_pool_client);
+operation!(DeleteUserPoolClient => Service::delete_user_pool_client);
+operation!(DescribeUserPoolClient => Service::describe_user_pool_client);
+operation!(ListUserPoolClients => Service::list_user_pool_clients);
+operation!(UpdateUserPoolClient => Service::update_user_pool_client);
 
 /// What is stored of a client: its description without the secret, and the secret sealed.
 #[derive(Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 
 use crate::clock::now;
 use crate::error::{fail, invalid, required, Error, Result};
+use crate::operations::operation;
 use crate::pools::pool::{load as load_pool, save as save_pool};
 use crate::service::Service;
 use crate::stored::{from_doc, to_doc};
@@ -12,6 +13,9 @@ use cognate_api::ErrorCode;
 use cognate_store::records::pool_object::{self, Kind, PoolObjectRow};
 use cognate_store::Conn;
 use serde::{Deserialize, Serialize};
+
+operation!(GetUserPoolMfaConfig => Service::get_user_pool_mfa_config);
+operation!(SetUserPoolMfaConfig => Service::set_user_pool_mfa_config);
 
 #[derive(Default, Serialize, Deserialize)]
 struct Factors {

@@ -4,6 +4,7 @@
 
 use crate::clock::now;
 use crate::error::{fail, invalid, not_found, required, Error, Result};
+use crate::operations::operation;
 use crate::pools::cache::PoolCache;
 use crate::pools::schema;
 use crate::service::Service;
@@ -16,6 +17,13 @@ use cognate_store::records::{Page, PageRequest};
 use cognate_store::{params, Conn};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+operation!(AddCustomAttributes => Service::add_custom_attributes);
+operation!(CreateUserPool => Service::create_user_pool, with_context);
+operation!(DeleteUserPool => Service::delete_user_pool);
+operation!(DescribeUserPool => Service::describe_user_pool);
+operation!(ListUserPools => Service::list_user_pools, with_context);
+operation!(UpdateUserPool => Service::update_user_pool);
 
 /// The settings CreateUserPool and UpdateUserPool share. Left out, each takes AWS's
 /// default: an update is a replacement of these, not a patch.

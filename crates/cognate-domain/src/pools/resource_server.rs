@@ -2,6 +2,7 @@
 //! (`<identifier>/<scope>`) are what app clients may ask for beyond the standard ones.
 
 use crate::error::{fail, invalid, not_found, required, Error, Result};
+use crate::operations::operation;
 use crate::pools::pool::load as load_pool;
 use crate::service::Service;
 use crate::stored::{from_doc, to_doc};
@@ -11,6 +12,12 @@ use cognate_api::ErrorCode;
 use cognate_store::records::pool_object::{self, Kind, PoolObjectRow};
 use cognate_store::records::PageRequest;
 use cognate_store::Conn;
+
+operation!(CreateResourceServer => Service::create_resource_server);
+operation!(DeleteResourceServer => Service::delete_resource_server);
+operation!(DescribeResourceServer => Service::describe_resource_server);
+operation!(ListResourceServers => Service::list_resource_servers);
+operation!(UpdateResourceServer => Service::update_resource_server);
 
 /// Resource servers a pool may have.
 const MAX_RESOURCE_SERVERS: usize = 25;

@@ -2,10 +2,15 @@
 //! tags are the pool's UserPoolTags.
 
 use crate::error::{fail, invalid, required, Result};
+use crate::operations::operation;
 use crate::pools::pool::load as load_pool;
 use crate::service::Service;
 use cognate_api::types::*;
 use cognate_api::ErrorCode;
+
+operation!(ListTagsForResource => Service::list_tags_for_resource);
+operation!(TagResource => Service::tag_resource);
+operation!(UntagResource => Service::untag_resource);
 
 const MAX_TAGS: usize = 50;
 

@@ -5,6 +5,7 @@
 
 use crate::clock::now;
 use crate::error::{fail, invalid, not_found, required, Result};
+use crate::operations::operation;
 use crate::pools::client::AuthClient;
 use crate::service::Service;
 use crate::tokens;
@@ -14,6 +15,16 @@ use cognate_api::ErrorCode;
 use cognate_store::records::auth::{self as records, RefreshTokenRow};
 use cognate_store::Conn;
 use std::collections::BTreeMap;
+
+operation!(AdminListUserSessions => Service::admin_list_user_sessions);
+operation!(AdminRevokeUserSession => Service::admin_revoke_user_session);
+operation!(AdminUserGlobalSignOut => Service::admin_user_global_sign_out);
+operation!(GetSigningCertificate => Service::get_signing_certificate);
+operation!(GetTokensFromRefreshToken => Service::get_tokens_from_refresh_token);
+operation!(GlobalSignOut => Service::global_sign_out);
+operation!(ListUserSessions => Service::list_user_sessions);
+operation!(RevokeToken => Service::revoke_token);
+operation!(RevokeUserSession => Service::revoke_user_session);
 
 /// Revocations outlive every ID and access token of the family (at most a day).
 const LONGEST_TOKEN_SECONDS: f64 = 86_400.0;

@@ -4,10 +4,19 @@
 
 use super::*;
 use crate::error::{fail, required, Result};
+use crate::operations::operation;
 use crate::service::Service;
 use cognate_api::types::*;
 use cognate_api::{Empty, ErrorCode};
 use cognate_store::records::user::{self};
+
+operation!(AdminConfirmSignUp => Service::admin_confirm_sign_up);
+operation!(AdminDeleteUser => Service::admin_delete_user);
+operation!(AdminDeleteUserAttributes => Service::admin_delete_user_attributes);
+operation!(AdminDisableUser => Service::admin_disable_user);
+operation!(AdminEnableUser => Service::admin_enable_user);
+operation!(AdminGetUser => Service::admin_get_user);
+operation!(AdminUpdateUserAttributes => Service::admin_update_user_attributes);
 
 impl Service {
     pub(crate) async fn admin_get_user(
@@ -78,11 +87,13 @@ impl Service {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
         let writes = required(&input.user_attributes, "userAttributes")?.clone();
-        self.with_user(pool_id, username, true, move |c, pool, row, doc| {
-            update_attributes(c, pool, row, doc, &writes)?;
-            Ok(AdminUpdateUserAttributesResponse {})
-        })
-        .await
+        let (_, effects) = self
+            .with_user(pool_id, username, true, move |c, pool, row, doc| {
+                update_attributes(c, pool, row, doc, &writes)
+            })
+            .await?;
+        self.after_commit(effects).await;
+        Ok(AdminUpdateUserAttributesResponse {})
     }
 
     pub(crate) async fn admin_delete_user_attributes(

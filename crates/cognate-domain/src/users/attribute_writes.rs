@@ -3,9 +3,11 @@
 //! changed email or phone number the pool verifies.
 
 use super::*;
+use crate::effects::Effects;
 use crate::error::{invalid, Result};
 use crate::messages::codes;
-use crate::messages::outbox::{self, Channel, Message};
+use crate::messages::templates::{mask, Recipient, Template};
+use crate::messages::Channel;
 use crate::pools::PoolView;
 use crate::users::attributes as attrs;
 use cognate_api::types::*;
@@ -41,15 +43,16 @@ pub(super) fn apply_writes(doc_attrs: &mut Vec<AttributeType>, writes: &[Attribu
 
 /// Writes attributes of a user (AdminUpdateUserAttributes, UpdateUserAttributes); a
 /// changed email or phone number that the pool verifies gets a code. Returns where
-/// codes went.
+/// codes went, and the messages that carry them.
 pub(crate) fn update_attributes(
     c: &mut dyn Conn,
     pool: &PoolView,
     row: UserRow,
     mut doc: UserDoc,
     writes: &[AttributeType],
-) -> Result<Vec<CodeDeliveryDetailsType>> {
+) -> Result<(Vec<CodeDeliveryDetailsType>, Effects)> {
     let mut deliveries = Vec::new();
+    let mut effects = Effects::default();
     attrs::check_writes(&pool.pool, writes, false)?;
     let before = doc.attributes.clone();
     apply_writes(&mut doc.attributes, writes);
@@ -76,35 +79,33 @@ pub(crate) fn update_attributes(
                 .verification_message_template
                 .clone()
                 .unwrap_or_default();
-            let (subject, body) = outbox::compose(
-                channel,
-                template.email_subject.as_deref(),
-                template.email_message.as_deref(),
-                template.sms_message.as_deref(),
-                "Your verification code",
-                "Your verification code is {####}. ",
+            effects.send(
+                Template {
+                    email_subject: template.email_subject.as_deref(),
+                    email_message: template.email_message.as_deref(),
+                    sms_message: template.sms_message.as_deref(),
+                    default_subject: "Your verification code",
+                    default_body: "Your verification code is {####}. ",
+                }
+                .message(
+                    Recipient {
+                        pool_id: &pool.id,
+                        username: &row.username,
+                        channel,
+                        destination,
+                    },
+                    "UPDATE_USER_ATTRIBUTE",
+                    &code,
+                ),
             );
-            outbox::send(
-                c,
-                Message {
-                    pool_id: &pool.id,
-                    username: &row.username,
-                    channel,
-                    destination,
-                    kind: "UPDATE_USER_ATTRIBUTE",
-                    subject,
-                    body: outbox::fill(&body, &row.username, &code),
-                    code: Some(code.clone()),
-                },
-            )?;
             deliveries.push(CodeDeliveryDetailsType {
-                destination: Some(outbox::mask(destination)),
+                destination: Some(mask(destination)),
                 delivery_medium: Some(if name == "email" { "EMAIL" } else { "SMS" }.into()),
                 attribute_name: Some(name.into()),
             });
         }
     }
-    Ok(deliveries)
+    Ok((deliveries, effects))
 }
 
 /// Removes attributes of a user (AdminDeleteUserAttributes, DeleteUserAttributes).

@@ -3,8 +3,11 @@
 
 use super::*;
 use crate::clock::now;
+use crate::effects::Effects;
 use crate::error::{fail, invalid, required, Result};
-use crate::messages::outbox::{self, Channel, Message};
+use crate::messages::templates::{Recipient, Template};
+use crate::messages::Channel;
+use crate::operations::operation;
 use crate::pools::cache::PoolCache;
 use crate::pools::password_policy;
 use crate::pools::PoolView;
@@ -16,15 +19,17 @@ use cognate_api::ErrorCode;
 use cognate_store::records::user::{self, UserRow};
 use cognate_store::Conn;
 
+operation!(AdminCreateUser => Service::admin_create_user);
+
 /// The invitation of AdminCreateUser through each requested medium the user can receive.
-pub(super) fn send_invitation(
-    conn: &mut dyn Conn,
+fn send_invitation(
+    effects: &mut Effects,
     pool: &PoolView,
     username: &str,
     doc: &UserDoc,
     mediums: &[String],
     password: &str,
-) -> Result<()> {
+) {
     let template = pool
         .pool
         .admin_create_user_config
@@ -40,40 +45,38 @@ pub(super) fn send_invitation(
         let Some(destination) = attrs::get(&doc.attributes, attr).filter(|d| !d.is_empty()) else {
             continue;
         };
-        let (subject, body) = outbox::compose(
-            channel,
-            template.email_subject.as_deref(),
-            template.email_message.as_deref(),
-            template.sms_message.as_deref(),
-            "Your temporary password",
-            "Your username is {username} and temporary password is {####}.",
+        effects.send(
+            Template {
+                email_subject: template.email_subject.as_deref(),
+                email_message: template.email_message.as_deref(),
+                sms_message: template.sms_message.as_deref(),
+                default_subject: "Your temporary password",
+                default_body: "Your username is {username} and temporary password is {####}.",
+            }
+            .message(
+                Recipient {
+                    pool_id: &pool.id,
+                    username,
+                    channel,
+                    destination,
+                },
+                "ADMIN_CREATE_USER",
+                password,
+            ),
         );
-        outbox::send(
-            conn,
-            Message {
-                pool_id: &pool.id,
-                username,
-                channel,
-                destination,
-                kind: "ADMIN_CREATE_USER",
-                subject,
-                body: outbox::fill(&body, username, password),
-                code: Some(password.to_string()),
-            },
-        )?;
     }
-    Ok(())
 }
 
 /// AdminCreateUser's work inside a transaction; `sub` is the new user's sub (and
-/// username, where email or phone is the sign-in name).
+/// username, where email or phone is the sign-in name). Returns the invitations to
+/// send after the commit.
 pub(crate) fn create_user(
     c: &mut dyn Conn,
     cache: &PoolCache,
     pool_id: &str,
     input: &AdminCreateUserRequest,
     sub: &str,
-) -> Result<AdminCreateUserResponse> {
+) -> Result<(AdminCreateUserResponse, Effects)> {
     let given = required(&input.username, "username")?.clone();
     let precomputed_sub = sub.to_string();
     let pool = PoolView::load(c, cache, pool_id)?;
@@ -98,10 +101,21 @@ pub(crate) fn create_user(
         password_policy::check(&pool.password_policy(), &password)?;
         doc.password = Some(temporary_password(&pool, &row.username, &password));
         row = save(c, &pool, row, &doc)?;
-        send_invitation(c, &pool, &row.username, &doc, &mediums, &password)?;
-        return Ok(AdminCreateUserResponse {
-            user: Some(user_type(&row, &doc, None)),
-        });
+        let mut effects = Effects::default();
+        send_invitation(
+            &mut effects,
+            &pool,
+            &row.username,
+            &doc,
+            &mediums,
+            &password,
+        );
+        return Ok((
+            AdminCreateUserResponse {
+                user: Some(user_type(&row, &doc, None)),
+            },
+            effects,
+        ));
     }
     attrs::check_writes(&pool.pool, &writes, true)?;
     let mut attributes = vec![AttributeType {
@@ -185,12 +199,16 @@ pub(crate) fn create_user(
         doc: to_doc(&doc)?,
     };
     user::insert(c, &row, &index_entries(&pool, &row, &doc))?;
+    let mut effects = Effects::default();
     if input.message_action.as_deref() != Some("SUPPRESS") {
-        send_invitation(c, &pool, &username, &doc, &mediums, &password)?;
+        send_invitation(&mut effects, &pool, &username, &doc, &mediums, &password);
     }
-    Ok(AdminCreateUserResponse {
-        user: Some(user_type(&row, &doc, None)),
-    })
+    Ok((
+        AdminCreateUserResponse {
+            user: Some(user_type(&row, &doc, None)),
+        },
+        effects,
+    ))
 }
 
 impl Service {
@@ -202,8 +220,11 @@ impl Service {
         required(&input.username, "username")?;
         let sub = uuid::Uuid::new_v4().to_string();
         let cache = self.pool_cache();
-        self.store()
+        let (created, effects) = self
+            .store()
             .write(move |c| create_user(c, &cache, &pool_id, &input, &sub))
-            .await
+            .await?;
+        self.after_commit(effects).await;
+        Ok(created)
     }
 }

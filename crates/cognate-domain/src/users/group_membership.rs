@@ -2,6 +2,7 @@
 //! AdminListGroupsForUser, ListUsersInGroup.
 
 use crate::error::{not_found, required, Result};
+use crate::operations::operation;
 use crate::pagination;
 use crate::pools::PoolView;
 use crate::service::Service;
@@ -12,6 +13,11 @@ use cognate_api::Empty;
 use cognate_store::records::pool_object::{self, Kind};
 use cognate_store::records::{group_member, user, PageRequest};
 use cognate_store::Conn;
+
+operation!(AdminAddUserToGroup => Service::admin_add_user_to_group);
+operation!(AdminListGroupsForUser => Service::admin_list_groups_for_user);
+operation!(AdminRemoveUserFromGroup => Service::admin_remove_user_from_group);
+operation!(ListUsersInGroup => Service::list_users_in_group);
 
 fn require_group(conn: &mut dyn Conn, pool_id: &str, name: &str) -> Result<GroupType> {
     let row = pool_object::get(conn, pool_id, Kind::Group, name)?

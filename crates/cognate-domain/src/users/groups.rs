@@ -3,6 +3,7 @@
 
 use crate::clock::now;
 use crate::error::{fail, not_found, required, Error, Result};
+use crate::operations::operation;
 use crate::pagination;
 use crate::pools::pool::load as load_pool;
 use crate::service::Service;
@@ -12,6 +13,12 @@ use cognate_api::ErrorCode;
 use cognate_store::records::pool_object::{self, Kind, PoolObjectRow};
 use cognate_store::records::PageRequest;
 use cognate_store::{params, Conn};
+
+operation!(CreateGroup => Service::create_group);
+operation!(DeleteGroup => Service::delete_group);
+operation!(GetGroup => Service::get_group);
+operation!(ListGroups => Service::list_groups);
+operation!(UpdateGroup => Service::update_group);
 
 fn load(conn: &mut dyn Conn, pool_id: &str, name: &str) -> Result<(PoolObjectRow, GroupType)> {
     load_pool(conn, pool_id)?;

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::error::{required, Result};
+use crate::operations::operation;
 use crate::pagination;
 use crate::pools::pool::load as load_pool;
 use crate::pools::PoolView;
@@ -11,6 +12,9 @@ use crate::users::list_users_filter;
 use cognate_api::types::*;
 use cognate_store::records::user::{self, Filter};
 use cognate_store::records::PageRequest;
+
+operation!(GetCSVHeader => Service::get_csv_header);
+operation!(ListUsers => Service::list_users);
 
 impl Service {
     pub(crate) async fn list_users(&self, input: ListUsersRequest) -> Result<ListUsersResponse> {

@@ -4,9 +4,12 @@
 use super::*;
 use crate::clock::now;
 use crate::crypto::srp::{self, Verifier};
+use crate::effects::Effects;
 use crate::error::{fail, invalid, required, Result};
 use crate::messages::codes;
-use crate::messages::outbox::{self, Channel, Message};
+use crate::messages::templates::{Recipient, Template};
+use crate::messages::Channel;
+use crate::operations::operation;
 use crate::pools::cache::PoolCache;
 use crate::pools::password_policy;
 use crate::pools::PoolView;
@@ -16,6 +19,9 @@ use cognate_api::types::*;
 use cognate_api::ErrorCode;
 use cognate_store::records::user::UserRow;
 use cognate_store::Conn;
+
+operation!(AdminResetUserPassword => Service::admin_reset_user_password);
+operation!(AdminSetUserPassword => Service::admin_set_user_password);
 
 /// Makes `verifier` the user's permanent password: the user is CONFIRMED.
 pub(crate) fn set_permanent_password(row: &mut UserRow, doc: &mut UserDoc, verifier: Verifier) {
@@ -108,7 +114,7 @@ impl Service {
     ) -> Result<AdminResetUserPasswordResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
-        self.with_user(pool_id, username, true, |c, pool, mut row, doc| {
+        let effects = self.with_user(pool_id, username, true, |c, pool, mut row, doc| {
             if !row.enabled {
                 return Err(fail(ErrorCode::NotAuthorizedException, "User is disabled."));
             }
@@ -140,31 +146,31 @@ impl Service {
             };
             let code = codes::issue(c, &pool.id, &row.username_key, "forgot_password")?;
             let template = pool.pool.verification_message_template.clone().unwrap_or_default();
-            let (subject, body) = outbox::compose(
-                channel,
-                template.email_subject.as_deref(),
-                template.email_message.as_deref(),
-                template.sms_message.as_deref(),
-                "Your verification code",
-                "Your password reset code is {####}. ",
-            );
-            outbox::send(
-                c,
-                Message {
+            let message = Template {
+                email_subject: template.email_subject.as_deref(),
+                email_message: template.email_message.as_deref(),
+                sms_message: template.sms_message.as_deref(),
+                default_subject: "Your verification code",
+                default_body: "Your password reset code is {####}. ",
+            }
+            .message(
+                Recipient {
                     pool_id: &pool.id,
                     username: &row.username,
                     channel,
                     destination: &destination,
-                    kind: "FORGOT_PASSWORD",
-                    subject,
-                    body: outbox::fill(&body, &row.username, &code),
-                    code: Some(code.clone()),
                 },
-            )?;
+                "FORGOT_PASSWORD",
+                &code,
+            );
             row.status = "RESET_REQUIRED".into();
             save(c, pool, row, &doc)?;
-            Ok(AdminResetUserPasswordResponse {})
+            Ok(Effects {
+                messages: vec![message],
+            })
         })
-        .await
+        .await?;
+        self.after_commit(effects).await;
+        Ok(AdminResetUserPasswordResponse {})
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::crypto::srp;
 use crate::error::{fail, required, Result};
+use crate::operations::operation;
 use crate::pools::password_policy;
 use crate::pools::PoolView;
 use crate::service::Service;
@@ -12,6 +13,12 @@ use crate::users as user;
 use cognate_api::types::*;
 use cognate_api::{Empty, ErrorCode};
 use cognate_store::records::user as user_records;
+
+operation!(ChangePassword => Service::change_password);
+operation!(DeleteUser => Service::delete_user);
+operation!(DeleteUserAttributes => Service::delete_user_attributes);
+operation!(GetUser => Service::get_user);
+operation!(UpdateUserAttributes => Service::update_user_attributes);
 
 impl Service {
     pub(crate) async fn get_user(&self, input: GetUserRequest) -> Result<GetUserResponse> {
@@ -80,13 +87,15 @@ impl Service {
     ) -> Result<UpdateUserAttributesResponse> {
         let token = required(&input.access_token, "accessToken")?;
         let writes = required(&input.user_attributes, "userAttributes")?.clone();
-        self.with_access_token(token, true, move |c, pool, row, doc, _| {
-            let deliveries = user::update_attributes(c, pool, row, doc, &writes)?;
-            Ok(UpdateUserAttributesResponse {
-                code_delivery_details_list: (!deliveries.is_empty()).then_some(deliveries),
+        let (deliveries, effects) = self
+            .with_access_token(token, true, move |c, pool, row, doc, _| {
+                user::update_attributes(c, pool, row, doc, &writes)
             })
+            .await?;
+        self.after_commit(effects).await;
+        Ok(UpdateUserAttributesResponse {
+            code_delivery_details_list: (!deliveries.is_empty()).then_some(deliveries),
         })
-        .await
     }
 
     pub(crate) async fn delete_user_attributes(

@@ -1,56 +1,7 @@
-//! Email and SMS the service "sends": recorded in the outbox that `/_cognate/messages`
-//! serves, with Cognito's message templates filled in.
+//! Cognito's message templates: a pool's template filled in, each part falling back to
+//! Cognito's default; and destinations masked as CodeDeliveryDetails shows them.
 
-use crate::clock::now;
-use crate::error::Result;
-use cognate_store::records::outbox::{self, MessageRow};
-use cognate_store::Conn;
-
-/// One message to record.
-pub struct Message<'a> {
-    pub pool_id: &'a str,
-    pub username: &'a str,
-    pub channel: Channel,
-    pub destination: &'a str,
-    /// Cognito's CustomMessage trigger source without its prefix, e.g. ADMIN_CREATE_USER.
-    pub kind: &'a str,
-    pub subject: Option<String>,
-    pub body: String,
-    pub code: Option<String>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Channel {
-    Email,
-    Sms,
-}
-
-impl Channel {
-    fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "EMAIL",
-            Channel::Sms => "SMS",
-        }
-    }
-}
-
-pub fn send(conn: &mut dyn Conn, m: Message<'_>) -> Result<()> {
-    outbox::insert(
-        conn,
-        &MessageRow {
-            pool_id: m.pool_id.to_string(),
-            username: m.username.to_string(),
-            channel: m.channel.as_str().to_string(),
-            destination: m.destination.to_string(),
-            kind: m.kind.to_string(),
-            subject: m.subject,
-            message: m.body,
-            code: m.code,
-            created_at: now(),
-        },
-    )?;
-    Ok(())
-}
+use super::message::{Channel, Message};
 
 /// Fills `{username}` and `{####}` of a Cognito message template.
 pub fn fill(template: &str, username: &str, code: &str) -> String {
@@ -94,4 +45,45 @@ pub fn mask(destination: &str) -> String {
     }
     out.extend(tail);
     out
+}
+
+/// One of a pool's templates (the parts it sets) and Cognito's defaults for the rest.
+pub(crate) struct Template<'a> {
+    pub email_subject: Option<&'a str>,
+    pub email_message: Option<&'a str>,
+    pub sms_message: Option<&'a str>,
+    pub default_subject: &'a str,
+    pub default_body: &'a str,
+}
+
+/// Who a message goes to, and how.
+pub(crate) struct Recipient<'a> {
+    pub pool_id: &'a str,
+    pub username: &'a str,
+    pub channel: Channel,
+    pub destination: &'a str,
+}
+
+impl Template<'_> {
+    /// The message of `kind` carrying `code` (or a temporary password) to `to`.
+    pub(crate) fn message(&self, to: Recipient<'_>, kind: &str, code: &str) -> Message {
+        let (subject, body) = compose(
+            to.channel,
+            self.email_subject,
+            self.email_message,
+            self.sms_message,
+            self.default_subject,
+            self.default_body,
+        );
+        Message {
+            pool_id: to.pool_id.to_string(),
+            username: to.username.to_string(),
+            channel: to.channel,
+            destination: to.destination.to_string(),
+            kind: kind.to_string(),
+            subject,
+            body: fill(&body, to.username, code),
+            code: Some(code.to_string()),
+        }
+    }
 }
