@@ -5,6 +5,7 @@
 
 mod auth;
 mod clock;
+mod control;
 mod crypto;
 mod effects;
 mod error;
@@ -19,8 +20,14 @@ mod stored;
 mod tokens;
 mod users;
 
+pub use control::{MessageFilter, SentMessage};
 pub use crypto::secret_box::SecretBox;
 pub use messages::{Channel, Delivery, Message, OutboxDelivery};
+
+/// The master key kept in the database (PostgreSQL deployments without a given key).
+pub mod master_key {
+    pub use crate::crypto::master_key::load_or_create;
+}
 
 /// The client's side of SRP, for clients outside the server (the benchmark).
 pub mod srp_client {

@@ -13,7 +13,7 @@ use crate::users;
 use cognate_api::types::*;
 use cognate_store::records::pool_object::{self, Kind, PoolObjectRow};
 use cognate_store::records::{client, group_member, user_pool};
-use cognate_store::{params, Conn};
+use cognate_store::Conn;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -163,13 +163,7 @@ fn apply(service: &Service, c: &mut dyn Conn, seed: &SeedFile) -> Result<SeedRep
         let err = at(path.clone(), &sp.name);
         let existing = match &sp.id {
             Some(id) => user_pool::get(c, id)?.map(|r| r.id),
-            None => c
-                .query_opt(
-                    "SELECT id FROM user_pools WHERE name = $1 ORDER BY created_at LIMIT 1",
-                    params![&sp.name],
-                )?
-                .map(|r| r.text(0))
-                .transpose()?,
+            None => user_pool::oldest_id_by_name(c, &sp.name)?,
         };
         let pool_id = match existing {
             Some(id) => id,
@@ -204,12 +198,7 @@ fn apply(service: &Service, c: &mut dyn Conn, seed: &SeedFile) -> Result<SeedRep
             let err = at(format!("{path}.clients[{ci}]"), &sc.name);
             let exists = match &sc.id {
                 Some(id) => client::get(c, id)?.is_some(),
-                None => c
-                    .query_opt(
-                        "SELECT client_id FROM user_pool_clients WHERE pool_id = $1 AND name = $2",
-                        params![&pool_id, &sc.name],
-                    )?
-                    .is_some(),
+                None => client::id_by_name(c, &pool_id, &sc.name)?.is_some(),
             };
             if exists {
                 continue;

@@ -3,8 +3,7 @@
 
 use crate::response::json;
 use crate::Body;
-use cognate_domain::Service;
-use cognate_store::records::outbox;
+use cognate_domain::{MessageFilter, Service};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use std::collections::HashMap;
@@ -14,7 +13,7 @@ pub async fn handle(service: &Service, req: Request<Incoming>) -> Response<Body>
     match (req.method(), path) {
         (&Method::GET, "/_cognate/health") => ok(serde_json::json!({"status": "ok"})),
         (&Method::POST, "/_cognate/reset") | (&Method::POST, "/moto-api/reset") => {
-            match service.store().reset().await {
+            match service.reset().await {
                 Ok(()) => ok(serde_json::json!({})),
                 Err(e) => {
                     tracing::error!(error = %e, "reset failed");
@@ -33,16 +32,12 @@ pub async fn handle(service: &Service, req: Request<Incoming>) -> Response<Body>
                         .collect()
                 })
                 .unwrap_or_default();
-            let pool = query.get("userPoolId").cloned();
-            let username = query.get("username").cloned();
-            let channel = query.get("channel").cloned();
-            let listed = service
-                .store()
-                .read(move |c| {
-                    outbox::list(c, pool.as_deref(), username.as_deref(), channel.as_deref())
-                })
-                .await;
-            match listed {
+            let filter = MessageFilter {
+                pool_id: query.get("userPoolId").cloned(),
+                username: query.get("username").cloned(),
+                channel: query.get("channel").cloned(),
+            };
+            match service.sent_messages(filter).await {
                 Ok(messages) => {
                     let messages: Vec<serde_json::Value> = messages
                         .into_iter()

@@ -5,7 +5,6 @@ use crate::config::ServeConfig;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use cognate_domain::SecretBox;
-use cognate_store::records::service_setting;
 use cognate_store::{Engine, Store, StoreError};
 
 pub fn load(config: &ServeConfig, store: &Store) -> Result<SecretBox, String> {
@@ -53,12 +52,11 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
 }
 
 fn from_database(store: &Store) -> Result<String, String> {
-    let candidate = B64.encode(SecretBox::generate_key());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     runtime
-        .block_on(store.write(move |c| service_setting::get_or_insert(c, "master_key", &candidate)))
+        .block_on(cognate_domain::master_key::load_or_create(store))
         .map_err(|e: StoreError| format!("cannot read the master key from the database: {e}"))
 }

@@ -1,8 +1,10 @@
 //! Cryptography: Cognito's SRP-6a (`srp`) over the 3072-bit group (`modp3072` for
 //! fixed-base powers of g, `bignum` for variable-base powers), and sealing secrets at
-//! rest (`secret_box`).
+//! rest (`secret_box`, under the master key that `master_key` keeps in the database when
+//! it is not given).
 
 pub(crate) mod bignum;
+pub(crate) mod master_key;
 pub(crate) mod modp3072;
 pub(crate) mod secret_box;
 pub(crate) mod srp;

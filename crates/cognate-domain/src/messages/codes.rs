@@ -3,7 +3,8 @@
 
 use crate::clock::now;
 use crate::error::Result;
-use cognate_store::{params, Conn};
+use cognate_store::records::code::{self, CodeRow};
+use cognate_store::Conn;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
@@ -26,12 +27,17 @@ pub fn issue(
 ) -> Result<String> {
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
     let t = now();
-    conn.execute(
-        "INSERT INTO codes (pool_id, username_key, purpose, code_hash, attempts, created_at, expires_at, doc) \
-         VALUES ($1, $2, $3, $4, 0, $5, $6, '{}') \
-         ON CONFLICT (pool_id, username_key, purpose) DO UPDATE SET code_hash = excluded.code_hash, \
-         attempts = 0, created_at = excluded.created_at, expires_at = excluded.expires_at",
-        params![pool_id, username_key, purpose, hash(&code), t, t + VALIDITY_SECONDS],
+    code::put(
+        conn,
+        &CodeRow {
+            pool_id: pool_id.to_string(),
+            username_key: username_key.to_string(),
+            purpose: purpose.to_string(),
+            code_hash: hash(&code),
+            attempts: 0,
+            created_at: t,
+            expires_at: t + VALIDITY_SECONDS,
+        },
     )?;
     Ok(code)
 }

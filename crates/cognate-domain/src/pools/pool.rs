@@ -13,8 +13,8 @@ use crate::{ids, pagination};
 use cognate_api::types::*;
 use cognate_api::{ErrorCode, Reply, RequestContext};
 use cognate_store::records::user_pool::{self, UserPoolRow};
-use cognate_store::records::{Page, PageRequest};
-use cognate_store::{params, Conn};
+use cognate_store::records::{user_pool_domain, Page, PageRequest};
+use cognate_store::Conn;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -524,8 +524,7 @@ impl Service {
                         "The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.",
                     ));
                 }
-                let domains = c.query("SELECT domain FROM user_pool_domains WHERE pool_id = $1", params![&id])?;
-                if !domains.is_empty() {
+                if !user_pool_domain::of_pool(c, &id)?.is_empty() {
                     return Err(invalid(
                         "User pool cannot be deleted. It has a domain configured that should be deleted first.",
                     ));

@@ -11,8 +11,8 @@ use crate::stored::{from_doc, to_doc};
 use cognate_api::types::*;
 use cognate_api::ErrorCode;
 use cognate_store::records::pool_object::{self, Kind, PoolObjectRow};
-use cognate_store::records::PageRequest;
-use cognate_store::{params, Conn};
+use cognate_store::records::{group_member, PageRequest};
+use cognate_store::Conn;
 
 operation!(CreateGroup => Service::create_group);
 operation!(DeleteGroup => Service::delete_group);
@@ -111,10 +111,7 @@ impl Service {
             .write(move |c| {
                 load(c, &pool_id, &name)?;
                 pool_object::delete(c, &pool_id, Kind::Group, &name)?;
-                c.execute(
-                    "DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2",
-                    params![&pool_id, &name],
-                )?;
+                group_member::remove_group(c, &pool_id, &name)?;
                 Ok::<(), Error>(())
             })
             .await?;

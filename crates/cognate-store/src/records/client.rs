@@ -48,6 +48,20 @@ pub fn get(conn: &mut dyn Conn, client_id: &str) -> Result<Option<ClientRow>, St
     .transpose()
 }
 
+/// The id of a client of the pool named `name`, if any (names need not be unique).
+pub fn id_by_name(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    name: &str,
+) -> Result<Option<String>, StoreError> {
+    conn.query_opt(
+        "SELECT client_id FROM user_pool_clients WHERE pool_id = $1 AND name = $2",
+        params![pool_id, name],
+    )?
+    .map(|r| r.text(0))
+    .transpose()
+}
+
 pub fn update(conn: &mut dyn Conn, row: &ClientRow) -> Result<bool, StoreError> {
     let n = conn.execute(
         "UPDATE user_pool_clients SET name = $2, doc = $3 WHERE client_id = $1",

@@ -31,6 +31,14 @@ pub fn remove(
     Ok(n == 1)
 }
 
+/// Removes every membership of the group; returns how many there were.
+pub fn remove_group(conn: &mut dyn Conn, pool_id: &str, group: &str) -> Result<u64, StoreError> {
+    conn.execute(
+        "DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2",
+        params![pool_id, group],
+    )
+}
+
 /// The groups of a user, in name order.
 pub fn groups_of(
     conn: &mut dyn Conn,

@@ -4,12 +4,14 @@
 
 pub mod auth;
 pub mod client;
+pub mod code;
 pub mod group_member;
 pub mod outbox;
 pub mod pool_object;
 pub mod service_setting;
 pub mod user;
 pub mod user_pool;
+pub mod user_pool_domain;
 
 /// Order and position of a page: rows after `after` (exclusive), at most `limit`.
 #[derive(Debug, Clone, Default)]

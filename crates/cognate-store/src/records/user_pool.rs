@@ -72,6 +72,16 @@ pub fn get(conn: &mut dyn Conn, id: &str) -> Result<Option<UserPoolRow>, StoreEr
     .transpose()
 }
 
+/// The id of the oldest pool named `name`, in any region.
+pub fn oldest_id_by_name(conn: &mut dyn Conn, name: &str) -> Result<Option<String>, StoreError> {
+    conn.query_opt(
+        "SELECT id FROM user_pools WHERE name = $1 ORDER BY created_at LIMIT 1",
+        params![name],
+    )?
+    .map(|r| r.text(0))
+    .transpose()
+}
+
 /// The pool's version and user count, without its document: enough to tell whether a
 /// cached description is current.
 pub fn version(conn: &mut dyn Conn, id: &str) -> Result<Option<(i64, i64)>, StoreError> {
