@@ -124,4 +124,88 @@ mod tests {
             .expect("outbox");
         assert!(recorded.is_empty());
     }
+
+    /// On PostgreSQL, concurrent writes to one user conflict and the store runs them
+    /// again: each committed write still delivers its message exactly once.
+    #[test]
+    #[ignore = "needs PostgreSQL: set COGNATE_TEST_DATABASE_URL"]
+    fn conflicting_writes_deliver_once_each_on_postgresql() {
+        let url = std::env::var("COGNATE_TEST_DATABASE_URL")
+            .expect("COGNATE_TEST_DATABASE_URL must be set to run the PostgreSQL tests");
+        let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+        postgres::Client::connect(&url, postgres::NoTls)
+            .expect("connect to PostgreSQL")
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .expect("create schema");
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let store = Store::open_postgres(&format!("{url}{sep}options=-csearch_path%3D{schema}"))
+            .expect("open PostgreSQL");
+        let recorder = Arc::new(Recorder::default());
+        let service = Service::with_delivery(
+            store,
+            test_config(),
+            SecretBox::new(&SecretBox::generate_key()),
+            recorder.clone(),
+        );
+        const WRITERS: usize = 12;
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async {
+                let pool_id = service
+                    .create_user_pool(
+                        &RequestContext::default(),
+                        CreateUserPoolRequest {
+                            pool_name: Some("p".into()),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .expect("pool")
+                    .user_pool
+                    .and_then(|p| p.id)
+                    .expect("pool id");
+                service
+                    .admin_create_user(AdminCreateUserRequest {
+                        user_pool_id: Some(pool_id.clone()),
+                        username: Some("alice".into()),
+                        message_action: Some("SUPPRESS".into()),
+                        user_attributes: Some(vec![
+                            AttributeType {
+                                name: Some("email".into()),
+                                value: Some("alice@example.com".into()),
+                            },
+                            AttributeType {
+                                name: Some("email_verified".into()),
+                                value: Some("true".into()),
+                            },
+                        ]),
+                        ..Default::default()
+                    })
+                    .await
+                    .expect("user");
+                let resets = (0..WRITERS).map(|_| {
+                    let (service, pool_id) = (service.clone(), pool_id.clone());
+                    tokio::spawn(async move {
+                        service
+                            .admin_reset_user_password(AdminResetUserPasswordRequest {
+                                user_pool_id: Some(pool_id),
+                                username: Some("alice".into()),
+                                ..Default::default()
+                            })
+                            .await
+                            .expect("reset")
+                    })
+                });
+                for reset in resets.collect::<Vec<_>>() {
+                    reset.await.expect("task");
+                }
+            });
+        let calls = recorder.calls.lock().expect("lock");
+        assert_eq!(calls.len(), WRITERS, "one delivery per committed reset");
+        assert!(calls
+            .iter()
+            .all(|m| m.len() == 1 && m[0].kind == "FORGOT_PASSWORD"));
+    }
 }
