@@ -3,6 +3,7 @@
 
 use crate::clock::now;
 use crate::error::Result;
+use cognate_api::types::DeliveryMediumType;
 use cognate_store::records::outbox::{self, MessageRow};
 use cognate_store::Conn;
 
@@ -26,10 +27,11 @@ pub enum Channel {
 }
 
 impl Channel {
-    fn as_str(self) -> &'static str {
+    /// The channel as AWS names it (CodeDeliveryDetails' DeliveryMedium).
+    pub fn medium(self) -> DeliveryMediumType {
         match self {
-            Channel::Email => "EMAIL",
-            Channel::Sms => "SMS",
+            Channel::Email => DeliveryMediumType::EMAIL,
+            Channel::Sms => DeliveryMediumType::SMS,
         }
     }
 }
@@ -40,7 +42,7 @@ pub fn send(conn: &mut dyn Conn, m: Message<'_>) -> Result<()> {
         &MessageRow {
             pool_id: m.pool_id.to_string(),
             username: m.username.to_string(),
-            channel: m.channel.as_str().to_string(),
+            channel: m.channel.medium().into(),
             destination: m.destination.to_string(),
             kind: m.kind.to_string(),
             subject: m.subject,

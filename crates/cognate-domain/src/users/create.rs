@@ -22,7 +22,7 @@ pub(super) fn send_invitation(
     pool: &PoolView,
     username: &str,
     doc: &UserDoc,
-    mediums: &[String],
+    mediums: &[DeliveryMediumType],
     password: &str,
 ) -> Result<()> {
     let template = pool
@@ -32,7 +32,7 @@ pub(super) fn send_invitation(
         .and_then(|c| c.invite_message_template.clone())
         .unwrap_or_default();
     for medium in mediums {
-        let (channel, attr) = if medium == "EMAIL" {
+        let (channel, attr) = if *medium == DeliveryMediumType::EMAIL {
             (Channel::Email, "email")
         } else {
             (Channel::Sms, "phone_number")
@@ -78,14 +78,14 @@ pub(crate) fn create_user(
     let precomputed_sub = sub.to_string();
     let pool = PoolView::load(c, cache, pool_id)?;
     let writes = input.user_attributes.clone().unwrap_or_default();
-    let resend = input.message_action.as_deref() == Some("RESEND");
+    let resend = input.message_action == Some(MessageActionType::RESEND);
     let mediums = input
         .desired_delivery_mediums
         .clone()
-        .unwrap_or_else(|| vec!["SMS".into()]);
+        .unwrap_or_else(|| vec![DeliveryMediumType::SMS]);
     if resend {
         let (mut row, mut doc) = require(c, &pool, &given)?;
-        if row.status != "FORCE_CHANGE_PASSWORD" {
+        if row.status != UserStatusType::FORCE_CHANGE_PASSWORD {
             return Err(fail(
                 ErrorCode::UnsupportedUserStateException,
                 "Resend not possible. User has already been confirmed.",
@@ -116,17 +116,17 @@ pub(crate) fn create_user(
     } else {
         let as_email = given.contains('@');
         let as_phone = given.starts_with('+');
-        let allows = |a: &str| pool.username_attributes().iter().any(|x| x == a);
-        if as_email && allows("email") {
+        let allows = |a: UsernameAttributeType| pool.username_attributes().contains(&a);
+        if as_email && allows(UsernameAttributeType::EMAIL) {
             if attrs::get(&attributes, "email").is_none_or(|e| e != given) {
                 attrs::set(&mut attributes, "email", &given);
             }
-        } else if as_phone && allows("phone_number") {
+        } else if as_phone && allows(UsernameAttributeType::PHONE_NUMBER) {
             if attrs::get(&attributes, "phone_number").is_none_or(|p| p != given) {
                 attrs::set(&mut attributes, "phone_number", &given);
             }
         } else {
-            let what = if allows("email") {
+            let what = if allows(UsernameAttributeType::EMAIL) {
                 "an email"
             } else {
                 "a phone number"
@@ -137,7 +137,7 @@ pub(crate) fn create_user(
         precomputed_sub.clone()
     };
     if pool.username_attributes().is_empty()
-        && (given.contains('@') && pool.alias_attributes().iter().any(|a| a == "email"))
+        && (given.contains('@') && pool.alias_attributes().contains(&AliasAttributeType::EMAIL))
     {
         return Err(invalid(
             "Username cannot be of email format, since user pool is configured for email alias.",
@@ -161,7 +161,7 @@ pub(crate) fn create_user(
         // A generated password that is never delivered can never be
         // presented: nothing is stored for it.
         password: (input.temporary_password.is_some()
-            || input.message_action.as_deref() != Some("SUPPRESS"))
+            || input.message_action != Some(MessageActionType::SUPPRESS))
         .then(|| temporary_password(&pool, &username, &password)),
         mfa: MfaSettings::default(),
     };
@@ -178,14 +178,14 @@ pub(crate) fn create_user(
         username_key: key,
         username: username.clone(),
         sub: precomputed_sub.clone(),
-        status: "FORCE_CHANGE_PASSWORD".into(),
+        status: UserStatusType::FORCE_CHANGE_PASSWORD.into(),
         enabled: true,
         created_at: t,
         updated_at: t,
         doc: to_doc(&doc)?,
     };
     user::insert(c, &row, &index_entries(&pool, &row, &doc))?;
-    if input.message_action.as_deref() != Some("SUPPRESS") {
+    if input.message_action != Some(MessageActionType::SUPPRESS) {
         send_invitation(c, &pool, &username, &doc, &mediums, &password)?;
     }
     Ok(AdminCreateUserResponse {
