@@ -1,5 +1,6 @@
 //! Reads the AWS service model in `model/` and writes `crates/cognate-api/src/generated/`:
-//! the shapes (serde types with AWS member names), their validation, the error codes and
+//! the shapes (serde types with AWS member names, enums as newtypes over their string),
+//! their validation, the error codes and
 //! the operation dispatch. Run `cargo run -p cognate-codegen` after changing the model;
 //! CI fails when the committed output differs from what this program writes.
 
@@ -97,6 +98,7 @@ fn write(path: &Path, text: &str) {
 fn rust_type(m: &Model, shape: &str) -> String {
     let s = m.shape(shape);
     match s["type"].as_str().unwrap_or("") {
+        "string" if is_enum(s) => shape.to_string(),
         "string" | "blob" => "String".into(),
         "integer" => "i32".into(),
         "long" => "i64".into(),
@@ -132,10 +134,30 @@ fn is_plain_structure(s: &Value) -> bool {
     s["type"] == "structure" && s.get("document").is_none()
 }
 
+/// A string shape listing its values: generated as a newtype (see `gen_enum`).
+fn is_enum(s: &Value) -> bool {
+    s["type"] == "string" && s["enum"].is_array()
+}
+
+fn enum_values(s: &Value) -> Vec<String> {
+    s["enum"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn gen_shapes(m: &Model) -> String {
     let mut o = String::from(HEADER);
-    o.push_str("//! Every structure of the model, with AWS's member names on the wire.\n//! Members are all optional here; `required` is checked by validation so that a\n//! missing member gets AWS's message rather than a parse error.\n\n#![allow(clippy::all)]\n\nuse serde::{Deserialize, Serialize};\n\n");
+    o.push_str("//! Every structure of the model, with AWS's member names on the wire.\n//! Members are all optional here; `required` is checked by validation so that a\n//! missing member gets AWS's message rather than a parse error.\n//!\n//! Every enum of the model is a newtype over its string with the values as constants\n//! (as s3s does): a value the model does not list is kept as sent, so that validation\n//! reports it in AWS's words instead of the parser refusing the body.\n\n#![allow(clippy::all)]\n\nuse serde::{Deserialize, Serialize};\nuse std::borrow::Cow;\nuse std::fmt;\n\n");
     for (name, s) in &m.shapes {
+        if is_enum(s) {
+            gen_enum(&mut o, name, &enum_values(s));
+            continue;
+        }
         if !is_plain_structure(s) || s.get("exception").is_some() {
             continue;
         }
@@ -152,6 +174,35 @@ fn gen_shapes(m: &Model) -> String {
         o.push_str("}\n\n");
     }
     o
+}
+
+/// The newtype of an enum shape: its values as associated constants named by
+/// `naming::enum_constants`, the list of them, and the conversions the domain uses.
+fn gen_enum(o: &mut String, name: &str, values: &[String]) {
+    let _ = writeln!(
+        o,
+        "/// The model's `{name}`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it\n/// (the default, empty, is not).\n#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]\n#[serde(transparent)]\npub struct {name}(Cow<'static, str>);\n\nimpl {name} {{"
+    );
+    for (value, constant) in values.iter().zip(naming::enum_constants(values)) {
+        let _ = writeln!(
+            o,
+            "    pub const {constant}: Self = Self(Cow::Borrowed({value:?}));"
+        );
+    }
+    let quoted: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+    let _ = writeln!(
+        o,
+        "\n    /// Every value the model lists, in its order.\n    pub const VALUES: &'static [&'static str] = &[{}];\n",
+        quoted.join(", ")
+    );
+    let _ = writeln!(
+        o,
+        "    pub fn as_str(&self) -> &str {{\n        &self.0\n    }}\n\n    pub const fn from_static(s: &'static str) -> Self {{\n        Self(Cow::Borrowed(s))\n    }}\n\n    /// Whether the model lists this value.\n    pub fn is_known(&self) -> bool {{\n        Self::VALUES.contains(&self.as_str())\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        o,
+        "impl From<String> for {name} {{\n    fn from(s: String) -> Self {{\n        Self(Cow::Owned(s))\n    }}\n}}\n\nimpl From<&str> for {name} {{\n    fn from(s: &str) -> Self {{\n        Self(Cow::Owned(s.to_owned()))\n    }}\n}}\n\nimpl From<{name}> for String {{\n    fn from(v: {name}) -> Self {{\n        v.0.into_owned()\n    }}\n}}\n\nimpl AsRef<str> for {name} {{\n    fn as_ref(&self) -> &str {{\n        &self.0\n    }}\n}}\n\nimpl fmt::Display for {name} {{\n    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {{\n        f.write_str(&self.0)\n    }}\n}}\n\nimpl PartialEq<str> for {name} {{\n    fn eq(&self, other: &str) -> bool {{\n        self.0 == other\n    }}\n}}\n\nimpl PartialEq<&str> for {name} {{\n    fn eq(&self, other: &&str) -> bool {{\n        self.0 == *other\n    }}\n}}\n\nimpl PartialEq<String> for {name} {{\n    fn eq(&self, other: &String) -> bool {{\n        self.0 == other.as_str()\n    }}\n}}\n\nimpl PartialEq<{name}> for str {{\n    fn eq(&self, other: &{name}) -> bool {{\n        self == other.as_str()\n    }}\n}}\n\nimpl PartialEq<{name}> for &str {{\n    fn eq(&self, other: &{name}) -> bool {{\n        *self == other.as_str()\n    }}\n}}\n\nimpl PartialEq<{name}> for String {{\n    fn eq(&self, other: &{name}) -> bool {{\n        self.as_str() == other.as_str()\n    }}\n}}\n"
+    );
 }
 
 /// Shapes reachable from operation inputs: only these need validation.
@@ -259,6 +310,11 @@ fn value_checks(
     let max = s["max"].as_i64();
     match s["type"].as_str().unwrap_or("") {
         "string" => {
+            let var = if is_enum(s) {
+                format!("{var}.as_str()")
+            } else {
+                var.to_string()
+            };
             if let Some(min) = min {
                 if min > 0 {
                     let _ = writeln!(o, "{ind}v.min_len(&{path}, {var}, {min}, {sensitive});");
@@ -274,15 +330,10 @@ fn value_checks(
                     "{ind}v.pattern(&{path}, {var}, &RE_{n}, {p:?}, {sensitive});"
                 );
             }
-            if let Some(e) = s["enum"].as_array() {
-                let values: Vec<String> = e
-                    .iter()
-                    .filter_map(|x| x.as_str().map(|x| format!("{x:?}")))
-                    .collect();
+            if is_enum(s) {
                 let _ = writeln!(
                     o,
-                    "{ind}v.one_of(&{path}, {var}, &[{}], {sensitive});",
-                    values.join(", ")
+                    "{ind}v.one_of(&{path}, {var}, {shape}::VALUES, {sensitive});"
                 );
             }
         }
@@ -360,8 +411,9 @@ fn value_checks(
     o
 }
 
-/// For a string shape with constraints: a boolean expression over `item: &String` that
-/// holds when every constraint is met, AWS's wording of all its constraints, and whether
+/// For a string shape with constraints: a boolean expression over `item` (a `&String`, or
+/// a reference to the shape's newtype if it is an enum) that holds when every constraint
+/// is met, AWS's wording of all its constraints, and whether
 /// the shape is sensitive.
 fn scalar_check(
     m: &Model,
@@ -374,34 +426,30 @@ fn scalar_check(
     }
     let mut tests = Vec::new();
     let mut words = Vec::new();
+    let text = if is_enum(s) { "item.as_str()" } else { "item" };
     if let Some(max) = s["max"].as_i64() {
-        tests.push(format!("item.chars().count() <= {max}"));
+        tests.push(format!("{text}.chars().count() <= {max}"));
         words.push(format!(
             "Member must have length less than or equal to {max}"
         ));
     }
     if let Some(min) = s["min"].as_i64().filter(|m| *m > 0) {
-        tests.push(format!("item.chars().count() >= {min}"));
+        tests.push(format!("{text}.chars().count() >= {min}"));
         words.push(format!(
             "Member must have length greater than or equal to {min}"
         ));
     }
     if let Some(p) = s["pattern"].as_str() {
-        tests.push(format!("RE_{}.is_match(item)", regexes[p]));
+        tests.push(format!("RE_{}.is_match({text})", regexes[p]));
         words.push(format!(
             "Member must satisfy regular expression pattern: {p}"
         ));
     }
-    if let Some(e) = s["enum"].as_array() {
-        let values: Vec<String> = e
-            .iter()
-            .filter_map(|x| x.as_str().map(String::from))
-            .collect();
-        let quoted: Vec<String> = values.iter().map(|x| format!("{x:?}")).collect();
-        tests.push(format!("[{}].contains(&item.as_str())", quoted.join(", ")));
+    if is_enum(s) {
+        tests.push("item.is_known()".to_string());
         words.push(format!(
             "Member must satisfy enum value set: [{}]",
-            values.join(", ")
+            enum_values(s).join(", ")
         ));
     }
     if tests.is_empty() {

@@ -1,5 +1,5 @@
-//! Names: AWS member and operation names to Rust field and method names, and to the
-//! lower-camel names AWS uses in validation messages.
+//! Names: AWS member and operation names to Rust field and method names, to the
+//! lower-camel names AWS uses in validation messages, and enum values to constant names.
 
 /// `CallbackURLs` → `callback_urls`, `KMSKeyID` → `kms_key_id`, `Type` → `r#type`.
 pub fn field_name(name: &str) -> String {
@@ -24,6 +24,41 @@ pub fn path_name(name: &str) -> String {
         Some(first) => first.to_lowercase().collect::<String>() + chars.as_str(),
         None => String::new(),
     }
+}
+
+/// The associated constant of each enum value, in the model's order: upper-cased, every
+/// character other than a letter or digit as `_` (`ALLOW_USER_SRP_AUTH`, `phone_number` →
+/// `PHONE_NUMBER`, `Enabled` → `ENABLED`). A name that would start with a digit or be
+/// empty gets a `V_` prefix; a name already taken (by an earlier value, or by the type's
+/// own `VALUES`) gets `_2`, `_3`, … in the model's order, so the result never depends on
+/// anything but the list.
+pub fn enum_constants(values: &[String]) -> Vec<String> {
+    let mut taken: Vec<String> = vec!["VALUES".to_string()];
+    let mut names = Vec::with_capacity(values.len());
+    for value in values {
+        let mut base: String = value
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if base.trim_matches('_').is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
+            base = format!("V_{base}");
+        }
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        taken.push(name.clone());
+        names.push(name);
+    }
+    names
 }
 
 fn split_words(name: &str) -> Vec<String> {
@@ -78,6 +113,22 @@ mod tests {
         assert_eq!(field_name("Type"), "r#type");
         assert_eq!(field_name("message"), "message");
         assert_eq!(field_name("CIMDPolicies"), "cimd_policies");
+    }
+
+    #[test]
+    fn enum_constants_are_upper_snake_and_unique() {
+        let names = |values: &[&str]| {
+            enum_constants(&values.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            names(&["ALLOW_USER_SRP_AUTH", "phone_number", "Enabled", "V1_0"]),
+            ["ALLOW_USER_SRP_AUTH", "PHONE_NUMBER", "ENABLED", "V1_0"]
+        );
+        assert_eq!(names(&["a-b", "A_B", "a.b"]), ["A_B", "A_B_2", "A_B_3"]);
+        assert_eq!(
+            names(&["3DES", "", "-", "VALUES"]),
+            ["V_3DES", "V_", "V__", "VALUES_2"]
+        );
     }
 
     #[test]

@@ -277,7 +277,7 @@ fn apply(service: &Service, c: &mut dyn Conn, seed: &SeedFile) -> Result<SeedRep
                 user_pool_id: Some(pool_id.clone()),
                 username: Some(su.username.clone()),
                 user_attributes: Some(attributes),
-                message_action: Some("SUPPRESS".into()),
+                message_action: Some(MessageActionType::SUPPRESS),
                 temporary_password: su.password.clone().filter(|_| su.temporary),
                 ..Default::default()
             };
@@ -294,16 +294,17 @@ fn apply(service: &Service, c: &mut dyn Conn, seed: &SeedFile) -> Result<SeedRep
             let pool = PoolView::load(c, &cache, &pool_id).map_err(&err)?;
             let (mut row, doc) = users::require(c, &pool, &username).map_err(&err)?;
             if let Some(status) = &su.status {
-                const ALLOWED: &[&str] = &[
-                    "CONFIRMED",
-                    "UNCONFIRMED",
-                    "FORCE_CHANGE_PASSWORD",
-                    "RESET_REQUIRED",
+                const ALLOWED: &[UserStatusType] = &[
+                    UserStatusType::CONFIRMED,
+                    UserStatusType::UNCONFIRMED,
+                    UserStatusType::FORCE_CHANGE_PASSWORD,
+                    UserStatusType::RESET_REQUIRED,
                 ];
-                if !ALLOWED.contains(&status.as_str()) {
+                if !ALLOWED.iter().any(|s| s == status) {
+                    let names: Vec<&str> = ALLOWED.iter().map(UserStatusType::as_str).collect();
                     return Err(err(crate::error::invalid(format!(
                         "status must be one of {}, not {status}.",
-                        ALLOWED.join(", ")
+                        names.join(", ")
                     ))));
                 }
                 row.status = status.clone();

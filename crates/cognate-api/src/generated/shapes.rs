@@ -4,10 +4,16 @@
 //! Every structure of the model, with AWS's member names on the wire.
 //! Members are all optional here; `required` is checked by validation so that a
 //! missing member gets AWS's message rather than a parse error.
+//!
+//! Every enum of the model is a newtype over its string with the values as constants
+//! (as s3s does): a value the model does not list is kept as sent, so that validation
+//! reports it in AWS's words instead of the parser refusing the body.
 
 #![allow(clippy::all)]
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::fmt;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountRecoverySettingType {
@@ -28,7 +34,7 @@ pub struct AccountTakeoverActionType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub event_action: Option<String>,
+    pub event_action: Option<AccountTakeoverEventActionType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -47,6 +53,102 @@ pub struct AccountTakeoverActionsType {
         skip_serializing_if = "Option::is_none"
     )]
     pub high_action: Option<AccountTakeoverActionType>,
+}
+
+/// The model's `AccountTakeoverEventActionType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccountTakeoverEventActionType(Cow<'static, str>);
+
+impl AccountTakeoverEventActionType {
+    pub const BLOCK: Self = Self(Cow::Borrowed("BLOCK"));
+    pub const MFA_IF_CONFIGURED: Self = Self(Cow::Borrowed("MFA_IF_CONFIGURED"));
+    pub const MFA_REQUIRED: Self = Self(Cow::Borrowed("MFA_REQUIRED"));
+    pub const NO_ACTION: Self = Self(Cow::Borrowed("NO_ACTION"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] =
+        &["BLOCK", "MFA_IF_CONFIGURED", "MFA_REQUIRED", "NO_ACTION"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for AccountTakeoverEventActionType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for AccountTakeoverEventActionType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<AccountTakeoverEventActionType> for String {
+    fn from(v: AccountTakeoverEventActionType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for AccountTakeoverEventActionType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AccountTakeoverEventActionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for AccountTakeoverEventActionType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for AccountTakeoverEventActionType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for AccountTakeoverEventActionType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<AccountTakeoverEventActionType> for str {
+    fn eq(&self, other: &AccountTakeoverEventActionType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<AccountTakeoverEventActionType> for &str {
+    fn eq(&self, other: &AccountTakeoverEventActionType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<AccountTakeoverEventActionType> for String {
+    fn eq(&self, other: &AccountTakeoverEventActionType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -210,13 +312,13 @@ pub struct AdminCreateUserRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub message_action: Option<String>,
+    pub message_action: Option<MessageActionType>,
     #[serde(
         rename = "DesiredDeliveryMediums",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub desired_delivery_mediums: Option<Vec<String>>,
+    pub desired_delivery_mediums: Option<Vec<DeliveryMediumType>>,
     #[serde(
         rename = "ClientMetadata",
         default,
@@ -391,7 +493,7 @@ pub struct AdminGetUserAuthFactorsResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub configured_user_auth_factors: Option<Vec<String>>,
+    pub configured_user_auth_factors: Option<Vec<AuthFactorType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -435,7 +537,7 @@ pub struct AdminGetUserResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_status: Option<String>,
+    pub user_status: Option<UserStatusType>,
     #[serde(
         rename = "MFAOptions",
         default,
@@ -467,7 +569,7 @@ pub struct AdminInitiateAuthRequest {
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(rename = "AuthFlow", default, skip_serializing_if = "Option::is_none")]
-    pub auth_flow: Option<String>,
+    pub auth_flow: Option<AuthFlowType>,
     #[serde(
         rename = "AuthParameters",
         default,
@@ -503,7 +605,7 @@ pub struct AdminInitiateAuthResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub challenge_name: Option<String>,
+    pub challenge_name: Option<ChallengeNameType>,
     #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
     #[serde(
@@ -523,7 +625,7 @@ pub struct AdminInitiateAuthResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub available_challenges: Option<Vec<String>>,
+    pub available_challenges: Option<Vec<ChallengeNameType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -711,7 +813,7 @@ pub struct AdminRespondToAuthChallengeRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub challenge_name: Option<String>,
+    pub challenge_name: Option<ChallengeNameType>,
     #[serde(
         rename = "ChallengeResponses",
         default,
@@ -747,7 +849,7 @@ pub struct AdminRespondToAuthChallengeResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub challenge_name: Option<String>,
+    pub challenge_name: Option<ChallengeNameType>,
     #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
     #[serde(
@@ -767,7 +869,7 @@ pub struct AdminRespondToAuthChallengeResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub available_challenges: Option<Vec<String>>,
+    pub available_challenges: Option<Vec<ChallengeNameType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -787,7 +889,7 @@ pub struct AdminRevokeUserSessionRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub revoke_associated_sessions: Option<String>,
+    pub revoke_associated_sessions: Option<RevokeAssociatedSessionsType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -889,7 +991,7 @@ pub struct AdminUpdateAuthEventFeedbackRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub feedback_value: Option<String>,
+    pub feedback_value: Option<FeedbackValueType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -912,7 +1014,7 @@ pub struct AdminUpdateDeviceStatusRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub device_remembered_status: Option<String>,
+    pub device_remembered_status: Option<DeviceRememberedStatusType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -967,7 +1069,288 @@ pub struct AdvancedSecurityAdditionalFlowsType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub custom_auth_mode: Option<String>,
+    pub custom_auth_mode: Option<AdvancedSecurityEnabledModeType>,
+}
+
+/// The model's `AdvancedSecurityEnabledModeType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AdvancedSecurityEnabledModeType(Cow<'static, str>);
+
+impl AdvancedSecurityEnabledModeType {
+    pub const AUDIT: Self = Self(Cow::Borrowed("AUDIT"));
+    pub const ENFORCED: Self = Self(Cow::Borrowed("ENFORCED"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["AUDIT", "ENFORCED"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for AdvancedSecurityEnabledModeType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for AdvancedSecurityEnabledModeType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<AdvancedSecurityEnabledModeType> for String {
+    fn from(v: AdvancedSecurityEnabledModeType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for AdvancedSecurityEnabledModeType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AdvancedSecurityEnabledModeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for AdvancedSecurityEnabledModeType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for AdvancedSecurityEnabledModeType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for AdvancedSecurityEnabledModeType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<AdvancedSecurityEnabledModeType> for str {
+    fn eq(&self, other: &AdvancedSecurityEnabledModeType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<AdvancedSecurityEnabledModeType> for &str {
+    fn eq(&self, other: &AdvancedSecurityEnabledModeType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<AdvancedSecurityEnabledModeType> for String {
+    fn eq(&self, other: &AdvancedSecurityEnabledModeType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `AdvancedSecurityModeType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AdvancedSecurityModeType(Cow<'static, str>);
+
+impl AdvancedSecurityModeType {
+    pub const OFF: Self = Self(Cow::Borrowed("OFF"));
+    pub const AUDIT: Self = Self(Cow::Borrowed("AUDIT"));
+    pub const ENFORCED: Self = Self(Cow::Borrowed("ENFORCED"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["OFF", "AUDIT", "ENFORCED"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for AdvancedSecurityModeType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for AdvancedSecurityModeType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<AdvancedSecurityModeType> for String {
+    fn from(v: AdvancedSecurityModeType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for AdvancedSecurityModeType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AdvancedSecurityModeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for AdvancedSecurityModeType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for AdvancedSecurityModeType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for AdvancedSecurityModeType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<AdvancedSecurityModeType> for str {
+    fn eq(&self, other: &AdvancedSecurityModeType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<AdvancedSecurityModeType> for &str {
+    fn eq(&self, other: &AdvancedSecurityModeType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<AdvancedSecurityModeType> for String {
+    fn eq(&self, other: &AdvancedSecurityModeType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `AliasAttributeType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AliasAttributeType(Cow<'static, str>);
+
+impl AliasAttributeType {
+    pub const PHONE_NUMBER: Self = Self(Cow::Borrowed("phone_number"));
+    pub const EMAIL: Self = Self(Cow::Borrowed("email"));
+    pub const PREFERRED_USERNAME: Self = Self(Cow::Borrowed("preferred_username"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["phone_number", "email", "preferred_username"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for AliasAttributeType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for AliasAttributeType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<AliasAttributeType> for String {
+    fn from(v: AliasAttributeType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for AliasAttributeType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AliasAttributeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for AliasAttributeType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for AliasAttributeType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for AliasAttributeType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<AliasAttributeType> for str {
+    fn eq(&self, other: &AliasAttributeType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<AliasAttributeType> for &str {
+    fn eq(&self, other: &AliasAttributeType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<AliasAttributeType> for String {
+    fn eq(&self, other: &AliasAttributeType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1010,14 +1393,232 @@ pub struct AnalyticsMetadataType {
     pub analytics_endpoint_id: Option<String>,
 }
 
+/// The model's `AssetCategoryType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AssetCategoryType(Cow<'static, str>);
+
+impl AssetCategoryType {
+    pub const FAVICON_ICO: Self = Self(Cow::Borrowed("FAVICON_ICO"));
+    pub const FAVICON_SVG: Self = Self(Cow::Borrowed("FAVICON_SVG"));
+    pub const EMAIL_GRAPHIC: Self = Self(Cow::Borrowed("EMAIL_GRAPHIC"));
+    pub const SMS_GRAPHIC: Self = Self(Cow::Borrowed("SMS_GRAPHIC"));
+    pub const AUTH_APP_GRAPHIC: Self = Self(Cow::Borrowed("AUTH_APP_GRAPHIC"));
+    pub const PASSWORD_GRAPHIC: Self = Self(Cow::Borrowed("PASSWORD_GRAPHIC"));
+    pub const PASSKEY_GRAPHIC: Self = Self(Cow::Borrowed("PASSKEY_GRAPHIC"));
+    pub const PAGE_HEADER_LOGO: Self = Self(Cow::Borrowed("PAGE_HEADER_LOGO"));
+    pub const PAGE_HEADER_BACKGROUND: Self = Self(Cow::Borrowed("PAGE_HEADER_BACKGROUND"));
+    pub const PAGE_FOOTER_LOGO: Self = Self(Cow::Borrowed("PAGE_FOOTER_LOGO"));
+    pub const PAGE_FOOTER_BACKGROUND: Self = Self(Cow::Borrowed("PAGE_FOOTER_BACKGROUND"));
+    pub const PAGE_BACKGROUND: Self = Self(Cow::Borrowed("PAGE_BACKGROUND"));
+    pub const FORM_BACKGROUND: Self = Self(Cow::Borrowed("FORM_BACKGROUND"));
+    pub const FORM_LOGO: Self = Self(Cow::Borrowed("FORM_LOGO"));
+    pub const IDP_BUTTON_ICON: Self = Self(Cow::Borrowed("IDP_BUTTON_ICON"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &[
+        "FAVICON_ICO",
+        "FAVICON_SVG",
+        "EMAIL_GRAPHIC",
+        "SMS_GRAPHIC",
+        "AUTH_APP_GRAPHIC",
+        "PASSWORD_GRAPHIC",
+        "PASSKEY_GRAPHIC",
+        "PAGE_HEADER_LOGO",
+        "PAGE_HEADER_BACKGROUND",
+        "PAGE_FOOTER_LOGO",
+        "PAGE_FOOTER_BACKGROUND",
+        "PAGE_BACKGROUND",
+        "FORM_BACKGROUND",
+        "FORM_LOGO",
+        "IDP_BUTTON_ICON",
+    ];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for AssetCategoryType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for AssetCategoryType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<AssetCategoryType> for String {
+    fn from(v: AssetCategoryType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for AssetCategoryType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AssetCategoryType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for AssetCategoryType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for AssetCategoryType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for AssetCategoryType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<AssetCategoryType> for str {
+    fn eq(&self, other: &AssetCategoryType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<AssetCategoryType> for &str {
+    fn eq(&self, other: &AssetCategoryType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<AssetCategoryType> for String {
+    fn eq(&self, other: &AssetCategoryType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `AssetExtensionType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AssetExtensionType(Cow<'static, str>);
+
+impl AssetExtensionType {
+    pub const ICO: Self = Self(Cow::Borrowed("ICO"));
+    pub const JPEG: Self = Self(Cow::Borrowed("JPEG"));
+    pub const PNG: Self = Self(Cow::Borrowed("PNG"));
+    pub const SVG: Self = Self(Cow::Borrowed("SVG"));
+    pub const WEBP: Self = Self(Cow::Borrowed("WEBP"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["ICO", "JPEG", "PNG", "SVG", "WEBP"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for AssetExtensionType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for AssetExtensionType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<AssetExtensionType> for String {
+    fn from(v: AssetExtensionType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for AssetExtensionType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AssetExtensionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for AssetExtensionType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for AssetExtensionType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for AssetExtensionType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<AssetExtensionType> for str {
+    fn eq(&self, other: &AssetExtensionType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<AssetExtensionType> for &str {
+    fn eq(&self, other: &AssetExtensionType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<AssetExtensionType> for String {
+    fn eq(&self, other: &AssetExtensionType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AssetType {
     #[serde(rename = "Category", default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
+    pub category: Option<AssetCategoryType>,
     #[serde(rename = "ColorMode", default, skip_serializing_if = "Option::is_none")]
-    pub color_mode: Option<String>,
+    pub color_mode: Option<ColorSchemeModeType>,
     #[serde(rename = "Extension", default, skip_serializing_if = "Option::is_none")]
-    pub extension: Option<String>,
+    pub extension: Option<AssetExtensionType>,
     #[serde(rename = "Bytes", default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<String>,
     #[serde(
@@ -1052,6 +1653,101 @@ pub struct AssociateSoftwareTokenResponse {
     pub session: Option<String>,
 }
 
+/// The model's `AttributeDataType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AttributeDataType(Cow<'static, str>);
+
+impl AttributeDataType {
+    pub const STRING: Self = Self(Cow::Borrowed("String"));
+    pub const NUMBER: Self = Self(Cow::Borrowed("Number"));
+    pub const DATETIME: Self = Self(Cow::Borrowed("DateTime"));
+    pub const BOOLEAN: Self = Self(Cow::Borrowed("Boolean"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["String", "Number", "DateTime", "Boolean"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for AttributeDataType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for AttributeDataType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<AttributeDataType> for String {
+    fn from(v: AttributeDataType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for AttributeDataType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AttributeDataType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for AttributeDataType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for AttributeDataType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for AttributeDataType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<AttributeDataType> for str {
+    fn eq(&self, other: &AttributeDataType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<AttributeDataType> for &str {
+    fn eq(&self, other: &AttributeDataType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<AttributeDataType> for String {
+    fn eq(&self, other: &AttributeDataType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AttributeType {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
@@ -1065,7 +1761,7 @@ pub struct AuthEventType {
     #[serde(rename = "EventId", default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     #[serde(rename = "EventType", default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<String>,
+    pub event_type: Option<EventType>,
     #[serde(
         rename = "CreationDate",
         default,
@@ -1077,7 +1773,7 @@ pub struct AuthEventType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub event_response: Option<String>,
+    pub event_response: Option<EventResponseType>,
     #[serde(rename = "EventRisk", default, skip_serializing_if = "Option::is_none")]
     pub event_risk: Option<EventRiskType>,
     #[serde(
@@ -1098,6 +1794,216 @@ pub struct AuthEventType {
         skip_serializing_if = "Option::is_none"
     )]
     pub event_feedback: Option<EventFeedbackType>,
+}
+
+/// The model's `AuthFactorType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AuthFactorType(Cow<'static, str>);
+
+impl AuthFactorType {
+    pub const PASSWORD: Self = Self(Cow::Borrowed("PASSWORD"));
+    pub const EMAIL_OTP: Self = Self(Cow::Borrowed("EMAIL_OTP"));
+    pub const SMS_OTP: Self = Self(Cow::Borrowed("SMS_OTP"));
+    pub const WEB_AUTHN: Self = Self(Cow::Borrowed("WEB_AUTHN"));
+    pub const SOFTWARE_TOKEN: Self = Self(Cow::Borrowed("SOFTWARE_TOKEN"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &[
+        "PASSWORD",
+        "EMAIL_OTP",
+        "SMS_OTP",
+        "WEB_AUTHN",
+        "SOFTWARE_TOKEN",
+    ];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for AuthFactorType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for AuthFactorType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<AuthFactorType> for String {
+    fn from(v: AuthFactorType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for AuthFactorType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AuthFactorType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for AuthFactorType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for AuthFactorType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for AuthFactorType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<AuthFactorType> for str {
+    fn eq(&self, other: &AuthFactorType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<AuthFactorType> for &str {
+    fn eq(&self, other: &AuthFactorType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<AuthFactorType> for String {
+    fn eq(&self, other: &AuthFactorType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `AuthFlowType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AuthFlowType(Cow<'static, str>);
+
+impl AuthFlowType {
+    pub const USER_SRP_AUTH: Self = Self(Cow::Borrowed("USER_SRP_AUTH"));
+    pub const REFRESH_TOKEN_AUTH: Self = Self(Cow::Borrowed("REFRESH_TOKEN_AUTH"));
+    pub const REFRESH_TOKEN: Self = Self(Cow::Borrowed("REFRESH_TOKEN"));
+    pub const CUSTOM_AUTH: Self = Self(Cow::Borrowed("CUSTOM_AUTH"));
+    pub const ADMIN_NO_SRP_AUTH: Self = Self(Cow::Borrowed("ADMIN_NO_SRP_AUTH"));
+    pub const USER_PASSWORD_AUTH: Self = Self(Cow::Borrowed("USER_PASSWORD_AUTH"));
+    pub const ADMIN_USER_PASSWORD_AUTH: Self = Self(Cow::Borrowed("ADMIN_USER_PASSWORD_AUTH"));
+    pub const USER_AUTH: Self = Self(Cow::Borrowed("USER_AUTH"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &[
+        "USER_SRP_AUTH",
+        "REFRESH_TOKEN_AUTH",
+        "REFRESH_TOKEN",
+        "CUSTOM_AUTH",
+        "ADMIN_NO_SRP_AUTH",
+        "USER_PASSWORD_AUTH",
+        "ADMIN_USER_PASSWORD_AUTH",
+        "USER_AUTH",
+    ];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for AuthFlowType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for AuthFlowType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<AuthFlowType> for String {
+    fn from(v: AuthFlowType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for AuthFlowType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AuthFlowType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for AuthFlowType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for AuthFlowType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for AuthFlowType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<AuthFlowType> for str {
+    fn eq(&self, other: &AuthFlowType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<AuthFlowType> for &str {
+    fn eq(&self, other: &AuthFlowType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<AuthFlowType> for String {
+    fn eq(&self, other: &AuthFlowType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1126,6 +2032,99 @@ pub struct AuthenticationResultType {
         skip_serializing_if = "Option::is_none"
     )]
     pub new_device_metadata: Option<NewDeviceMetadataType>,
+}
+
+/// The model's `CIMDCacheActionType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CIMDCacheActionType(Cow<'static, str>);
+
+impl CIMDCacheActionType {
+    pub const REFRESH: Self = Self(Cow::Borrowed("REFRESH"));
+    pub const INVALIDATE: Self = Self(Cow::Borrowed("INVALIDATE"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["REFRESH", "INVALIDATE"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for CIMDCacheActionType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for CIMDCacheActionType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<CIMDCacheActionType> for String {
+    fn from(v: CIMDCacheActionType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for CIMDCacheActionType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CIMDCacheActionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for CIMDCacheActionType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for CIMDCacheActionType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for CIMDCacheActionType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<CIMDCacheActionType> for str {
+    fn eq(&self, other: &CIMDCacheActionType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<CIMDCacheActionType> for &str {
+    fn eq(&self, other: &CIMDCacheActionType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<CIMDCacheActionType> for String {
+    fn eq(&self, other: &CIMDCacheActionType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1234,6 +2233,316 @@ pub struct CancelPointInTimeRecoveryResponse {
     pub restoration: Option<RestorationType>,
 }
 
+/// The model's `ChallengeName`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChallengeName(Cow<'static, str>);
+
+impl ChallengeName {
+    pub const PASSWORD: Self = Self(Cow::Borrowed("Password"));
+    pub const MFA: Self = Self(Cow::Borrowed("Mfa"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["Password", "Mfa"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for ChallengeName {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for ChallengeName {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<ChallengeName> for String {
+    fn from(v: ChallengeName) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for ChallengeName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ChallengeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for ChallengeName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ChallengeName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for ChallengeName {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<ChallengeName> for str {
+    fn eq(&self, other: &ChallengeName) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<ChallengeName> for &str {
+    fn eq(&self, other: &ChallengeName) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<ChallengeName> for String {
+    fn eq(&self, other: &ChallengeName) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `ChallengeNameType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChallengeNameType(Cow<'static, str>);
+
+impl ChallengeNameType {
+    pub const SMS_MFA: Self = Self(Cow::Borrowed("SMS_MFA"));
+    pub const EMAIL_OTP: Self = Self(Cow::Borrowed("EMAIL_OTP"));
+    pub const SOFTWARE_TOKEN_MFA: Self = Self(Cow::Borrowed("SOFTWARE_TOKEN_MFA"));
+    pub const SELECT_MFA_TYPE: Self = Self(Cow::Borrowed("SELECT_MFA_TYPE"));
+    pub const MFA_SETUP: Self = Self(Cow::Borrowed("MFA_SETUP"));
+    pub const PASSWORD_VERIFIER: Self = Self(Cow::Borrowed("PASSWORD_VERIFIER"));
+    pub const CUSTOM_CHALLENGE: Self = Self(Cow::Borrowed("CUSTOM_CHALLENGE"));
+    pub const SELECT_CHALLENGE: Self = Self(Cow::Borrowed("SELECT_CHALLENGE"));
+    pub const DEVICE_SRP_AUTH: Self = Self(Cow::Borrowed("DEVICE_SRP_AUTH"));
+    pub const DEVICE_PASSWORD_VERIFIER: Self = Self(Cow::Borrowed("DEVICE_PASSWORD_VERIFIER"));
+    pub const ADMIN_NO_SRP_AUTH: Self = Self(Cow::Borrowed("ADMIN_NO_SRP_AUTH"));
+    pub const NEW_PASSWORD_REQUIRED: Self = Self(Cow::Borrowed("NEW_PASSWORD_REQUIRED"));
+    pub const SMS_OTP: Self = Self(Cow::Borrowed("SMS_OTP"));
+    pub const PASSWORD: Self = Self(Cow::Borrowed("PASSWORD"));
+    pub const WEB_AUTHN: Self = Self(Cow::Borrowed("WEB_AUTHN"));
+    pub const PASSWORD_SRP: Self = Self(Cow::Borrowed("PASSWORD_SRP"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &[
+        "SMS_MFA",
+        "EMAIL_OTP",
+        "SOFTWARE_TOKEN_MFA",
+        "SELECT_MFA_TYPE",
+        "MFA_SETUP",
+        "PASSWORD_VERIFIER",
+        "CUSTOM_CHALLENGE",
+        "SELECT_CHALLENGE",
+        "DEVICE_SRP_AUTH",
+        "DEVICE_PASSWORD_VERIFIER",
+        "ADMIN_NO_SRP_AUTH",
+        "NEW_PASSWORD_REQUIRED",
+        "SMS_OTP",
+        "PASSWORD",
+        "WEB_AUTHN",
+        "PASSWORD_SRP",
+    ];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for ChallengeNameType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for ChallengeNameType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<ChallengeNameType> for String {
+    fn from(v: ChallengeNameType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for ChallengeNameType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ChallengeNameType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for ChallengeNameType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ChallengeNameType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for ChallengeNameType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<ChallengeNameType> for str {
+    fn eq(&self, other: &ChallengeNameType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<ChallengeNameType> for &str {
+    fn eq(&self, other: &ChallengeNameType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<ChallengeNameType> for String {
+    fn eq(&self, other: &ChallengeNameType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `ChallengeResponse`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChallengeResponse(Cow<'static, str>);
+
+impl ChallengeResponse {
+    pub const SUCCESS: Self = Self(Cow::Borrowed("Success"));
+    pub const FAILURE: Self = Self(Cow::Borrowed("Failure"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["Success", "Failure"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for ChallengeResponse {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for ChallengeResponse {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<ChallengeResponse> for String {
+    fn from(v: ChallengeResponse) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for ChallengeResponse {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ChallengeResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for ChallengeResponse {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ChallengeResponse {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for ChallengeResponse {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<ChallengeResponse> for str {
+    fn eq(&self, other: &ChallengeResponse) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<ChallengeResponse> for &str {
+    fn eq(&self, other: &ChallengeResponse) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<ChallengeResponse> for String {
+    fn eq(&self, other: &ChallengeResponse) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChallengeResponseType {
     #[serde(
@@ -1241,13 +2550,13 @@ pub struct ChallengeResponseType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub challenge_name: Option<String>,
+    pub challenge_name: Option<ChallengeName>,
     #[serde(
         rename = "ChallengeResponse",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub challenge_response: Option<String>,
+    pub challenge_response: Option<ChallengeResponse>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1339,6 +2648,99 @@ pub struct ClientSecretDescriptorType {
     pub client_secret_create_date: Option<f64>,
 }
 
+/// The model's `ClientTypeType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ClientTypeType(Cow<'static, str>);
+
+impl ClientTypeType {
+    pub const REGULAR: Self = Self(Cow::Borrowed("REGULAR"));
+    pub const DCR: Self = Self(Cow::Borrowed("DCR"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["REGULAR", "DCR"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for ClientTypeType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for ClientTypeType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<ClientTypeType> for String {
+    fn from(v: ClientTypeType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for ClientTypeType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ClientTypeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for ClientTypeType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ClientTypeType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for ClientTypeType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<ClientTypeType> for str {
+    fn eq(&self, other: &ClientTypeType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<ClientTypeType> for &str {
+    fn eq(&self, other: &ClientTypeType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<ClientTypeType> for String {
+    fn eq(&self, other: &ClientTypeType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CloudWatchLogsConfigurationType {
     #[serde(
@@ -1362,13 +2764,107 @@ pub struct CodeDeliveryDetailsType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub delivery_medium: Option<String>,
+    pub delivery_medium: Option<DeliveryMediumType>,
     #[serde(
         rename = "AttributeName",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub attribute_name: Option<String>,
+}
+
+/// The model's `ColorSchemeModeType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ColorSchemeModeType(Cow<'static, str>);
+
+impl ColorSchemeModeType {
+    pub const LIGHT: Self = Self(Cow::Borrowed("LIGHT"));
+    pub const DARK: Self = Self(Cow::Borrowed("DARK"));
+    pub const DYNAMIC: Self = Self(Cow::Borrowed("DYNAMIC"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["LIGHT", "DARK", "DYNAMIC"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for ColorSchemeModeType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for ColorSchemeModeType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<ColorSchemeModeType> for String {
+    fn from(v: ColorSchemeModeType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for ColorSchemeModeType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ColorSchemeModeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for ColorSchemeModeType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ColorSchemeModeType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for ColorSchemeModeType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<ColorSchemeModeType> for str {
+    fn eq(&self, other: &ColorSchemeModeType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<ColorSchemeModeType> for &str {
+    fn eq(&self, other: &ColorSchemeModeType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<ColorSchemeModeType> for String {
+    fn eq(&self, other: &ColorSchemeModeType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1397,7 +2893,100 @@ pub struct CompromisedCredentialsActionsType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub event_action: Option<String>,
+    pub event_action: Option<CompromisedCredentialsEventActionType>,
+}
+
+/// The model's `CompromisedCredentialsEventActionType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CompromisedCredentialsEventActionType(Cow<'static, str>);
+
+impl CompromisedCredentialsEventActionType {
+    pub const BLOCK: Self = Self(Cow::Borrowed("BLOCK"));
+    pub const NO_ACTION: Self = Self(Cow::Borrowed("NO_ACTION"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["BLOCK", "NO_ACTION"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for CompromisedCredentialsEventActionType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for CompromisedCredentialsEventActionType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<CompromisedCredentialsEventActionType> for String {
+    fn from(v: CompromisedCredentialsEventActionType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for CompromisedCredentialsEventActionType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CompromisedCredentialsEventActionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for CompromisedCredentialsEventActionType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for CompromisedCredentialsEventActionType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for CompromisedCredentialsEventActionType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<CompromisedCredentialsEventActionType> for str {
+    fn eq(&self, other: &CompromisedCredentialsEventActionType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<CompromisedCredentialsEventActionType> for &str {
+    fn eq(&self, other: &CompromisedCredentialsEventActionType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<CompromisedCredentialsEventActionType> for String {
+    fn eq(&self, other: &CompromisedCredentialsEventActionType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1407,7 +2996,7 @@ pub struct CompromisedCredentialsRiskConfigurationType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub event_filter: Option<Vec<String>>,
+    pub event_filter: Option<Vec<EventFilterType>>,
     #[serde(rename = "Actions", default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<CompromisedCredentialsActionsType>,
 }
@@ -1662,7 +3251,7 @@ pub struct CreateIdentityProviderRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub provider_type: Option<String>,
+    pub provider_type: Option<IdentityProviderTypeType>,
     #[serde(
         rename = "ProviderDetails",
         default,
@@ -1778,13 +3367,13 @@ pub struct CreateTermsRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub terms_source: Option<String>,
+    pub terms_source: Option<TermsSourceType>,
     #[serde(
         rename = "Enforcement",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub enforcement: Option<String>,
+    pub enforcement: Option<TermsEnforcementType>,
     #[serde(rename = "Links", default, skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -1816,7 +3405,7 @@ pub struct CreateUserImportJobRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub password_hashing_algorithm: Option<String>,
+    pub password_hashing_algorithm: Option<PasswordHashingAlgorithmType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1896,7 +3485,7 @@ pub struct CreateUserPoolClientRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub explicit_auth_flows: Option<Vec<String>>,
+    pub explicit_auth_flows: Option<Vec<ExplicitAuthFlowsType>>,
     #[serde(
         rename = "SupportedIdentityProviders",
         default,
@@ -1926,7 +3515,7 @@ pub struct CreateUserPoolClientRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub allowed_o_auth_flows: Option<Vec<String>>,
+    pub allowed_o_auth_flows: Option<Vec<OAuthFlowType>>,
     #[serde(
         rename = "AllowedOAuthScopes",
         default,
@@ -1950,7 +3539,7 @@ pub struct CreateUserPoolClientRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub prevent_user_existence_errors: Option<String>,
+    pub prevent_user_existence_errors: Option<PreventUserExistenceErrorTypes>,
     #[serde(
         rename = "EnableTokenRevocation",
         default,
@@ -2080,7 +3669,7 @@ pub struct CreateUserPoolRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub deletion_protection: Option<String>,
+    pub deletion_protection: Option<DeletionProtectionType>,
     #[serde(
         rename = "LambdaConfig",
         default,
@@ -2092,19 +3681,19 @@ pub struct CreateUserPoolRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub auto_verified_attributes: Option<Vec<String>>,
+    pub auto_verified_attributes: Option<Vec<VerifiedAttributeType>>,
     #[serde(
         rename = "AliasAttributes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub alias_attributes: Option<Vec<String>>,
+    pub alias_attributes: Option<Vec<AliasAttributeType>>,
     #[serde(
         rename = "UsernameAttributes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub username_attributes: Option<Vec<String>>,
+    pub username_attributes: Option<Vec<UsernameAttributeType>>,
     #[serde(
         rename = "SmsVerificationMessage",
         default,
@@ -2140,7 +3729,7 @@ pub struct CreateUserPoolRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub mfa_configuration: Option<String>,
+    pub mfa_configuration: Option<UserPoolMfaType>,
     #[serde(
         rename = "UserAttributeUpdateSettings",
         default,
@@ -2208,7 +3797,7 @@ pub struct CreateUserPoolRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_tier: Option<String>,
+    pub user_pool_tier: Option<UserPoolTierType>,
     #[serde(
         rename = "KeyConfiguration",
         default,
@@ -2248,7 +3837,7 @@ pub struct CustomDomainConfigType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub security_policy: Option<String>,
+    pub security_policy: Option<SecurityPolicyType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2258,9 +3847,101 @@ pub struct CustomEmailLambdaVersionConfigType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub lambda_version: Option<String>,
+    pub lambda_version: Option<CustomEmailSenderLambdaVersionType>,
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<String>,
+}
+
+/// The model's `CustomEmailSenderLambdaVersionType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CustomEmailSenderLambdaVersionType(Cow<'static, str>);
+
+impl CustomEmailSenderLambdaVersionType {
+    pub const V1_0: Self = Self(Cow::Borrowed("V1_0"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["V1_0"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for CustomEmailSenderLambdaVersionType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for CustomEmailSenderLambdaVersionType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<CustomEmailSenderLambdaVersionType> for String {
+    fn from(v: CustomEmailSenderLambdaVersionType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for CustomEmailSenderLambdaVersionType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CustomEmailSenderLambdaVersionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for CustomEmailSenderLambdaVersionType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for CustomEmailSenderLambdaVersionType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for CustomEmailSenderLambdaVersionType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<CustomEmailSenderLambdaVersionType> for str {
+    fn eq(&self, other: &CustomEmailSenderLambdaVersionType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<CustomEmailSenderLambdaVersionType> for &str {
+    fn eq(&self, other: &CustomEmailSenderLambdaVersionType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<CustomEmailSenderLambdaVersionType> for String {
+    fn eq(&self, other: &CustomEmailSenderLambdaVersionType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2270,9 +3951,101 @@ pub struct CustomSMSLambdaVersionConfigType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub lambda_version: Option<String>,
+    pub lambda_version: Option<CustomSMSSenderLambdaVersionType>,
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<String>,
+}
+
+/// The model's `CustomSMSSenderLambdaVersionType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CustomSMSSenderLambdaVersionType(Cow<'static, str>);
+
+impl CustomSMSSenderLambdaVersionType {
+    pub const V1_0: Self = Self(Cow::Borrowed("V1_0"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["V1_0"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for CustomSMSSenderLambdaVersionType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for CustomSMSSenderLambdaVersionType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<CustomSMSSenderLambdaVersionType> for String {
+    fn from(v: CustomSMSSenderLambdaVersionType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for CustomSMSSenderLambdaVersionType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CustomSMSSenderLambdaVersionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for CustomSMSSenderLambdaVersionType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for CustomSMSSenderLambdaVersionType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for CustomSMSSenderLambdaVersionType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<CustomSMSSenderLambdaVersionType> for str {
+    fn eq(&self, other: &CustomSMSSenderLambdaVersionType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<CustomSMSSenderLambdaVersionType> for &str {
+    fn eq(&self, other: &CustomSMSSenderLambdaVersionType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<CustomSMSSenderLambdaVersionType> for String {
+    fn eq(&self, other: &CustomSMSSenderLambdaVersionType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2282,7 +4055,7 @@ pub struct DcrConfigurationType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub enable_status: Option<String>,
+    pub enable_status: Option<StatusType>,
     #[serde(
         rename = "OpenDcrEnabled",
         default,
@@ -2294,19 +4067,112 @@ pub struct DcrConfigurationType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub authenticated_grant_types: Option<Vec<String>>,
+    pub authenticated_grant_types: Option<Vec<OAuthFlowType>>,
     #[serde(
         rename = "OpenDcrGrantTypes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub open_dcr_grant_types: Option<Vec<String>>,
+    pub open_dcr_grant_types: Option<Vec<OAuthFlowType>>,
     #[serde(
         rename = "AllowedScopes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub allowed_scopes: Option<Vec<String>>,
+}
+
+/// The model's `DefaultEmailOptionType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DefaultEmailOptionType(Cow<'static, str>);
+
+impl DefaultEmailOptionType {
+    pub const CONFIRM_WITH_LINK: Self = Self(Cow::Borrowed("CONFIRM_WITH_LINK"));
+    pub const CONFIRM_WITH_CODE: Self = Self(Cow::Borrowed("CONFIRM_WITH_CODE"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["CONFIRM_WITH_LINK", "CONFIRM_WITH_CODE"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for DefaultEmailOptionType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for DefaultEmailOptionType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<DefaultEmailOptionType> for String {
+    fn from(v: DefaultEmailOptionType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for DefaultEmailOptionType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DefaultEmailOptionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for DefaultEmailOptionType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for DefaultEmailOptionType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for DefaultEmailOptionType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<DefaultEmailOptionType> for str {
+    fn eq(&self, other: &DefaultEmailOptionType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<DefaultEmailOptionType> for &str {
+    fn eq(&self, other: &DefaultEmailOptionType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<DefaultEmailOptionType> for String {
+    fn eq(&self, other: &DefaultEmailOptionType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2531,6 +4397,192 @@ pub struct DeleteWebAuthnCredentialRequest {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteWebAuthnCredentialResponse {}
+
+/// The model's `DeletionProtectionType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DeletionProtectionType(Cow<'static, str>);
+
+impl DeletionProtectionType {
+    pub const ACTIVE: Self = Self(Cow::Borrowed("ACTIVE"));
+    pub const INACTIVE: Self = Self(Cow::Borrowed("INACTIVE"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["ACTIVE", "INACTIVE"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for DeletionProtectionType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for DeletionProtectionType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<DeletionProtectionType> for String {
+    fn from(v: DeletionProtectionType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for DeletionProtectionType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DeletionProtectionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for DeletionProtectionType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for DeletionProtectionType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for DeletionProtectionType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<DeletionProtectionType> for str {
+    fn eq(&self, other: &DeletionProtectionType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<DeletionProtectionType> for &str {
+    fn eq(&self, other: &DeletionProtectionType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<DeletionProtectionType> for String {
+    fn eq(&self, other: &DeletionProtectionType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `DeliveryMediumType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DeliveryMediumType(Cow<'static, str>);
+
+impl DeliveryMediumType {
+    pub const SMS: Self = Self(Cow::Borrowed("SMS"));
+    pub const EMAIL: Self = Self(Cow::Borrowed("EMAIL"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["SMS", "EMAIL"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for DeliveryMediumType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for DeliveryMediumType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<DeliveryMediumType> for String {
+    fn from(v: DeliveryMediumType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for DeliveryMediumType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DeliveryMediumType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for DeliveryMediumType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for DeliveryMediumType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for DeliveryMediumType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<DeliveryMediumType> for str {
+    fn eq(&self, other: &DeliveryMediumType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<DeliveryMediumType> for &str {
+    fn eq(&self, other: &DeliveryMediumType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<DeliveryMediumType> for String {
+    fn eq(&self, other: &DeliveryMediumType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeCIMDPolicyRequest {
@@ -2844,6 +4896,99 @@ pub struct DeviceConfigurationType {
     pub device_only_remembered_on_user_prompt: Option<bool>,
 }
 
+/// The model's `DeviceRememberedStatusType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DeviceRememberedStatusType(Cow<'static, str>);
+
+impl DeviceRememberedStatusType {
+    pub const REMEMBERED: Self = Self(Cow::Borrowed("remembered"));
+    pub const NOT_REMEMBERED: Self = Self(Cow::Borrowed("not_remembered"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["remembered", "not_remembered"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for DeviceRememberedStatusType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for DeviceRememberedStatusType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<DeviceRememberedStatusType> for String {
+    fn from(v: DeviceRememberedStatusType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for DeviceRememberedStatusType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DeviceRememberedStatusType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for DeviceRememberedStatusType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for DeviceRememberedStatusType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for DeviceRememberedStatusType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<DeviceRememberedStatusType> for str {
+    fn eq(&self, other: &DeviceRememberedStatusType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<DeviceRememberedStatusType> for &str {
+    fn eq(&self, other: &DeviceRememberedStatusType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<DeviceRememberedStatusType> for String {
+    fn eq(&self, other: &DeviceRememberedStatusType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeviceSecretVerifierConfigType {
     #[serde(
@@ -2913,7 +5058,7 @@ pub struct DomainDescriptionType {
     #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<DomainStatusType>,
     #[serde(
         rename = "CustomDomainConfig",
         default,
@@ -2928,6 +5073,103 @@ pub struct DomainDescriptionType {
     pub managed_login_version: Option<i32>,
     #[serde(rename = "Routing", default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<RoutingType>,
+}
+
+/// The model's `DomainStatusType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DomainStatusType(Cow<'static, str>);
+
+impl DomainStatusType {
+    pub const CREATING: Self = Self(Cow::Borrowed("CREATING"));
+    pub const DELETING: Self = Self(Cow::Borrowed("DELETING"));
+    pub const UPDATING: Self = Self(Cow::Borrowed("UPDATING"));
+    pub const ACTIVE: Self = Self(Cow::Borrowed("ACTIVE"));
+    pub const FAILED: Self = Self(Cow::Borrowed("FAILED"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] =
+        &["CREATING", "DELETING", "UPDATING", "ACTIVE", "FAILED"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for DomainStatusType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for DomainStatusType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<DomainStatusType> for String {
+    fn from(v: DomainStatusType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for DomainStatusType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DomainStatusType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for DomainStatusType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for DomainStatusType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for DomainStatusType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<DomainStatusType> for str {
+    fn eq(&self, other: &DomainStatusType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<DomainStatusType> for &str {
+    fn eq(&self, other: &DomainStatusType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<DomainStatusType> for String {
+    fn eq(&self, other: &DomainStatusType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2945,7 +5187,7 @@ pub struct EmailConfigurationType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub email_sending_account: Option<String>,
+    pub email_sending_account: Option<EmailSendingAccountType>,
     #[serde(rename = "From", default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     #[serde(
@@ -2974,6 +5216,192 @@ pub struct EmailMfaSettingsType {
         skip_serializing_if = "Option::is_none"
     )]
     pub preferred_mfa: Option<bool>,
+}
+
+/// The model's `EmailSendingAccountType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EmailSendingAccountType(Cow<'static, str>);
+
+impl EmailSendingAccountType {
+    pub const COGNITO_DEFAULT: Self = Self(Cow::Borrowed("COGNITO_DEFAULT"));
+    pub const DEVELOPER: Self = Self(Cow::Borrowed("DEVELOPER"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["COGNITO_DEFAULT", "DEVELOPER"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for EmailSendingAccountType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for EmailSendingAccountType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<EmailSendingAccountType> for String {
+    fn from(v: EmailSendingAccountType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for EmailSendingAccountType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EmailSendingAccountType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for EmailSendingAccountType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for EmailSendingAccountType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for EmailSendingAccountType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<EmailSendingAccountType> for str {
+    fn eq(&self, other: &EmailSendingAccountType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<EmailSendingAccountType> for &str {
+    fn eq(&self, other: &EmailSendingAccountType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<EmailSendingAccountType> for String {
+    fn eq(&self, other: &EmailSendingAccountType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `EncryptionKeyType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EncryptionKeyType(Cow<'static, str>);
+
+impl EncryptionKeyType {
+    pub const AWS_OWNED_KEY: Self = Self(Cow::Borrowed("AWS_OWNED_KEY"));
+    pub const CUSTOMER_MANAGED_KEY: Self = Self(Cow::Borrowed("CUSTOMER_MANAGED_KEY"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for EncryptionKeyType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for EncryptionKeyType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<EncryptionKeyType> for String {
+    fn from(v: EncryptionKeyType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for EncryptionKeyType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EncryptionKeyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for EncryptionKeyType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for EncryptionKeyType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for EncryptionKeyType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<EncryptionKeyType> for str {
+    fn eq(&self, other: &EncryptionKeyType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<EncryptionKeyType> for &str {
+    fn eq(&self, other: &EncryptionKeyType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<EncryptionKeyType> for String {
+    fn eq(&self, other: &EncryptionKeyType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3039,7 +5467,7 @@ pub struct EventFeedbackType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub feedback_value: Option<String>,
+    pub feedback_value: Option<FeedbackValueType>,
     #[serde(rename = "Provider", default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     #[serde(
@@ -3050,6 +5478,194 @@ pub struct EventFeedbackType {
     pub feedback_date: Option<f64>,
 }
 
+/// The model's `EventFilterType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EventFilterType(Cow<'static, str>);
+
+impl EventFilterType {
+    pub const SIGN_IN: Self = Self(Cow::Borrowed("SIGN_IN"));
+    pub const PASSWORD_CHANGE: Self = Self(Cow::Borrowed("PASSWORD_CHANGE"));
+    pub const SIGN_UP: Self = Self(Cow::Borrowed("SIGN_UP"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for EventFilterType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for EventFilterType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<EventFilterType> for String {
+    fn from(v: EventFilterType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for EventFilterType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EventFilterType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for EventFilterType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for EventFilterType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for EventFilterType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<EventFilterType> for str {
+    fn eq(&self, other: &EventFilterType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<EventFilterType> for &str {
+    fn eq(&self, other: &EventFilterType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<EventFilterType> for String {
+    fn eq(&self, other: &EventFilterType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `EventResponseType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EventResponseType(Cow<'static, str>);
+
+impl EventResponseType {
+    pub const PASS: Self = Self(Cow::Borrowed("Pass"));
+    pub const FAIL: Self = Self(Cow::Borrowed("Fail"));
+    pub const INPROGRESS: Self = Self(Cow::Borrowed("InProgress"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["Pass", "Fail", "InProgress"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for EventResponseType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for EventResponseType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<EventResponseType> for String {
+    fn from(v: EventResponseType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for EventResponseType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EventResponseType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for EventResponseType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for EventResponseType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for EventResponseType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<EventResponseType> for str {
+    fn eq(&self, other: &EventResponseType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<EventResponseType> for &str {
+    fn eq(&self, other: &EventResponseType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<EventResponseType> for String {
+    fn eq(&self, other: &EventResponseType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EventRiskType {
     #[serde(
@@ -3057,15 +5673,327 @@ pub struct EventRiskType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub risk_decision: Option<String>,
+    pub risk_decision: Option<RiskDecisionType>,
     #[serde(rename = "RiskLevel", default, skip_serializing_if = "Option::is_none")]
-    pub risk_level: Option<String>,
+    pub risk_level: Option<RiskLevelType>,
     #[serde(
         rename = "CompromisedCredentialsDetected",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub compromised_credentials_detected: Option<bool>,
+}
+
+/// The model's `EventSourceName`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EventSourceName(Cow<'static, str>);
+
+impl EventSourceName {
+    pub const USERNOTIFICATION: Self = Self(Cow::Borrowed("userNotification"));
+    pub const USERAUTHEVENTS: Self = Self(Cow::Borrowed("userAuthEvents"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["userNotification", "userAuthEvents"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for EventSourceName {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for EventSourceName {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<EventSourceName> for String {
+    fn from(v: EventSourceName) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for EventSourceName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EventSourceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for EventSourceName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for EventSourceName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for EventSourceName {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<EventSourceName> for str {
+    fn eq(&self, other: &EventSourceName) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<EventSourceName> for &str {
+    fn eq(&self, other: &EventSourceName) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<EventSourceName> for String {
+    fn eq(&self, other: &EventSourceName) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `EventType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EventType(Cow<'static, str>);
+
+impl EventType {
+    pub const SIGNIN: Self = Self(Cow::Borrowed("SignIn"));
+    pub const SIGNUP: Self = Self(Cow::Borrowed("SignUp"));
+    pub const FORGOTPASSWORD: Self = Self(Cow::Borrowed("ForgotPassword"));
+    pub const PASSWORDCHANGE: Self = Self(Cow::Borrowed("PasswordChange"));
+    pub const RESENDCODE: Self = Self(Cow::Borrowed("ResendCode"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &[
+        "SignIn",
+        "SignUp",
+        "ForgotPassword",
+        "PasswordChange",
+        "ResendCode",
+    ];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for EventType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for EventType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<EventType> for String {
+    fn from(v: EventType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for EventType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for EventType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for EventType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for EventType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<EventType> for str {
+    fn eq(&self, other: &EventType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<EventType> for &str {
+    fn eq(&self, other: &EventType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<EventType> for String {
+    fn eq(&self, other: &EventType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `ExplicitAuthFlowsType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ExplicitAuthFlowsType(Cow<'static, str>);
+
+impl ExplicitAuthFlowsType {
+    pub const ADMIN_NO_SRP_AUTH: Self = Self(Cow::Borrowed("ADMIN_NO_SRP_AUTH"));
+    pub const CUSTOM_AUTH_FLOW_ONLY: Self = Self(Cow::Borrowed("CUSTOM_AUTH_FLOW_ONLY"));
+    pub const USER_PASSWORD_AUTH: Self = Self(Cow::Borrowed("USER_PASSWORD_AUTH"));
+    pub const ALLOW_ADMIN_USER_PASSWORD_AUTH: Self =
+        Self(Cow::Borrowed("ALLOW_ADMIN_USER_PASSWORD_AUTH"));
+    pub const ALLOW_CUSTOM_AUTH: Self = Self(Cow::Borrowed("ALLOW_CUSTOM_AUTH"));
+    pub const ALLOW_USER_PASSWORD_AUTH: Self = Self(Cow::Borrowed("ALLOW_USER_PASSWORD_AUTH"));
+    pub const ALLOW_USER_SRP_AUTH: Self = Self(Cow::Borrowed("ALLOW_USER_SRP_AUTH"));
+    pub const ALLOW_REFRESH_TOKEN_AUTH: Self = Self(Cow::Borrowed("ALLOW_REFRESH_TOKEN_AUTH"));
+    pub const ALLOW_USER_AUTH: Self = Self(Cow::Borrowed("ALLOW_USER_AUTH"));
+    pub const ALLOW_TOKEN_EXCHANGE_DELEGATION: Self =
+        Self(Cow::Borrowed("ALLOW_TOKEN_EXCHANGE_DELEGATION"));
+    pub const ALLOW_TOKEN_EXCHANGE_IMPERSONATION: Self =
+        Self(Cow::Borrowed("ALLOW_TOKEN_EXCHANGE_IMPERSONATION"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &[
+        "ADMIN_NO_SRP_AUTH",
+        "CUSTOM_AUTH_FLOW_ONLY",
+        "USER_PASSWORD_AUTH",
+        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+        "ALLOW_CUSTOM_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_USER_AUTH",
+        "ALLOW_TOKEN_EXCHANGE_DELEGATION",
+        "ALLOW_TOKEN_EXCHANGE_IMPERSONATION",
+    ];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for ExplicitAuthFlowsType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for ExplicitAuthFlowsType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<ExplicitAuthFlowsType> for String {
+    fn from(v: ExplicitAuthFlowsType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for ExplicitAuthFlowsType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ExplicitAuthFlowsType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for ExplicitAuthFlowsType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ExplicitAuthFlowsType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for ExplicitAuthFlowsType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<ExplicitAuthFlowsType> for str {
+    fn eq(&self, other: &ExplicitAuthFlowsType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<ExplicitAuthFlowsType> for &str {
+    fn eq(&self, other: &ExplicitAuthFlowsType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<ExplicitAuthFlowsType> for String {
+    fn eq(&self, other: &ExplicitAuthFlowsType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3082,6 +6010,192 @@ pub struct FailoverType {
         skip_serializing_if = "Option::is_none"
     )]
     pub primary_route53_health_check_id: Option<String>,
+}
+
+/// The model's `FeatureType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FeatureType(Cow<'static, str>);
+
+impl FeatureType {
+    pub const ENABLED: Self = Self(Cow::Borrowed("ENABLED"));
+    pub const DISABLED: Self = Self(Cow::Borrowed("DISABLED"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["ENABLED", "DISABLED"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for FeatureType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for FeatureType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<FeatureType> for String {
+    fn from(v: FeatureType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for FeatureType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for FeatureType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for FeatureType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for FeatureType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for FeatureType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<FeatureType> for str {
+    fn eq(&self, other: &FeatureType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<FeatureType> for &str {
+    fn eq(&self, other: &FeatureType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<FeatureType> for String {
+    fn eq(&self, other: &FeatureType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `FeedbackValueType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FeedbackValueType(Cow<'static, str>);
+
+impl FeedbackValueType {
+    pub const VALID: Self = Self(Cow::Borrowed("Valid"));
+    pub const INVALID: Self = Self(Cow::Borrowed("Invalid"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["Valid", "Invalid"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for FeedbackValueType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for FeedbackValueType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<FeedbackValueType> for String {
+    fn from(v: FeedbackValueType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for FeedbackValueType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for FeedbackValueType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for FeedbackValueType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for FeedbackValueType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for FeedbackValueType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<FeedbackValueType> for str {
+    fn eq(&self, other: &FeedbackValueType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<FeedbackValueType> for &str {
+    fn eq(&self, other: &FeedbackValueType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<FeedbackValueType> for String {
+    fn eq(&self, other: &FeedbackValueType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3213,7 +6327,7 @@ pub struct GetDerivedTokenRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub subject_token_type: Option<String>,
+    pub subject_token_type: Option<TokenTypeIdentifierType>,
     #[serde(
         rename = "SubjectTokenProviderName",
         default,
@@ -3231,7 +6345,7 @@ pub struct GetDerivedTokenRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub actor_token_type: Option<String>,
+    pub actor_token_type: Option<TokenTypeIdentifierType>,
     #[serde(
         rename = "ActorTokenProviderName",
         default,
@@ -3249,7 +6363,7 @@ pub struct GetDerivedTokenRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub requested_token_type: Option<String>,
+    pub requested_token_type: Option<IssuedTokenTypeIdentifierType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3265,9 +6379,9 @@ pub struct GetDerivedTokenResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub issued_token_type: Option<String>,
+    pub issued_token_type: Option<IssuedTokenTypeIdentifierType>,
     #[serde(rename = "TokenType", default, skip_serializing_if = "Option::is_none")]
-    pub token_type: Option<String>,
+    pub token_type: Option<OAuthTokenTypeType>,
     #[serde(rename = "ExpiresIn", default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i32>,
     #[serde(rename = "Scopes", default, skip_serializing_if = "Option::is_none")]
@@ -3513,7 +6627,7 @@ pub struct GetUserAuthFactorsResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub configured_user_auth_factors: Option<Vec<String>>,
+    pub configured_user_auth_factors: Option<Vec<AuthFactorType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3581,7 +6695,7 @@ pub struct GetUserPoolMfaConfigResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub mfa_configuration: Option<String>,
+    pub mfa_configuration: Option<UserPoolMfaType>,
     #[serde(
         rename = "WebAuthnConfiguration",
         default,
@@ -3613,7 +6727,7 @@ pub struct GetUserPoolSessionConfigurationResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_session_tracking: Option<String>,
+    pub user_session_tracking: Option<UserSessionTrackingType>,
     #[serde(
         rename = "TokenSession",
         default,
@@ -3748,7 +6862,7 @@ pub struct IdentityProviderType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub provider_type: Option<String>,
+    pub provider_type: Option<IdentityProviderTypeType>,
     #[serde(
         rename = "ProviderDetails",
         default,
@@ -3787,6 +6901,110 @@ pub struct IdentityProviderType {
     pub creation_date: Option<f64>,
 }
 
+/// The model's `IdentityProviderTypeType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IdentityProviderTypeType(Cow<'static, str>);
+
+impl IdentityProviderTypeType {
+    pub const SAML: Self = Self(Cow::Borrowed("SAML"));
+    pub const FACEBOOK: Self = Self(Cow::Borrowed("Facebook"));
+    pub const GOOGLE: Self = Self(Cow::Borrowed("Google"));
+    pub const LOGINWITHAMAZON: Self = Self(Cow::Borrowed("LoginWithAmazon"));
+    pub const SIGNINWITHAPPLE: Self = Self(Cow::Borrowed("SignInWithApple"));
+    pub const OIDC: Self = Self(Cow::Borrowed("OIDC"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &[
+        "SAML",
+        "Facebook",
+        "Google",
+        "LoginWithAmazon",
+        "SignInWithApple",
+        "OIDC",
+    ];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for IdentityProviderTypeType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for IdentityProviderTypeType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<IdentityProviderTypeType> for String {
+    fn from(v: IdentityProviderTypeType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for IdentityProviderTypeType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IdentityProviderTypeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for IdentityProviderTypeType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for IdentityProviderTypeType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for IdentityProviderTypeType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<IdentityProviderTypeType> for str {
+    fn eq(&self, other: &IdentityProviderTypeType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<IdentityProviderTypeType> for &str {
+    fn eq(&self, other: &IdentityProviderTypeType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<IdentityProviderTypeType> for String {
+    fn eq(&self, other: &IdentityProviderTypeType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InboundFederationLambdaType {
     #[serde(
@@ -3794,15 +7012,107 @@ pub struct InboundFederationLambdaType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub lambda_version: Option<String>,
+    pub lambda_version: Option<InboundFederationLambdaVersionType>,
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<String>,
+}
+
+/// The model's `InboundFederationLambdaVersionType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct InboundFederationLambdaVersionType(Cow<'static, str>);
+
+impl InboundFederationLambdaVersionType {
+    pub const V1_0: Self = Self(Cow::Borrowed("V1_0"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["V1_0"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for InboundFederationLambdaVersionType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for InboundFederationLambdaVersionType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<InboundFederationLambdaVersionType> for String {
+    fn from(v: InboundFederationLambdaVersionType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for InboundFederationLambdaVersionType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for InboundFederationLambdaVersionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for InboundFederationLambdaVersionType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for InboundFederationLambdaVersionType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for InboundFederationLambdaVersionType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<InboundFederationLambdaVersionType> for str {
+    fn eq(&self, other: &InboundFederationLambdaVersionType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<InboundFederationLambdaVersionType> for &str {
+    fn eq(&self, other: &InboundFederationLambdaVersionType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<InboundFederationLambdaVersionType> for String {
+    fn eq(&self, other: &InboundFederationLambdaVersionType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InitiateAuthRequest {
     #[serde(rename = "AuthFlow", default, skip_serializing_if = "Option::is_none")]
-    pub auth_flow: Option<String>,
+    pub auth_flow: Option<AuthFlowType>,
     #[serde(
         rename = "AuthParameters",
         default,
@@ -3840,7 +7150,7 @@ pub struct InitiateAuthResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub challenge_name: Option<String>,
+    pub challenge_name: Option<ChallengeNameType>,
     #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
     #[serde(
@@ -3860,7 +7170,7 @@ pub struct InitiateAuthResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub available_challenges: Option<Vec<String>>,
+    pub available_challenges: Option<Vec<ChallengeNameType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3889,16 +7199,202 @@ pub struct InitiatePointInTimeRecoveryResponse {
     pub restoration: Option<RestorationType>,
 }
 
+/// The model's `IssuedTokenTypeIdentifierType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IssuedTokenTypeIdentifierType(Cow<'static, str>);
+
+impl IssuedTokenTypeIdentifierType {
+    pub const ACCESS_TOKEN: Self = Self(Cow::Borrowed("ACCESS_TOKEN"));
+    pub const ID_TOKEN: Self = Self(Cow::Borrowed("ID_TOKEN"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["ACCESS_TOKEN", "ID_TOKEN"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for IssuedTokenTypeIdentifierType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for IssuedTokenTypeIdentifierType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<IssuedTokenTypeIdentifierType> for String {
+    fn from(v: IssuedTokenTypeIdentifierType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for IssuedTokenTypeIdentifierType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IssuedTokenTypeIdentifierType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for IssuedTokenTypeIdentifierType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for IssuedTokenTypeIdentifierType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for IssuedTokenTypeIdentifierType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<IssuedTokenTypeIdentifierType> for str {
+    fn eq(&self, other: &IssuedTokenTypeIdentifierType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<IssuedTokenTypeIdentifierType> for &str {
+    fn eq(&self, other: &IssuedTokenTypeIdentifierType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<IssuedTokenTypeIdentifierType> for String {
+    fn eq(&self, other: &IssuedTokenTypeIdentifierType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IssuerConfigurationType {
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
+    pub r#type: Option<IssuerType>,
+}
+
+/// The model's `IssuerType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IssuerType(Cow<'static, str>);
+
+impl IssuerType {
+    pub const ORIGINAL: Self = Self(Cow::Borrowed("ORIGINAL"));
+    pub const UPDATED: Self = Self(Cow::Borrowed("UPDATED"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["ORIGINAL", "UPDATED"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for IssuerType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for IssuerType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<IssuerType> for String {
+    fn from(v: IssuerType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for IssuerType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IssuerType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for IssuerType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for IssuerType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for IssuerType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<IssuerType> for str {
+    fn eq(&self, other: &IssuerType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<IssuerType> for &str {
+    fn eq(&self, other: &IssuerType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<IssuerType> for String {
+    fn eq(&self, other: &IssuerType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct KeyConfigurationType {
     #[serde(rename = "KeyType", default, skip_serializing_if = "Option::is_none")]
-    pub key_type: Option<String>,
+    pub key_type: Option<EncryptionKeyType>,
     #[serde(rename = "KmsKeyArn", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<String>,
 }
@@ -3989,6 +7485,98 @@ pub struct LambdaConfigType {
     pub inbound_federation: Option<InboundFederationLambdaType>,
 }
 
+/// The model's `LimitClass`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LimitClass(Cow<'static, str>);
+
+impl LimitClass {
+    pub const API_CATEGORY: Self = Self(Cow::Borrowed("API_CATEGORY"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["API_CATEGORY"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for LimitClass {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for LimitClass {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<LimitClass> for String {
+    fn from(v: LimitClass) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for LimitClass {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LimitClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for LimitClass {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for LimitClass {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for LimitClass {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<LimitClass> for str {
+    fn eq(&self, other: &LimitClass) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<LimitClass> for &str {
+    fn eq(&self, other: &LimitClass) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<LimitClass> for String {
+    fn eq(&self, other: &LimitClass) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LimitDefinitionType {
     #[serde(
@@ -3996,7 +7584,7 @@ pub struct LimitDefinitionType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub limit_class: Option<String>,
+    pub limit_class: Option<LimitClass>,
     #[serde(
         rename = "Attributes",
         default,
@@ -4358,7 +7946,7 @@ pub struct ListUserPoolClientsRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub client_type: Option<String>,
+    pub client_type: Option<ClientTypeType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4532,13 +8120,13 @@ pub struct ListWebAuthnCredentialsResponse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LogConfigurationType {
     #[serde(rename = "LogLevel", default, skip_serializing_if = "Option::is_none")]
-    pub log_level: Option<String>,
+    pub log_level: Option<LogLevel>,
     #[serde(
         rename = "EventSource",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub event_source: Option<String>,
+    pub event_source: Option<EventSourceName>,
     #[serde(
         rename = "CloudWatchLogsConfiguration",
         default,
@@ -4575,6 +8163,99 @@ pub struct LogDeliveryConfigurationType {
     pub log_configurations: Option<Vec<LogConfigurationType>>,
 }
 
+/// The model's `LogLevel`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LogLevel(Cow<'static, str>);
+
+impl LogLevel {
+    pub const ERROR: Self = Self(Cow::Borrowed("ERROR"));
+    pub const INFO: Self = Self(Cow::Borrowed("INFO"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["ERROR", "INFO"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for LogLevel {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for LogLevel {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<LogLevel> for String {
+    fn from(v: LogLevel) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for LogLevel {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for LogLevel {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for LogLevel {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for LogLevel {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<LogLevel> for str {
+    fn eq(&self, other: &LogLevel) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<LogLevel> for &str {
+    fn eq(&self, other: &LogLevel) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<LogLevel> for String {
+    fn eq(&self, other: &LogLevel) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MFAOptionType {
     #[serde(
@@ -4582,7 +8263,7 @@ pub struct MFAOptionType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub delivery_medium: Option<String>,
+    pub delivery_medium: Option<DeliveryMediumType>,
     #[serde(
         rename = "AttributeName",
         default,
@@ -4627,6 +8308,99 @@ pub struct ManagedLoginBrandingType {
         skip_serializing_if = "Option::is_none"
     )]
     pub last_modified_date: Option<f64>,
+}
+
+/// The model's `MessageActionType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MessageActionType(Cow<'static, str>);
+
+impl MessageActionType {
+    pub const RESEND: Self = Self(Cow::Borrowed("RESEND"));
+    pub const SUPPRESS: Self = Self(Cow::Borrowed("SUPPRESS"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["RESEND", "SUPPRESS"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for MessageActionType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for MessageActionType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<MessageActionType> for String {
+    fn from(v: MessageActionType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for MessageActionType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MessageActionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for MessageActionType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for MessageActionType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for MessageActionType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<MessageActionType> for str {
+    fn eq(&self, other: &MessageActionType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<MessageActionType> for &str {
+    fn eq(&self, other: &MessageActionType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<MessageActionType> for String {
+    fn eq(&self, other: &MessageActionType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4705,6 +8479,288 @@ pub struct NumberAttributeConstraintsType {
     pub max_value: Option<String>,
 }
 
+/// The model's `OAuthFlowType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OAuthFlowType(Cow<'static, str>);
+
+impl OAuthFlowType {
+    pub const CODE: Self = Self(Cow::Borrowed("code"));
+    pub const IMPLICIT: Self = Self(Cow::Borrowed("implicit"));
+    pub const CLIENT_CREDENTIALS: Self = Self(Cow::Borrowed("client_credentials"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["code", "implicit", "client_credentials"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for OAuthFlowType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for OAuthFlowType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<OAuthFlowType> for String {
+    fn from(v: OAuthFlowType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for OAuthFlowType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for OAuthFlowType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for OAuthFlowType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for OAuthFlowType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for OAuthFlowType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<OAuthFlowType> for str {
+    fn eq(&self, other: &OAuthFlowType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<OAuthFlowType> for &str {
+    fn eq(&self, other: &OAuthFlowType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<OAuthFlowType> for String {
+    fn eq(&self, other: &OAuthFlowType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `OAuthTokenTypeType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OAuthTokenTypeType(Cow<'static, str>);
+
+impl OAuthTokenTypeType {
+    pub const BEARER: Self = Self(Cow::Borrowed("Bearer"));
+    pub const N_A: Self = Self(Cow::Borrowed("N_A"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["Bearer", "N_A"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for OAuthTokenTypeType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for OAuthTokenTypeType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<OAuthTokenTypeType> for String {
+    fn from(v: OAuthTokenTypeType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for OAuthTokenTypeType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for OAuthTokenTypeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for OAuthTokenTypeType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for OAuthTokenTypeType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for OAuthTokenTypeType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<OAuthTokenTypeType> for str {
+    fn eq(&self, other: &OAuthTokenTypeType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<OAuthTokenTypeType> for &str {
+    fn eq(&self, other: &OAuthTokenTypeType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<OAuthTokenTypeType> for String {
+    fn eq(&self, other: &OAuthTokenTypeType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `PasswordHashingAlgorithmType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PasswordHashingAlgorithmType(Cow<'static, str>);
+
+impl PasswordHashingAlgorithmType {
+    pub const BCRYPT: Self = Self(Cow::Borrowed("BCRYPT"));
+    pub const SCRYPT: Self = Self(Cow::Borrowed("SCRYPT"));
+    pub const ARGON2ID: Self = Self(Cow::Borrowed("ARGON2ID"));
+    pub const PBKDF2_SHA256: Self = Self(Cow::Borrowed("PBKDF2_SHA256"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["BCRYPT", "SCRYPT", "ARGON2ID", "PBKDF2_SHA256"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for PasswordHashingAlgorithmType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for PasswordHashingAlgorithmType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<PasswordHashingAlgorithmType> for String {
+    fn from(v: PasswordHashingAlgorithmType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for PasswordHashingAlgorithmType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PasswordHashingAlgorithmType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for PasswordHashingAlgorithmType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for PasswordHashingAlgorithmType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for PasswordHashingAlgorithmType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<PasswordHashingAlgorithmType> for str {
+    fn eq(&self, other: &PasswordHashingAlgorithmType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<PasswordHashingAlgorithmType> for &str {
+    fn eq(&self, other: &PasswordHashingAlgorithmType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<PasswordHashingAlgorithmType> for String {
+    fn eq(&self, other: &PasswordHashingAlgorithmType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PasswordPolicyType {
     #[serde(
@@ -4751,6 +8807,100 @@ pub struct PasswordPolicyType {
     pub temporary_password_validity_days: Option<i32>,
 }
 
+/// The model's `PreTokenGenerationLambdaVersionType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PreTokenGenerationLambdaVersionType(Cow<'static, str>);
+
+impl PreTokenGenerationLambdaVersionType {
+    pub const V1_0: Self = Self(Cow::Borrowed("V1_0"));
+    pub const V2_0: Self = Self(Cow::Borrowed("V2_0"));
+    pub const V3_0: Self = Self(Cow::Borrowed("V3_0"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["V1_0", "V2_0", "V3_0"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for PreTokenGenerationLambdaVersionType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for PreTokenGenerationLambdaVersionType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<PreTokenGenerationLambdaVersionType> for String {
+    fn from(v: PreTokenGenerationLambdaVersionType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for PreTokenGenerationLambdaVersionType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PreTokenGenerationLambdaVersionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for PreTokenGenerationLambdaVersionType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for PreTokenGenerationLambdaVersionType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for PreTokenGenerationLambdaVersionType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<PreTokenGenerationLambdaVersionType> for str {
+    fn eq(&self, other: &PreTokenGenerationLambdaVersionType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<PreTokenGenerationLambdaVersionType> for &str {
+    fn eq(&self, other: &PreTokenGenerationLambdaVersionType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<PreTokenGenerationLambdaVersionType> for String {
+    fn eq(&self, other: &PreTokenGenerationLambdaVersionType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PreTokenGenerationVersionConfigType {
     #[serde(
@@ -4758,9 +8908,102 @@ pub struct PreTokenGenerationVersionConfigType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub lambda_version: Option<String>,
+    pub lambda_version: Option<PreTokenGenerationLambdaVersionType>,
     #[serde(rename = "LambdaArn", default, skip_serializing_if = "Option::is_none")]
     pub lambda_arn: Option<String>,
+}
+
+/// The model's `PreventUserExistenceErrorTypes`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PreventUserExistenceErrorTypes(Cow<'static, str>);
+
+impl PreventUserExistenceErrorTypes {
+    pub const LEGACY: Self = Self(Cow::Borrowed("LEGACY"));
+    pub const ENABLED: Self = Self(Cow::Borrowed("ENABLED"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["LEGACY", "ENABLED"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for PreventUserExistenceErrorTypes {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for PreventUserExistenceErrorTypes {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<PreventUserExistenceErrorTypes> for String {
+    fn from(v: PreventUserExistenceErrorTypes) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for PreventUserExistenceErrorTypes {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PreventUserExistenceErrorTypes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for PreventUserExistenceErrorTypes {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for PreventUserExistenceErrorTypes {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for PreventUserExistenceErrorTypes {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<PreventUserExistenceErrorTypes> for str {
+    fn eq(&self, other: &PreventUserExistenceErrorTypes) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<PreventUserExistenceErrorTypes> for &str {
+    fn eq(&self, other: &PreventUserExistenceErrorTypes) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<PreventUserExistenceErrorTypes> for String {
+    fn eq(&self, other: &PreventUserExistenceErrorTypes) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4776,7 +9019,7 @@ pub struct ProviderDescription {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub provider_type: Option<String>,
+    pub provider_type: Option<IdentityProviderTypeType>,
     #[serde(
         rename = "LastModifiedDate",
         default,
@@ -4813,24 +9056,307 @@ pub struct ProviderUserIdentifierType {
     pub provider_attribute_value: Option<String>,
 }
 
+/// The model's `RecoveryOptionNameType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RecoveryOptionNameType(Cow<'static, str>);
+
+impl RecoveryOptionNameType {
+    pub const VERIFIED_EMAIL: Self = Self(Cow::Borrowed("verified_email"));
+    pub const VERIFIED_PHONE_NUMBER: Self = Self(Cow::Borrowed("verified_phone_number"));
+    pub const ADMIN_ONLY: Self = Self(Cow::Borrowed("admin_only"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] =
+        &["verified_email", "verified_phone_number", "admin_only"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for RecoveryOptionNameType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for RecoveryOptionNameType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<RecoveryOptionNameType> for String {
+    fn from(v: RecoveryOptionNameType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for RecoveryOptionNameType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RecoveryOptionNameType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for RecoveryOptionNameType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for RecoveryOptionNameType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for RecoveryOptionNameType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<RecoveryOptionNameType> for str {
+    fn eq(&self, other: &RecoveryOptionNameType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<RecoveryOptionNameType> for &str {
+    fn eq(&self, other: &RecoveryOptionNameType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<RecoveryOptionNameType> for String {
+    fn eq(&self, other: &RecoveryOptionNameType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RecoveryOptionType {
     #[serde(rename = "Priority", default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i32>,
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<RecoveryOptionNameType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RefreshTokenRotationType {
     #[serde(rename = "Feature", default, skip_serializing_if = "Option::is_none")]
-    pub feature: Option<String>,
+    pub feature: Option<FeatureType>,
     #[serde(
         rename = "RetryGracePeriodSeconds",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub retry_grace_period_seconds: Option<i32>,
+}
+
+/// The model's `ReplicaRoleType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReplicaRoleType(Cow<'static, str>);
+
+impl ReplicaRoleType {
+    pub const PRIMARY: Self = Self(Cow::Borrowed("PRIMARY"));
+    pub const SECONDARY: Self = Self(Cow::Borrowed("SECONDARY"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["PRIMARY", "SECONDARY"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for ReplicaRoleType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for ReplicaRoleType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<ReplicaRoleType> for String {
+    fn from(v: ReplicaRoleType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for ReplicaRoleType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ReplicaRoleType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for ReplicaRoleType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ReplicaRoleType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for ReplicaRoleType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<ReplicaRoleType> for str {
+    fn eq(&self, other: &ReplicaRoleType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<ReplicaRoleType> for &str {
+    fn eq(&self, other: &ReplicaRoleType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<ReplicaRoleType> for String {
+    fn eq(&self, other: &ReplicaRoleType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `ReplicaStatusType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReplicaStatusType(Cow<'static, str>);
+
+impl ReplicaStatusType {
+    pub const CREATING: Self = Self(Cow::Borrowed("CREATING"));
+    pub const ACTIVE: Self = Self(Cow::Borrowed("ACTIVE"));
+    pub const INACTIVE: Self = Self(Cow::Borrowed("INACTIVE"));
+    pub const DELETING: Self = Self(Cow::Borrowed("DELETING"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["CREATING", "ACTIVE", "INACTIVE", "DELETING"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for ReplicaStatusType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for ReplicaStatusType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<ReplicaStatusType> for String {
+    fn from(v: ReplicaStatusType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for ReplicaStatusType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ReplicaStatusType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for ReplicaStatusType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ReplicaStatusType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for ReplicaStatusType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<ReplicaStatusType> for str {
+    fn eq(&self, other: &ReplicaStatusType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<ReplicaStatusType> for &str {
+    fn eq(&self, other: &ReplicaStatusType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<ReplicaStatusType> for String {
+    fn eq(&self, other: &ReplicaStatusType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4875,6 +9401,98 @@ pub struct ResendConfirmationCodeResponse {
     pub code_delivery_details: Option<CodeDeliveryDetailsType>,
 }
 
+/// The model's `ResourceServerManagedByType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ResourceServerManagedByType(Cow<'static, str>);
+
+impl ResourceServerManagedByType {
+    pub const COGNITO: Self = Self(Cow::Borrowed("COGNITO"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["COGNITO"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for ResourceServerManagedByType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for ResourceServerManagedByType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<ResourceServerManagedByType> for String {
+    fn from(v: ResourceServerManagedByType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for ResourceServerManagedByType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ResourceServerManagedByType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for ResourceServerManagedByType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ResourceServerManagedByType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for ResourceServerManagedByType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<ResourceServerManagedByType> for str {
+    fn eq(&self, other: &ResourceServerManagedByType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<ResourceServerManagedByType> for &str {
+    fn eq(&self, other: &ResourceServerManagedByType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<ResourceServerManagedByType> for String {
+    fn eq(&self, other: &ResourceServerManagedByType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResourceServerScopeType {
     #[serde(rename = "ScopeName", default, skip_serializing_if = "Option::is_none")]
@@ -4906,7 +9524,7 @@ pub struct ResourceServerType {
     #[serde(rename = "Scopes", default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<ResourceServerScopeType>>,
     #[serde(rename = "ManagedBy", default, skip_serializing_if = "Option::is_none")]
-    pub managed_by: Option<String>,
+    pub managed_by: Option<ResourceServerManagedByType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4918,7 +9536,7 @@ pub struct RespondToAuthChallengeRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub challenge_name: Option<String>,
+    pub challenge_name: Option<ChallengeNameType>,
     #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
     #[serde(
@@ -4954,7 +9572,7 @@ pub struct RespondToAuthChallengeResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub challenge_name: Option<String>,
+    pub challenge_name: Option<ChallengeNameType>,
     #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
     #[serde(
@@ -4974,7 +9592,7 @@ pub struct RespondToAuthChallengeResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub available_challenges: Option<Vec<String>>,
+    pub available_challenges: Option<Vec<ChallengeNameType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -4986,7 +9604,7 @@ pub struct RestorationDescriptionType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub restore_status: Option<String>,
+    pub restore_status: Option<RestoreStatusType>,
     #[serde(
         rename = "RestoreTimestamp",
         default,
@@ -5004,7 +9622,7 @@ pub struct RestorationType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub restore_status: Option<String>,
+    pub restore_status: Option<RestoreStatusType>,
     #[serde(
         rename = "RestoreTimestamp",
         default,
@@ -5049,6 +9667,210 @@ pub struct RestorePreviewType {
     pub delete_count: Option<i64>,
 }
 
+/// The model's `RestoreStatusType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RestoreStatusType(Cow<'static, str>);
+
+impl RestoreStatusType {
+    pub const PREVIEW_GENERATING: Self = Self(Cow::Borrowed("PREVIEW_GENERATING"));
+    pub const PREVIEW_GENERATED: Self = Self(Cow::Borrowed("PREVIEW_GENERATED"));
+    pub const PREVIEW_CANCELLED: Self = Self(Cow::Borrowed("PREVIEW_CANCELLED"));
+    pub const PREVIEW_GENERATION_FAILED: Self = Self(Cow::Borrowed("PREVIEW_GENERATION_FAILED"));
+    pub const PREVIEW_EXPIRED: Self = Self(Cow::Borrowed("PREVIEW_EXPIRED"));
+    pub const RESTORING: Self = Self(Cow::Borrowed("RESTORING"));
+    pub const RESTORE_COMPLETED: Self = Self(Cow::Borrowed("RESTORE_COMPLETED"));
+    pub const TEMPORARY_INTERNAL_ERROR_SEE_SUPPORT_CASE: Self =
+        Self(Cow::Borrowed("TEMPORARY_INTERNAL_ERROR_SEE_SUPPORT_CASE"));
+    pub const AWS_ABORTED: Self = Self(Cow::Borrowed("AWS_ABORTED"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &[
+        "PREVIEW_GENERATING",
+        "PREVIEW_GENERATED",
+        "PREVIEW_CANCELLED",
+        "PREVIEW_GENERATION_FAILED",
+        "PREVIEW_EXPIRED",
+        "RESTORING",
+        "RESTORE_COMPLETED",
+        "TEMPORARY_INTERNAL_ERROR_SEE_SUPPORT_CASE",
+        "AWS_ABORTED",
+    ];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for RestoreStatusType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for RestoreStatusType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<RestoreStatusType> for String {
+    fn from(v: RestoreStatusType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for RestoreStatusType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RestoreStatusType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for RestoreStatusType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for RestoreStatusType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for RestoreStatusType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<RestoreStatusType> for str {
+    fn eq(&self, other: &RestoreStatusType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<RestoreStatusType> for &str {
+    fn eq(&self, other: &RestoreStatusType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<RestoreStatusType> for String {
+    fn eq(&self, other: &RestoreStatusType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `RevokeAssociatedSessionsType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RevokeAssociatedSessionsType(Cow<'static, str>);
+
+impl RevokeAssociatedSessionsType {
+    pub const NONE: Self = Self(Cow::Borrowed("NONE"));
+    pub const LINKED: Self = Self(Cow::Borrowed("LINKED"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["NONE", "LINKED"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for RevokeAssociatedSessionsType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for RevokeAssociatedSessionsType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<RevokeAssociatedSessionsType> for String {
+    fn from(v: RevokeAssociatedSessionsType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for RevokeAssociatedSessionsType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RevokeAssociatedSessionsType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for RevokeAssociatedSessionsType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for RevokeAssociatedSessionsType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for RevokeAssociatedSessionsType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<RevokeAssociatedSessionsType> for str {
+    fn eq(&self, other: &RevokeAssociatedSessionsType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<RevokeAssociatedSessionsType> for &str {
+    fn eq(&self, other: &RevokeAssociatedSessionsType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<RevokeAssociatedSessionsType> for String {
+    fn eq(&self, other: &RevokeAssociatedSessionsType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RevokeTokenRequest {
     #[serde(rename = "Token", default, skip_serializing_if = "Option::is_none")]
@@ -5066,7 +9888,7 @@ pub struct RevokeTokenRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub revoke_associated_sessions: Option<String>,
+    pub revoke_associated_sessions: Option<RevokeAssociatedSessionsType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5087,7 +9909,7 @@ pub struct RevokeUserSessionRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub revoke_associated_sessions: Option<String>,
+    pub revoke_associated_sessions: Option<RevokeAssociatedSessionsType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5130,6 +9952,100 @@ pub struct RiskConfigurationType {
     pub last_modified_date: Option<f64>,
 }
 
+/// The model's `RiskDecisionType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RiskDecisionType(Cow<'static, str>);
+
+impl RiskDecisionType {
+    pub const NORISK: Self = Self(Cow::Borrowed("NoRisk"));
+    pub const ACCOUNTTAKEOVER: Self = Self(Cow::Borrowed("AccountTakeover"));
+    pub const BLOCK: Self = Self(Cow::Borrowed("Block"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["NoRisk", "AccountTakeover", "Block"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for RiskDecisionType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for RiskDecisionType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<RiskDecisionType> for String {
+    fn from(v: RiskDecisionType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for RiskDecisionType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RiskDecisionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for RiskDecisionType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for RiskDecisionType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for RiskDecisionType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<RiskDecisionType> for str {
+    fn eq(&self, other: &RiskDecisionType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<RiskDecisionType> for &str {
+    fn eq(&self, other: &RiskDecisionType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<RiskDecisionType> for String {
+    fn eq(&self, other: &RiskDecisionType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RiskExceptionConfigurationType {
     #[serde(
@@ -5144,6 +10060,100 @@ pub struct RiskExceptionConfigurationType {
         skip_serializing_if = "Option::is_none"
     )]
     pub skipped_ip_range_list: Option<Vec<String>>,
+}
+
+/// The model's `RiskLevelType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RiskLevelType(Cow<'static, str>);
+
+impl RiskLevelType {
+    pub const LOW: Self = Self(Cow::Borrowed("Low"));
+    pub const MEDIUM: Self = Self(Cow::Borrowed("Medium"));
+    pub const HIGH: Self = Self(Cow::Borrowed("High"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["Low", "Medium", "High"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for RiskLevelType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for RiskLevelType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<RiskLevelType> for String {
+    fn from(v: RiskLevelType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for RiskLevelType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RiskLevelType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for RiskLevelType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for RiskLevelType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for RiskLevelType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<RiskLevelType> for str {
+    fn eq(&self, other: &RiskLevelType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<RiskLevelType> for &str {
+    fn eq(&self, other: &RiskLevelType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<RiskLevelType> for String {
+    fn eq(&self, other: &RiskLevelType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5179,7 +10189,7 @@ pub struct SchemaAttributeType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub attribute_data_type: Option<String>,
+    pub attribute_data_type: Option<AttributeDataType>,
     #[serde(
         rename = "DeveloperOnlyAttribute",
         default,
@@ -5204,6 +10214,100 @@ pub struct SchemaAttributeType {
     pub string_attribute_constraints: Option<StringAttributeConstraintsType>,
 }
 
+/// The model's `SecurityPolicyType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecurityPolicyType(Cow<'static, str>);
+
+impl SecurityPolicyType {
+    pub const TLS_V1: Self = Self(Cow::Borrowed("TLS_V1"));
+    pub const TLS_V1_2_2021: Self = Self(Cow::Borrowed("TLS_V1_2_2021"));
+    pub const TLS_V1_3_2025: Self = Self(Cow::Borrowed("TLS_V1_3_2025"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["TLS_V1", "TLS_V1_2_2021", "TLS_V1_3_2025"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for SecurityPolicyType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for SecurityPolicyType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<SecurityPolicyType> for String {
+    fn from(v: SecurityPolicyType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for SecurityPolicyType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SecurityPolicyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for SecurityPolicyType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for SecurityPolicyType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for SecurityPolicyType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<SecurityPolicyType> for str {
+    fn eq(&self, other: &SecurityPolicyType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<SecurityPolicyType> for &str {
+    fn eq(&self, other: &SecurityPolicyType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<SecurityPolicyType> for String {
+    fn eq(&self, other: &SecurityPolicyType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionDescriptionType {
     #[serde(rename = "SessionId", default, skip_serializing_if = "Option::is_none")]
@@ -5213,7 +10317,7 @@ pub struct SessionDescriptionType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub session_type: Option<String>,
+    pub session_type: Option<SessionTypeType>,
     #[serde(rename = "ClientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(
@@ -5266,6 +10370,99 @@ pub struct SessionLocationType {
     pub city: Option<String>,
     #[serde(rename = "Country", default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+}
+
+/// The model's `SessionTypeType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SessionTypeType(Cow<'static, str>);
+
+impl SessionTypeType {
+    pub const TOKEN: Self = Self(Cow::Borrowed("TOKEN"));
+    pub const SSO: Self = Self(Cow::Borrowed("SSO"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["TOKEN", "SSO"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for SessionTypeType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for SessionTypeType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<SessionTypeType> for String {
+    fn from(v: SessionTypeType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for SessionTypeType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SessionTypeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for SessionTypeType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for SessionTypeType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for SessionTypeType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<SessionTypeType> for str {
+    fn eq(&self, other: &SessionTypeType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<SessionTypeType> for &str {
+    fn eq(&self, other: &SessionTypeType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<SessionTypeType> for String {
+    fn eq(&self, other: &SessionTypeType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5465,7 +10662,7 @@ pub struct SetUserPoolMfaConfigRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub mfa_configuration: Option<String>,
+    pub mfa_configuration: Option<UserPoolMfaType>,
     #[serde(
         rename = "WebAuthnConfiguration",
         default,
@@ -5499,7 +10696,7 @@ pub struct SetUserPoolMfaConfigResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub mfa_configuration: Option<String>,
+    pub mfa_configuration: Option<UserPoolMfaType>,
     #[serde(
         rename = "WebAuthnConfiguration",
         default,
@@ -5521,7 +10718,7 @@ pub struct SetUserPoolSessionConfigurationRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_session_tracking: Option<String>,
+    pub user_session_tracking: Option<UserSessionTrackingType>,
     #[serde(
         rename = "TokenSession",
         default,
@@ -5543,7 +10740,7 @@ pub struct SetUserPoolSessionConfigurationResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_session_tracking: Option<String>,
+    pub user_session_tracking: Option<UserSessionTrackingType>,
     #[serde(
         rename = "TokenSession",
         default,
@@ -5578,7 +10775,7 @@ pub struct SignInPolicyType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub allowed_first_auth_factors: Option<Vec<String>>,
+    pub allowed_first_auth_factors: Option<Vec<AuthFactorType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5765,6 +10962,99 @@ pub struct StartWebAuthnRegistrationResponse {
     pub credential_creation_options: Option<serde_json::Value>,
 }
 
+/// The model's `StatusType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StatusType(Cow<'static, str>);
+
+impl StatusType {
+    pub const ENABLED: Self = Self(Cow::Borrowed("Enabled"));
+    pub const DISABLED: Self = Self(Cow::Borrowed("Disabled"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["Enabled", "Disabled"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for StatusType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for StatusType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<StatusType> for String {
+    fn from(v: StatusType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for StatusType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StatusType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for StatusType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for StatusType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for StatusType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<StatusType> for str {
+    fn eq(&self, other: &StatusType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<StatusType> for &str {
+    fn eq(&self, other: &StatusType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<StatusType> for String {
+    fn eq(&self, other: &StatusType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StopUserImportJobRequest {
     #[serde(
@@ -5821,7 +11111,7 @@ pub struct TermsDescriptionType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub enforcement: Option<String>,
+    pub enforcement: Option<TermsEnforcementType>,
     #[serde(
         rename = "CreationDate",
         default,
@@ -5834,6 +11124,190 @@ pub struct TermsDescriptionType {
         skip_serializing_if = "Option::is_none"
     )]
     pub last_modified_date: Option<f64>,
+}
+
+/// The model's `TermsEnforcementType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TermsEnforcementType(Cow<'static, str>);
+
+impl TermsEnforcementType {
+    pub const NONE: Self = Self(Cow::Borrowed("NONE"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["NONE"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for TermsEnforcementType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for TermsEnforcementType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<TermsEnforcementType> for String {
+    fn from(v: TermsEnforcementType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for TermsEnforcementType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TermsEnforcementType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for TermsEnforcementType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for TermsEnforcementType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for TermsEnforcementType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<TermsEnforcementType> for str {
+    fn eq(&self, other: &TermsEnforcementType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<TermsEnforcementType> for &str {
+    fn eq(&self, other: &TermsEnforcementType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<TermsEnforcementType> for String {
+    fn eq(&self, other: &TermsEnforcementType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `TermsSourceType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TermsSourceType(Cow<'static, str>);
+
+impl TermsSourceType {
+    pub const LINK: Self = Self(Cow::Borrowed("LINK"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["LINK"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for TermsSourceType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for TermsSourceType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<TermsSourceType> for String {
+    fn from(v: TermsSourceType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for TermsSourceType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TermsSourceType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for TermsSourceType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for TermsSourceType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for TermsSourceType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<TermsSourceType> for str {
+    fn eq(&self, other: &TermsSourceType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<TermsSourceType> for &str {
+    fn eq(&self, other: &TermsSourceType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<TermsSourceType> for String {
+    fn eq(&self, other: &TermsSourceType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5855,13 +11329,13 @@ pub struct TermsType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub terms_source: Option<String>,
+    pub terms_source: Option<TermsSourceType>,
     #[serde(
         rename = "Enforcement",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub enforcement: Option<String>,
+    pub enforcement: Option<TermsEnforcementType>,
     #[serde(rename = "Links", default, skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, String>>,
     #[serde(
@@ -5878,6 +11352,195 @@ pub struct TermsType {
     pub last_modified_date: Option<f64>,
 }
 
+/// The model's `TimeUnitsType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TimeUnitsType(Cow<'static, str>);
+
+impl TimeUnitsType {
+    pub const SECONDS: Self = Self(Cow::Borrowed("seconds"));
+    pub const MINUTES: Self = Self(Cow::Borrowed("minutes"));
+    pub const HOURS: Self = Self(Cow::Borrowed("hours"));
+    pub const DAYS: Self = Self(Cow::Borrowed("days"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["seconds", "minutes", "hours", "days"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for TimeUnitsType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for TimeUnitsType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<TimeUnitsType> for String {
+    fn from(v: TimeUnitsType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for TimeUnitsType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TimeUnitsType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for TimeUnitsType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for TimeUnitsType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for TimeUnitsType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<TimeUnitsType> for str {
+    fn eq(&self, other: &TimeUnitsType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<TimeUnitsType> for &str {
+    fn eq(&self, other: &TimeUnitsType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<TimeUnitsType> for String {
+    fn eq(&self, other: &TimeUnitsType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `TokenTypeIdentifierType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TokenTypeIdentifierType(Cow<'static, str>);
+
+impl TokenTypeIdentifierType {
+    pub const ACCESS_TOKEN: Self = Self(Cow::Borrowed("ACCESS_TOKEN"));
+    pub const ID_TOKEN: Self = Self(Cow::Borrowed("ID_TOKEN"));
+    pub const SAML2: Self = Self(Cow::Borrowed("SAML2"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["ACCESS_TOKEN", "ID_TOKEN", "SAML2"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for TokenTypeIdentifierType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for TokenTypeIdentifierType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<TokenTypeIdentifierType> for String {
+    fn from(v: TokenTypeIdentifierType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for TokenTypeIdentifierType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TokenTypeIdentifierType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for TokenTypeIdentifierType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for TokenTypeIdentifierType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for TokenTypeIdentifierType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<TokenTypeIdentifierType> for str {
+    fn eq(&self, other: &TokenTypeIdentifierType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<TokenTypeIdentifierType> for &str {
+    fn eq(&self, other: &TokenTypeIdentifierType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<TokenTypeIdentifierType> for String {
+    fn eq(&self, other: &TokenTypeIdentifierType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TokenValidityUnitsType {
     #[serde(
@@ -5885,15 +11548,15 @@ pub struct TokenValidityUnitsType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub access_token: Option<String>,
+    pub access_token: Option<TimeUnitsType>,
     #[serde(rename = "IdToken", default, skip_serializing_if = "Option::is_none")]
-    pub id_token: Option<String>,
+    pub id_token: Option<TimeUnitsType>,
     #[serde(
         rename = "RefreshToken",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<TimeUnitsType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -5968,7 +11631,7 @@ pub struct UpdateAuthEventFeedbackRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub feedback_value: Option<String>,
+    pub feedback_value: Option<FeedbackValueType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6037,7 +11700,7 @@ pub struct UpdateClientMetadataURLStateRequest {
     #[serde(rename = "URL", default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     #[serde(rename = "Action", default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<String>,
+    pub action: Option<CIMDCacheActionType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6058,7 +11721,7 @@ pub struct UpdateDeviceStatusRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub device_remembered_status: Option<String>,
+    pub device_remembered_status: Option<DeviceRememberedStatusType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6204,6 +11867,99 @@ pub struct UpdateProvisionedLimitResponse {
     pub limit: Option<LimitType>,
 }
 
+/// The model's `UpdateReplicaStatusType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UpdateReplicaStatusType(Cow<'static, str>);
+
+impl UpdateReplicaStatusType {
+    pub const ACTIVE: Self = Self(Cow::Borrowed("ACTIVE"));
+    pub const INACTIVE: Self = Self(Cow::Borrowed("INACTIVE"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["ACTIVE", "INACTIVE"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for UpdateReplicaStatusType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for UpdateReplicaStatusType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<UpdateReplicaStatusType> for String {
+    fn from(v: UpdateReplicaStatusType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for UpdateReplicaStatusType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UpdateReplicaStatusType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for UpdateReplicaStatusType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for UpdateReplicaStatusType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for UpdateReplicaStatusType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<UpdateReplicaStatusType> for str {
+    fn eq(&self, other: &UpdateReplicaStatusType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<UpdateReplicaStatusType> for &str {
+    fn eq(&self, other: &UpdateReplicaStatusType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<UpdateReplicaStatusType> for String {
+    fn eq(&self, other: &UpdateReplicaStatusType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateResourceServerRequest {
     #[serde(
@@ -6251,13 +12007,13 @@ pub struct UpdateTermsRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub terms_source: Option<String>,
+    pub terms_source: Option<TermsSourceType>,
     #[serde(
         rename = "Enforcement",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub enforcement: Option<String>,
+    pub enforcement: Option<TermsEnforcementType>,
     #[serde(rename = "Links", default, skip_serializing_if = "Option::is_none")]
     pub links: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -6357,7 +12113,7 @@ pub struct UpdateUserPoolClientRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub explicit_auth_flows: Option<Vec<String>>,
+    pub explicit_auth_flows: Option<Vec<ExplicitAuthFlowsType>>,
     #[serde(
         rename = "SupportedIdentityProviders",
         default,
@@ -6387,7 +12143,7 @@ pub struct UpdateUserPoolClientRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub allowed_o_auth_flows: Option<Vec<String>>,
+    pub allowed_o_auth_flows: Option<Vec<OAuthFlowType>>,
     #[serde(
         rename = "AllowedOAuthScopes",
         default,
@@ -6411,7 +12167,7 @@ pub struct UpdateUserPoolClientRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub prevent_user_existence_errors: Option<String>,
+    pub prevent_user_existence_errors: Option<PreventUserExistenceErrorTypes>,
     #[serde(
         rename = "EnableTokenRevocation",
         default,
@@ -6513,7 +12269,7 @@ pub struct UpdateUserPoolReplicaRequest {
     )]
     pub region_name: Option<String>,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<UpdateReplicaStatusType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6541,7 +12297,7 @@ pub struct UpdateUserPoolRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub deletion_protection: Option<String>,
+    pub deletion_protection: Option<DeletionProtectionType>,
     #[serde(
         rename = "LambdaConfig",
         default,
@@ -6553,7 +12309,7 @@ pub struct UpdateUserPoolRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub auto_verified_attributes: Option<Vec<String>>,
+    pub auto_verified_attributes: Option<Vec<VerifiedAttributeType>>,
     #[serde(
         rename = "SmsVerificationMessage",
         default,
@@ -6595,7 +12351,7 @@ pub struct UpdateUserPoolRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub mfa_configuration: Option<String>,
+    pub mfa_configuration: Option<UserPoolMfaType>,
     #[serde(
         rename = "DeviceConfiguration",
         default,
@@ -6651,7 +12407,7 @@ pub struct UpdateUserPoolRequest {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_tier: Option<String>,
+    pub user_pool_tier: Option<UserPoolTierType>,
     #[serde(
         rename = "KeyConfiguration",
         default,
@@ -6682,7 +12438,7 @@ pub struct UserAttributeUpdateSettingsType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub attributes_require_verification_before_update: Option<Vec<String>>,
+    pub attributes_require_verification_before_update: Option<Vec<VerifiedAttributeType>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6695,6 +12451,114 @@ pub struct UserContextDataType {
         skip_serializing_if = "Option::is_none"
     )]
     pub encoded_data: Option<String>,
+}
+
+/// The model's `UserImportJobStatusType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserImportJobStatusType(Cow<'static, str>);
+
+impl UserImportJobStatusType {
+    pub const CREATED: Self = Self(Cow::Borrowed("Created"));
+    pub const PENDING: Self = Self(Cow::Borrowed("Pending"));
+    pub const INPROGRESS: Self = Self(Cow::Borrowed("InProgress"));
+    pub const STOPPING: Self = Self(Cow::Borrowed("Stopping"));
+    pub const EXPIRED: Self = Self(Cow::Borrowed("Expired"));
+    pub const STOPPED: Self = Self(Cow::Borrowed("Stopped"));
+    pub const FAILED: Self = Self(Cow::Borrowed("Failed"));
+    pub const SUCCEEDED: Self = Self(Cow::Borrowed("Succeeded"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &[
+        "Created",
+        "Pending",
+        "InProgress",
+        "Stopping",
+        "Expired",
+        "Stopped",
+        "Failed",
+        "Succeeded",
+    ];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for UserImportJobStatusType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for UserImportJobStatusType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<UserImportJobStatusType> for String {
+    fn from(v: UserImportJobStatusType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for UserImportJobStatusType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserImportJobStatusType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for UserImportJobStatusType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for UserImportJobStatusType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for UserImportJobStatusType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<UserImportJobStatusType> for str {
+    fn eq(&self, other: &UserImportJobStatusType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<UserImportJobStatusType> for &str {
+    fn eq(&self, other: &UserImportJobStatusType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<UserImportJobStatusType> for String {
+    fn eq(&self, other: &UserImportJobStatusType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6730,7 +12594,7 @@ pub struct UserImportJobType {
     )]
     pub completion_date: Option<f64>,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<UserImportJobStatusType>,
     #[serde(
         rename = "CloudWatchLogsRoleArn",
         default,
@@ -6766,7 +12630,7 @@ pub struct UserImportJobType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub password_hashing_algorithm: Option<String>,
+    pub password_hashing_algorithm: Option<PasswordHashingAlgorithmType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6776,7 +12640,7 @@ pub struct UserPoolAddOnsType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub advanced_security_mode: Option<String>,
+    pub advanced_security_mode: Option<AdvancedSecurityModeType>,
     #[serde(
         rename = "AdvancedSecurityAdditionalFlows",
         default,
@@ -6884,7 +12748,7 @@ pub struct UserPoolClientType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub explicit_auth_flows: Option<Vec<String>>,
+    pub explicit_auth_flows: Option<Vec<ExplicitAuthFlowsType>>,
     #[serde(
         rename = "SupportedIdentityProviders",
         default,
@@ -6914,7 +12778,7 @@ pub struct UserPoolClientType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub allowed_o_auth_flows: Option<Vec<String>>,
+    pub allowed_o_auth_flows: Option<Vec<OAuthFlowType>>,
     #[serde(
         rename = "AllowedOAuthScopes",
         default,
@@ -6938,7 +12802,7 @@ pub struct UserPoolClientType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub prevent_user_existence_errors: Option<String>,
+    pub prevent_user_existence_errors: Option<PreventUserExistenceErrorTypes>,
     #[serde(
         rename = "EnableTokenRevocation",
         default,
@@ -6968,7 +12832,7 @@ pub struct UserPoolClientType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub client_type: Option<String>,
+    pub client_type: Option<ClientTypeType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -6984,7 +12848,7 @@ pub struct UserPoolDescriptionType {
     )]
     pub lambda_config: Option<LambdaConfigType>,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<StatusType>,
     #[serde(
         rename = "LastModifiedDate",
         default,
@@ -7003,6 +12867,100 @@ pub struct UserPoolDescriptionType {
         skip_serializing_if = "Option::is_none"
     )]
     pub replica_regions: Option<Vec<String>>,
+}
+
+/// The model's `UserPoolMfaType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserPoolMfaType(Cow<'static, str>);
+
+impl UserPoolMfaType {
+    pub const OFF: Self = Self(Cow::Borrowed("OFF"));
+    pub const ON: Self = Self(Cow::Borrowed("ON"));
+    pub const OPTIONAL: Self = Self(Cow::Borrowed("OPTIONAL"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["OFF", "ON", "OPTIONAL"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for UserPoolMfaType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for UserPoolMfaType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<UserPoolMfaType> for String {
+    fn from(v: UserPoolMfaType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for UserPoolMfaType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserPoolMfaType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for UserPoolMfaType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for UserPoolMfaType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for UserPoolMfaType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<UserPoolMfaType> for str {
+    fn eq(&self, other: &UserPoolMfaType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<UserPoolMfaType> for &str {
+    fn eq(&self, other: &UserPoolMfaType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<UserPoolMfaType> for String {
+    fn eq(&self, other: &UserPoolMfaType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7030,15 +12988,109 @@ pub struct UserPoolReplicaType {
     )]
     pub region_name: Option<String>,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<ReplicaStatusType>,
     #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
+    pub role: Option<ReplicaRoleType>,
     #[serde(
         rename = "UserPoolArn",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub user_pool_arn: Option<String>,
+}
+
+/// The model's `UserPoolTierType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserPoolTierType(Cow<'static, str>);
+
+impl UserPoolTierType {
+    pub const LITE: Self = Self(Cow::Borrowed("LITE"));
+    pub const ESSENTIALS: Self = Self(Cow::Borrowed("ESSENTIALS"));
+    pub const PLUS: Self = Self(Cow::Borrowed("PLUS"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["LITE", "ESSENTIALS", "PLUS"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for UserPoolTierType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for UserPoolTierType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<UserPoolTierType> for String {
+    fn from(v: UserPoolTierType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for UserPoolTierType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserPoolTierType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for UserPoolTierType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for UserPoolTierType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for UserPoolTierType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<UserPoolTierType> for str {
+    fn eq(&self, other: &UserPoolTierType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<UserPoolTierType> for &str {
+    fn eq(&self, other: &UserPoolTierType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<UserPoolTierType> for String {
+    fn eq(&self, other: &UserPoolTierType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7064,7 +13116,7 @@ pub struct UserPoolType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub deletion_protection: Option<String>,
+    pub deletion_protection: Option<DeletionProtectionType>,
     #[serde(
         rename = "LambdaConfig",
         default,
@@ -7072,7 +13124,7 @@ pub struct UserPoolType {
     )]
     pub lambda_config: Option<LambdaConfigType>,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<StatusType>,
     #[serde(
         rename = "LastModifiedDate",
         default,
@@ -7096,19 +13148,19 @@ pub struct UserPoolType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub auto_verified_attributes: Option<Vec<String>>,
+    pub auto_verified_attributes: Option<Vec<VerifiedAttributeType>>,
     #[serde(
         rename = "AliasAttributes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub alias_attributes: Option<Vec<String>>,
+    pub alias_attributes: Option<Vec<AliasAttributeType>>,
     #[serde(
         rename = "UsernameAttributes",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub username_attributes: Option<Vec<String>>,
+    pub username_attributes: Option<Vec<UsernameAttributeType>>,
     #[serde(
         rename = "SmsVerificationMessage",
         default,
@@ -7150,7 +13202,7 @@ pub struct UserPoolType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub mfa_configuration: Option<String>,
+    pub mfa_configuration: Option<UserPoolMfaType>,
     #[serde(
         rename = "DeviceConfiguration",
         default,
@@ -7238,7 +13290,7 @@ pub struct UserPoolType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_pool_tier: Option<String>,
+    pub user_pool_tier: Option<UserPoolTierType>,
     #[serde(
         rename = "KeyConfiguration",
         default,
@@ -7257,6 +13309,207 @@ pub struct UserPoolType {
         skip_serializing_if = "Option::is_none"
     )]
     pub acr_configuration: Option<std::collections::BTreeMap<String, AcrLevelConfigType>>,
+}
+
+/// The model's `UserSessionTrackingType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserSessionTrackingType(Cow<'static, str>);
+
+impl UserSessionTrackingType {
+    pub const ENABLED: Self = Self(Cow::Borrowed("ENABLED"));
+    pub const DISABLED: Self = Self(Cow::Borrowed("DISABLED"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["ENABLED", "DISABLED"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for UserSessionTrackingType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for UserSessionTrackingType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<UserSessionTrackingType> for String {
+    fn from(v: UserSessionTrackingType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for UserSessionTrackingType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserSessionTrackingType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for UserSessionTrackingType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for UserSessionTrackingType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for UserSessionTrackingType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<UserSessionTrackingType> for str {
+    fn eq(&self, other: &UserSessionTrackingType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<UserSessionTrackingType> for &str {
+    fn eq(&self, other: &UserSessionTrackingType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<UserSessionTrackingType> for String {
+    fn eq(&self, other: &UserSessionTrackingType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `UserStatusType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserStatusType(Cow<'static, str>);
+
+impl UserStatusType {
+    pub const UNCONFIRMED: Self = Self(Cow::Borrowed("UNCONFIRMED"));
+    pub const CONFIRMED: Self = Self(Cow::Borrowed("CONFIRMED"));
+    pub const ARCHIVED: Self = Self(Cow::Borrowed("ARCHIVED"));
+    pub const COMPROMISED: Self = Self(Cow::Borrowed("COMPROMISED"));
+    pub const UNKNOWN: Self = Self(Cow::Borrowed("UNKNOWN"));
+    pub const RESET_REQUIRED: Self = Self(Cow::Borrowed("RESET_REQUIRED"));
+    pub const FORCE_CHANGE_PASSWORD: Self = Self(Cow::Borrowed("FORCE_CHANGE_PASSWORD"));
+    pub const EXTERNAL_PROVIDER: Self = Self(Cow::Borrowed("EXTERNAL_PROVIDER"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &[
+        "UNCONFIRMED",
+        "CONFIRMED",
+        "ARCHIVED",
+        "COMPROMISED",
+        "UNKNOWN",
+        "RESET_REQUIRED",
+        "FORCE_CHANGE_PASSWORD",
+        "EXTERNAL_PROVIDER",
+    ];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for UserStatusType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for UserStatusType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<UserStatusType> for String {
+    fn from(v: UserStatusType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for UserStatusType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserStatusType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for UserStatusType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for UserStatusType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for UserStatusType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<UserStatusType> for str {
+    fn eq(&self, other: &UserStatusType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<UserStatusType> for &str {
+    fn eq(&self, other: &UserStatusType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<UserStatusType> for String {
+    fn eq(&self, other: &UserStatusType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7288,13 +13541,199 @@ pub struct UserType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_status: Option<String>,
+    pub user_status: Option<UserStatusType>,
     #[serde(
         rename = "MFAOptions",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub mfa_options: Option<Vec<MFAOptionType>>,
+}
+
+/// The model's `UserVerificationType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserVerificationType(Cow<'static, str>);
+
+impl UserVerificationType {
+    pub const REQUIRED: Self = Self(Cow::Borrowed("required"));
+    pub const PREFERRED: Self = Self(Cow::Borrowed("preferred"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["required", "preferred"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for UserVerificationType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for UserVerificationType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<UserVerificationType> for String {
+    fn from(v: UserVerificationType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for UserVerificationType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserVerificationType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for UserVerificationType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for UserVerificationType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for UserVerificationType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<UserVerificationType> for str {
+    fn eq(&self, other: &UserVerificationType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<UserVerificationType> for &str {
+    fn eq(&self, other: &UserVerificationType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<UserVerificationType> for String {
+    fn eq(&self, other: &UserVerificationType) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// The model's `UsernameAttributeType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UsernameAttributeType(Cow<'static, str>);
+
+impl UsernameAttributeType {
+    pub const PHONE_NUMBER: Self = Self(Cow::Borrowed("phone_number"));
+    pub const EMAIL: Self = Self(Cow::Borrowed("email"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["phone_number", "email"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for UsernameAttributeType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for UsernameAttributeType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<UsernameAttributeType> for String {
+    fn from(v: UsernameAttributeType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for UsernameAttributeType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UsernameAttributeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for UsernameAttributeType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for UsernameAttributeType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for UsernameAttributeType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<UsernameAttributeType> for str {
+    fn eq(&self, other: &UsernameAttributeType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<UsernameAttributeType> for &str {
+    fn eq(&self, other: &UsernameAttributeType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<UsernameAttributeType> for String {
+    fn eq(&self, other: &UsernameAttributeType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7344,7 +13783,100 @@ pub struct VerificationMessageTemplateType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub default_email_option: Option<String>,
+    pub default_email_option: Option<DefaultEmailOptionType>,
+}
+
+/// The model's `VerifiedAttributeType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct VerifiedAttributeType(Cow<'static, str>);
+
+impl VerifiedAttributeType {
+    pub const PHONE_NUMBER: Self = Self(Cow::Borrowed("phone_number"));
+    pub const EMAIL: Self = Self(Cow::Borrowed("email"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["phone_number", "email"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for VerifiedAttributeType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for VerifiedAttributeType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<VerifiedAttributeType> for String {
+    fn from(v: VerifiedAttributeType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for VerifiedAttributeType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for VerifiedAttributeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for VerifiedAttributeType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for VerifiedAttributeType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for VerifiedAttributeType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<VerifiedAttributeType> for str {
+    fn eq(&self, other: &VerifiedAttributeType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<VerifiedAttributeType> for &str {
+    fn eq(&self, other: &VerifiedAttributeType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<VerifiedAttributeType> for String {
+    fn eq(&self, other: &VerifiedAttributeType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7370,9 +13902,102 @@ pub struct VerifySoftwareTokenRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerifySoftwareTokenResponse {
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<VerifySoftwareTokenResponseType>,
     #[serde(rename = "Session", default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
+}
+
+/// The model's `VerifySoftwareTokenResponseType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct VerifySoftwareTokenResponseType(Cow<'static, str>);
+
+impl VerifySoftwareTokenResponseType {
+    pub const SUCCESS: Self = Self(Cow::Borrowed("SUCCESS"));
+    pub const ERROR: Self = Self(Cow::Borrowed("ERROR"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] = &["SUCCESS", "ERROR"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for VerifySoftwareTokenResponseType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for VerifySoftwareTokenResponseType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<VerifySoftwareTokenResponseType> for String {
+    fn from(v: VerifySoftwareTokenResponseType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for VerifySoftwareTokenResponseType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for VerifySoftwareTokenResponseType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for VerifySoftwareTokenResponseType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for VerifySoftwareTokenResponseType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for VerifySoftwareTokenResponseType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<VerifySoftwareTokenResponseType> for str {
+    fn eq(&self, other: &VerifySoftwareTokenResponseType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<VerifySoftwareTokenResponseType> for &str {
+    fn eq(&self, other: &VerifySoftwareTokenResponseType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<VerifySoftwareTokenResponseType> for String {
+    fn eq(&self, other: &VerifySoftwareTokenResponseType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7409,13 +14034,13 @@ pub struct WebAuthnConfigurationType {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub user_verification: Option<String>,
+    pub user_verification: Option<UserVerificationType>,
     #[serde(
         rename = "FactorConfiguration",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub factor_configuration: Option<String>,
+    pub factor_configuration: Option<WebAuthnFactorConfigurationType>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -7452,6 +14077,101 @@ pub struct WebAuthnCredentialDescription {
     pub authenticator_transports: Option<Vec<String>>,
     #[serde(rename = "CreatedAt", default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<f64>,
+}
+
+/// The model's `WebAuthnFactorConfigurationType`. Any string is kept as sent; [`Self::is_known`] says whether the model lists it
+/// (the default, empty, is not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct WebAuthnFactorConfigurationType(Cow<'static, str>);
+
+impl WebAuthnFactorConfigurationType {
+    pub const SINGLE_FACTOR: Self = Self(Cow::Borrowed("SINGLE_FACTOR"));
+    pub const MULTI_FACTOR_WITH_USER_VERIFICATION: Self =
+        Self(Cow::Borrowed("MULTI_FACTOR_WITH_USER_VERIFICATION"));
+
+    /// Every value the model lists, in its order.
+    pub const VALUES: &'static [&'static str] =
+        &["SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION"];
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub const fn from_static(s: &'static str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    /// Whether the model lists this value.
+    pub fn is_known(&self) -> bool {
+        Self::VALUES.contains(&self.as_str())
+    }
+}
+
+impl From<String> for WebAuthnFactorConfigurationType {
+    fn from(s: String) -> Self {
+        Self(Cow::Owned(s))
+    }
+}
+
+impl From<&str> for WebAuthnFactorConfigurationType {
+    fn from(s: &str) -> Self {
+        Self(Cow::Owned(s.to_owned()))
+    }
+}
+
+impl From<WebAuthnFactorConfigurationType> for String {
+    fn from(v: WebAuthnFactorConfigurationType) -> Self {
+        v.0.into_owned()
+    }
+}
+
+impl AsRef<str> for WebAuthnFactorConfigurationType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for WebAuthnFactorConfigurationType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for WebAuthnFactorConfigurationType {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for WebAuthnFactorConfigurationType {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for WebAuthnFactorConfigurationType {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<WebAuthnFactorConfigurationType> for str {
+    fn eq(&self, other: &WebAuthnFactorConfigurationType) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<WebAuthnFactorConfigurationType> for &str {
+    fn eq(&self, other: &WebAuthnFactorConfigurationType) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<WebAuthnFactorConfigurationType> for String {
+    fn eq(&self, other: &WebAuthnFactorConfigurationType) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -167,8 +167,8 @@ impl Validate for AccountTakeoverActionType {
                 Some(value) => {
                     v.one_of(
                         &path,
-                        value,
-                        &["BLOCK", "MFA_IF_CONFIGURED", "MFA_REQUIRED", "NO_ACTION"],
+                        value.as_str(),
+                        AccountTakeoverEventActionType::VALUES,
                         false,
                     );
                 }
@@ -487,16 +487,13 @@ impl Validate for AdminCreateUserRequest {
         {
             let path = path.member("messageAction");
             if let Some(value) = &self.message_action {
-                v.one_of(&path, value, &["RESEND", "SUPPRESS"], false);
+                v.one_of(&path, value.as_str(), MessageActionType::VALUES, false);
             }
         }
         {
             let path = path.member("desiredDeliveryMediums");
             if let Some(value) = &self.desired_delivery_mediums {
-                if value
-                    .iter()
-                    .any(|item| !(["SMS", "EMAIL"].contains(&item.as_str())))
-                {
+                if value.iter().any(|item| !(item.is_known())) {
                     v.element_constraint(
                         &path,
                         value,
@@ -916,21 +913,7 @@ impl Validate for AdminInitiateAuthRequest {
             match &self.auth_flow {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(
-                        &path,
-                        value,
-                        &[
-                            "USER_SRP_AUTH",
-                            "REFRESH_TOKEN_AUTH",
-                            "REFRESH_TOKEN",
-                            "CUSTOM_AUTH",
-                            "ADMIN_NO_SRP_AUTH",
-                            "USER_PASSWORD_AUTH",
-                            "ADMIN_USER_PASSWORD_AUTH",
-                            "USER_AUTH",
-                        ],
-                        false,
-                    );
+                    v.one_of(&path, value.as_str(), AuthFlowType::VALUES, false);
                 }
             }
         }
@@ -1347,29 +1330,7 @@ impl Validate for AdminRespondToAuthChallengeRequest {
             match &self.challenge_name {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(
-                        &path,
-                        value,
-                        &[
-                            "SMS_MFA",
-                            "EMAIL_OTP",
-                            "SOFTWARE_TOKEN_MFA",
-                            "SELECT_MFA_TYPE",
-                            "MFA_SETUP",
-                            "PASSWORD_VERIFIER",
-                            "CUSTOM_CHALLENGE",
-                            "SELECT_CHALLENGE",
-                            "DEVICE_SRP_AUTH",
-                            "DEVICE_PASSWORD_VERIFIER",
-                            "ADMIN_NO_SRP_AUTH",
-                            "NEW_PASSWORD_REQUIRED",
-                            "SMS_OTP",
-                            "PASSWORD",
-                            "WEB_AUTHN",
-                            "PASSWORD_SRP",
-                        ],
-                        false,
-                    );
+                    v.one_of(&path, value.as_str(), ChallengeNameType::VALUES, false);
                 }
             }
         }
@@ -1481,7 +1442,12 @@ impl Validate for AdminRevokeUserSessionRequest {
         {
             let path = path.member("revokeAssociatedSessions");
             if let Some(value) = &self.revoke_associated_sessions {
-                v.one_of(&path, value, &["NONE", "LINKED"], false);
+                v.one_of(
+                    &path,
+                    value.as_str(),
+                    RevokeAssociatedSessionsType::VALUES,
+                    false,
+                );
             }
         }
     }
@@ -1681,7 +1647,7 @@ impl Validate for AdminUpdateAuthEventFeedbackRequest {
             match &self.feedback_value {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["Valid", "Invalid"], false);
+                    v.one_of(&path, value.as_str(), FeedbackValueType::VALUES, false);
                 }
             }
         }
@@ -1732,7 +1698,12 @@ impl Validate for AdminUpdateDeviceStatusRequest {
         {
             let path = path.member("deviceRememberedStatus");
             if let Some(value) = &self.device_remembered_status {
-                v.one_of(&path, value, &["remembered", "not_remembered"], false);
+                v.one_of(
+                    &path,
+                    value.as_str(),
+                    DeviceRememberedStatusType::VALUES,
+                    false,
+                );
             }
         }
     }
@@ -1842,7 +1813,12 @@ impl Validate for AdvancedSecurityAdditionalFlowsType {
         {
             let path = path.member("customAuthMode");
             if let Some(value) = &self.custom_auth_mode {
-                v.one_of(&path, value, &["AUDIT", "ENFORCED"], false);
+                v.one_of(
+                    &path,
+                    value.as_str(),
+                    AdvancedSecurityEnabledModeType::VALUES,
+                    false,
+                );
             }
         }
     }
@@ -1902,28 +1878,7 @@ impl Validate for AssetType {
             match &self.category {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(
-                        &path,
-                        value,
-                        &[
-                            "FAVICON_ICO",
-                            "FAVICON_SVG",
-                            "EMAIL_GRAPHIC",
-                            "SMS_GRAPHIC",
-                            "AUTH_APP_GRAPHIC",
-                            "PASSWORD_GRAPHIC",
-                            "PASSKEY_GRAPHIC",
-                            "PAGE_HEADER_LOGO",
-                            "PAGE_HEADER_BACKGROUND",
-                            "PAGE_FOOTER_LOGO",
-                            "PAGE_FOOTER_BACKGROUND",
-                            "PAGE_BACKGROUND",
-                            "FORM_BACKGROUND",
-                            "FORM_LOGO",
-                            "IDP_BUTTON_ICON",
-                        ],
-                        false,
-                    );
+                    v.one_of(&path, value.as_str(), AssetCategoryType::VALUES, false);
                 }
             }
         }
@@ -1932,7 +1887,7 @@ impl Validate for AssetType {
             match &self.color_mode {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["LIGHT", "DARK", "DYNAMIC"], false);
+                    v.one_of(&path, value.as_str(), ColorSchemeModeType::VALUES, false);
                 }
             }
         }
@@ -1941,7 +1896,7 @@ impl Validate for AssetType {
             match &self.extension {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["ICO", "JPEG", "PNG", "SVG", "WEBP"], false);
+                    v.one_of(&path, value.as_str(), AssetExtensionType::VALUES, false);
                 }
             }
         }
@@ -2125,7 +2080,12 @@ impl Validate for CompromisedCredentialsActionsType {
             match &self.event_action {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["BLOCK", "NO_ACTION"], false);
+                    v.one_of(
+                        &path,
+                        value.as_str(),
+                        CompromisedCredentialsEventActionType::VALUES,
+                        false,
+                    );
                 }
             }
         }
@@ -2137,9 +2097,7 @@ impl Validate for CompromisedCredentialsRiskConfigurationType {
         {
             let path = path.member("eventFilter");
             if let Some(value) = &self.event_filter {
-                if value.iter().any(|item| {
-                    !(["SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"].contains(&item.as_str()))
-                }) {
+                if value.iter().any(|item| !(item.is_known())) {
                     v.element_constraint(
                         &path,
                         value,
@@ -2597,15 +2555,8 @@ impl Validate for CreateIdentityProviderRequest {
                 Some(value) => {
                     v.one_of(
                         &path,
-                        value,
-                        &[
-                            "SAML",
-                            "Facebook",
-                            "Google",
-                            "LoginWithAmazon",
-                            "SignInWithApple",
-                            "OIDC",
-                        ],
+                        value.as_str(),
+                        IdentityProviderTypeType::VALUES,
                         false,
                     );
                 }
@@ -2826,7 +2777,7 @@ impl Validate for CreateTermsRequest {
             match &self.terms_source {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["LINK"], false);
+                    v.one_of(&path, value.as_str(), TermsSourceType::VALUES, false);
                 }
             }
         }
@@ -2835,7 +2786,7 @@ impl Validate for CreateTermsRequest {
             match &self.enforcement {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["NONE"], false);
+                    v.one_of(&path, value.as_str(), TermsEnforcementType::VALUES, false);
                 }
             }
         }
@@ -2899,8 +2850,8 @@ impl Validate for CreateUserImportJobRequest {
             if let Some(value) = &self.password_hashing_algorithm {
                 v.one_of(
                     &path,
-                    value,
-                    &["BCRYPT", "SCRYPT", "ARGON2ID", "PBKDF2_SHA256"],
+                    value.as_str(),
+                    PasswordHashingAlgorithmType::VALUES,
                     false,
                 );
             }
@@ -2995,22 +2946,7 @@ impl Validate for CreateUserPoolClientRequest {
         {
             let path = path.member("explicitAuthFlows");
             if let Some(value) = &self.explicit_auth_flows {
-                if value.iter().any(|item| {
-                    !([
-                        "ADMIN_NO_SRP_AUTH",
-                        "CUSTOM_AUTH_FLOW_ONLY",
-                        "USER_PASSWORD_AUTH",
-                        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-                        "ALLOW_CUSTOM_AUTH",
-                        "ALLOW_USER_PASSWORD_AUTH",
-                        "ALLOW_USER_SRP_AUTH",
-                        "ALLOW_REFRESH_TOKEN_AUTH",
-                        "ALLOW_USER_AUTH",
-                        "ALLOW_TOKEN_EXCHANGE_DELEGATION",
-                        "ALLOW_TOKEN_EXCHANGE_IMPERSONATION",
-                    ]
-                    .contains(&item.as_str()))
-                }) {
+                if value.iter().any(|item| !(item.is_known())) {
                     v.element_constraint(&path, value, "[Member must satisfy enum value set: [ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH, ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_CUSTOM_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_AUTH, ALLOW_TOKEN_EXCHANGE_DELEGATION, ALLOW_TOKEN_EXCHANGE_IMPERSONATION]]", false);
                 }
             }
@@ -3071,9 +3007,7 @@ impl Validate for CreateUserPoolClientRequest {
             let path = path.member("allowedOAuthFlows");
             if let Some(value) = &self.allowed_o_auth_flows {
                 v.max_items(&path, value, 3);
-                if value.iter().any(|item| {
-                    !(["code", "implicit", "client_credentials"].contains(&item.as_str()))
-                }) {
+                if value.iter().any(|item| !(item.is_known())) {
                     v.element_constraint(&path, value, "[Member must satisfy enum value set: [code, implicit, client_credentials]]", false);
                 }
             }
@@ -3103,7 +3037,12 @@ impl Validate for CreateUserPoolClientRequest {
         {
             let path = path.member("preventUserExistenceErrors");
             if let Some(value) = &self.prevent_user_existence_errors {
-                v.one_of(&path, value, &["LEGACY", "ENABLED"], false);
+                v.one_of(
+                    &path,
+                    value.as_str(),
+                    PreventUserExistenceErrorTypes::VALUES,
+                    false,
+                );
             }
         }
         {
@@ -3246,7 +3185,7 @@ impl Validate for CreateUserPoolRequest {
         {
             let path = path.member("deletionProtection");
             if let Some(value) = &self.deletion_protection {
-                v.one_of(&path, value, &["ACTIVE", "INACTIVE"], false);
+                v.one_of(&path, value.as_str(), DeletionProtectionType::VALUES, false);
             }
         }
         {
@@ -3258,10 +3197,7 @@ impl Validate for CreateUserPoolRequest {
         {
             let path = path.member("autoVerifiedAttributes");
             if let Some(value) = &self.auto_verified_attributes {
-                if value
-                    .iter()
-                    .any(|item| !(["phone_number", "email"].contains(&item.as_str())))
-                {
+                if value.iter().any(|item| !(item.is_known())) {
                     v.element_constraint(
                         &path,
                         value,
@@ -3274,9 +3210,7 @@ impl Validate for CreateUserPoolRequest {
         {
             let path = path.member("aliasAttributes");
             if let Some(value) = &self.alias_attributes {
-                if value.iter().any(|item| {
-                    !(["phone_number", "email", "preferred_username"].contains(&item.as_str()))
-                }) {
+                if value.iter().any(|item| !(item.is_known())) {
                     v.element_constraint(&path, value, "[Member must satisfy enum value set: [phone_number, email, preferred_username]]", false);
                 }
             }
@@ -3284,10 +3218,7 @@ impl Validate for CreateUserPoolRequest {
         {
             let path = path.member("usernameAttributes");
             if let Some(value) = &self.username_attributes {
-                if value
-                    .iter()
-                    .any(|item| !(["phone_number", "email"].contains(&item.as_str())))
-                {
+                if value.iter().any(|item| !(item.is_known())) {
                     v.element_constraint(
                         &path,
                         value,
@@ -3344,7 +3275,7 @@ impl Validate for CreateUserPoolRequest {
         {
             let path = path.member("mfaConfiguration");
             if let Some(value) = &self.mfa_configuration {
-                v.one_of(&path, value, &["OFF", "ON", "OPTIONAL"], false);
+                v.one_of(&path, value.as_str(), UserPoolMfaType::VALUES, false);
             }
         }
         {
@@ -3434,7 +3365,7 @@ impl Validate for CreateUserPoolRequest {
         {
             let path = path.member("userPoolTier");
             if let Some(value) = &self.user_pool_tier {
-                v.one_of(&path, value, &["LITE", "ESSENTIALS", "PLUS"], false);
+                v.one_of(&path, value.as_str(), UserPoolTierType::VALUES, false);
             }
         }
         {
@@ -3486,12 +3417,7 @@ impl Validate for CustomDomainConfigType {
         {
             let path = path.member("securityPolicy");
             if let Some(value) = &self.security_policy {
-                v.one_of(
-                    &path,
-                    value,
-                    &["TLS_V1", "TLS_V1_2_2021", "TLS_V1_3_2025"],
-                    false,
-                );
+                v.one_of(&path, value.as_str(), SecurityPolicyType::VALUES, false);
             }
         }
     }
@@ -3504,7 +3430,12 @@ impl Validate for CustomEmailLambdaVersionConfigType {
             match &self.lambda_version {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["V1_0"], false);
+                    v.one_of(
+                        &path,
+                        value.as_str(),
+                        CustomEmailSenderLambdaVersionType::VALUES,
+                        false,
+                    );
                 }
             }
         }
@@ -3529,7 +3460,12 @@ impl Validate for CustomSMSLambdaVersionConfigType {
             match &self.lambda_version {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["V1_0"], false);
+                    v.one_of(
+                        &path,
+                        value.as_str(),
+                        CustomSMSSenderLambdaVersionType::VALUES,
+                        false,
+                    );
                 }
             }
         }
@@ -3552,7 +3488,7 @@ impl Validate for DcrConfigurationType {
         {
             let path = path.member("enableStatus");
             if let Some(value) = &self.enable_status {
-                v.one_of(&path, value, &["Enabled", "Disabled"], false);
+                v.one_of(&path, value.as_str(), StatusType::VALUES, false);
             }
         }
         {
@@ -3562,9 +3498,7 @@ impl Validate for DcrConfigurationType {
             let path = path.member("authenticatedGrantTypes");
             if let Some(value) = &self.authenticated_grant_types {
                 v.max_items(&path, value, 3);
-                if value.iter().any(|item| {
-                    !(["code", "implicit", "client_credentials"].contains(&item.as_str()))
-                }) {
+                if value.iter().any(|item| !(item.is_known())) {
                     v.element_constraint(&path, value, "[Member must satisfy enum value set: [code, implicit, client_credentials]]", false);
                 }
             }
@@ -3573,9 +3507,7 @@ impl Validate for DcrConfigurationType {
             let path = path.member("openDcrGrantTypes");
             if let Some(value) = &self.open_dcr_grant_types {
                 v.max_items(&path, value, 3);
-                if value.iter().any(|item| {
-                    !(["code", "implicit", "client_credentials"].contains(&item.as_str()))
-                }) {
+                if value.iter().any(|item| !(item.is_known())) {
                     v.element_constraint(&path, value, "[Member must satisfy enum value set: [code, implicit, client_credentials]]", false);
                 }
             }
@@ -4385,7 +4317,12 @@ impl Validate for EmailConfigurationType {
         {
             let path = path.member("emailSendingAccount");
             if let Some(value) = &self.email_sending_account {
-                v.one_of(&path, value, &["COGNITO_DEFAULT", "DEVELOPER"], false);
+                v.one_of(
+                    &path,
+                    value.as_str(),
+                    EmailSendingAccountType::VALUES,
+                    false,
+                );
             }
         }
         {
@@ -4740,7 +4677,12 @@ impl Validate for GetDerivedTokenRequest {
             match &self.subject_token_type {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["ACCESS_TOKEN", "ID_TOKEN", "SAML2"], false);
+                    v.one_of(
+                        &path,
+                        value.as_str(),
+                        TokenTypeIdentifierType::VALUES,
+                        false,
+                    );
                 }
             }
         }
@@ -4768,7 +4710,12 @@ impl Validate for GetDerivedTokenRequest {
         {
             let path = path.member("actorTokenType");
             if let Some(value) = &self.actor_token_type {
-                v.one_of(&path, value, &["ACCESS_TOKEN", "ID_TOKEN", "SAML2"], false);
+                v.one_of(
+                    &path,
+                    value.as_str(),
+                    TokenTypeIdentifierType::VALUES,
+                    false,
+                );
             }
         }
         {
@@ -4827,7 +4774,12 @@ impl Validate for GetDerivedTokenRequest {
         {
             let path = path.member("requestedTokenType");
             if let Some(value) = &self.requested_token_type {
-                v.one_of(&path, value, &["ACCESS_TOKEN", "ID_TOKEN"], false);
+                v.one_of(
+                    &path,
+                    value.as_str(),
+                    IssuedTokenTypeIdentifierType::VALUES,
+                    false,
+                );
             }
         }
     }
@@ -5224,7 +5176,12 @@ impl Validate for InboundFederationLambdaType {
             match &self.lambda_version {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["V1_0"], false);
+                    v.one_of(
+                        &path,
+                        value.as_str(),
+                        InboundFederationLambdaVersionType::VALUES,
+                        false,
+                    );
                 }
             }
         }
@@ -5249,21 +5206,7 @@ impl Validate for InitiateAuthRequest {
             match &self.auth_flow {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(
-                        &path,
-                        value,
-                        &[
-                            "USER_SRP_AUTH",
-                            "REFRESH_TOKEN_AUTH",
-                            "REFRESH_TOKEN",
-                            "CUSTOM_AUTH",
-                            "ADMIN_NO_SRP_AUTH",
-                            "USER_PASSWORD_AUTH",
-                            "ADMIN_USER_PASSWORD_AUTH",
-                            "USER_AUTH",
-                        ],
-                        false,
-                    );
+                    v.one_of(&path, value.as_str(), AuthFlowType::VALUES, false);
                 }
             }
         }
@@ -5370,7 +5313,7 @@ impl Validate for IssuerConfigurationType {
         {
             let path = path.member("type");
             if let Some(value) = &self.r#type {
-                v.one_of(&path, value, &["ORIGINAL", "UPDATED"], false);
+                v.one_of(&path, value.as_str(), IssuerType::VALUES, false);
             }
         }
     }
@@ -5381,12 +5324,7 @@ impl Validate for KeyConfigurationType {
         {
             let path = path.member("keyType");
             if let Some(value) = &self.key_type {
-                v.one_of(
-                    &path,
-                    value,
-                    &["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"],
-                    false,
-                );
+                v.one_of(&path, value.as_str(), EncryptionKeyType::VALUES, false);
             }
         }
         {
@@ -5524,7 +5462,7 @@ impl Validate for LimitDefinitionType {
             match &self.limit_class {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["API_CATEGORY"], false);
+                    v.one_of(&path, value.as_str(), LimitClass::VALUES, false);
                 }
             }
         }
@@ -5919,7 +5857,7 @@ impl Validate for ListUserPoolClientsRequest {
         {
             let path = path.member("clientType");
             if let Some(value) = &self.client_type {
-                v.one_of(&path, value, &["REGULAR", "DCR"], false);
+                v.one_of(&path, value.as_str(), ClientTypeType::VALUES, false);
             }
         }
     }
@@ -6124,7 +6062,7 @@ impl Validate for LogConfigurationType {
             match &self.log_level {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["ERROR", "INFO"], false);
+                    v.one_of(&path, value.as_str(), LogLevel::VALUES, false);
                 }
             }
         }
@@ -6133,7 +6071,7 @@ impl Validate for LogConfigurationType {
             match &self.event_source {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["userNotification", "userAuthEvents"], false);
+                    v.one_of(&path, value.as_str(), EventSourceName::VALUES, false);
                 }
             }
         }
@@ -6163,7 +6101,7 @@ impl Validate for MFAOptionType {
         {
             let path = path.member("deliveryMedium");
             if let Some(value) = &self.delivery_medium {
-                v.one_of(&path, value, &["SMS", "EMAIL"], false);
+                v.one_of(&path, value.as_str(), DeliveryMediumType::VALUES, false);
             }
         }
         {
@@ -6382,7 +6320,12 @@ impl Validate for PreTokenGenerationVersionConfigType {
             match &self.lambda_version {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["V1_0", "V2_0", "V3_0"], false);
+                    v.one_of(
+                        &path,
+                        value.as_str(),
+                        PreTokenGenerationLambdaVersionType::VALUES,
+                        false,
+                    );
                 }
             }
         }
@@ -6448,12 +6391,7 @@ impl Validate for RecoveryOptionType {
             match &self.name {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(
-                        &path,
-                        value,
-                        &["verified_email", "verified_phone_number", "admin_only"],
-                        false,
-                    );
+                    v.one_of(&path, value.as_str(), RecoveryOptionNameType::VALUES, false);
                 }
             }
         }
@@ -6467,7 +6405,7 @@ impl Validate for RefreshTokenRotationType {
             match &self.feature {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["ENABLED", "DISABLED"], false);
+                    v.one_of(&path, value.as_str(), FeatureType::VALUES, false);
                 }
             }
         }
@@ -6605,29 +6543,7 @@ impl Validate for RespondToAuthChallengeRequest {
             match &self.challenge_name {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(
-                        &path,
-                        value,
-                        &[
-                            "SMS_MFA",
-                            "EMAIL_OTP",
-                            "SOFTWARE_TOKEN_MFA",
-                            "SELECT_MFA_TYPE",
-                            "MFA_SETUP",
-                            "PASSWORD_VERIFIER",
-                            "CUSTOM_CHALLENGE",
-                            "SELECT_CHALLENGE",
-                            "DEVICE_SRP_AUTH",
-                            "DEVICE_PASSWORD_VERIFIER",
-                            "ADMIN_NO_SRP_AUTH",
-                            "NEW_PASSWORD_REQUIRED",
-                            "SMS_OTP",
-                            "PASSWORD",
-                            "WEB_AUTHN",
-                            "PASSWORD_SRP",
-                        ],
-                        false,
-                    );
+                    v.one_of(&path, value.as_str(), ChallengeNameType::VALUES, false);
                 }
             }
         }
@@ -6728,7 +6644,12 @@ impl Validate for RevokeTokenRequest {
         {
             let path = path.member("revokeAssociatedSessions");
             if let Some(value) = &self.revoke_associated_sessions {
-                v.one_of(&path, value, &["NONE", "LINKED"], false);
+                v.one_of(
+                    &path,
+                    value.as_str(),
+                    RevokeAssociatedSessionsType::VALUES,
+                    false,
+                );
             }
         }
     }
@@ -6759,7 +6680,12 @@ impl Validate for RevokeUserSessionRequest {
         {
             let path = path.member("revokeAssociatedSessions");
             if let Some(value) = &self.revoke_associated_sessions {
-                v.one_of(&path, value, &["NONE", "LINKED"], false);
+                v.one_of(
+                    &path,
+                    value.as_str(),
+                    RevokeAssociatedSessionsType::VALUES,
+                    false,
+                );
             }
         }
     }
@@ -6852,12 +6778,7 @@ impl Validate for SchemaAttributeType {
         {
             let path = path.member("attributeDataType");
             if let Some(value) = &self.attribute_data_type {
-                v.one_of(
-                    &path,
-                    value,
-                    &["String", "Number", "DateTime", "Boolean"],
-                    false,
-                );
+                v.one_of(&path, value.as_str(), AttributeDataType::VALUES, false);
             }
         }
         {
@@ -7096,7 +7017,7 @@ impl Validate for SetUserPoolMfaConfigRequest {
         {
             let path = path.member("mfaConfiguration");
             if let Some(value) = &self.mfa_configuration {
-                v.one_of(&path, value, &["OFF", "ON", "OPTIONAL"], false);
+                v.one_of(&path, value.as_str(), UserPoolMfaType::VALUES, false);
             }
         }
         {
@@ -7126,7 +7047,12 @@ impl Validate for SetUserPoolSessionConfigurationRequest {
             match &self.user_session_tracking {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["ENABLED", "DISABLED"], false);
+                    v.one_of(
+                        &path,
+                        value.as_str(),
+                        UserSessionTrackingType::VALUES,
+                        false,
+                    );
                 }
             }
         }
@@ -7175,16 +7101,7 @@ impl Validate for SignInPolicyType {
             if let Some(value) = &self.allowed_first_auth_factors {
                 v.min_items(&path, value, 1);
                 v.max_items(&path, value, 5);
-                if value.iter().any(|item| {
-                    !([
-                        "PASSWORD",
-                        "EMAIL_OTP",
-                        "SMS_OTP",
-                        "WEB_AUTHN",
-                        "SOFTWARE_TOKEN",
-                    ]
-                    .contains(&item.as_str()))
-                }) {
+                if value.iter().any(|item| !(item.is_known())) {
                     v.element_constraint(&path, value, "[Member must satisfy enum value set: [PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN, SOFTWARE_TOKEN]]", false);
                 }
             }
@@ -7521,34 +7438,19 @@ impl Validate for TokenValidityUnitsType {
         {
             let path = path.member("accessToken");
             if let Some(value) = &self.access_token {
-                v.one_of(
-                    &path,
-                    value,
-                    &["seconds", "minutes", "hours", "days"],
-                    false,
-                );
+                v.one_of(&path, value.as_str(), TimeUnitsType::VALUES, false);
             }
         }
         {
             let path = path.member("idToken");
             if let Some(value) = &self.id_token {
-                v.one_of(
-                    &path,
-                    value,
-                    &["seconds", "minutes", "hours", "days"],
-                    false,
-                );
+                v.one_of(&path, value.as_str(), TimeUnitsType::VALUES, false);
             }
         }
         {
             let path = path.member("refreshToken");
             if let Some(value) = &self.refresh_token {
-                v.one_of(
-                    &path,
-                    value,
-                    &["seconds", "minutes", "hours", "days"],
-                    false,
-                );
+                v.one_of(&path, value.as_str(), TimeUnitsType::VALUES, false);
             }
         }
     }
@@ -7639,7 +7541,7 @@ impl Validate for UpdateAuthEventFeedbackRequest {
             match &self.feedback_value {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["Valid", "Invalid"], false);
+                    v.one_of(&path, value.as_str(), FeedbackValueType::VALUES, false);
                 }
             }
         }
@@ -7762,7 +7664,7 @@ impl Validate for UpdateClientMetadataURLStateRequest {
             match &self.action {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["REFRESH", "INVALIDATE"], false);
+                    v.one_of(&path, value.as_str(), CIMDCacheActionType::VALUES, false);
                 }
             }
         }
@@ -7794,7 +7696,12 @@ impl Validate for UpdateDeviceStatusRequest {
         {
             let path = path.member("deviceRememberedStatus");
             if let Some(value) = &self.device_remembered_status {
-                v.one_of(&path, value, &["remembered", "not_remembered"], false);
+                v.one_of(
+                    &path,
+                    value.as_str(),
+                    DeviceRememberedStatusType::VALUES,
+                    false,
+                );
             }
         }
     }
@@ -8101,13 +8008,13 @@ impl Validate for UpdateTermsRequest {
         {
             let path = path.member("termsSource");
             if let Some(value) = &self.terms_source {
-                v.one_of(&path, value, &["LINK"], false);
+                v.one_of(&path, value.as_str(), TermsSourceType::VALUES, false);
             }
         }
         {
             let path = path.member("enforcement");
             if let Some(value) = &self.enforcement {
-                v.one_of(&path, value, &["NONE"], false);
+                v.one_of(&path, value.as_str(), TermsEnforcementType::VALUES, false);
             }
         }
         {
@@ -8261,22 +8168,7 @@ impl Validate for UpdateUserPoolClientRequest {
         {
             let path = path.member("explicitAuthFlows");
             if let Some(value) = &self.explicit_auth_flows {
-                if value.iter().any(|item| {
-                    !([
-                        "ADMIN_NO_SRP_AUTH",
-                        "CUSTOM_AUTH_FLOW_ONLY",
-                        "USER_PASSWORD_AUTH",
-                        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-                        "ALLOW_CUSTOM_AUTH",
-                        "ALLOW_USER_PASSWORD_AUTH",
-                        "ALLOW_USER_SRP_AUTH",
-                        "ALLOW_REFRESH_TOKEN_AUTH",
-                        "ALLOW_USER_AUTH",
-                        "ALLOW_TOKEN_EXCHANGE_DELEGATION",
-                        "ALLOW_TOKEN_EXCHANGE_IMPERSONATION",
-                    ]
-                    .contains(&item.as_str()))
-                }) {
+                if value.iter().any(|item| !(item.is_known())) {
                     v.element_constraint(&path, value, "[Member must satisfy enum value set: [ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH, ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_CUSTOM_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_AUTH, ALLOW_TOKEN_EXCHANGE_DELEGATION, ALLOW_TOKEN_EXCHANGE_IMPERSONATION]]", false);
                 }
             }
@@ -8337,9 +8229,7 @@ impl Validate for UpdateUserPoolClientRequest {
             let path = path.member("allowedOAuthFlows");
             if let Some(value) = &self.allowed_o_auth_flows {
                 v.max_items(&path, value, 3);
-                if value.iter().any(|item| {
-                    !(["code", "implicit", "client_credentials"].contains(&item.as_str()))
-                }) {
+                if value.iter().any(|item| !(item.is_known())) {
                     v.element_constraint(&path, value, "[Member must satisfy enum value set: [code, implicit, client_credentials]]", false);
                 }
             }
@@ -8369,7 +8259,12 @@ impl Validate for UpdateUserPoolClientRequest {
         {
             let path = path.member("preventUserExistenceErrors");
             if let Some(value) = &self.prevent_user_existence_errors {
-                v.one_of(&path, value, &["LEGACY", "ENABLED"], false);
+                v.one_of(
+                    &path,
+                    value.as_str(),
+                    PreventUserExistenceErrorTypes::VALUES,
+                    false,
+                );
             }
         }
         {
@@ -8473,7 +8368,12 @@ impl Validate for UpdateUserPoolReplicaRequest {
             match &self.status {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["ACTIVE", "INACTIVE"], false);
+                    v.one_of(
+                        &path,
+                        value.as_str(),
+                        UpdateReplicaStatusType::VALUES,
+                        false,
+                    );
                 }
             }
         }
@@ -8502,7 +8402,7 @@ impl Validate for UpdateUserPoolRequest {
         {
             let path = path.member("deletionProtection");
             if let Some(value) = &self.deletion_protection {
-                v.one_of(&path, value, &["ACTIVE", "INACTIVE"], false);
+                v.one_of(&path, value.as_str(), DeletionProtectionType::VALUES, false);
             }
         }
         {
@@ -8514,10 +8414,7 @@ impl Validate for UpdateUserPoolRequest {
         {
             let path = path.member("autoVerifiedAttributes");
             if let Some(value) = &self.auto_verified_attributes {
-                if value
-                    .iter()
-                    .any(|item| !(["phone_number", "email"].contains(&item.as_str())))
-                {
+                if value.iter().any(|item| !(item.is_known())) {
                     v.element_constraint(
                         &path,
                         value,
@@ -8580,7 +8477,7 @@ impl Validate for UpdateUserPoolRequest {
         {
             let path = path.member("mfaConfiguration");
             if let Some(value) = &self.mfa_configuration {
-                v.one_of(&path, value, &["OFF", "ON", "OPTIONAL"], false);
+                v.one_of(&path, value.as_str(), UserPoolMfaType::VALUES, false);
             }
         }
         {
@@ -8655,7 +8552,7 @@ impl Validate for UpdateUserPoolRequest {
         {
             let path = path.member("userPoolTier");
             if let Some(value) = &self.user_pool_tier {
-                v.one_of(&path, value, &["LITE", "ESSENTIALS", "PLUS"], false);
+                v.one_of(&path, value.as_str(), UserPoolTierType::VALUES, false);
             }
         }
         {
@@ -8696,10 +8593,7 @@ impl Validate for UserAttributeUpdateSettingsType {
         {
             let path = path.member("attributesRequireVerificationBeforeUpdate");
             if let Some(value) = &self.attributes_require_verification_before_update {
-                if value
-                    .iter()
-                    .any(|item| !(["phone_number", "email"].contains(&item.as_str())))
-                {
+                if value.iter().any(|item| !(item.is_known())) {
                     v.element_constraint(
                         &path,
                         value,
@@ -8736,7 +8630,12 @@ impl Validate for UserPoolAddOnsType {
             match &self.advanced_security_mode {
                 None => v.not_null(&path),
                 Some(value) => {
-                    v.one_of(&path, value, &["OFF", "AUDIT", "ENFORCED"], false);
+                    v.one_of(
+                        &path,
+                        value.as_str(),
+                        AdvancedSecurityModeType::VALUES,
+                        false,
+                    );
                 }
             }
         }
@@ -8850,12 +8749,7 @@ impl Validate for VerificationMessageTemplateType {
         {
             let path = path.member("defaultEmailOption");
             if let Some(value) = &self.default_email_option {
-                v.one_of(
-                    &path,
-                    value,
-                    &["CONFIRM_WITH_LINK", "CONFIRM_WITH_CODE"],
-                    false,
-                );
+                v.one_of(&path, value.as_str(), DefaultEmailOptionType::VALUES, false);
             }
         }
     }
@@ -8950,7 +8844,7 @@ impl Validate for WebAuthnConfigurationType {
         {
             let path = path.member("userVerification");
             if let Some(value) = &self.user_verification {
-                v.one_of(&path, value, &["required", "preferred"], false);
+                v.one_of(&path, value.as_str(), UserVerificationType::VALUES, false);
             }
         }
         {
@@ -8958,8 +8852,8 @@ impl Validate for WebAuthnConfigurationType {
             if let Some(value) = &self.factor_configuration {
                 v.one_of(
                     &path,
-                    value,
-                    &["SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION"],
+                    value.as_str(),
+                    WebAuthnFactorConfigurationType::VALUES,
                     false,
                 );
             }

@@ -8,6 +8,7 @@ use crate::pools::client::AuthClient;
 use crate::service::Service;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use cognate_api::types::ChallengeNameType;
 use num_bigint::BigUint;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -23,7 +24,7 @@ pub(super) struct Challenge {
     #[serde(rename = "u")]
     pub(super) username: String,
     #[serde(rename = "k")]
-    pub(super) name: String,
+    pub(super) name: ChallengeNameType,
     #[serde(rename = "x")]
     pub(super) expires_at: f64,
     /// SRP: the client's A, the server's B and private b (base64 of big-endian bytes).
@@ -71,7 +72,7 @@ impl Service {
         &self,
         client: &AuthClient,
         username: &str,
-        name: &str,
+        name: ChallengeNameType,
     ) -> Challenge {
         let minutes = client.client.auth_session_validity.unwrap_or(3);
         let mut nonce = [0u8; 12];
@@ -80,7 +81,7 @@ impl Service {
             pool_id: client.pool_id.clone(),
             client_id: client.client.client_id.clone().unwrap_or_default(),
             username: username.to_string(),
-            name: name.to_string(),
+            name,
             expires_at: now() + f64::from(minutes) * 60.0,
             srp_a: None,
             srp_big_b: None,

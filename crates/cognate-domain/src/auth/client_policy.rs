@@ -14,25 +14,29 @@ use cognate_api::types::*;
 
 /// The flows a client allows: its ExplicitAuthFlows, or AWS's default (SRP, refresh,
 /// custom). Legacy values (without ALLOW_) always allow SRP and refresh.
-pub(super) fn flow_allowed(client: &UserPoolClientType, flow: &str) -> bool {
-    let default = [
-        "ALLOW_REFRESH_TOKEN_AUTH",
-        "ALLOW_USER_SRP_AUTH",
-        "ALLOW_CUSTOM_AUTH",
-    ]
-    .map(String::from)
-    .to_vec();
+pub(super) fn flow_allowed(client: &UserPoolClientType, flow: &AuthFlowType) -> bool {
+    let default = vec![
+        ExplicitAuthFlowsType::ALLOW_REFRESH_TOKEN_AUTH,
+        ExplicitAuthFlowsType::ALLOW_USER_SRP_AUTH,
+        ExplicitAuthFlowsType::ALLOW_CUSTOM_AUTH,
+    ];
     let flows = client.explicit_auth_flows.clone().unwrap_or(default);
-    let has = |f: &str| flows.iter().any(|x| x == f);
-    let legacy = flows.iter().all(|f| !f.starts_with("ALLOW_"));
-    match flow {
-        "USER_PASSWORD_AUTH" => has("ALLOW_USER_PASSWORD_AUTH") || has("USER_PASSWORD_AUTH"),
-        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
-            has("ALLOW_ADMIN_USER_PASSWORD_AUTH") || has("ADMIN_NO_SRP_AUTH")
-        }
-        "USER_SRP_AUTH" => has("ALLOW_USER_SRP_AUTH") || legacy,
-        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => has("ALLOW_REFRESH_TOKEN_AUTH") || legacy,
-        _ => false,
+    let has = |f: ExplicitAuthFlowsType| flows.contains(&f);
+    let legacy = flows.iter().all(|f| !f.as_str().starts_with("ALLOW_"));
+    if *flow == AuthFlowType::USER_PASSWORD_AUTH {
+        has(ExplicitAuthFlowsType::ALLOW_USER_PASSWORD_AUTH)
+            || has(ExplicitAuthFlowsType::USER_PASSWORD_AUTH)
+    } else if *flow == AuthFlowType::ADMIN_USER_PASSWORD_AUTH
+        || *flow == AuthFlowType::ADMIN_NO_SRP_AUTH
+    {
+        has(ExplicitAuthFlowsType::ALLOW_ADMIN_USER_PASSWORD_AUTH)
+            || has(ExplicitAuthFlowsType::ADMIN_NO_SRP_AUTH)
+    } else if *flow == AuthFlowType::USER_SRP_AUTH {
+        has(ExplicitAuthFlowsType::ALLOW_USER_SRP_AUTH) || legacy
+    } else if *flow == AuthFlowType::REFRESH_TOKEN_AUTH || *flow == AuthFlowType::REFRESH_TOKEN {
+        has(ExplicitAuthFlowsType::ALLOW_REFRESH_TOKEN_AUTH) || legacy
+    } else {
+        false
     }
 }
 
@@ -69,7 +73,7 @@ pub(super) fn check_secret_hash(
 }
 
 pub(super) fn prevents_existence_errors(client: &AuthClient) -> bool {
-    client.client.prevent_user_existence_errors.as_deref() == Some("ENABLED")
+    client.client.prevent_user_existence_errors == Some(PreventUserExistenceErrorTypes::ENABLED)
 }
 
 /// The error for a user that does not exist: UserNotFoundException, or the wrong-password
@@ -116,16 +120,19 @@ mod tests {
     #[test]
     fn flows_follow_explicit_auth_flows() {
         let mut client = UserPoolClientType::default();
-        assert!(flow_allowed(&client, "USER_SRP_AUTH"));
-        assert!(flow_allowed(&client, "REFRESH_TOKEN_AUTH"));
-        assert!(!flow_allowed(&client, "USER_PASSWORD_AUTH"));
-        client.explicit_auth_flows = Some(vec!["ALLOW_USER_PASSWORD_AUTH".into()]);
-        assert!(flow_allowed(&client, "USER_PASSWORD_AUTH"));
-        assert!(!flow_allowed(&client, "USER_SRP_AUTH"));
-        assert!(!flow_allowed(&client, "REFRESH_TOKEN_AUTH"));
-        client.explicit_auth_flows = Some(vec!["ADMIN_NO_SRP_AUTH".into()]);
-        assert!(flow_allowed(&client, "ADMIN_USER_PASSWORD_AUTH"));
-        assert!(flow_allowed(&client, "USER_SRP_AUTH"));
-        assert!(flow_allowed(&client, "REFRESH_TOKEN"));
+        assert!(flow_allowed(&client, &AuthFlowType::USER_SRP_AUTH));
+        assert!(flow_allowed(&client, &AuthFlowType::REFRESH_TOKEN_AUTH));
+        assert!(!flow_allowed(&client, &AuthFlowType::USER_PASSWORD_AUTH));
+        client.explicit_auth_flows = Some(vec![ExplicitAuthFlowsType::ALLOW_USER_PASSWORD_AUTH]);
+        assert!(flow_allowed(&client, &AuthFlowType::USER_PASSWORD_AUTH));
+        assert!(!flow_allowed(&client, &AuthFlowType::USER_SRP_AUTH));
+        assert!(!flow_allowed(&client, &AuthFlowType::REFRESH_TOKEN_AUTH));
+        client.explicit_auth_flows = Some(vec![ExplicitAuthFlowsType::ADMIN_NO_SRP_AUTH]);
+        assert!(flow_allowed(
+            &client,
+            &AuthFlowType::ADMIN_USER_PASSWORD_AUTH
+        ));
+        assert!(flow_allowed(&client, &AuthFlowType::USER_SRP_AUTH));
+        assert!(flow_allowed(&client, &AuthFlowType::REFRESH_TOKEN));
     }
 }

@@ -33,7 +33,7 @@ async fn fixture() -> Fixture {
         .create_user_pool_client(CreateUserPoolClientRequest {
             user_pool_id: Some(pool_id.clone()),
             client_name: Some("c".into()),
-            explicit_auth_flows: Some(vec!["ALLOW_USER_PASSWORD_AUTH".into()]),
+            explicit_auth_flows: Some(vec![ExplicitAuthFlowsType::ALLOW_USER_PASSWORD_AUTH]),
             ..Default::default()
         })
         .await
@@ -47,7 +47,7 @@ async fn fixture() -> Fixture {
             user_pool_id: Some(pool_id.clone()),
             username: Some("alice".into()),
             temporary_password: Some("Temp0rary!".into()),
-            message_action: Some("SUPPRESS".into()),
+            message_action: Some(MessageActionType::SUPPRESS),
             ..Default::default()
         })
         .await
@@ -76,17 +76,17 @@ async fn expired_tokens_and_sessions_are_refused() {
         .initiate_auth_flow(
             None,
             &f.client_id,
-            "USER_PASSWORD_AUTH",
+            &AuthFlowType::USER_PASSWORD_AUTH,
             sign_in("Temp0rary!"),
         )
         .await
         .expect("challenge");
     assert_eq!(
-        challenge.challenge_name.as_deref(),
-        Some("NEW_PASSWORD_REQUIRED")
+        challenge.challenge_name,
+        Some(ChallengeNameType::NEW_PASSWORD_REQUIRED)
     );
     let client = s.client_for(&f.client_id, None).await.expect("client");
-    let mut state = s.new_challenge(&client, "alice", "NEW_PASSWORD_REQUIRED");
+    let mut state = s.new_challenge(&client, "alice", ChallengeNameType::NEW_PASSWORD_REQUIRED);
     state.expires_at = now() - 1.0;
     let expired = s.seal_challenge(&state).expect("seal");
     let responses = BTreeMap::from([
@@ -97,7 +97,7 @@ async fn expired_tokens_and_sessions_are_refused() {
         .respond_to_challenge(
             None,
             &f.client_id,
-            "NEW_PASSWORD_REQUIRED",
+            &ChallengeNameType::NEW_PASSWORD_REQUIRED,
             Some(&expired),
             responses.clone(),
         )
@@ -113,7 +113,7 @@ async fn expired_tokens_and_sessions_are_refused() {
         .respond_to_challenge(
             None,
             &f.client_id,
-            "NEW_PASSWORD_REQUIRED",
+            &ChallengeNameType::NEW_PASSWORD_REQUIRED,
             challenge.session.as_ref(),
             responses,
         )
@@ -176,7 +176,7 @@ async fn expired_temporary_passwords_and_required_mfa_are_refused() {
         .initiate_auth_flow(
             None,
             &f.client_id,
-            "USER_PASSWORD_AUTH",
+            &AuthFlowType::USER_PASSWORD_AUTH,
             sign_in("Temp0rary!"),
         )
         .await
@@ -199,14 +199,14 @@ async fn expired_temporary_passwords_and_required_mfa_are_refused() {
     s.initiate_auth_flow(
         None,
         &f.client_id,
-        "USER_PASSWORD_AUTH",
+        &AuthFlowType::USER_PASSWORD_AUTH,
         sign_in("Passw0rd!"),
     )
     .await
     .expect("signs in while MFA is off");
     s.set_user_pool_mfa_config(SetUserPoolMfaConfigRequest {
         user_pool_id: Some(f.pool_id.clone()),
-        mfa_configuration: Some("ON".into()),
+        mfa_configuration: Some(UserPoolMfaType::ON),
         software_token_mfa_configuration: Some(SoftwareTokenMfaConfigType {
             enabled: Some(true),
         }),
@@ -218,7 +218,7 @@ async fn expired_temporary_passwords_and_required_mfa_are_refused() {
         .initiate_auth_flow(
             None,
             &f.client_id,
-            "USER_PASSWORD_AUTH",
+            &AuthFlowType::USER_PASSWORD_AUTH,
             sign_in("Passw0rd!"),
         )
         .await

@@ -19,57 +19,59 @@ impl Service {
         &self,
         admin: Option<&str>,
         client_id: &str,
-        flow: &str,
+        flow: &AuthFlowType,
         params: BTreeMap<String, String>,
     ) -> Result<Outcome> {
         let client = self.client_for(client_id, admin).await?;
-        let supported: &[&str] = if admin.is_some() {
+        let supported: &[AuthFlowType] = if admin.is_some() {
             &[
-                "USER_SRP_AUTH",
-                "REFRESH_TOKEN_AUTH",
-                "REFRESH_TOKEN",
-                "ADMIN_NO_SRP_AUTH",
-                "ADMIN_USER_PASSWORD_AUTH",
-                "CUSTOM_AUTH",
-                "USER_AUTH",
+                AuthFlowType::USER_SRP_AUTH,
+                AuthFlowType::REFRESH_TOKEN_AUTH,
+                AuthFlowType::REFRESH_TOKEN,
+                AuthFlowType::ADMIN_NO_SRP_AUTH,
+                AuthFlowType::ADMIN_USER_PASSWORD_AUTH,
+                AuthFlowType::CUSTOM_AUTH,
+                AuthFlowType::USER_AUTH,
             ]
         } else {
             &[
-                "USER_SRP_AUTH",
-                "REFRESH_TOKEN_AUTH",
-                "REFRESH_TOKEN",
-                "USER_PASSWORD_AUTH",
-                "CUSTOM_AUTH",
-                "USER_AUTH",
+                AuthFlowType::USER_SRP_AUTH,
+                AuthFlowType::REFRESH_TOKEN_AUTH,
+                AuthFlowType::REFRESH_TOKEN,
+                AuthFlowType::USER_PASSWORD_AUTH,
+                AuthFlowType::CUSTOM_AUTH,
+                AuthFlowType::USER_AUTH,
             ]
         };
-        if !supported.contains(&flow) {
+        if !supported.contains(flow) {
             return Err(invalid("Initiate Auth method not supported."));
         }
-        match flow {
-            "CUSTOM_AUTH" => {
-                return Err(invalid(
-                    "Custom auth lambda trigger is not configured for the user pool.",
-                ))
-            }
-            "USER_AUTH" => return Err(invalid("USER_AUTH flow is not enabled for this client.")),
-            _ => {}
+        if *flow == AuthFlowType::CUSTOM_AUTH {
+            return Err(invalid(
+                "Custom auth lambda trigger is not configured for the user pool.",
+            ));
+        }
+        if *flow == AuthFlowType::USER_AUTH {
+            return Err(invalid("USER_AUTH flow is not enabled for this client."));
         }
         if !flow_allowed(&client.client, flow) {
             return Err(invalid(format!("{flow} flow not enabled for this client")));
         }
+        let password = [
+            AuthFlowType::USER_PASSWORD_AUTH,
+            AuthFlowType::ADMIN_USER_PASSWORD_AUTH,
+            AuthFlowType::ADMIN_NO_SRP_AUTH,
+        ];
         match flow {
-            "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
-                self.password_flow(client, &params).await
-            }
-            "USER_SRP_AUTH" => self.srp_flow(client, &params).await,
+            f if password.contains(f) => self.password_flow(client, &params).await,
+            f if *f == AuthFlowType::USER_SRP_AUTH => self.srp_flow(client, &params).await,
             _ => {
                 let rotating = client
                     .client
                     .refresh_token_rotation
                     .as_ref()
-                    .and_then(|r| r.feature.as_deref())
-                    == Some("ENABLED");
+                    .and_then(|r| r.feature.as_ref())
+                    == Some(&FeatureType::ENABLED);
                 if rotating {
                     // AWS: rotation is done only through GetTokensFromRefreshToken.
                     return Err(invalid(format!(
@@ -95,14 +97,18 @@ impl Service {
         &self,
         admin: Option<&str>,
         client_id: &str,
-        challenge: &str,
+        challenge: &ChallengeNameType,
         session: Option<&String>,
         responses: BTreeMap<String, String>,
     ) -> Result<Outcome> {
         let client = self.client_for(client_id, admin).await?;
         match challenge {
-            "PASSWORD_VERIFIER" => self.answer_password_verifier(client, &responses).await,
-            "NEW_PASSWORD_REQUIRED" => self.answer_new_password(client, session, &responses).await,
+            c if *c == ChallengeNameType::PASSWORD_VERIFIER => {
+                self.answer_password_verifier(client, &responses).await
+            }
+            c if *c == ChallengeNameType::NEW_PASSWORD_REQUIRED => {
+                self.answer_new_password(client, session, &responses).await
+            }
             other => Err(invalid(format!(
                 "The challenge {other} is not supported by this server."
             ))),

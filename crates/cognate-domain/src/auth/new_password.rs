@@ -27,7 +27,11 @@ impl Service {
         row: &UserRow,
         doc: &UserDoc,
     ) -> Result<Outcome> {
-        let state = self.new_challenge(client, &row.username, "NEW_PASSWORD_REQUIRED");
+        let state = self.new_challenge(
+            client,
+            &row.username,
+            ChallengeNameType::NEW_PASSWORD_REQUIRED,
+        );
         let required: Vec<String> = pool
             .pool
             .schema_attributes
@@ -56,7 +60,7 @@ impl Service {
             serde_json::Value::Object(user_attributes).to_string(),
         );
         Ok(Outcome {
-            challenge_name: Some("NEW_PASSWORD_REQUIRED".into()),
+            challenge_name: Some(ChallengeNameType::NEW_PASSWORD_REQUIRED),
             session: Some(self.seal_challenge(&state)?),
             challenge_parameters: Some(params),
             authentication_result: None,
@@ -73,7 +77,7 @@ impl Service {
     ) -> Result<Outcome> {
         let session = session.ok_or_else(|| invalid("Missing required parameter Session"))?;
         let state = self.open_challenge(session, &client)?;
-        if state.name != "NEW_PASSWORD_REQUIRED" {
+        if state.name != ChallengeNameType::NEW_PASSWORD_REQUIRED {
             return Err(not_authorized("Invalid session for the user."));
         }
         let new_password = responses

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 /// What a sign-in step answers: tokens, or the next challenge.
 #[derive(Default)]
 pub(crate) struct Outcome {
-    pub challenge_name: Option<String>,
+    pub challenge_name: Option<ChallengeNameType>,
     pub session: Option<String>,
     pub challenge_parameters: Option<BTreeMap<String, String>>,
     pub authentication_result: Option<AuthenticationResultType>,

@@ -9,6 +9,7 @@ use crate::pools::PoolView;
 use crate::service::Service;
 use crate::tokens::{self};
 use crate::users::{self as user, UserDoc};
+use cognate_api::types::{UserPoolMfaType, UserStatusType};
 use cognate_api::ErrorCode;
 use cognate_store::records::auth::{self as records, Failures};
 use cognate_store::records::user::UserRow;
@@ -17,16 +18,16 @@ use cognate_store::Conn;
 /// The checks after a correct password: status, and temporary password expiry.
 /// Ok(true) when the user must choose a new password first.
 pub(super) fn check_status(row: &UserRow, doc: &UserDoc) -> Result<bool> {
-    match row.status.as_str() {
-        "UNCONFIRMED" => Err(fail(
+    match &row.status {
+        s if *s == UserStatusType::UNCONFIRMED => Err(fail(
             ErrorCode::UserNotConfirmedException,
             "User is not confirmed.",
         )),
-        "RESET_REQUIRED" => Err(fail(
+        s if *s == UserStatusType::RESET_REQUIRED => Err(fail(
             ErrorCode::PasswordResetRequiredException,
             "Password reset required for the user",
         )),
-        "FORCE_CHANGE_PASSWORD" => {
+        s if *s == UserStatusType::FORCE_CHANGE_PASSWORD => {
             if doc
                 .password
                 .as_ref()
@@ -46,9 +47,13 @@ pub(super) fn check_status(row: &UserRow, doc: &UserDoc) -> Result<bool> {
 /// Multi-factor sign-in is not available yet: rather than skip a factor the pool or the
 /// user requires, such a sign-in is refused with a clear error.
 pub(super) fn check_mfa(pool: &PoolView, doc: &UserDoc) -> Result<()> {
-    let config = pool.pool.mfa_configuration.as_deref().unwrap_or("OFF");
+    let config = pool
+        .pool
+        .mfa_configuration
+        .as_ref()
+        .unwrap_or(&UserPoolMfaType::OFF);
     let user_has_mfa = doc.mfa.sms_enabled || doc.mfa.totp_enabled || doc.mfa.email_enabled;
-    if config == "ON" || (config == "OPTIONAL" && user_has_mfa) {
+    if *config == UserPoolMfaType::ON || (*config == UserPoolMfaType::OPTIONAL && user_has_mfa) {
         return Err(fail(
             ErrorCode::NotAuthorizedException,
             "This server does not run multi-factor sign-in challenges yet; the pool or the user requires MFA.",

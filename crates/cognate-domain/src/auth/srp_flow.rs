@@ -11,6 +11,7 @@ use crate::service::Service;
 use crate::users::{self as user};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use cognate_api::types::ChallengeNameType;
 use num_bigint::BigUint;
 use std::collections::BTreeMap;
 
@@ -44,7 +45,11 @@ impl Service {
                     return Err(incorrect());
                 };
                 (
-                    self.new_challenge(&client, &row.username, "PASSWORD_VERIFIER"),
+                    self.new_challenge(
+                        &client,
+                        &row.username,
+                        ChallengeNameType::PASSWORD_VERIFIER,
+                    ),
                     password.verifier.salt.clone(),
                     password.verifier.verifier.clone(),
                 )
@@ -57,7 +62,8 @@ impl Service {
                 // A challenge indistinguishable from a real one, that no answer passes.
                 let decoy =
                     srp::verifier(&client.pool_id, username, &uuid::Uuid::new_v4().to_string());
-                let mut state = self.new_challenge(&client, username, "PASSWORD_VERIFIER");
+                let mut state =
+                    self.new_challenge(&client, username, ChallengeNameType::PASSWORD_VERIFIER);
                 state.fake = true;
                 (state, decoy.salt, decoy.verifier)
             }
@@ -74,7 +80,7 @@ impl Service {
         out.insert("USERNAME".to_string(), state.username.clone());
         out.insert("USER_ID_FOR_SRP".to_string(), state.username.clone());
         Ok(Outcome {
-            challenge_name: Some("PASSWORD_VERIFIER".into()),
+            challenge_name: Some(ChallengeNameType::PASSWORD_VERIFIER),
             challenge_parameters: Some(out),
             ..Outcome::default()
         })
@@ -98,7 +104,7 @@ impl Service {
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or_else(|| not_authorized("Invalid session for the user."))?;
         let state = self.open_challenge(&sealed, &client)?;
-        if state.name != "PASSWORD_VERIFIER" {
+        if state.name != ChallengeNameType::PASSWORD_VERIFIER {
             return Err(not_authorized("Invalid session for the user."));
         }
         let cache = self.pool_cache();

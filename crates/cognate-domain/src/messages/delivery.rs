@@ -42,7 +42,7 @@ impl Delivery for OutboxDelivery {
                 .map(|m| MessageRow {
                     pool_id: m.pool_id.clone(),
                     username: m.username.clone(),
-                    channel: m.channel.as_str().to_string(),
+                    channel: m.channel.medium().into(),
                     destination: m.destination.clone(),
                     kind: m.kind.clone(),
                     subject: m.subject.clone(),
@@ -64,7 +64,7 @@ impl Delivery for OutboxDelivery {
                 // The write that sent them is committed: the messages are reported, not
                 // the request failed. Codes and bodies are secrets and are not logged.
                 for m in messages {
-                    tracing::error!(error = %e, pool = %m.pool_id, kind = %m.kind, channel = m.channel.as_str(), "recording a sent message failed");
+                    tracing::error!(error = %e, pool = %m.pool_id, kind = %m.kind, channel = m.channel.medium().as_str(), "recording a sent message failed");
                 }
             }
         })

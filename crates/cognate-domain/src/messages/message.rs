@@ -1,6 +1,8 @@
 //! One email or SMS the service sends, composed inside the write that causes it and
 //! delivered after that write commits (see `crate::effects`).
 
+use cognate_api::types::DeliveryMediumType;
+
 /// A message to deliver.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -23,10 +25,11 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub fn as_str(self) -> &'static str {
+    /// The channel as AWS names it (CodeDeliveryDetails' DeliveryMedium).
+    pub fn medium(self) -> DeliveryMediumType {
         match self {
-            Channel::Email => "EMAIL",
-            Channel::Sms => "SMS",
+            Channel::Email => DeliveryMediumType::EMAIL,
+            Channel::Sms => DeliveryMediumType::SMS,
         }
     }
 }

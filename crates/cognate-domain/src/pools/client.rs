@@ -49,16 +49,16 @@ struct Settings {
     token_validity_units: Option<TokenValidityUnitsType>,
     read_attributes: Option<Vec<String>>,
     write_attributes: Option<Vec<String>>,
-    explicit_auth_flows: Option<Vec<String>>,
+    explicit_auth_flows: Option<Vec<ExplicitAuthFlowsType>>,
     supported_identity_providers: Option<Vec<String>>,
     callback_urls: Option<Vec<String>>,
     logout_urls: Option<Vec<String>>,
     default_redirect_uri: Option<String>,
-    allowed_o_auth_flows: Option<Vec<String>>,
+    allowed_o_auth_flows: Option<Vec<OAuthFlowType>>,
     allowed_o_auth_scopes: Option<Vec<String>>,
     allowed_o_auth_flows_user_pool_client: Option<bool>,
     analytics_configuration: Option<AnalyticsConfigurationType>,
-    prevent_user_existence_errors: Option<String>,
+    prevent_user_existence_errors: Option<PreventUserExistenceErrorTypes>,
     enable_token_revocation: Option<bool>,
     enable_propagate_additional_user_context_data: Option<bool>,
     auth_session_validity: Option<i32>,
@@ -66,11 +66,11 @@ struct Settings {
 }
 
 /// `value` in TokenValidityUnits' `unit`, as seconds.
-pub(crate) fn seconds(value: i64, unit: &str) -> i64 {
+pub(crate) fn seconds(value: i64, unit: &TimeUnitsType) -> i64 {
     match unit {
-        "seconds" => value,
-        "minutes" => value * 60,
-        "hours" => value * 3600,
+        u if *u == TimeUnitsType::SECONDS => value,
+        u if *u == TimeUnitsType::MINUTES => value * 60,
+        u if *u == TimeUnitsType::HOURS => value * 3600,
         _ => value * 86400,
     }
 }
@@ -83,27 +83,27 @@ fn check_validity(s: &Settings) -> Result<()> {
         s.access_token_validity.unwrap_or(60).into(),
         units
             .access_token
-            .as_deref()
+            .as_ref()
             .unwrap_or(if s.access_token_validity.is_some() {
-                "hours"
+                &TimeUnitsType::HOURS
             } else {
-                "minutes"
+                &TimeUnitsType::MINUTES
             }),
     );
     let id = seconds(
         s.id_token_validity.unwrap_or(60).into(),
         units
             .id_token
-            .as_deref()
+            .as_ref()
             .unwrap_or(if s.id_token_validity.is_some() {
-                "hours"
+                &TimeUnitsType::HOURS
             } else {
-                "minutes"
+                &TimeUnitsType::MINUTES
             }),
     );
     let refresh = seconds(
         i64::from(s.refresh_token_validity.filter(|v| *v != 0).unwrap_or(30)),
-        units.refresh_token.as_deref().unwrap_or("days"),
+        units.refresh_token.as_ref().unwrap_or(&TimeUnitsType::DAYS),
     );
     let short_ok = |v: i64| (300..=86_400).contains(&v);
     if !short_ok(access)
@@ -117,8 +117,11 @@ fn check_validity(s: &Settings) -> Result<()> {
     Ok(())
 }
 
-fn check_auth_flows(flows: &[String]) -> Result<()> {
-    let modern = flows.iter().filter(|f| f.starts_with("ALLOW_")).count();
+fn check_auth_flows(flows: &[ExplicitAuthFlowsType]) -> Result<()> {
+    let modern = flows
+        .iter()
+        .filter(|f| f.as_str().starts_with("ALLOW_"))
+        .count();
     if modern != 0 && modern != flows.len() {
         return Err(invalid(
             "ExplicitAuthFlows values with the ALLOW_ prefix cannot be used along with values without it.",
@@ -214,7 +217,7 @@ fn check_oauth(conn: &mut dyn Conn, pool_id: &str, s: &Settings, has_secret: boo
                 "AllowedOAuthFlows and AllowedOAuthScopes are required if user pool client is allowed to use OAuth flows.",
             ));
         }
-        let client_credentials = flows.iter().any(|f| f == "client_credentials");
+        let client_credentials = flows.contains(&OAuthFlowType::CLIENT_CREDENTIALS);
         if client_credentials && flows.len() > 1 {
             return Err(fail(
                 ErrorCode::InvalidOAuthFlowException,
@@ -593,7 +596,7 @@ mod tests {
         let ok = Settings {
             access_token_validity: Some(5),
             token_validity_units: Some(TokenValidityUnitsType {
-                access_token: Some("minutes".into()),
+                access_token: Some(TimeUnitsType::MINUTES),
                 ..Default::default()
             }),
             ..Default::default()

@@ -53,12 +53,12 @@ fn response(pool: &UserPoolType, f: Factors) -> GetUserPoolMfaConfigResponse {
         mfa_configuration: Some(
             pool.mfa_configuration
                 .clone()
-                .unwrap_or_else(|| "OFF".into()),
+                .unwrap_or(UserPoolMfaType::OFF),
         ),
         web_authn_configuration: Some(f.web_authn.unwrap_or(WebAuthnConfigurationType {
             relying_party_id: None,
-            user_verification: Some("preferred".into()),
-            factor_configuration: Some("SINGLE_FACTOR".into()),
+            user_verification: Some(UserVerificationType::PREFERRED),
+            factor_configuration: Some(WebAuthnFactorConfigurationType::SINGLE_FACTOR),
         })),
     }
 }
@@ -92,12 +92,12 @@ impl Service {
                     .mfa_configuration
                     .clone()
                     .or_else(|| pool.mfa_configuration.clone())
-                    .unwrap_or_else(|| "OFF".into());
+                    .unwrap_or(UserPoolMfaType::OFF);
                 let totp = input.software_token_mfa_configuration.as_ref().and_then(|t| t.enabled);
                 let sms = input.sms_mfa_configuration.clone();
                 let email = input.email_mfa_configuration.clone();
                 let configures = totp == Some(true) || sms.is_some() || email.is_some();
-                if mode == "OFF" && configures {
+                if mode == UserPoolMfaType::OFF && configures {
                     return Err(invalid(
                         "Invalid MFA configuration given, can't turn off MFA and configure an MFA together.",
                     ));
@@ -113,14 +113,14 @@ impl Service {
                     let developer = pool
                         .email_configuration
                         .as_ref()
-                        .and_then(|e| e.email_sending_account.as_deref())
-                        == Some("DEVELOPER");
+                        .and_then(|e| e.email_sending_account.as_ref())
+                        == Some(&EmailSendingAccountType::DEVELOPER);
                     if !developer {
                         return Err(invalid(
                             "Email MFA requires an EmailConfiguration with EmailSendingAccount DEVELOPER.",
                         ));
                     }
-                    if pool.user_pool_tier.as_deref() == Some("LITE") {
+                    if pool.user_pool_tier == Some(UserPoolTierType::LITE) {
                         return Err(fail(
                             ErrorCode::FeatureUnavailableInTierException,
                             "Email MFA is not available in the LITE tier.",
@@ -131,7 +131,7 @@ impl Service {
                 if let Some(w) = input.web_authn_configuration.clone() {
                     f.web_authn = Some(w);
                 }
-                if mode == "OFF" {
+                if mode == UserPoolMfaType::OFF {
                     f.software_token = false;
                     f.email = None;
                 } else if !f.software_token && pool.sms_configuration.is_none() && f.email.is_none() {

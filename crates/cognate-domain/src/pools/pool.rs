@@ -30,23 +30,23 @@ operation!(UpdateUserPool => Service::update_user_pool);
 #[derive(Default)]
 struct Settings {
     policies: Option<UserPoolPolicyType>,
-    deletion_protection: Option<String>,
+    deletion_protection: Option<DeletionProtectionType>,
     lambda_config: Option<LambdaConfigType>,
-    auto_verified_attributes: Option<Vec<String>>,
+    auto_verified_attributes: Option<Vec<VerifiedAttributeType>>,
     sms_verification_message: Option<String>,
     email_verification_message: Option<String>,
     email_verification_subject: Option<String>,
     verification_message_template: Option<VerificationMessageTemplateType>,
     sms_authentication_message: Option<String>,
     user_attribute_update_settings: Option<UserAttributeUpdateSettingsType>,
-    mfa_configuration: Option<String>,
+    mfa_configuration: Option<UserPoolMfaType>,
     device_configuration: Option<DeviceConfigurationType>,
     email_configuration: Option<EmailConfigurationType>,
     sms_configuration: Option<SmsConfigurationType>,
     admin_create_user_config: Option<AdminCreateUserConfigType>,
     user_pool_add_ons: Option<UserPoolAddOnsType>,
     account_recovery_setting: Option<AccountRecoverySettingType>,
-    user_pool_tier: Option<String>,
+    user_pool_tier: Option<UserPoolTierType>,
 }
 
 /// Applies `s` to `pool`, every setting left out returning to its default.
@@ -74,8 +74,8 @@ fn apply_settings(pool: &mut UserPoolType, s: Settings, software_token_mfa: bool
             temporary_password_validity_days: Some(p.temporary_password_validity_days.unwrap_or(7)),
         },
     };
-    let tier = s.user_pool_tier.unwrap_or_else(|| "ESSENTIALS".into());
-    if password.password_history_size.is_some_and(|n| n > 0) && tier == "LITE" {
+    let tier = s.user_pool_tier.unwrap_or(UserPoolTierType::ESSENTIALS);
+    if password.password_history_size.is_some_and(|n| n > 0) && tier == UserPoolTierType::LITE {
         return Err(fail(
             ErrorCode::FeatureUnavailableInTierException,
             "Password history is not available in the LITE tier.",
@@ -83,19 +83,22 @@ fn apply_settings(pool: &mut UserPoolType, s: Settings, software_token_mfa: bool
     }
     policies.password_policy = Some(password);
     let sign_in = policies.sign_in_policy.take().unwrap_or(SignInPolicyType {
-        allowed_first_auth_factors: Some(vec!["PASSWORD".into()]),
+        allowed_first_auth_factors: Some(vec![AuthFactorType::PASSWORD]),
     });
     if !sign_in
         .allowed_first_auth_factors
         .as_ref()
-        .is_some_and(|f| f.iter().any(|x| x == "PASSWORD"))
+        .is_some_and(|f| f.contains(&AuthFactorType::PASSWORD))
     {
         return Err(invalid("AllowedFirstAuthFactors must include PASSWORD."));
     }
     policies.sign_in_policy = Some(sign_in);
     pool.policies = Some(policies);
 
-    pool.deletion_protection = Some(s.deletion_protection.unwrap_or_else(|| "INACTIVE".into()));
+    pool.deletion_protection = Some(
+        s.deletion_protection
+            .unwrap_or(DeletionProtectionType::INACTIVE),
+    );
     pool.lambda_config = Some(s.lambda_config.unwrap_or_default());
 
     let auto_verified = s.auto_verified_attributes.unwrap_or_default();
@@ -109,9 +112,9 @@ fn apply_settings(pool: &mut UserPoolType, s: Settings, software_token_mfa: bool
     template.default_email_option = Some(
         template
             .default_email_option
-            .unwrap_or_else(|| "CONFIRM_WITH_CODE".into()),
+            .unwrap_or(DefaultEmailOptionType::CONFIRM_WITH_CODE),
     );
-    if template.default_email_option.as_deref() == Some("CONFIRM_WITH_LINK") {
+    if template.default_email_option == Some(DefaultEmailOptionType::CONFIRM_WITH_LINK) {
         if let Some(m) = &template.email_message_by_link {
             if !m.contains("{##") {
                 return Err(invalid(
@@ -147,8 +150,8 @@ fn apply_settings(pool: &mut UserPoolType, s: Settings, software_token_mfa: bool
         attributes_require_verification_before_update: Some(needs),
     });
 
-    let mfa = s.mfa_configuration.unwrap_or_else(|| "OFF".into());
-    if mfa != "OFF" && s.sms_configuration.is_none() && !software_token_mfa {
+    let mfa = s.mfa_configuration.unwrap_or(UserPoolMfaType::OFF);
+    if mfa != UserPoolMfaType::OFF && s.sms_configuration.is_none() && !software_token_mfa {
         return Err(invalid(
             "SMS configuration and Auto verification for phone_number are required when MFA is required/optional",
         ));
@@ -160,8 +163,8 @@ fn apply_settings(pool: &mut UserPoolType, s: Settings, software_token_mfa: bool
     let account = email
         .email_sending_account
         .clone()
-        .unwrap_or_else(|| "COGNITO_DEFAULT".into());
-    if account == "DEVELOPER" && email.source_arn.is_none() {
+        .unwrap_or(EmailSendingAccountType::COGNITO_DEFAULT);
+    if account == EmailSendingAccountType::DEVELOPER && email.source_arn.is_none() {
         return Err(invalid(
             "SourceArn is required in EmailConfiguration when EmailSendingAccount is DEVELOPER.",
         ));
@@ -181,9 +184,9 @@ fn apply_settings(pool: &mut UserPoolType, s: Settings, software_token_mfa: bool
     if let Some(add_ons) = &s.user_pool_add_ons {
         if add_ons
             .advanced_security_mode
-            .as_deref()
-            .is_some_and(|m| m != "OFF")
-            && tier != "PLUS"
+            .as_ref()
+            .is_some_and(|m| *m != AdvancedSecurityModeType::OFF)
+            && tier != UserPoolTierType::PLUS
         {
             return Err(fail(
                 ErrorCode::FeatureUnavailableInTierException,
@@ -210,16 +213,14 @@ fn check_recovery(setting: &AccountRecoverySettingType) -> Result<()> {
             "Priorities of the recovery mechanisms must be unique.",
         ));
     }
-    let mut names: Vec<&str> = mechanisms
-        .iter()
-        .filter_map(|m| m.name.as_deref())
-        .collect();
+    let mut names: Vec<&RecoveryOptionNameType> =
+        mechanisms.iter().filter_map(|m| m.name.as_ref()).collect();
     names.sort_unstable();
     names.dedup();
     if names.len() != mechanisms.len() {
         return Err(invalid("Recovery mechanisms must be unique."));
     }
-    if names.contains(&"admin_only") && mechanisms.len() > 1 {
+    if names.contains(&&RecoveryOptionNameType::ADMIN_ONLY) && mechanisms.len() > 1 {
         return Err(invalid(
             "admin_only cannot be combined with other recovery mechanisms.",
         ));
@@ -519,7 +520,7 @@ impl Service {
         self.store()
             .write(move |c| {
                 let (_, pool) = load(c, &id)?;
-                if pool.deletion_protection.as_deref() == Some("ACTIVE") {
+                if pool.deletion_protection == Some(DeletionProtectionType::ACTIVE) {
                     return Err(invalid(
                         "The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.",
                     ));

@@ -3,7 +3,8 @@
 
 use crate::error::{invalid, Result};
 use cognate_api::types::{
-    NumberAttributeConstraintsType, SchemaAttributeType, StringAttributeConstraintsType,
+    AttributeDataType, NumberAttributeConstraintsType, SchemaAttributeType,
+    StringAttributeConstraintsType,
 };
 
 /// Custom attributes a pool may have.
@@ -11,40 +12,40 @@ pub const MAX_CUSTOM_ATTRIBUTES: usize = 50;
 
 /// AWS's standard attributes, in the order DescribeUserPool lists them:
 /// (name, data type, mutable, required).
-const STANDARD: &[(&str, &str)] = &[
-    ("sub", "String"),
-    ("name", "String"),
-    ("given_name", "String"),
-    ("family_name", "String"),
-    ("middle_name", "String"),
-    ("nickname", "String"),
-    ("preferred_username", "String"),
-    ("profile", "String"),
-    ("picture", "String"),
-    ("website", "String"),
-    ("email", "String"),
-    ("email_verified", "Boolean"),
-    ("gender", "String"),
-    ("birthdate", "String"),
-    ("zoneinfo", "String"),
-    ("locale", "String"),
-    ("phone_number", "String"),
-    ("phone_number_verified", "Boolean"),
-    ("address", "String"),
-    ("updated_at", "Number"),
+const STANDARD: &[(&str, AttributeDataType)] = &[
+    ("sub", AttributeDataType::STRING),
+    ("name", AttributeDataType::STRING),
+    ("given_name", AttributeDataType::STRING),
+    ("family_name", AttributeDataType::STRING),
+    ("middle_name", AttributeDataType::STRING),
+    ("nickname", AttributeDataType::STRING),
+    ("preferred_username", AttributeDataType::STRING),
+    ("profile", AttributeDataType::STRING),
+    ("picture", AttributeDataType::STRING),
+    ("website", AttributeDataType::STRING),
+    ("email", AttributeDataType::STRING),
+    ("email_verified", AttributeDataType::BOOLEAN),
+    ("gender", AttributeDataType::STRING),
+    ("birthdate", AttributeDataType::STRING),
+    ("zoneinfo", AttributeDataType::STRING),
+    ("locale", AttributeDataType::STRING),
+    ("phone_number", AttributeDataType::STRING),
+    ("phone_number_verified", AttributeDataType::BOOLEAN),
+    ("address", AttributeDataType::STRING),
+    ("updated_at", AttributeDataType::NUMBER),
 ];
 
-fn standard_attribute(name: &str, data_type: &str) -> SchemaAttributeType {
+fn standard_attribute(name: &str, data_type: &AttributeDataType) -> SchemaAttributeType {
     let (string, number) = match (name, data_type) {
         ("sub", _) => (Some(("1", "2048")), None),
         ("birthdate", _) => (Some(("10", "10")), None),
-        (_, "String") => (Some(("0", "2048")), None),
-        (_, "Number") => (None, Some("0")),
+        (_, t) if *t == AttributeDataType::STRING => (Some(("0", "2048")), None),
+        (_, t) if *t == AttributeDataType::NUMBER => (None, Some("0")),
         _ => (None, None),
     };
     SchemaAttributeType {
         name: Some(name.to_string()),
-        attribute_data_type: Some(data_type.to_string()),
+        attribute_data_type: Some(data_type.clone()),
         developer_only_attribute: Some(false),
         mutable: Some(name != "sub"),
         required: Some(name == "sub"),
@@ -167,12 +168,12 @@ pub fn add_custom(
             developer_only_attribute: Some(developer_only),
             mutable: Some(attr.mutable.unwrap_or(true)),
             required: Some(false),
-            string_attribute_constraints: if data_type == "String" {
+            string_attribute_constraints: if data_type == AttributeDataType::STRING {
                 attr.string_attribute_constraints.clone()
             } else {
                 None
             },
-            number_attribute_constraints: if data_type == "Number" {
+            number_attribute_constraints: if data_type == AttributeDataType::NUMBER {
                 attr.number_attribute_constraints.clone()
             } else {
                 None
@@ -252,7 +253,7 @@ mod tests {
     fn custom(name: &str) -> SchemaAttributeType {
         SchemaAttributeType {
             name: Some(name.into()),
-            attribute_data_type: Some("String".into()),
+            attribute_data_type: Some(AttributeDataType::STRING),
             ..Default::default()
         }
     }

@@ -41,11 +41,11 @@ impl PoolView {
         }
     }
 
-    pub(crate) fn username_attributes(&self) -> &[String] {
+    pub(crate) fn username_attributes(&self) -> &[UsernameAttributeType] {
         self.pool.username_attributes.as_deref().unwrap_or(&[])
     }
 
-    pub(crate) fn alias_attributes(&self) -> &[String] {
+    pub(crate) fn alias_attributes(&self) -> &[AliasAttributeType] {
         self.pool.alias_attributes.as_deref().unwrap_or(&[])
     }
 

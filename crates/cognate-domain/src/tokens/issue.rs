@@ -124,7 +124,7 @@ impl Service {
         Ok(AuthenticationResultType {
             access_token: Some(access_token),
             expires_in: Some(v.access as i32),
-            token_type: Some("Bearer".into()),
+            token_type: Some(OAuthTokenTypeType::BEARER.into()),
             refresh_token: grant.refresh_token,
             id_token: Some(id_token),
             new_device_metadata: None,

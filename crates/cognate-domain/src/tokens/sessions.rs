@@ -87,7 +87,7 @@ fn sessions_of(
             let last = rows.iter().map(|r| r.created_at).fold(0.0, f64::max);
             SessionDescriptionType {
                 session_id: Some(session_id(&family)),
-                session_type: Some("TOKEN".into()),
+                session_type: Some(SessionTypeType::TOKEN),
                 client_id: rows.first().map(|r| r.client_id.clone()),
                 create_date: Some(created),
                 last_active_date: Some(last),
@@ -170,8 +170,8 @@ impl Service {
             .client
             .refresh_token_rotation
             .as_ref()
-            .and_then(|r| r.feature.as_deref())
-            == Some("ENABLED");
+            .and_then(|r| r.feature.as_ref())
+            == Some(&FeatureType::ENABLED);
         let result = self.refresh(client, token, None, rotate).await?;
         Ok(GetTokensFromRefreshTokenResponse {
             authentication_result: Some(result),

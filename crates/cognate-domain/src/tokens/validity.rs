@@ -17,20 +17,20 @@ use crate::pools::client::seconds;
 /// RefreshTokenValidity in its unit (days unless set; 30 days when not given).
 pub fn validity(client: &UserPoolClientType) -> Validity {
     let units = client.token_validity_units.clone().unwrap_or_default();
-    let short = |v: Option<i32>, unit: Option<&str>| match v {
-        Some(v) => seconds(v.into(), unit.unwrap_or("hours")),
+    let short = |v: Option<i32>, unit: Option<&TimeUnitsType>| match v {
+        Some(v) => seconds(v.into(), unit.unwrap_or(&TimeUnitsType::HOURS)),
         None => 3600,
     };
     Validity {
-        access: short(client.access_token_validity, units.access_token.as_deref()),
-        id: short(client.id_token_validity, units.id_token.as_deref()),
+        access: short(client.access_token_validity, units.access_token.as_ref()),
+        id: short(client.id_token_validity, units.id_token.as_ref()),
         refresh: seconds(
             client
                 .refresh_token_validity
                 .filter(|v| *v != 0)
                 .unwrap_or(30)
                 .into(),
-            units.refresh_token.as_deref().unwrap_or("days"),
+            units.refresh_token.as_ref().unwrap_or(&TimeUnitsType::DAYS),
         ),
     }
 }
@@ -54,9 +54,9 @@ mod tests {
         client.id_token_validity = Some(2);
         client.refresh_token_validity = Some(90);
         client.token_validity_units = Some(TokenValidityUnitsType {
-            access_token: Some("minutes".into()),
+            access_token: Some(TimeUnitsType::MINUTES),
             id_token: None,
-            refresh_token: Some("minutes".into()),
+            refresh_token: Some(TimeUnitsType::MINUTES),
         });
         assert_eq!(
             validity(&client),

@@ -32,7 +32,7 @@ impl Service {
                 user_create_date: Some(row.created_at),
                 user_last_modified_date: Some(row.updated_at),
                 enabled: Some(row.enabled),
-                user_status: Some(row.status.clone()),
+                user_status: Some(UserStatusType::from(row.status.clone())),
                 mfa_options: mfa_options(&doc),
                 preferred_mfa_setting: doc.mfa.preferred.clone(),
                 user_mfa_setting_list: mfa_setting_list(&doc),
@@ -117,13 +117,13 @@ impl Service {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
         self.with_user(pool_id, username, true, |c, pool, mut row, doc| {
-            if row.status != "UNCONFIRMED" {
+            if row.status != UserStatusType::UNCONFIRMED {
                 return Err(fail(
                     ErrorCode::NotAuthorizedException,
                     format!("User cannot be confirmed. Current status is {}", row.status),
                 ));
             }
-            row.status = "CONFIRMED".into();
+            row.status = UserStatusType::CONFIRMED.into();
             save(c, pool, row, &doc)?;
             Ok(AdminConfirmSignUpResponse {})
         })

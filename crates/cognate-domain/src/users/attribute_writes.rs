@@ -100,7 +100,7 @@ pub(crate) fn update_attributes(
             );
             deliveries.push(CodeDeliveryDetailsType {
                 destination: Some(mask(destination)),
-                delivery_medium: Some(if name == "email" { "EMAIL" } else { "SMS" }.into()),
+                delivery_medium: Some(channel.medium()),
                 attribute_name: Some(name.into()),
             });
         }

@@ -3,7 +3,7 @@
 //! email and phone numbers.
 
 use crate::error::{invalid, Error, Result};
-use cognate_api::types::{AttributeType, SchemaAttributeType, UserPoolType};
+use cognate_api::types::{AttributeDataType, AttributeType, SchemaAttributeType, UserPoolType};
 
 /// The schema entry for `name` (`custom:x` also finds `dev:custom:x`).
 pub fn schema_entry<'a>(pool: &'a UserPoolType, name: &str) -> Option<&'a SchemaAttributeType> {
@@ -55,11 +55,11 @@ pub fn check_writes(pool: &UserPoolType, attrs: &[AttributeType], creating: bool
                 "Attribute cannot be updated. (changing an immutable attribute)",
             ));
         }
-        match entry.attribute_data_type.as_deref() {
-            Some("Boolean") if value != "true" && value != "false" => {
+        match entry.attribute_data_type.as_ref() {
+            Some(t) if *t == AttributeDataType::BOOLEAN && value != "true" && value != "false" => {
                 return Err(bad(name, "Attribute value must be true or false."));
             }
-            Some("Number") => {
+            Some(t) if *t == AttributeDataType::NUMBER => {
                 let n: f64 = value
                     .parse()
                     .map_err(|_| bad(name, "Attribute value must be a number."))?;
@@ -74,7 +74,7 @@ pub fn check_writes(pool: &UserPoolType, attrs: &[AttributeType], creating: bool
                     return Err(bad(name, "Number is out of the attribute's range."));
                 }
             }
-            Some("String") => {
+            Some(t) if *t == AttributeDataType::STRING => {
                 let c = entry.string_attribute_constraints.as_ref();
                 let len = value.chars().count();
                 let min = c

@@ -27,7 +27,7 @@ fn send_invitation(
     pool: &PoolView,
     username: &str,
     doc: &UserDoc,
-    mediums: &[String],
+    mediums: &[DeliveryMediumType],
     password: &str,
 ) {
     let template = pool
@@ -37,7 +37,7 @@ fn send_invitation(
         .and_then(|c| c.invite_message_template.clone())
         .unwrap_or_default();
     for medium in mediums {
-        let (channel, attr) = if medium == "EMAIL" {
+        let (channel, attr) = if *medium == DeliveryMediumType::EMAIL {
             (Channel::Email, "email")
         } else {
             (Channel::Sms, "phone_number")
@@ -81,14 +81,14 @@ pub(crate) fn create_user(
     let precomputed_sub = sub.to_string();
     let pool = PoolView::load(c, cache, pool_id)?;
     let writes = input.user_attributes.clone().unwrap_or_default();
-    let resend = input.message_action.as_deref() == Some("RESEND");
+    let resend = input.message_action == Some(MessageActionType::RESEND);
     let mediums = input
         .desired_delivery_mediums
         .clone()
-        .unwrap_or_else(|| vec!["SMS".into()]);
+        .unwrap_or_else(|| vec![DeliveryMediumType::SMS]);
     if resend {
         let (mut row, mut doc) = require(c, &pool, &given)?;
-        if row.status != "FORCE_CHANGE_PASSWORD" {
+        if row.status != UserStatusType::FORCE_CHANGE_PASSWORD {
             return Err(fail(
                 ErrorCode::UnsupportedUserStateException,
                 "Resend not possible. User has already been confirmed.",
@@ -130,17 +130,17 @@ pub(crate) fn create_user(
     } else {
         let as_email = given.contains('@');
         let as_phone = given.starts_with('+');
-        let allows = |a: &str| pool.username_attributes().iter().any(|x| x == a);
-        if as_email && allows("email") {
+        let allows = |a: UsernameAttributeType| pool.username_attributes().contains(&a);
+        if as_email && allows(UsernameAttributeType::EMAIL) {
             if attrs::get(&attributes, "email").is_none_or(|e| e != given) {
                 attrs::set(&mut attributes, "email", &given);
             }
-        } else if as_phone && allows("phone_number") {
+        } else if as_phone && allows(UsernameAttributeType::PHONE_NUMBER) {
             if attrs::get(&attributes, "phone_number").is_none_or(|p| p != given) {
                 attrs::set(&mut attributes, "phone_number", &given);
             }
         } else {
-            let what = if allows("email") {
+            let what = if allows(UsernameAttributeType::EMAIL) {
                 "an email"
             } else {
                 "a phone number"
@@ -151,7 +151,7 @@ pub(crate) fn create_user(
         precomputed_sub.clone()
     };
     if pool.username_attributes().is_empty()
-        && (given.contains('@') && pool.alias_attributes().iter().any(|a| a == "email"))
+        && (given.contains('@') && pool.alias_attributes().contains(&AliasAttributeType::EMAIL))
     {
         return Err(invalid(
             "Username cannot be of email format, since user pool is configured for email alias.",
@@ -175,7 +175,7 @@ pub(crate) fn create_user(
         // A generated password that is never delivered can never be
         // presented: nothing is stored for it.
         password: (input.temporary_password.is_some()
-            || input.message_action.as_deref() != Some("SUPPRESS"))
+            || input.message_action != Some(MessageActionType::SUPPRESS))
         .then(|| temporary_password(&pool, &username, &password)),
         mfa: MfaSettings::default(),
     };
@@ -192,7 +192,7 @@ pub(crate) fn create_user(
         username_key: key,
         username: username.clone(),
         sub: precomputed_sub.clone(),
-        status: "FORCE_CHANGE_PASSWORD".into(),
+        status: UserStatusType::FORCE_CHANGE_PASSWORD.into(),
         enabled: true,
         created_at: t,
         updated_at: t,
@@ -200,7 +200,7 @@ pub(crate) fn create_user(
     };
     user::insert(c, &row, &index_entries(&pool, &row, &doc))?;
     let mut effects = Effects::default();
-    if input.message_action.as_deref() != Some("SUPPRESS") {
+    if input.message_action != Some(MessageActionType::SUPPRESS) {
         send_invitation(&mut effects, &pool, &username, &doc, &mediums, &password);
     }
     Ok((

@@ -8,6 +8,7 @@ use crate::pools::PoolView;
 use crate::service::Service;
 use crate::stored::from_doc;
 use crate::users::attributes as attrs;
+use cognate_api::types::AliasAttributeType;
 use cognate_store::records::user::{self, UserRow};
 use cognate_store::Conn;
 
@@ -27,7 +28,7 @@ pub fn find(
         candidates.push((a.as_str(), false));
     }
     for a in pool.alias_attributes() {
-        candidates.push((a.as_str(), a != "preferred_username"));
+        candidates.push((a.as_str(), *a != AliasAttributeType::PREFERRED_USERNAME));
     }
     for (name, must_be_verified) in candidates {
         let value = if name == "phone_number" {

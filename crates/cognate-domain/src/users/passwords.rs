@@ -31,7 +31,7 @@ pub(crate) fn set_permanent_password(row: &mut UserRow, doc: &mut UserDoc, verif
         set_at: now(),
         expires_at: None,
     });
-    row.status = "CONFIRMED".into();
+    row.status = UserStatusType::CONFIRMED.into();
 }
 
 pub(super) fn temporary_password(
@@ -75,7 +75,7 @@ pub(crate) fn set_password(
         set_permanent_password(&mut row, &mut doc, verifier);
     } else {
         doc.password = Some(temporary_password(&pool, &row.username, password));
-        row.status = "FORCE_CHANGE_PASSWORD".into();
+        row.status = UserStatusType::FORCE_CHANGE_PASSWORD.into();
     }
     save(c, &pool, row, &doc)?;
     Ok(())
@@ -120,7 +120,7 @@ impl Service {
             }
             // The code goes to a verified email, else a verified phone, in the order
             // of the pool's recovery setting.
-            let mechanisms: Vec<String> = pool
+            let mechanisms: Vec<RecoveryOptionNameType> = pool
                 .pool
                 .account_recovery_setting
                 .as_ref()
@@ -129,11 +129,18 @@ impl Service {
                     m.sort_by_key(|o| o.priority.unwrap_or(0));
                     m.into_iter().filter_map(|o| o.name).collect()
                 })
-                .unwrap_or_else(|| vec!["verified_email".into(), "verified_phone_number".into()]);
+                .unwrap_or_else(|| {
+                    vec![
+                        RecoveryOptionNameType::VERIFIED_EMAIL,
+                        RecoveryOptionNameType::VERIFIED_PHONE_NUMBER,
+                    ]
+                });
             let target = mechanisms.iter().find_map(|m| {
-                let (attr, channel) = match m.as_str() {
-                    "verified_email" => ("email", Channel::Email),
-                    "verified_phone_number" => ("phone_number", Channel::Sms),
+                let (attr, channel) = match m {
+                    m if *m == RecoveryOptionNameType::VERIFIED_EMAIL => ("email", Channel::Email),
+                    m if *m == RecoveryOptionNameType::VERIFIED_PHONE_NUMBER => {
+                        ("phone_number", Channel::Sms)
+                    }
                     _ => return None,
                 };
                 let dest = attrs::get(&doc.attributes, attr)?;
@@ -163,7 +170,7 @@ impl Service {
                 "FORGOT_PASSWORD",
                 &code,
             );
-            row.status = "RESET_REQUIRED".into();
+            row.status = UserStatusType::RESET_REQUIRED.into();
             save(c, pool, row, &doc)?;
             Ok(Effects {
                 messages: vec![message],

@@ -66,7 +66,12 @@ pub(super) fn index_entries(pool: &PoolView, row: &UserRow, doc: &UserDoc) -> Ve
         },
         IndexEntry {
             name: "status".into(),
-            value: if row.enabled { "Enabled" } else { "Disabled" }.into(),
+            value: if row.enabled {
+                StatusType::ENABLED
+            } else {
+                StatusType::DISABLED
+            }
+            .into(),
         },
     ];
     for a in &doc.attributes {
@@ -118,7 +123,7 @@ pub fn user_type(row: &UserRow, doc: &UserDoc, only: Option<&[String]>) -> UserT
         user_create_date: Some(row.created_at),
         user_last_modified_date: Some(row.updated_at),
         enabled: Some(row.enabled),
-        user_status: Some(row.status.clone()),
+        user_status: Some(UserStatusType::from(row.status.clone())),
         mfa_options: mfa_options(doc),
     }
 }
@@ -126,13 +131,13 @@ pub fn user_type(row: &UserRow, doc: &UserDoc, only: Option<&[String]>) -> UserT
 /// UserMFASettingList: the factors the user has enabled, if any.
 pub(crate) fn mfa_setting_list(doc: &UserDoc) -> Option<Vec<String>> {
     let settings: Vec<String> = [
-        (doc.mfa.sms_enabled, "SMS_MFA"),
-        (doc.mfa.totp_enabled, "SOFTWARE_TOKEN_MFA"),
-        (doc.mfa.email_enabled, "EMAIL_OTP"),
+        (doc.mfa.sms_enabled, ChallengeNameType::SMS_MFA),
+        (doc.mfa.totp_enabled, ChallengeNameType::SOFTWARE_TOKEN_MFA),
+        (doc.mfa.email_enabled, ChallengeNameType::EMAIL_OTP),
     ]
     .into_iter()
     .filter(|(on, _)| *on)
-    .map(|(_, name)| name.to_string())
+    .map(|(_, name)| name.into())
     .collect();
     (!settings.is_empty()).then_some(settings)
 }
@@ -140,7 +145,7 @@ pub(crate) fn mfa_setting_list(doc: &UserDoc) -> Option<Vec<String>> {
 pub(crate) fn mfa_options(doc: &UserDoc) -> Option<Vec<MFAOptionType>> {
     doc.mfa.sms_enabled.then(|| {
         vec![MFAOptionType {
-            delivery_medium: Some("SMS".into()),
+            delivery_medium: Some(DeliveryMediumType::SMS),
             attribute_name: Some("phone_number".into()),
         }]
     })

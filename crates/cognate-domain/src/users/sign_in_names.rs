@@ -6,6 +6,7 @@ use crate::error::{fail, Result};
 use crate::pools::PoolView;
 use crate::stored::from_doc;
 use crate::users::attributes as attrs;
+use cognate_api::types::{AliasAttributeType, UsernameAttributeType};
 use cognate_api::ErrorCode;
 use cognate_store::records::user::{self};
 use cognate_store::Conn;
@@ -20,19 +21,19 @@ pub(super) fn check_unique_names(
     force: bool,
 ) -> Result<()> {
     for name in pool.username_attributes().to_vec() {
-        let Some(value) = attrs::get(&doc.attributes, &name) else {
+        let Some(value) = attrs::get(&doc.attributes, name.as_str()) else {
             continue;
         };
-        let value = if name == "phone_number" {
+        let value = if name == UsernameAttributeType::PHONE_NUMBER {
             value.to_string()
         } else {
             pool.fold(value)
         };
-        if user::find_by_attribute(conn, &pool.id, &name, &value)?
+        if user::find_by_attribute(conn, &pool.id, name.as_str(), &value)?
             .iter()
             .any(|k| k != key)
         {
-            let what = if name == "email" {
+            let what = if name == UsernameAttributeType::EMAIL {
                 "email"
             } else {
                 "phone number"
@@ -44,19 +45,20 @@ pub(super) fn check_unique_names(
         }
     }
     for name in pool.alias_attributes().to_vec() {
-        let Some(value) = attrs::get(&doc.attributes, &name) else {
+        let Some(value) = attrs::get(&doc.attributes, name.as_str()) else {
             continue;
         };
-        let active = name == "preferred_username" || attrs::is_verified(&doc.attributes, &name);
+        let active = name == AliasAttributeType::PREFERRED_USERNAME
+            || attrs::is_verified(&doc.attributes, name.as_str());
         if !active || value.is_empty() {
             continue;
         }
-        let folded = if name == "phone_number" {
+        let folded = if name == AliasAttributeType::PHONE_NUMBER {
             value.to_string()
         } else {
             pool.fold(value)
         };
-        if name == "preferred_username"
+        if name == AliasAttributeType::PREFERRED_USERNAME
             && user::get(conn, &pool.id, &folded)?.is_some_and(|r| r.username_key != key)
         {
             return Err(fail(
@@ -64,7 +66,7 @@ pub(super) fn check_unique_names(
                 "An account with the preferred_username already exists.",
             ));
         }
-        for other in user::find_by_attribute(conn, &pool.id, &name, &folded)? {
+        for other in user::find_by_attribute(conn, &pool.id, name.as_str(), &folded)? {
             if other == key {
                 continue;
             }
@@ -72,13 +74,13 @@ pub(super) fn check_unique_names(
                 continue;
             };
             let mut other_doc: UserDoc = from_doc(&row.doc)?;
-            let holds =
-                name == "preferred_username" || attrs::is_verified(&other_doc.attributes, &name);
+            let holds = name == AliasAttributeType::PREFERRED_USERNAME
+                || attrs::is_verified(&other_doc.attributes, name.as_str());
             if !holds {
                 continue;
             }
-            if !force || name == "preferred_username" {
-                let what = name.replace("phone_number", "phone number");
+            if !force || name == AliasAttributeType::PREFERRED_USERNAME {
+                let what = name.as_str().replace("phone_number", "phone number");
                 return Err(fail(
                     ErrorCode::AliasExistsException,
                     format!("An account with the {what} already exists."),
