@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of cognate: the Rust suites (unit, store on SQLite and PostgreSQL,
 # end to end through the official AWS SDK) and the interop suites with real clients
-# (boto3, the AWS CLI and pycognito from PyPI; amazon-cognito-identity-js and
-# aws-jwt-verify from npm). PostgreSQL cases run when
+# (boto3, the AWS CLI and pycognito from PyPI, pinned in
+# tests/interop/python/requirements.txt; amazon-cognito-identity-js and aws-jwt-verify
+# from npm, pinned in tests/interop/node/package-lock.json). PostgreSQL cases run when
 # COGNATE_TEST_DATABASE_URL is set (e.g. postgres://postgres@127.0.0.1:5432/test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,8 @@ venv="${COGNATE_VENV:-$target_dir/interop-venv}"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check boto3 awscli pycognito
+# Versions pinned in tests/interop/python/requirements.txt.
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/interop/python/requirements.txt
 PATH="$venv/bin:$PATH" COGNATE_BIN="$target_dir/debug/cognate" \
   "$venv/bin/python" -m unittest discover -s tests/interop/python -p 'test_*.py' -v
 
