@@ -3,44 +3,29 @@
 mod common;
 
 use aws_sdk_cognitoidentityprovider::types::{
-    AliasAttributeType, AttributeDataType, AttributeType, DeliveryMediumType, MessageActionType,
+    AliasAttributeType, AttributeDataType, DeliveryMediumType, MessageActionType,
     SchemaAttributeType, UserStatusType, UsernameAttributeType, UsernameConfigurationType,
 };
 use aws_sdk_cognitoidentityprovider::Client;
-use common::{code, message, Backend, Server};
+use common::{attr, code, create_pool_with, message, Server};
 
-fn attr(name: &str, value: &str) -> AttributeType {
-    AttributeType::builder()
-        .name(name)
-        .value(value)
-        .build()
-        .expect("attribute")
-}
-
+/// A pool with the immutable custom attribute `team`.
 async fn pool(client: &Client) -> String {
-    client
-        .create_user_pool()
-        .pool_name("users")
-        .schema(
+    create_pool_with(client, "users", |b| {
+        b.schema(
             SchemaAttributeType::builder()
                 .name("team")
                 .attribute_data_type(AttributeDataType::String)
                 .mutable(false)
                 .build(),
         )
-        .send()
-        .await
-        .expect("pool")
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string()
+    })
+    .await
 }
 
 #[tokio::test]
 async fn admin_user_lifecycle() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
     let pool_id = pool(&client).await;
 
@@ -341,25 +326,17 @@ async fn admin_user_lifecycle() {
 
 #[tokio::test]
 async fn confirm_sign_up_required_attributes_and_suppressed_invitations() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
-    let pool_id = client
-        .create_user_pool()
-        .pool_name("required")
-        .schema(
+    let pool_id = create_pool_with(&client, "required", |b| {
+        b.schema(
             SchemaAttributeType::builder()
                 .name("email")
                 .required(true)
                 .build(),
         )
-        .send()
-        .await
-        .expect("pool")
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string();
+    })
+    .await;
     let err = client
         .admin_create_user()
         .user_pool_id(&pool_id)
@@ -405,8 +382,7 @@ async fn confirm_sign_up_required_attributes_and_suppressed_invitations() {
 
 #[tokio::test]
 async fn groups_of_users() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
     let pool_id = pool(&client).await;
     for g in ["admins", "readers"] {
@@ -530,8 +506,7 @@ async fn groups_of_users() {
 
 #[tokio::test]
 async fn list_users_filters_and_pages() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
     let pool_id = pool(&client).await;
     for (u, given, email) in [
@@ -652,20 +627,12 @@ async fn list_users_filters_and_pages() {
 
 #[tokio::test]
 async fn email_as_username() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
-    let pool_id = client
-        .create_user_pool()
-        .pool_name("email")
-        .username_attributes(UsernameAttributeType::Email)
-        .send()
-        .await
-        .expect("pool")
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string();
+    let pool_id = create_pool_with(&client, "email", |b| {
+        b.username_attributes(UsernameAttributeType::Email)
+    })
+    .await;
     let created = client
         .admin_create_user()
         .user_pool_id(&pool_id)
@@ -717,26 +684,18 @@ async fn email_as_username() {
 
 #[tokio::test]
 async fn case_insensitive_usernames_and_aliases() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
-    let pool_id = client
-        .create_user_pool()
-        .pool_name("ci")
-        .username_configuration(
+    let pool_id = create_pool_with(&client, "ci", |b| {
+        b.username_configuration(
             UsernameConfigurationType::builder()
                 .case_sensitive(false)
                 .build()
                 .expect("config"),
         )
         .alias_attributes(AliasAttributeType::Email)
-        .send()
-        .await
-        .expect("pool")
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string();
+    })
+    .await;
     client
         .admin_create_user()
         .user_pool_id(&pool_id)
