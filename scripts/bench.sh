@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds cognate and its benchmark in release mode and runs the benchmark.
-# Arguments go to the benchmark: --seconds N --connections N --database-url URL
+# Arguments go to the benchmark: --seconds N --connections N --users N
+# --database-url URL (--help lists them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p cognate -p cognate-bench

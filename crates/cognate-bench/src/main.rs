@@ -2,54 +2,53 @@
 //! peak RSS, and throughput with p50/p99 latency of operations under concurrent
 //! keep-alive load from this process (on the same machine, as users run it).
 //!
-//! `scripts/bench.sh [--seconds N] [--connections N] [--database-url URL]`
+//! `scripts/bench.sh [--seconds N] [--connections N] [--users N] [--database-url URL]`
+//! (`--help` lists every flag).
 
 mod auth;
 mod load;
 
+use clap::Parser;
 use load::{run_load, LoadResult};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Measures cognate: cold start, idle and peak RSS, and throughput with p50/p99 latency
+/// of operations under concurrent keep-alive load.
+#[derive(Parser, Debug)]
+#[command(name = "cognate-bench")]
 pub(crate) struct Options {
+    /// Users to create before measuring ListUsers and paging through them; 0 skips
+    /// that part.
+    #[arg(long, default_value_t = 100_000)]
     users: usize,
+
+    /// Seconds each load run lasts.
+    #[arg(long, default_value_t = 5)]
     pub seconds: u64,
+
+    /// Concurrent keep-alive connections of each load run.
+    #[arg(long, default_value_t = 16)]
     pub connections: usize,
+
+    /// Run the server on this PostgreSQL database (postgres://user@host:port/db) instead
+    /// of SQLite in a temporary directory.
+    #[arg(long)]
     database_url: Option<String>,
+
+    /// The cognate binary to measure (build it with `cargo build --release`).
+    #[arg(long, default_value_os_t = default_binary())]
     binary: PathBuf,
 }
 
-fn options() -> Options {
-    let mut o = Options {
-        users: 100_000,
-        seconds: 5,
-        connections: 16,
-        database_url: None,
-        binary: std::env::current_exe()
-            .ok()
-            .and_then(|p| p.parent().map(|d| d.join("cognate")))
-            .unwrap_or_else(|| PathBuf::from("cognate")),
-    };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < args.len() {
-        let value = args.get(i + 1).cloned().unwrap_or_default();
-        match args[i].as_str() {
-            "--seconds" => o.seconds = value.parse().unwrap_or(o.seconds),
-            "--users" => o.users = value.parse().unwrap_or(o.users),
-            "--connections" => o.connections = value.parse().unwrap_or(o.connections),
-            "--database-url" => o.database_url = Some(value),
-            "--binary" => o.binary = PathBuf::from(value),
-            other => {
-                eprintln!("unknown argument {other}");
-                std::process::exit(2);
-            }
-        }
-        i += 2;
-    }
-    o
+/// `cognate` beside this executable, as cargo builds them.
+fn default_binary() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("cognate")))
+        .unwrap_or_else(|| PathBuf::from("cognate"))
 }
 
 struct Running {
@@ -130,7 +129,7 @@ pub(crate) fn report(name: &str, r: &LoadResult) {
 }
 
 fn main() {
-    let o = options();
+    let o = Options::parse();
     let engine = if o.database_url.is_some() {
         "PostgreSQL"
     } else {

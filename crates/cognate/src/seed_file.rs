@@ -8,16 +8,23 @@ use std::path::Path;
 pub fn read(path: &Path) -> Result<(SeedFile, String), String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("--config {}: {e}", path.display()))?;
-    let seed: SeedFile = serde_yaml::from_str(&text).map_err(|e| match e.location() {
-        Some(l) => format!(
-            "--config {}: line {}, column {}: {}",
-            path.display(),
-            l.line(),
-            l.column(),
-            strip_location(&e.to_string())
-        ),
-        None => format!("--config {}: {e}", path.display()),
-    })?;
+    // YAML 1.2's booleans only (`yes` is a string, as serde_yaml read it), and the
+    // message without a source snippet: the line and column are given once, in front.
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        with_snippet: false,
+    };
+    let seed: SeedFile =
+        serde_saphyr::from_str_with_options(&text, options).map_err(|e| match e.location() {
+            Some(l) => format!(
+                "--config {}: line {}, column {}: {}",
+                path.display(),
+                l.line(),
+                l.column(),
+                strip_location(&e.to_string())
+            ),
+            None => format!("--config {}: {e}", path.display()),
+        })?;
     Ok((seed, text))
 }
 

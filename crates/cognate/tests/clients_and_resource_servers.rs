@@ -6,27 +6,13 @@ use aws_sdk_cognitoidentityprovider::types::{
     ExplicitAuthFlowsType, OAuthFlowType, ResourceServerScopeType, TimeUnitsType,
     TokenValidityUnitsType,
 };
-use common::{code, message, Backend, Server};
-
-async fn pool(client: &aws_sdk_cognitoidentityprovider::Client) -> String {
-    client
-        .create_user_pool()
-        .pool_name("p")
-        .send()
-        .await
-        .expect("create pool")
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string()
-}
+use common::{code, create_pool, message, Server};
 
 #[tokio::test]
 async fn clients_get_aws_ids_defaults_and_secrets() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
-    let pool_id = pool(&client).await;
+    let pool_id = create_pool(&client, "p").await;
 
     let created = client
         .create_user_pool_client()
@@ -135,10 +121,9 @@ async fn clients_get_aws_ids_defaults_and_secrets() {
 
 #[tokio::test]
 async fn client_settings_are_validated_as_aws_does() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
-    let pool_id = pool(&client).await;
+    let pool_id = create_pool(&client, "p").await;
 
     let err = client
         .create_user_pool_client()
@@ -259,10 +244,9 @@ async fn client_settings_are_validated_as_aws_does() {
 
 #[tokio::test]
 async fn resource_servers_are_created_described_updated_listed_and_deleted() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
-    let pool_id = pool(&client).await;
+    let pool_id = create_pool(&client, "p").await;
     let scope = |n: &str| {
         ResourceServerScopeType::builder()
             .scope_name(n)

@@ -2,23 +2,13 @@
 
 mod common;
 
-use common::{code, Backend, Server};
+use common::{code, create_pool, Server};
 
 #[tokio::test]
 async fn groups_are_created_read_updated_listed_and_deleted() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
-    let pool_id = client
-        .create_user_pool()
-        .pool_name("g")
-        .send()
-        .await
-        .expect("pool")
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string();
+    let pool_id = create_pool(&client, "g").await;
 
     let created = client
         .create_group()

@@ -1,30 +1,20 @@
-//! Two `cognate serve` processes on one PostgreSQL database are one service.
+//! Two `cognate serve` processes on one PostgreSQL database are one service. Every test
+//! here needs PostgreSQL: they run with `--ignored` and COGNATE_TEST_DATABASE_URL set.
 
 mod common;
 
-use common::{code, Backend, Server};
+use common::{app_client, code, create_pool, set_password, Backend, Server};
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL: set COGNATE_TEST_DATABASE_URL"]
 async fn a_pool_created_through_one_node_is_seen_through_the_other() {
-    let Some(backend) = Backend::postgres() else {
-        return;
-    };
+    let backend = Backend::postgres();
     let a = Server::start(&backend);
     let b = Server::start(&backend);
     assert_ne!(a.addr, b.addr);
     let (ca, cb) = (a.client(), b.client());
 
-    let created = ca
-        .create_user_pool()
-        .pool_name("shared")
-        .send()
-        .await
-        .expect("create on a");
-    let id = created
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string();
+    let id = create_pool(&ca, "shared").await;
     let described = cb
         .describe_user_pool()
         .user_pool_id(&id)
@@ -86,23 +76,13 @@ async fn a_pool_created_through_one_node_is_seen_through_the_other() {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL: set COGNATE_TEST_DATABASE_URL"]
 async fn concurrent_user_creations_through_both_nodes_all_succeed_and_are_counted() {
-    let Some(backend) = Backend::postgres() else {
-        return;
-    };
+    let backend = Backend::postgres();
     let a = Server::start(&backend);
     let b = Server::start(&backend);
     let (ca, cb) = (a.client(), b.client());
-    let id = ca
-        .create_user_pool()
-        .pool_name("busy")
-        .send()
-        .await
-        .expect("pool")
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string();
+    let id = create_pool(&ca, "busy").await;
     let mut tasks = Vec::new();
     for i in 0..48 {
         let client = if i % 2 == 0 { ca.clone() } else { cb.clone() };
@@ -136,41 +116,23 @@ async fn concurrent_user_creations_through_both_nodes_all_succeed_and_are_counte
 /// one node works on the other, a sign-out through one is seen by the other, and
 /// failures counted through one lock the user out on both.
 #[tokio::test]
+#[ignore = "needs PostgreSQL: set COGNATE_TEST_DATABASE_URL"]
 async fn sign_in_state_is_shared_by_the_nodes() {
     use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ExplicitAuthFlowsType};
-    let Some(backend) = Backend::postgres() else {
-        return;
-    };
+    let backend = Backend::postgres();
     // Nodes behind one address share the issuer base (here given, as the public URL
     // would be).
     let a = Server::start_with(&backend, &["--issuer-base", "http://cognate.test"]);
     let b = Server::start_with(&backend, &["--issuer-base", "http://cognate.test"]);
     let (ca, cb) = (a.client(), b.client());
-    let pool = ca
-        .create_user_pool()
-        .pool_name("sign-in")
-        .send()
-        .await
-        .expect("pool");
-    let pool_id = pool
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string();
-    let client = ca
-        .create_user_pool_client()
-        .user_pool_id(&pool_id)
-        .client_name("app")
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .send()
-        .await
-        .expect("client");
-    let client_id = client
-        .user_pool_client()
-        .and_then(|c| c.client_id())
-        .expect("client id")
-        .to_string();
+    let pool_id = create_pool(&ca, "sign-in").await;
+    let client_id = app_client(&ca, &pool_id, |b| {
+        b.set_explicit_auth_flows(Some(vec![
+            ExplicitAuthFlowsType::AllowUserPasswordAuth,
+            ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+        ]))
+    })
+    .await;
     ca.admin_create_user()
         .user_pool_id(&pool_id)
         .username("alice")
@@ -178,14 +140,7 @@ async fn sign_in_state_is_shared_by_the_nodes() {
         .send()
         .await
         .expect("user");
-    ca.admin_set_user_password()
-        .user_pool_id(&pool_id)
-        .username("alice")
-        .password("Passw0rd!")
-        .permanent(true)
-        .send()
-        .await
-        .expect("password");
+    set_password(&ca, &pool_id, "alice", "Passw0rd!").await;
     let sign_in = |client: &aws_sdk_cognitoidentityprovider::Client, password: &str| {
         client
             .initiate_auth()

@@ -4,12 +4,7 @@
 
 mod common;
 
-use common::{Backend, Server};
-
-fn server() -> (Server, tempfile::TempDir) {
-    let (backend, dir) = Backend::sqlite();
-    (Server::start(&backend), dir)
-}
+use common::Server;
 
 fn assert_invalid(server: &Server, op: &str, body: &str, expected: &str) {
     let r = server.call(op, body);
@@ -29,7 +24,7 @@ fn assert_invalid(server: &Server, op: &str, body: &str, expected: &str) {
 
 #[test]
 fn each_kind_of_constraint_is_reported_in_aws_words() {
-    let (s, _d) = server();
+    let s = Server::sqlite();
     // Pattern, matched against the whole value.
     assert_invalid(
         &s,
@@ -122,7 +117,7 @@ fn each_kind_of_constraint_is_reported_in_aws_words() {
 
 #[test]
 fn protocol_errors_follow_aws() {
-    let (s, _d) = server();
+    let s = Server::sqlite();
     let r = s.call("NoSuchOperation", "{}");
     assert_eq!(r.status, 400);
     assert_eq!(r.error_type(), "UnknownOperationException");
@@ -174,7 +169,7 @@ fn protocol_errors_follow_aws() {
 
 #[test]
 fn an_operation_not_implemented_says_so_and_changes_nothing() {
-    let (s, _d) = server();
+    let s = Server::sqlite();
     let r = s.call("DescribeUserPoolDomain", r#"{"Domain":"nothing-here"}"#);
     assert_eq!(r.status, 400);
     assert_eq!(r.error_type(), "NotImplementedException");
@@ -191,7 +186,7 @@ fn an_operation_not_implemented_says_so_and_changes_nothing() {
 
 #[test]
 fn every_response_carries_a_request_id_and_cors_headers() {
-    let (s, _d) = server();
+    let s = Server::sqlite();
     let ok = s.call("ListUserPools", r#"{"MaxResults":1}"#);
     let err = s.call("DescribeUserPool", r#"{"UserPoolId":"us-east-1_none"}"#);
     let health = s.request("GET", "/_cognate/health", &[], "");
@@ -254,8 +249,7 @@ fn every_response_carries_a_request_id_and_cors_headers() {
 
 #[test]
 fn the_region_comes_from_the_signature_else_from_the_flag() {
-    let (backend, _d) = Backend::sqlite();
-    let s = Server::start_with(&backend, &["--region", "ap-south-1"]);
+    let s = Server::sqlite_with(&["--region", "ap-south-1"]);
     let unsigned = s.call("CreateUserPool", r#"{"PoolName":"p"}"#);
     let id = unsigned.json()["UserPool"]["Id"]
         .as_str()
@@ -287,7 +281,7 @@ fn the_region_comes_from_the_signature_else_from_the_flag() {
 
 #[test]
 fn the_control_api_resets_state_and_can_be_turned_off() {
-    let (s, _d) = server();
+    let s = Server::sqlite();
     assert_eq!(
         s.request("GET", "/_cognate/health", &[], "").json(),
         serde_json::json!({"status": "ok"})
@@ -306,8 +300,7 @@ fn the_control_api_resets_state_and_can_be_turned_off() {
     let messages = s.request("GET", "/_cognate/messages", &[], "");
     assert_eq!(messages.json(), serde_json::json!({"messages": []}));
 
-    let (backend, _d2) = Backend::sqlite();
-    let off = Server::start_with(&backend, &["--disable-control-api"]);
+    let off = Server::sqlite_with(&["--disable-control-api"]);
     assert_eq!(off.request("GET", "/_cognate/health", &[], "").status, 404);
     assert_eq!(off.request("POST", "/_cognate/reset", &[], "").status, 404);
     assert_eq!(off.request("POST", "/moto-api/reset", &[], "").status, 404);
@@ -315,8 +308,7 @@ fn the_control_api_resets_state_and_can_be_turned_off() {
 
 #[test]
 fn sigterm_stops_the_server_cleanly() {
-    let (backend, _d) = Backend::sqlite();
-    let mut s = Server::start(&backend);
+    let mut s = Server::sqlite();
     s.call("CreateUserPool", r#"{"PoolName":"p"}"#);
     let pid = s.child.id().to_string();
     let status = std::process::Command::new("kill")

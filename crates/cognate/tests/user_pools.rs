@@ -9,12 +9,11 @@ use aws_sdk_cognitoidentityprovider::types::{
     SoftwareTokenMfaConfigType, StringAttributeConstraintsType, UserPoolMfaType,
     UserPoolPolicyType, UsernameAttributeType, VerifiedAttributeType,
 };
-use common::{code, message, Backend, Server};
+use common::{code, create_pool, create_pool_with, message, Server};
 
 #[tokio::test]
 async fn a_new_pool_is_described_as_aws_describes_it() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
     let created = client
         .create_user_pool()
@@ -94,13 +93,10 @@ async fn a_new_pool_is_described_as_aws_describes_it() {
 
 #[tokio::test]
 async fn settings_given_at_creation_are_kept_and_update_resets_what_it_leaves_out() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
-    let created = client
-        .create_user_pool()
-        .pool_name("settings")
-        .policies(
+    let id = create_pool_with(&client, "settings", |b| {
+        b.policies(
             UserPoolPolicyType::builder()
                 .password_policy(
                     PasswordPolicyType::builder()
@@ -125,14 +121,8 @@ async fn settings_given_at_creation_are_kept_and_update_resets_what_it_leaves_ou
                 .build(),
         )
         .user_pool_tags("env", "test")
-        .send()
-        .await
-        .expect("create");
-    let id = created
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string();
+    })
+    .await;
     let pool = client
         .describe_user_pool()
         .user_pool_id(&id)
@@ -236,8 +226,7 @@ async fn settings_given_at_creation_are_kept_and_update_resets_what_it_leaves_ou
 
 #[tokio::test]
 async fn unknown_pools_are_not_found_everywhere() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
     let missing = "us-east-1_missing00";
     let err = client
@@ -265,18 +254,11 @@ async fn unknown_pools_are_not_found_everywhere() {
 
 #[tokio::test]
 async fn list_user_pools_pages_through_every_pool_of_the_region() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
     let mut ids = Vec::new();
     for i in 0..7 {
-        let p = client
-            .create_user_pool()
-            .pool_name(format!("pool{i}"))
-            .send()
-            .await
-            .expect("create");
-        ids.push(p.user_pool().and_then(|p| p.id()).expect("id").to_string());
+        ids.push(create_pool(&client, &format!("pool{i}")).await);
     }
     // A pool of another region (by the SigV4 scope) is not listed here.
     let other = server
@@ -336,19 +318,9 @@ async fn list_user_pools_pages_through_every_pool_of_the_region() {
 
 #[tokio::test]
 async fn custom_attributes_are_added_once() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
-    let id = client
-        .create_user_pool()
-        .pool_name("attrs")
-        .send()
-        .await
-        .expect("create")
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string();
+    let id = create_pool(&client, "attrs").await;
     let attr = |name: &str| {
         SchemaAttributeType::builder()
             .name(name)
@@ -397,8 +369,7 @@ async fn custom_attributes_are_added_once() {
 
 #[tokio::test]
 async fn tags_are_set_listed_and_removed_by_arn() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
     let pool = client
         .create_user_pool()
@@ -462,19 +433,9 @@ async fn tags_are_set_listed_and_removed_by_arn() {
 
 #[tokio::test]
 async fn the_mfa_configuration_is_stored_and_validated() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
-    let id = client
-        .create_user_pool()
-        .pool_name("mfa")
-        .send()
-        .await
-        .expect("create")
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string();
+    let id = create_pool(&client, "mfa").await;
     let config = client
         .get_user_pool_mfa_config()
         .user_pool_id(&id)

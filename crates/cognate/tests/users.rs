@@ -2,71 +2,76 @@
 
 mod common;
 
+use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserOutput;
+use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserOutput;
 use aws_sdk_cognitoidentityprovider::types::{
-    AliasAttributeType, AttributeDataType, AttributeType, DeliveryMediumType, MessageActionType,
+    AliasAttributeType, AttributeDataType, DeliveryMediumType, MessageActionType,
     SchemaAttributeType, UserStatusType, UsernameAttributeType, UsernameConfigurationType,
 };
 use aws_sdk_cognitoidentityprovider::Client;
-use common::{code, message, Backend, Server};
+use common::{attr, code, create_pool_with, message, Server};
 
-fn attr(name: &str, value: &str) -> AttributeType {
-    AttributeType::builder()
-        .name(name)
-        .value(value)
-        .build()
-        .expect("attribute")
-}
-
+/// A pool with the immutable custom attribute `team`.
 async fn pool(client: &Client) -> String {
-    client
-        .create_user_pool()
-        .pool_name("users")
-        .schema(
+    create_pool_with(client, "users", |b| {
+        b.schema(
             SchemaAttributeType::builder()
                 .name("team")
                 .attribute_data_type(AttributeDataType::String)
                 .mutable(false)
                 .build(),
         )
-        .send()
-        .await
-        .expect("pool")
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string()
+    })
+    .await
 }
 
-#[tokio::test]
-async fn admin_user_lifecycle() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+/// A server, a client of it, a [`pool`], and `alice` created there by AdminCreateUser
+/// (email verified or not as `email_verified` says, `custom:team` red, invited by
+/// email), with its answer.
+async fn with_alice(email_verified: &str) -> (Server, Client, String, AdminCreateUserOutput) {
+    let server = Server::sqlite();
     let client = server.client();
     let pool_id = pool(&client).await;
-
     let created = client
         .admin_create_user()
         .user_pool_id(&pool_id)
         .username("alice")
         .user_attributes(attr("email", "alice@example.com"))
-        .user_attributes(attr("email_verified", "true"))
+        .user_attributes(attr("email_verified", email_verified))
         .user_attributes(attr("custom:team", "red"))
         .desired_delivery_mediums(DeliveryMediumType::Email)
         .send()
         .await
         .expect("create");
-    let user = created.user().expect("user");
-    assert_eq!(user.username(), Some("alice"));
+    (server, client, pool_id, created)
+}
+
+async fn get_alice(client: &Client, pool_id: &str) -> AdminGetUserOutput {
+    client
+        .admin_get_user()
+        .user_pool_id(pool_id)
+        .username("alice")
+        .send()
+        .await
+        .expect("get")
+}
+
+async fn estimated_users(client: &Client, pool_id: &str) -> Option<i32> {
     let described = client
         .describe_user_pool()
-        .user_pool_id(&pool_id)
+        .user_pool_id(pool_id)
         .send()
         .await
         .expect("describe");
-    assert_eq!(
-        described.user_pool().map(|p| p.estimated_number_of_users()),
-        Some(1)
-    );
+    described.user_pool().map(|p| p.estimated_number_of_users())
+}
+
+#[tokio::test]
+async fn a_created_user_must_change_its_password_and_is_counted() {
+    let (_server, client, pool_id, created) = with_alice("true").await;
+    let user = created.user().expect("user");
+    assert_eq!(user.username(), Some("alice"));
+    assert_eq!(estimated_users(&client, &pool_id).await, Some(1));
     assert_eq!(
         user.user_status(),
         Some(&UserStatusType::ForceChangePassword)
@@ -79,18 +84,24 @@ async fn admin_user_lifecycle() {
         .and_then(|a| a.value())
         .expect("sub");
     assert_eq!(sub.len(), 36);
+}
 
+#[tokio::test]
+async fn the_invitation_carries_the_temporary_password() {
+    let (server, _client, _pool_id, _created) = with_alice("true").await;
     // The invitation is in the outbox, with the temporary password as its code.
-    let messages = server
-        .request("GET", "/_cognate/messages?username=alice", &[], "")
-        .json();
+    let messages = server.get("/_cognate/messages?username=alice").json();
     let m = &messages["messages"][0];
     assert_eq!(m["kind"], "ADMIN_CREATE_USER");
     assert_eq!(m["channel"], "EMAIL");
     assert_eq!(m["destination"], "alice@example.com");
     let temporary = m["code"].as_str().expect("code").to_string();
     assert!(m["message"].as_str().expect("message").contains(&temporary));
+}
 
+#[tokio::test]
+async fn a_username_is_created_once() {
+    let (_server, client, pool_id, _created) = with_alice("true").await;
     let err = client
         .admin_create_user()
         .user_pool_id(&pool_id)
@@ -99,14 +110,12 @@ async fn admin_user_lifecycle() {
         .await
         .expect_err("exists");
     assert_eq!(code(&err), "UsernameExistsException");
+}
 
-    let got = client
-        .admin_get_user()
-        .user_pool_id(&pool_id)
-        .username("alice")
-        .send()
-        .await
-        .expect("get");
+#[tokio::test]
+async fn admin_get_user_answers_the_status_and_attributes() {
+    let (_server, client, pool_id, _created) = with_alice("true").await;
+    let got = get_alice(&client, &pool_id).await;
     assert_eq!(got.username(), "alice");
     assert_eq!(
         got.user_status(),
@@ -117,6 +126,19 @@ async fn admin_user_lifecycle() {
         .iter()
         .any(|a| a.name() == "custom:team" && a.value() == Some("red")));
 
+    let err = client
+        .admin_get_user()
+        .user_pool_id("us-east-1_none")
+        .username("x")
+        .send()
+        .await
+        .expect_err("no pool");
+    assert_eq!(code(&err), "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn attributes_change_as_the_schema_allows() {
+    let (_server, client, pool_id, _created) = with_alice("true").await;
     // Immutable attributes cannot change; email change clears email_verified.
     let err = client
         .admin_update_user_attributes()
@@ -136,13 +158,7 @@ async fn admin_user_lifecycle() {
         .send()
         .await
         .expect("update");
-    let got = client
-        .admin_get_user()
-        .user_pool_id(&pool_id)
-        .username("alice")
-        .send()
-        .await
-        .expect("get");
+    let got = get_alice(&client, &pool_id).await;
     let value = |n: &str| {
         got.user_attributes()
             .iter()
@@ -171,8 +187,11 @@ async fn admin_user_lifecycle() {
         .await
         .expect_err("unknown attribute");
     assert_eq!(code(&err), "InvalidParameterException");
+}
 
-    // Passwords: the policy is enforced; Permanent decides the status.
+#[tokio::test]
+async fn the_password_policy_is_enforced_and_permanent_decides_the_status() {
+    let (_server, client, pool_id, _created) = with_alice("true").await;
     let err = client
         .admin_set_user_password()
         .user_pool_id(&pool_id)
@@ -196,13 +215,7 @@ async fn admin_user_lifecycle() {
         .send()
         .await
         .expect("set password");
-    let got = client
-        .admin_get_user()
-        .user_pool_id(&pool_id)
-        .username("alice")
-        .send()
-        .await
-        .expect("get");
+    let got = get_alice(&client, &pool_id).await;
     assert_eq!(got.user_status(), Some(&UserStatusType::Confirmed));
     client
         .admin_set_user_password()
@@ -213,19 +226,16 @@ async fn admin_user_lifecycle() {
         .send()
         .await
         .expect("temporary password");
-    let got = client
-        .admin_get_user()
-        .user_pool_id(&pool_id)
-        .username("alice")
-        .send()
-        .await
-        .expect("get");
+    let got = get_alice(&client, &pool_id).await;
     assert_eq!(
         got.user_status(),
         Some(&UserStatusType::ForceChangePassword)
     );
+}
 
-    // Disable and enable.
+#[tokio::test]
+async fn a_user_is_disabled_and_enabled_again() {
+    let (_server, client, pool_id, _created) = with_alice("true").await;
     client
         .admin_disable_user()
         .user_pool_id(&pool_id)
@@ -233,13 +243,7 @@ async fn admin_user_lifecycle() {
         .send()
         .await
         .expect("disable");
-    let got = client
-        .admin_get_user()
-        .user_pool_id(&pool_id)
-        .username("alice")
-        .send()
-        .await
-        .expect("get");
+    let got = get_alice(&client, &pool_id).await;
     assert!(!got.enabled());
     client
         .admin_enable_user()
@@ -248,8 +252,12 @@ async fn admin_user_lifecycle() {
         .send()
         .await
         .expect("enable");
+}
 
-    // Reset: needs a verified email or phone.
+#[tokio::test]
+async fn a_password_reset_needs_a_verified_destination() {
+    // alice's email is not verified, and she has no phone number.
+    let (server, client, pool_id, _created) = with_alice("false").await;
     let err = client
         .admin_reset_user_password()
         .user_pool_id(&pool_id)
@@ -273,21 +281,12 @@ async fn admin_user_lifecycle() {
         .send()
         .await
         .expect("reset");
-    let got = client
-        .admin_get_user()
-        .user_pool_id(&pool_id)
-        .username("alice")
-        .send()
-        .await
-        .expect("get");
+    let got = get_alice(&client, &pool_id).await;
     assert_eq!(got.user_status(), Some(&UserStatusType::ResetRequired));
     let messages = server
-        .request(
-            "GET",
-            &format!("/_cognate/messages?userPoolId={pool_id}&username=alice"),
-            &[],
-            "",
-        )
+        .get(&format!(
+            "/_cognate/messages?userPoolId={pool_id}&username=alice"
+        ))
         .json();
     let last = messages["messages"]
         .as_array()
@@ -295,7 +294,11 @@ async fn admin_user_lifecycle() {
         .expect("a message");
     assert_eq!(last["kind"], "FORGOT_PASSWORD");
     assert_eq!(last["code"].as_str().map(str::len), Some(6));
+}
 
+#[tokio::test]
+async fn a_deleted_user_is_gone_and_no_longer_counted() {
+    let (_server, client, pool_id, _created) = with_alice("true").await;
     client
         .admin_delete_user()
         .user_pool_id(&pool_id)
@@ -311,16 +314,7 @@ async fn admin_user_lifecycle() {
         .await
         .expect_err("gone");
     assert_eq!(code(&err), "UserNotFoundException");
-    let described = client
-        .describe_user_pool()
-        .user_pool_id(&pool_id)
-        .send()
-        .await
-        .expect("describe");
-    assert_eq!(
-        described.user_pool().map(|p| p.estimated_number_of_users()),
-        Some(0)
-    );
+    assert_eq!(estimated_users(&client, &pool_id).await, Some(0));
     let err = client
         .admin_delete_user()
         .user_pool_id(&pool_id)
@@ -329,37 +323,21 @@ async fn admin_user_lifecycle() {
         .await
         .expect_err("gone");
     assert_eq!(code(&err), "UserNotFoundException");
-    let err = client
-        .admin_get_user()
-        .user_pool_id("us-east-1_none")
-        .username("x")
-        .send()
-        .await
-        .expect_err("no pool");
-    assert_eq!(code(&err), "ResourceNotFoundException");
 }
 
 #[tokio::test]
 async fn confirm_sign_up_required_attributes_and_suppressed_invitations() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
-    let pool_id = client
-        .create_user_pool()
-        .pool_name("required")
-        .schema(
+    let pool_id = create_pool_with(&client, "required", |b| {
+        b.schema(
             SchemaAttributeType::builder()
                 .name("email")
                 .required(true)
                 .build(),
         )
-        .send()
-        .await
-        .expect("pool")
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string();
+    })
+    .await;
     let err = client
         .admin_create_user()
         .user_pool_id(&pool_id)
@@ -405,8 +383,7 @@ async fn confirm_sign_up_required_attributes_and_suppressed_invitations() {
 
 #[tokio::test]
 async fn groups_of_users() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
     let pool_id = pool(&client).await;
     for g in ["admins", "readers"] {
@@ -530,8 +507,7 @@ async fn groups_of_users() {
 
 #[tokio::test]
 async fn list_users_filters_and_pages() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
     let pool_id = pool(&client).await;
     for (u, given, email) in [
@@ -652,20 +628,12 @@ async fn list_users_filters_and_pages() {
 
 #[tokio::test]
 async fn email_as_username() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
-    let pool_id = client
-        .create_user_pool()
-        .pool_name("email")
-        .username_attributes(UsernameAttributeType::Email)
-        .send()
-        .await
-        .expect("pool")
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string();
+    let pool_id = create_pool_with(&client, "email", |b| {
+        b.username_attributes(UsernameAttributeType::Email)
+    })
+    .await;
     let created = client
         .admin_create_user()
         .user_pool_id(&pool_id)
@@ -717,26 +685,18 @@ async fn email_as_username() {
 
 #[tokio::test]
 async fn case_insensitive_usernames_and_aliases() {
-    let (backend, _dir) = Backend::sqlite();
-    let server = Server::start(&backend);
+    let server = Server::sqlite();
     let client = server.client();
-    let pool_id = client
-        .create_user_pool()
-        .pool_name("ci")
-        .username_configuration(
+    let pool_id = create_pool_with(&client, "ci", |b| {
+        b.username_configuration(
             UsernameConfigurationType::builder()
                 .case_sensitive(false)
                 .build()
                 .expect("config"),
         )
         .alias_attributes(AliasAttributeType::Email)
-        .send()
-        .await
-        .expect("pool")
-        .user_pool()
-        .and_then(|p| p.id())
-        .expect("id")
-        .to_string();
+    })
+    .await;
     client
         .admin_create_user()
         .user_pool_id(&pool_id)
