@@ -45,6 +45,10 @@ on_each_engine!(
     reset_deletes_all_state,
     filtered_user_pages_walk_every_match_once,
     sign_in_records_are_kept_revoked_and_purged,
+    codes_are_replaced_per_user_and_purpose,
+    deleting_a_group_removes_only_its_memberships,
+    pools_and_clients_are_found_by_name,
+    a_pools_domains_are_listed,
 );
 
 /// A store on SQLite in a new temporary directory.
@@ -458,164 +462,152 @@ fn sign_in_records_are_kept_revoked_and_purged((store, _, _dir): Case) {
     });
 }
 
-#[test]
-fn codes_are_replaced_per_user_and_purpose() {
+fn codes_are_replaced_per_user_and_purpose((store, _, _dir): Case) {
     use cognate_store::records::code::{self, CodeRow};
-    for (store, _, _dir) in stores() {
-        run(async {
-            let engine = store.engine();
-            let row = |hash: &str, attempts: i64, at: f64| CodeRow {
-                pool_id: "p".into(),
-                username_key: "alice".into(),
-                purpose: "forgot_password".into(),
-                code_hash: hash.into(),
-                attempts,
-                created_at: at,
-                expires_at: at + 3600.0,
-            };
-            store
-                .write(move |c| {
-                    code::put(c, &row("h1", 2, 10.0))?;
-                    code::put(c, &row("h2", 0, 20.0))?;
-                    code::put(
-                        c,
-                        &CodeRow {
-                            purpose: "verify:email".into(),
-                            ..row("h3", 0, 30.0)
-                        },
-                    )
-                })
-                .await
-                .expect("put");
-            let (reset, verify, other) = store
-                .read(|c| {
-                    Ok::<_, StoreError>((
-                        code::get(c, "p", "alice", "forgot_password")?,
-                        code::get(c, "p", "alice", "verify:email")?,
-                        code::get(c, "p", "bob", "forgot_password")?,
-                    ))
-                })
-                .await
-                .expect("get");
-            assert_eq!(reset, Some(row("h2", 0, 20.0)), "{engine:?}");
-            assert_eq!(verify.map(|r| r.code_hash), Some("h3".into()), "{engine:?}");
-            assert_eq!(other, None, "{engine:?}");
-        });
-    }
+    run(async {
+        let engine = store.engine();
+        let row = |hash: &str, attempts: i64, at: f64| CodeRow {
+            pool_id: "p".into(),
+            username_key: "alice".into(),
+            purpose: "forgot_password".into(),
+            code_hash: hash.into(),
+            attempts,
+            created_at: at,
+            expires_at: at + 3600.0,
+        };
+        store
+            .write(move |c| {
+                code::put(c, &row("h1", 2, 10.0))?;
+                code::put(c, &row("h2", 0, 20.0))?;
+                code::put(
+                    c,
+                    &CodeRow {
+                        purpose: "verify:email".into(),
+                        ..row("h3", 0, 30.0)
+                    },
+                )
+            })
+            .await
+            .expect("put");
+        let (reset, verify, other) = store
+            .read(|c| {
+                Ok::<_, StoreError>((
+                    code::get(c, "p", "alice", "forgot_password")?,
+                    code::get(c, "p", "alice", "verify:email")?,
+                    code::get(c, "p", "bob", "forgot_password")?,
+                ))
+            })
+            .await
+            .expect("get");
+        assert_eq!(reset, Some(row("h2", 0, 20.0)), "{engine:?}");
+        assert_eq!(verify.map(|r| r.code_hash), Some("h3".into()), "{engine:?}");
+        assert_eq!(other, None, "{engine:?}");
+    });
 }
 
-#[test]
-fn deleting_a_group_removes_only_its_memberships() {
+fn deleting_a_group_removes_only_its_memberships((store, _, _dir): Case) {
     use cognate_store::records::group_member;
-    for (store, _, _dir) in stores() {
-        run(async {
-            let engine = store.engine();
-            let removed = store
-                .write(|c| {
-                    group_member::add(c, "p", "admins", "alice")?;
-                    group_member::add(c, "p", "admins", "bob")?;
-                    group_member::add(c, "p", "users", "alice")?;
-                    group_member::add(c, "q", "admins", "carol")?;
-                    group_member::remove_group(c, "p", "admins")
-                })
-                .await
-                .expect("write");
-            assert_eq!(removed, 2, "{engine:?}");
-            let all = PageRequest {
-                after: None,
-                limit: 10,
-            };
-            let (admins, users, other) = store
-                .read(move |c| {
-                    Ok::<_, StoreError>((
-                        group_member::members(c, "p", "admins", &all)?.items,
-                        group_member::members(c, "p", "users", &all)?.items,
-                        group_member::members(c, "q", "admins", &all)?.items,
-                    ))
-                })
-                .await
-                .expect("read");
-            assert!(admins.is_empty(), "{engine:?}");
-            assert_eq!((users, other), (vec!["alice".into()], vec!["carol".into()]));
-        });
-    }
+    run(async {
+        let engine = store.engine();
+        let removed = store
+            .write(|c| {
+                group_member::add(c, "p", "admins", "alice")?;
+                group_member::add(c, "p", "admins", "bob")?;
+                group_member::add(c, "p", "users", "alice")?;
+                group_member::add(c, "q", "admins", "carol")?;
+                group_member::remove_group(c, "p", "admins")
+            })
+            .await
+            .expect("write");
+        assert_eq!(removed, 2, "{engine:?}");
+        let all = PageRequest {
+            after: None,
+            limit: 10,
+        };
+        let (admins, users, other) = store
+            .read(move |c| {
+                Ok::<_, StoreError>((
+                    group_member::members(c, "p", "admins", &all)?.items,
+                    group_member::members(c, "p", "users", &all)?.items,
+                    group_member::members(c, "q", "admins", &all)?.items,
+                ))
+            })
+            .await
+            .expect("read");
+        assert!(admins.is_empty(), "{engine:?}");
+        assert_eq!((users, other), (vec!["alice".into()], vec!["carol".into()]));
+    });
 }
 
-#[test]
-fn pools_and_clients_are_found_by_name() {
+fn pools_and_clients_are_found_by_name((store, _, _dir): Case) {
     use cognate_store::records::client::{self, ClientRow};
-    for (store, _, _dir) in stores() {
-        run(async {
-            let engine = store.engine();
-            let named = |id: &str, name: &str, created_at: f64| UserPoolRow {
-                name: name.into(),
-                created_at,
-                ..pool(id, id.split('_').next().unwrap_or_default())
-            };
-            let app = |client_id: &str, pool_id: &str, name: &str| ClientRow {
-                client_id: client_id.into(),
-                pool_id: pool_id.into(),
-                name: name.into(),
-                created_at: 1.0,
-                doc: "{}".into(),
-            };
-            store
-                .write(move |c| {
-                    // The newer pool sorts first by id and was inserted first: only its age tells.
-                    user_pool::insert(c, &named("eu-west-1_b", "shop", 9.0))?;
-                    user_pool::insert(c, &named("us-east-1_z", "shop", 5.0))?;
-                    user_pool::insert(c, &named("us-east-1_a", "blog", 1.0))?;
-                    client::insert(c, &app("c1", "us-east-1_z", "web"))?;
-                    client::insert(c, &app("c2", "eu-west-1_b", "mobile"))?;
-                    Ok::<(), StoreError>(())
-                })
-                .await
-                .expect("write");
-            let found = store
-                .read(|c| {
-                    Ok::<_, StoreError>((
-                        user_pool::oldest_id_by_name(c, "shop")?,
-                        user_pool::oldest_id_by_name(c, "none")?,
-                        client::id_by_name(c, "us-east-1_z", "web")?,
-                        client::id_by_name(c, "eu-west-1_b", "web")?,
-                    ))
-                })
-                .await
-                .expect("read");
-            assert_eq!(
-                found,
-                (Some("us-east-1_z".into()), None, Some("c1".into()), None),
-                "{engine:?}"
-            );
-        });
-    }
+    run(async {
+        let engine = store.engine();
+        let named = |id: &str, name: &str, created_at: f64| UserPoolRow {
+            name: name.into(),
+            created_at,
+            ..pool(id, id.split('_').next().unwrap_or_default())
+        };
+        let app = |client_id: &str, pool_id: &str, name: &str| ClientRow {
+            client_id: client_id.into(),
+            pool_id: pool_id.into(),
+            name: name.into(),
+            created_at: 1.0,
+            doc: "{}".into(),
+        };
+        store
+            .write(move |c| {
+                // The newer pool sorts first by id and was inserted first: only its age tells.
+                user_pool::insert(c, &named("eu-west-1_b", "shop", 9.0))?;
+                user_pool::insert(c, &named("us-east-1_z", "shop", 5.0))?;
+                user_pool::insert(c, &named("us-east-1_a", "blog", 1.0))?;
+                client::insert(c, &app("c1", "us-east-1_z", "web"))?;
+                client::insert(c, &app("c2", "eu-west-1_b", "mobile"))?;
+                Ok::<(), StoreError>(())
+            })
+            .await
+            .expect("write");
+        let found = store
+            .read(|c| {
+                Ok::<_, StoreError>((
+                    user_pool::oldest_id_by_name(c, "shop")?,
+                    user_pool::oldest_id_by_name(c, "none")?,
+                    client::id_by_name(c, "us-east-1_z", "web")?,
+                    client::id_by_name(c, "eu-west-1_b", "web")?,
+                ))
+            })
+            .await
+            .expect("read");
+        assert_eq!(
+            found,
+            (Some("us-east-1_z".into()), None, Some("c1".into()), None),
+            "{engine:?}"
+        );
+    });
 }
 
-#[test]
-fn a_pools_domains_are_listed() {
+fn a_pools_domains_are_listed((store, _, _dir): Case) {
     use cognate_store::records::user_pool_domain;
-    for (store, _, _dir) in stores() {
-        run(async {
-            let engine = store.engine();
-            // No operation creates domains yet: write the rows directly.
-            let domains = store
-                .write(|c| {
-                    for (domain, pool_id) in [("auth-a", "p"), ("auth-b", "q")] {
-                        c.execute(
-                            "INSERT INTO user_pool_domains (domain, pool_id, doc) VALUES ($1, $2, '{}')",
-                            &[domain.into(), pool_id.into()],
-                        )?;
-                    }
-                    Ok::<_, StoreError>((
-                        user_pool_domain::of_pool(c, "p")?,
-                        user_pool_domain::of_pool(c, "r")?,
-                    ))
-                })
-                .await
-                .expect("write");
-            assert_eq!(domains, (vec!["auth-a".into()], vec![]), "{engine:?}");
-        });
-    }
+    run(async {
+        let engine = store.engine();
+        // No operation creates domains yet: write the rows directly.
+        let domains = store
+            .write(|c| {
+                for (domain, pool_id) in [("auth-a", "p"), ("auth-b", "q")] {
+                    c.execute(
+                        "INSERT INTO user_pool_domains (domain, pool_id, doc) VALUES ($1, $2, '{}')",
+                        &[domain.into(), pool_id.into()],
+                    )?;
+                }
+                Ok::<_, StoreError>((
+                    user_pool_domain::of_pool(c, "p")?,
+                    user_pool_domain::of_pool(c, "r")?,
+                ))
+            })
+            .await
+            .expect("write");
+        assert_eq!(domains, (vec!["auth-a".into()], vec![]), "{engine:?}");
+    });
 }
 
 /// SQLite plans without statistics: the statements on hot paths must still pick the

@@ -188,3 +188,36 @@ fn an_invalid_seed_stops_the_server_naming_the_line() {
     let err = refused("userPools:\n  - id: not a pool id\n    name: p\n");
     assert!(err.contains("InvalidParameterException"), "{err}");
 }
+
+/// README.md's example seed file is one the server accepts, with what it declares.
+#[test]
+fn the_readme_seed_example_is_accepted() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README.md");
+    let example = readme
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("README.md has a YAML example");
+    let (backend, dir) = Backend::sqlite();
+    let seed = write_seed(dir.path(), example);
+    let server = Server::start_with(&backend, &["--config", seed.to_str().expect("path")]);
+    let pool = server
+        .call(
+            "DescribeUserPool",
+            r#"{"UserPoolId":"us-east-1_Example01"}"#,
+        )
+        .json();
+    assert_eq!(pool["UserPool"]["Name"], "my-app");
+    let clients = server
+        .call(
+            "ListUserPoolClients",
+            r#"{"UserPoolId":"us-east-1_Example01"}"#,
+        )
+        .json();
+    assert_eq!(clients["UserPoolClients"].as_array().map(Vec::len), Some(2));
+    let users = server
+        .call("ListUsers", r#"{"UserPoolId":"us-east-1_Example01"}"#)
+        .json();
+    assert_eq!(users["Users"].as_array().map(Vec::len), Some(3));
+}
