@@ -16,14 +16,18 @@ pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let first = serde_json::from_slice(body);
     // AWS takes `null` for a map entry as absent (browser SDKs send
     // `"DEVICE_KEY": null` in AuthParameters); so does a second reading without them.
+    // Only a `null` where a value was expected is worth it: any other malformed body is
+    // answered from the first reading, so a bad body is never parsed twice.
     let parsed = match first {
-        Err(e) if e.is_data() => match serde_json::from_slice::<serde_json::Value>(body) {
-            Ok(mut value) => {
-                drop_null_members(&mut value);
-                serde_json::from_value(value).map_err(|_| e)
+        Err(e) if e.is_data() && is_unexpected_null(&e) => {
+            match serde_json::from_slice::<serde_json::Value>(body) {
+                Ok(mut value) => {
+                    drop_null_members(&mut value);
+                    serde_json::from_value(value).map_err(|_| e)
+                }
+                Err(_) => Err(e),
             }
-            Err(_) => Err(e),
-        },
+        }
         other => other,
     };
     parsed.map_err(|e| {
@@ -43,6 +47,11 @@ pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             format!("Could not parse the request body: {detail}."),
         )
     })
+}
+
+/// serde_json's message for a `null` given where the type takes none.
+fn is_unexpected_null(e: &serde_json::Error) -> bool {
+    e.to_string().starts_with("invalid type: null")
 }
 
 fn drop_null_members(value: &mut serde_json::Value) {
@@ -66,5 +75,36 @@ pub fn serialize_reply<T: Serialize>(reply: crate::Reply<T>) -> Result<Vec<u8>, 
     match reply {
         crate::Reply::Output(output) => serialize_output(&output),
         crate::Reply::Json(json) => Ok(json.to_vec()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Input {
+        #[serde(rename = "Map")]
+        map: Option<BTreeMap<String, String>>,
+        #[serde(rename = "Count")]
+        _count: Option<i32>,
+    }
+
+    #[test]
+    fn a_null_map_value_is_absent() {
+        let input: Input = parse_input(br#"{"Map":{"A":"1","DEVICE_KEY":null}}"#).unwrap();
+        assert_eq!(input.map.unwrap().len(), 1);
+    }
+
+    #[test]
+    fn only_a_misplaced_null_is_read_twice() {
+        let null = serde_json::from_slice::<Input>(br#"{"Map":{"A":null}}"#).unwrap_err();
+        assert!(is_unexpected_null(&null));
+        let wrong_type = serde_json::from_slice::<Input>(br#"{"Count":"many"}"#).unwrap_err();
+        assert!(!is_unexpected_null(&wrong_type));
+        let e = parse_input::<Input>(br#"{"Count":"many"}"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::SerializationException);
+        assert!(!e.message.contains("many"));
     }
 }

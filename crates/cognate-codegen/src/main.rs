@@ -532,6 +532,14 @@ fn gen_operations(m: &Model) -> String {
         .map(|n| format!("Operation::{n}"))
         .collect();
     o.push_str(&seeds.join(" | "));
+    o.push_str(")\n    }\n\n    /// Whether AWS authorizes the operation with IAM (a SigV4 signature). The model marks\n    /// the others, which callers use with a token or nothing, `authtype: none`.\n    pub fn needs_iam(self) -> bool {\n        !matches!(self, ");
+    let open: Vec<String> = m
+        .operations
+        .iter()
+        .filter(|(_, op)| is_unauthenticated(op))
+        .map(|(n, _)| format!("Operation::{n}"))
+        .collect();
+    o.push_str(&open.join(" | "));
     o.push_str(")\n    }\n\n    /// The errors the model lists for the operation.\n    pub fn errors(self) -> &'static [ErrorCode] {\n        match self {\n");
     for (name, op) in &m.operations {
         let errs: Vec<String> = op["errors"]
@@ -581,6 +589,15 @@ fn gen_operations(m: &Model) -> String {
     }
     o.push_str("    }\n}\n\n");
     o
+}
+
+/// An operation the model marks as needing no AWS credentials (`"authtype": "none"`, or
+/// Smithy's `noAuth` among its `auth` schemes).
+fn is_unauthenticated(op: &Value) -> bool {
+    op["authtype"] == "none"
+        || op["auth"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|s| s == "smithy.api#noAuth"))
 }
 
 fn io_types(op: &Value) -> (String, String) {

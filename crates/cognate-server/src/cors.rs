@@ -1,6 +1,10 @@
-//! CORS: browser apps (Amplify, amazon-cognito-identity-js) call the API from any
-//! origin with AWS's headers, so every origin and the headers they send are allowed,
-//! and the headers they read (request id, error type) are exposed.
+//! CORS for the JSON API and discovery documents, as AWS's cognito-idp endpoint answers
+//! browser SDKs (Amplify, amazon-cognito-identity-js): every origin may call it with
+//! AWS's headers (`Access-Control-Allow-Origin: *`), and the headers the SDKs read
+//! (request id, error type) are exposed. Credentials (cookies, HTTP authentication) are
+//! never allowed: the API authenticates with tokens and signatures in the request, so a
+//! page gains nothing from the browser's ambient credentials, and `*` forbids them.
+//! The control API gets none of this (see `guard.rs`).
 
 use crate::Body;
 use hyper::header::{HeaderValue, ACCESS_CONTROL_REQUEST_HEADERS};
@@ -27,22 +31,10 @@ pub fn preflight<B>(req: &Request<B>) -> Response<Body> {
     r
 }
 
-/// Adds the CORS headers every response carries.
-pub fn decorate(r: &mut Response<Body>, origin: Option<&HeaderValue>) {
+/// Adds the CORS headers every response of the API carries.
+pub fn decorate(r: &mut Response<Body>) {
     let headers = r.headers_mut();
-    match origin {
-        Some(o) => {
-            headers.insert("access-control-allow-origin", o.clone());
-            headers.insert(
-                "access-control-allow-credentials",
-                HeaderValue::from_static("true"),
-            );
-            headers.insert("vary", HeaderValue::from_static("Origin"));
-        }
-        None => {
-            headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
-        }
-    }
+    headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
     headers.insert(
         "access-control-expose-headers",
         HeaderValue::from_static(EXPOSE_HEADERS),

@@ -2,6 +2,7 @@
 //! environment variable, with its default.
 
 use clap::{Args, Parser, Subcommand};
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -79,8 +80,54 @@ pub struct ServeConfig {
     #[arg(long, env = "COGNATE_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<String>,
 
+    /// Access keys (KEY_ID:SECRET, comma-separated) that requests must be signed with
+    /// (SigV4): every operation AWS authorizes with IAM then needs a valid signature by
+    /// one of them. The operations users call with tokens or nothing (SignUp,
+    /// InitiateAuth, GetUser, ...) stay open. Default: any signature or none is accepted.
+    #[arg(
+        long,
+        env = "COGNATE_IAM_CREDENTIALS",
+        hide_env_values = true,
+        value_name = "KEY_ID:SECRET[,...]"
+    )]
+    pub iam_credentials: Option<Secret>,
+
+    /// Milliseconds a client has to send a request's headers (also how long a kept-alive
+    /// connection may stay idle); the connection is closed after it.
+    #[arg(long, env = "COGNATE_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
+
+    /// Milliseconds a client has to send a request's body; answered 408 and closed after.
+    #[arg(long, env = "COGNATE_BODY_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub body_read_timeout_ms: u64,
+
+    /// Open connections at most; more are answered 503 and closed.
+    #[arg(long, env = "COGNATE_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Requests handled at once at most; more are answered 503 TooManyRequestsException
+    /// (the SDKs retry it).
+    #[arg(long, env = "COGNATE_MAX_REQUESTS_IN_FLIGHT", default_value_t = 256)]
+    pub max_requests_in_flight: usize,
+
     /// Log filter (error, warn, info, debug, or a tracing filter such as
     /// `cognate=debug`). Each request is logged at info.
     #[arg(long, env = "COGNATE_LOG", default_value = "info")]
     pub log: String,
+}
+
+/// A setting that holds secrets: never printed (`Debug` shows `<redacted>`).
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
 }

@@ -7,11 +7,12 @@ mod seed_file;
 use clap::Parser;
 use cognate_api::Operation;
 use cognate_domain::{Service, ServiceConfig};
-use cognate_server::{Server, ServerOptions};
+use cognate_server::{IamCredentials, Limits, Server, ServerOptions};
 use cognate_store::Store;
 use config::{Cli, Command, ServeConfig};
 use std::io::Write as _;
 use std::process::ExitCode;
+use std::time::Duration;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -47,6 +48,21 @@ fn serve(config: ServeConfig) -> Result<(), String> {
             .map_err(|e| format!("cannot open the database in {}: {e}", config.data.display()))?,
     };
     let seed = config.config.as_deref().map(seed_file::read).transpose()?;
+    let iam_credentials = config
+        .iam_credentials
+        .as_ref()
+        .map(|s| IamCredentials::parse(&s.0))
+        .transpose()
+        .map_err(|e| format!("--iam-credentials: {e}"))?;
+    if config.max_connections == 0 || config.max_requests_in_flight == 0 {
+        return Err("--max-connections and --max-requests-in-flight must be at least 1".into());
+    }
+    let limits = Limits {
+        header_read_timeout: Duration::from_millis(config.header_read_timeout_ms.max(1)),
+        body_read_timeout: Duration::from_millis(config.body_read_timeout_ms.max(1)),
+        max_connections: config.max_connections,
+        max_requests_in_flight: config.max_requests_in_flight,
+    };
     let secrets = master_key::load(&config, &store)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -72,7 +88,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
                     .issuer_base
                     .clone()
                     .unwrap_or_else(|| public_url.clone()),
-                public_url,
+                public_url: public_url.clone(),
             },
             secrets,
         );
@@ -81,7 +97,12 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         }
         println!("listening on {address}");
         let _ = std::io::stdout().flush();
-        tracing::info!(%address, engine = ?service.store().engine(), "cognate is ready");
+        tracing::info!(
+            %address,
+            engine = ?service.store().engine(),
+            iam = iam_credentials.is_some(),
+            "cognate is ready"
+        );
         // Expired sessions, revocations and refresh tokens are dropped every few minutes.
         let purging = service.clone();
         tokio::spawn(async move {
@@ -97,6 +118,10 @@ fn serve(config: ServeConfig) -> Result<(), String> {
             service,
             ServerOptions {
                 control_api: !config.disable_control_api,
+                iam_credentials,
+                listen: address,
+                public_url,
+                limits,
             },
         );
         server.serve(listener, shutdown_signal()).await;

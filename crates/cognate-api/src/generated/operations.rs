@@ -767,6 +767,48 @@ impl Operation {
         )
     }
 
+    /// Whether AWS authorizes the operation with IAM (a SigV4 signature). The model marks
+    /// the others, which callers use with a token or nothing, `authtype: none`.
+    pub fn needs_iam(self) -> bool {
+        !matches!(
+            self,
+            Operation::AssociateSoftwareToken
+                | Operation::ChangePassword
+                | Operation::CompleteWebAuthnRegistration
+                | Operation::ConfirmDevice
+                | Operation::ConfirmForgotPassword
+                | Operation::ConfirmSignUp
+                | Operation::DeleteUser
+                | Operation::DeleteUserAttributes
+                | Operation::DeleteWebAuthnCredential
+                | Operation::ForgetDevice
+                | Operation::ForgotPassword
+                | Operation::GetDevice
+                | Operation::GetTokensFromRefreshToken
+                | Operation::GetUser
+                | Operation::GetUserAttributeVerificationCode
+                | Operation::GetUserAuthFactors
+                | Operation::GlobalSignOut
+                | Operation::InitiateAuth
+                | Operation::ListDevices
+                | Operation::ListUserSessions
+                | Operation::ListWebAuthnCredentials
+                | Operation::ResendConfirmationCode
+                | Operation::RespondToAuthChallenge
+                | Operation::RevokeToken
+                | Operation::RevokeUserSession
+                | Operation::SetUserMFAPreference
+                | Operation::SetUserSettings
+                | Operation::SignUp
+                | Operation::StartWebAuthnRegistration
+                | Operation::UpdateAuthEventFeedback
+                | Operation::UpdateDeviceStatus
+                | Operation::UpdateUserAttributes
+                | Operation::VerifySoftwareToken
+                | Operation::VerifyUserAttribute
+        )
+    }
+
     /// The errors the model lists for the operation.
     pub fn errors(self) -> &'static [ErrorCode] {
         match self {

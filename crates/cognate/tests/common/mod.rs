@@ -175,6 +175,18 @@ impl Server {
         Client::from_conf(config)
     }
 
+    /// A client signing with the access key `key_id` and `secret`, without retries.
+    pub fn client_as(&self, key_id: &str, secret: &str) -> Client {
+        let config = aws_sdk_cognitoidentityprovider::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-west-1"))
+            .retry_config(aws_sdk_cognitoidentityprovider::config::retry::RetryConfig::disabled())
+            .credentials_provider(Credentials::new(key_id, secret, None, None, "test"))
+            .endpoint_url(self.url())
+            .build();
+        Client::from_conf(config)
+    }
+
     /// Sends `body` to operation `op` without a signature.
     pub fn call(&self, op: &str, body: &str) -> HttpResponse {
         self.request(
@@ -199,10 +211,20 @@ impl Server {
         headers: &[(&str, &str)],
         body: &str,
     ) -> HttpResponse {
-        let mut stream = TcpStream::connect(&self.addr).expect("connect");
+        self.request_to(&self.addr, method, path, headers, body)
+    }
+
+    /// A raw HTTP/1.1 request naming `host` in its Host header.
+    pub fn request_to(
+        &self,
+        host: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> HttpResponse {
         let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.addr,
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
             body.len()
         );
         for (k, v) in headers {
@@ -210,25 +232,30 @@ impl Server {
         }
         req.push_str("\r\n");
         req.push_str(body);
-        stream.write_all(req.as_bytes()).expect("send");
+        self.raw(req.as_bytes())
+    }
+
+    /// Sends `bytes` as they are on a new connection and reads the answer to the end.
+    pub fn raw(&self, bytes: &[u8]) -> HttpResponse {
+        let mut stream = TcpStream::connect(&self.addr).expect("connect");
+        stream.write_all(bytes).expect("send");
         let mut raw = String::new();
         stream.read_to_string(&mut raw).expect("receive");
-        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-        let mut lines = head.lines();
-        let status: u16 = lines
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|s| s.parse().ok())
-            .expect("status line");
-        let headers = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        HttpResponse {
-            status,
-            headers,
-            body: body.to_string(),
-        }
+        HttpResponse::parse(&raw)
+    }
+
+    /// The process's memory (kB) as /proc/<pid>/status says: (`VmRSS`, peak `VmHWM`).
+    pub fn memory_kb(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("/proc/<pid>/status");
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or_else(|| panic!("{name} in /proc/<pid>/status"))
+        };
+        (field("VmRSS:"), field("VmHWM:"))
     }
 
     pub fn kill(&mut self) {
@@ -250,6 +277,26 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// Parses a whole HTTP/1.1 answer.
+    pub fn parse(raw: &str) -> HttpResponse {
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+        let mut lines = head.lines();
+        let status: u16 = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no status line in {raw:?}"));
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        HttpResponse {
+            status,
+            headers,
+            body: body.to_string(),
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
