@@ -122,7 +122,10 @@ impl Service {
                     secret_hash.as_deref(),
                 )?;
                 password_policy::check(&pool.password_policy(), &new_password)?;
-                attrs::check_writes(&pool.pool, &writes, false)?;
+                let names = writes.iter().map(|a| a.name.as_deref().unwrap_or(""));
+                attrs::check_user_writes(&pool.pool, &app, names)?;
+                let mut writes = writes.clone();
+                attrs::check_writes(&pool.pool, &mut writes, false)?;
                 for a in &writes {
                     attrs::set(
                         &mut doc.attributes,

@@ -136,7 +136,7 @@ impl Service {
                     f.email = None;
                 } else if !f.software_token && pool.sms_configuration.is_none() && f.email.is_none() {
                     return Err(invalid(
-                        "Invalid MFA Configuration given. SMS MFA, Email MFA, or Software Token MFA must be enabled.",
+                        "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration.",
                     ));
                 }
                 pool.mfa_configuration = Some(mode);

@@ -25,6 +25,9 @@ pub struct AccessToken {
     pub username: String,
     pub sub: String,
     pub origin_jti: String,
+    /// The app client the user signed in through (its WriteAttributes bound what the
+    /// token may change).
+    pub client_id: String,
 }
 
 pub fn invalid_access_token() -> Error {
@@ -81,6 +84,7 @@ impl Service {
             username: claim("username")?,
             sub: claim("sub")?,
             origin_jti: claim("origin_jti")?,
+            client_id: claim("client_id")?,
         };
         // The keys cached for the pool verify without a query; the caller's transaction
         // then checks they belong to the pool as it is now.

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::effects::Effects;
-use crate::error::{invalid, Result};
+use crate::error::Result;
 use crate::messages::codes;
 use crate::messages::templates::{mask, Recipient, Template};
 use crate::messages::Channel;
@@ -53,12 +53,13 @@ pub(crate) fn update_attributes(
 ) -> Result<(Vec<CodeDeliveryDetailsType>, Effects)> {
     let mut deliveries = Vec::new();
     let mut effects = Effects::default();
-    attrs::check_writes(&pool.pool, writes, false)?;
+    let mut writes = writes.to_vec();
+    attrs::check_writes(&pool.pool, &mut writes, false)?;
     let before = doc.attributes.clone();
-    apply_writes(&mut doc.attributes, writes);
-    clear_changed_verification(&before, &mut doc.attributes, writes);
+    apply_writes(&mut doc.attributes, &writes);
+    clear_changed_verification(&before, &mut doc.attributes, &writes);
     attrs::check_required(&pool.pool, &doc.attributes)?;
-    check_unique_names(c, pool, &row.username_key, &doc, false)?;
+    check_unique_names(c, pool, &row.username_key, &doc, Change::Update)?;
     let row = save(c, pool, row, &doc)?;
     // A changed email or phone number that the pool verifies gets a code.
     let auto = pool
@@ -116,25 +117,8 @@ pub(crate) fn delete_attributes(
     mut doc: UserDoc,
     names: &[String],
 ) -> Result<()> {
+    attrs::check_deletes(&pool.pool, names)?;
     for name in names {
-        if name == "sub" {
-            return Err(invalid(
-                "Invalid user attributes: user.sub: Cannot modify the non-mutable attribute sub.",
-            ));
-        }
-        let Some(entry) = attrs::schema_entry(&pool.pool, name) else {
-            return Err(invalid(format!(
-                "Invalid user attributes: user.{name}: Attribute does not exist in the schema."
-            )));
-        };
-        if entry.required == Some(true) {
-            return Err(invalid(format!(
-                "Invalid user attributes: user.{name}: Required attribute cannot be deleted."
-            )));
-        }
-        if entry.mutable == Some(false) {
-            return Err(invalid(format!("Invalid user attributes: user.{name}: Attribute cannot be updated. (changing an immutable attribute)")));
-        }
         attrs::remove(&mut doc.attributes, name);
         if name == "email" || name == "phone_number" {
             attrs::remove(&mut doc.attributes, &format!("{name}_verified"));

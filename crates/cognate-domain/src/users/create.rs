@@ -80,7 +80,7 @@ pub(crate) fn create_user(
     let given = required(&input.username, "username")?.clone();
     let precomputed_sub = sub.to_string();
     let pool = PoolView::load(c, cache, pool_id)?;
-    let writes = input.user_attributes.clone().unwrap_or_default();
+    let mut writes = input.user_attributes.clone().unwrap_or_default();
     let resend = input.message_action == Some(MessageActionType::RESEND);
     let mediums = input
         .desired_delivery_mediums
@@ -117,7 +117,7 @@ pub(crate) fn create_user(
             effects,
         ));
     }
-    attrs::check_writes(&pool.pool, &writes, true)?;
+    attrs::check_writes(&pool.pool, &mut writes, true)?;
     let mut attributes = vec![AttributeType {
         name: Some("sub".into()),
         value: Some(precomputed_sub.clone()),
@@ -147,7 +147,7 @@ pub(crate) fn create_user(
             };
             return Err(invalid(format!("Username should be {what}.")));
         }
-        attrs::check_writes(&pool.pool, &attributes[1..], true)?;
+        attrs::check_writes(&pool.pool, &mut attributes[1..], true)?;
         precomputed_sub.clone()
     };
     if pool.username_attributes().is_empty()
@@ -184,7 +184,11 @@ pub(crate) fn create_user(
         &pool,
         &key,
         &doc,
-        input.force_alias_creation == Some(true),
+        if input.force_alias_creation == Some(true) {
+            Change::ForcedCreation
+        } else {
+            Change::Creation
+        },
     )?;
     let t = now();
     let row = UserRow {

@@ -32,6 +32,11 @@ pub fn parse(filter: &str) -> Result<Option<UserFilter>> {
         return Ok(None);
     }
     let malformed = || invalid("Error while parsing filter.");
+    // A NUL is no part of AWS's filter grammar; it would also split the page position
+    // (value, NUL, username key) in the wrong place and make paging loop.
+    if text.contains('\0') {
+        return Err(malformed());
+    }
     let name_end = text
         .find(|c: char| c.is_whitespace() || c == '=' || c == '^')
         .ok_or_else(malformed)?;
@@ -123,6 +128,8 @@ mod tests {
             let e = parse(bad).unwrap_err();
             assert_eq!(e.0.message, "Error while parsing filter.", "{bad}");
         }
+        let e = parse("name ^= \"a\u{0}\"").unwrap_err();
+        assert_eq!(e.0.message, "Error while parsing filter.", "a NUL");
         let e = parse(r#"custom:team = "x""#).unwrap_err();
         assert_eq!(e.0.message, "Invalid search attribute: custom:team");
     }

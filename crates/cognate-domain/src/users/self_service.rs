@@ -6,13 +6,14 @@
 use crate::crypto::srp;
 use crate::error::{fail, required, Result};
 use crate::operations::operation;
-use crate::pools::password_policy;
-use crate::pools::PoolView;
+use crate::pools::{client, password_policy, PoolView};
 use crate::service::Service;
-use crate::users as user;
+use crate::tokens::{invalid_access_token, AccessToken};
+use crate::users::{self as user, attributes};
 use cognate_api::types::*;
 use cognate_api::{Empty, ErrorCode};
 use cognate_store::records::user as user_records;
+use cognate_store::Conn;
 
 operation!(ChangePassword => Service::change_password);
 operation!(DeleteUser => Service::delete_user);
@@ -88,7 +89,9 @@ impl Service {
         let token = required(&input.access_token, "accessToken")?;
         let writes = required(&input.user_attributes, "userAttributes")?.clone();
         let (deliveries, effects) = self
-            .with_access_token(token, true, move |c, pool, row, doc, _| {
+            .with_access_token(token, true, move |c, pool, row, doc, claims| {
+                let names = writes.iter().map(|a| a.name.as_deref().unwrap_or(""));
+                check_user_writes(c, pool, claims, names)?;
                 user::update_attributes(c, pool, row, doc, &writes)
             })
             .await?;
@@ -104,10 +107,25 @@ impl Service {
     ) -> Result<DeleteUserAttributesResponse> {
         let token = required(&input.access_token, "accessToken")?;
         let names = required(&input.user_attribute_names, "userAttributeNames")?.clone();
-        self.with_access_token(token, true, move |c, pool, row, doc, _| {
+        self.with_access_token(token, true, move |c, pool, row, doc, claims| {
+            check_user_writes(c, pool, claims, names.iter().map(String::as_str))?;
             user::delete_attributes(c, pool, row, doc, &names)?;
             Ok(DeleteUserAttributesResponse {})
         })
         .await
     }
+}
+
+/// Whether the client the access token was issued to lets its user write `names`
+/// (`attributes::check_user_writes`).
+fn check_user_writes<'a>(
+    c: &mut dyn Conn,
+    pool: &PoolView,
+    claims: &AccessToken,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
+    let (_, client, _) = client::load_for_auth(c, &claims.client_id)?
+        .filter(|(pool_id, _, _)| *pool_id == pool.id)
+        .ok_or_else(invalid_access_token)?;
+    attributes::check_user_writes(&pool.pool, &client, names)
 }

@@ -11,15 +11,29 @@ use cognate_api::ErrorCode;
 use cognate_store::records::user::{self};
 use cognate_store::Conn;
 
+/// How a sign-in name came to be wanted, which decides AWS's answer when it is taken.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Change {
+    /// A new user: a username attribute taken is UsernameExistsException.
+    Creation,
+    /// AdminCreateUser with ForceAliasCreation: also moves a verified alias held by
+    /// another user to this one.
+    ForcedCreation,
+    /// An existing user's attributes changed: a username attribute taken is
+    /// AliasExistsException, as AWS answers (Admin)UpdateUserAttributes.
+    Update,
+}
+
 /// Sign-in names must be unique: emails and phone numbers that are usernames, and
-/// verified aliases. With `force`, an alias held by another user moves to this one.
+/// verified aliases.
 pub(super) fn check_unique_names(
     conn: &mut dyn Conn,
     pool: &PoolView,
     key: &str,
     doc: &UserDoc,
-    force: bool,
+    change: Change,
 ) -> Result<()> {
+    let force = change == Change::ForcedCreation;
     for name in pool.username_attributes().to_vec() {
         let Some(value) = attrs::get(&doc.attributes, name.as_str()) else {
             continue;
@@ -38,8 +52,13 @@ pub(super) fn check_unique_names(
             } else {
                 "phone number"
             };
+            let code = if change == Change::Update {
+                ErrorCode::AliasExistsException
+            } else {
+                ErrorCode::UsernameExistsException
+            };
             return Err(fail(
-                ErrorCode::UsernameExistsException,
+                code,
                 format!("An account with the given {what} already exists."),
             ));
         }

@@ -211,8 +211,10 @@ pub fn list(
             // index range is bounded by one parameter: SQLite would otherwise take the
             // continuation's `value > ''` as the range start and scan from the
             // beginning.
+            // The position is `value NUL username-key`; a username key has no NUL but
+            // a value may, so the key is what follows the last one.
             let (start, after_key) = match &page.after {
-                Some(a) => match a.split_once('\u{0}') {
+                Some(a) => match a.rsplit_once('\u{0}') {
                     Some((v, k)) => (v.to_string(), k.to_string()),
                     None => (a.clone(), String::new()),
                 },
