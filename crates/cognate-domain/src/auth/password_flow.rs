@@ -2,7 +2,6 @@
 //! checked against the stored SRP verifier.
 
 use super::*;
-use crate::clock::now;
 use crate::crypto::srp::{self};
 use crate::error::Result;
 use crate::pools::client::AuthClient;
@@ -38,22 +37,17 @@ impl Service {
         if !row.enabled {
             return Err(not_authorized("User is disabled."));
         }
-        if locked(ctx.failures.as_ref(), now()) {
-            return Err(not_authorized("Password attempts exceeded"));
-        }
+        let attempt = self
+            .reserve_sign_in(&ctx.pool.id, &row.username_key, None)
+            .await?;
         let ok = doc
             .password
             .as_ref()
             .is_some_and(|p| srp::matches(&p.verifier, &ctx.pool.id, &row.username, password));
         if !ok {
-            return Err(self
-                .fail_sign_in(&ctx.pool.id, &row.username_key, None)
-                .await);
+            return Err(self.fail_attempt(attempt).await);
         }
-        if check_status(row, doc)? {
-            return self.new_password_challenge(&client, &ctx.pool, row, doc);
-        }
-        check_mfa(&ctx.pool, doc)?;
-        self.succeed(&client, row.username_key.clone(), None).await
+        self.password_proven(&client, &ctx.pool, (row, doc), attempt)
+            .await
     }
 }

@@ -2,7 +2,6 @@
 //! decoy challenge when the client hides which users exist.
 
 use super::*;
-use crate::clock::now;
 use crate::crypto::srp::{self, constant_time_eq};
 use crate::error::{invalid, Result};
 use crate::messages::codes;
@@ -123,9 +122,9 @@ impl Service {
         if !row.enabled {
             return Err(not_authorized("User is disabled."));
         }
-        if locked(ctx.failures.as_ref(), now()) {
-            return Err(not_authorized("Password attempts exceeded"));
-        }
+        let attempt = self
+            .reserve_sign_in(&ctx.pool.id, &row.username_key, consumed)
+            .await?;
         let claimed = STANDARD.decode(signature).unwrap_or_default();
         let ok = match (
             &doc.password,
@@ -148,15 +147,9 @@ impl Service {
             _ => false,
         };
         if !ok {
-            return Err(self
-                .fail_sign_in(&ctx.pool.id, &row.username_key, consumed)
-                .await);
+            return Err(self.fail_attempt(attempt).await);
         }
-        if check_status(row, doc)? {
-            return self.new_password_challenge(&client, &ctx.pool, row, doc);
-        }
-        check_mfa(&ctx.pool, doc)?;
-        self.succeed(&client, row.username_key.clone(), consumed)
+        self.password_proven(&client, &ctx.pool, (row, doc), attempt)
             .await
     }
 }
