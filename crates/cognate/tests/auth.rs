@@ -1295,3 +1295,70 @@ async fn clients_with_a_secret_and_admin_sign_in() {
         "ResourceNotFoundException"
     );
 }
+
+// ---- PreventUserExistenceErrors ---------------------------------------------------
+
+async fn hiding_client(c: &Client, pool: &str) -> String {
+    app_client(c, pool, |b| {
+        b.prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn unknown_users_get_a_stable_decoy_srp_challenge() {
+    let (_server, _dir, c, pool, _app) = fixture().await;
+    let hiding = hiding_client(&c, &pool).await;
+    let (_, first) = srp_start(&c, &hiding, "nobody").await;
+    let (_, again) = srp_start(&c, &hiding, "nobody").await;
+    assert_eq!(
+        first["SALT"], again["SALT"],
+        "the salt repeats, as a user's"
+    );
+    assert_eq!(first["USER_ID_FOR_SRP"], again["USER_ID_FOR_SRP"]);
+    assert_ne!(first["SRP_B"], again["SRP_B"]);
+    let (_, other) = srp_start(&c, &hiding, "somebody").await;
+    assert_ne!(first["SALT"], other["SALT"]);
+}
+
+/// Six wrong passwords in a row: the answers.
+async fn six_wrong_passwords(c: &Client, app: &str, user: &str) -> Vec<(String, String)> {
+    let mut answers = Vec::new();
+    for _ in 0..6 {
+        answers.push(fails(password_auth(c, app, user, WRONG).await));
+    }
+    answers
+}
+
+#[tokio::test]
+async fn unknown_and_known_users_fail_alike_when_existence_errors_are_prevented() {
+    let (_server, _dir, c, pool, _app) = fixture().await;
+    let hiding = hiding_client(&c, &pool).await;
+    let known = six_wrong_passwords(&c, &hiding, "alice").await;
+    assert_eq!(known[4], na(INCORRECT));
+    assert_eq!(known[5], na("Password attempts exceeded"));
+    assert_eq!(six_wrong_passwords(&c, &hiding, "nobody").await, known);
+
+    add_user(&c, &pool, "bob", PASSWORD).await;
+    for user in ["bob", "somebody"] {
+        let (a, challenge) = srp_start(&c, &hiding, user).await;
+        let wrong = srp_answer(&pool, &a, &challenge, WRONG);
+        let answer = respond(
+            &c,
+            &hiding,
+            ChallengeNameType::PasswordVerifier,
+            None,
+            wrong,
+        );
+        assert_eq!(fails(answer.await), na(INCORRECT), "{user}");
+    }
+
+    // A disabled user is told so only with the right password.
+    add_user(&c, &pool, "carol", PASSWORD).await;
+    let disable = c.admin_disable_user().user_pool_id(&pool).username("carol");
+    disable.send().await.expect("disable");
+    let wrong = password_auth(&c, &hiding, "carol", WRONG).await;
+    assert_eq!(fails(wrong), na(INCORRECT));
+    let right = password_auth(&c, &hiding, "carol", PASSWORD).await;
+    assert_eq!(fails(right), na("User is disabled."));
+}

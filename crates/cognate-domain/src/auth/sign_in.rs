@@ -90,6 +90,10 @@ impl Service {
         (row, doc): (&UserRow, &UserDoc),
         attempt: Attempt,
     ) -> Result<Outcome> {
+        if !row.enabled {
+            self.pass_attempt(attempt).await?;
+            return Err(not_authorized("User is disabled."));
+        }
         let next = check_status(row, doc).and_then(|must_change| {
             if !must_change {
                 check_mfa(pool, doc)?;

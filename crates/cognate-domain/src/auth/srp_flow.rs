@@ -37,7 +37,8 @@ impl Service {
         let (mut state, salt, verifier) = match &ctx.user {
             Some((row, doc)) => {
                 check_secret_hash(&client, &[username, &row.username, &row.sub], secret_hash)?;
-                if !row.enabled {
+                // A client hiding which users exist says so only to the right password.
+                if !row.enabled && !prevents_existence_errors(&client) {
                     return Err(not_authorized("User is disabled."));
                 }
                 let Some(password) = &doc.password else {
@@ -58,11 +59,12 @@ impl Service {
                 if !prevents_existence_errors(&client) {
                     return Err(user::user_not_found());
                 }
-                // A challenge indistinguishable from a real one, that no answer passes.
-                let decoy =
-                    srp::verifier(&client.pool_id, username, &uuid::Uuid::new_v4().to_string());
+                // A challenge indistinguishable from a real one, that no answer passes:
+                // the same salt and name each time, as a real user's, for the same work.
+                let decoy = self.decoy_verifier(&ctx.pool, username);
+                let (name, _) = self.decoy_identity(&ctx.pool, username);
                 let mut state =
-                    self.new_challenge(&client, username, ChallengeNameType::PASSWORD_VERIFIER);
+                    self.new_challenge(&client, &name, ChallengeNameType::PASSWORD_VERIFIER);
                 state.fake = true;
                 (state, decoy.salt, decoy.verifier)
             }
@@ -116,10 +118,23 @@ impl Service {
         let consumed = Some((codes::hash(&sealed), state.expires_at));
         let Some((row, doc)) = ctx.user.as_ref().filter(|_| !state.fake) else {
             check_secret_hash(&client, &[username], secret_hash)?;
-            return Err(user_missing(&client));
+            if !prevents_existence_errors(&client) {
+                return Err(user::user_not_found());
+            }
+            // As a real user's wrong answer: the check is reserved under the decoy's
+            // key, costs one key derivation (against B in place of a verifier), fails.
+            let key = ctx.pool.fold(&state.username);
+            let attempt = self.reserve_sign_in(&ctx.pool.id, &key, consumed).await?;
+            if let (Some(a), Some(big_b), Some(b)) =
+                (big(&state.srp_a), big(&state.srp_big_b), big(&state.srp_b))
+            {
+                let stand_in = big_b.to_str_radix(16);
+                std::hint::black_box(srp::password_key(&a, &big_b, &b, &stand_in));
+            }
+            return Err(self.fail_attempt(attempt).await);
         };
         check_secret_hash(&client, &[username, &row.username, &row.sub], secret_hash)?;
-        if !row.enabled {
+        if !row.enabled && !prevents_existence_errors(&client) {
             return Err(not_authorized("User is disabled."));
         }
         let attempt = self
