@@ -1362,3 +1362,25 @@ async fn unknown_and_known_users_fail_alike_when_existence_errors_are_prevented(
     let right = password_auth(&c, &hiding, "carol", PASSWORD).await;
     assert_eq!(fails(right), na("User is disabled."));
 }
+
+#[tokio::test]
+async fn a_user_disabled_after_new_password_required_cannot_finish_it() {
+    let (_server, _dir, c, pool, app) = fixture().await;
+    create_user(&c, &pool, "bob", Some("Temp0rary!")).await;
+    let out = password_auth(&c, &app, "bob", "Temp0rary!").await;
+    let out = out.expect("a temporary password");
+    assert_eq!(
+        out.challenge_name(),
+        Some(&ChallengeNameType::NewPasswordRequired)
+    );
+    let disable = c.admin_disable_user().user_pool_id(&pool).username("bob");
+    disable.send().await.expect("disable");
+    let answer = respond(
+        &c,
+        &app,
+        ChallengeNameType::NewPasswordRequired,
+        out.session(),
+        params(&[("USERNAME", "bob"), ("NEW_PASSWORD", NEW_PASSWORD)]),
+    );
+    assert_eq!(fails(answer.await), na("User is disabled."));
+}
