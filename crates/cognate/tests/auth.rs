@@ -522,7 +522,11 @@ fn hash_hex(h: &str) -> BigUint {
 /// "EEE MMM d HH:mm:ss UTC yyyy" of now.
 fn timestamp() -> String {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    let secs = now.expect("clock").as_secs() as i64;
+    timestamp_at(now.expect("clock").as_secs() as i64)
+}
+
+/// "EEE MMM d HH:mm:ss UTC yyyy" of `secs` since the epoch.
+fn timestamp_at(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
     // Days to civil date (H. Hinnant's algorithm).
@@ -580,6 +584,17 @@ async fn srp_start(c: &Client, app: &str, user: &str) -> (BigUint, Params) {
 
 /// The PASSWORD_VERIFIER answer for `password`.
 fn srp_answer(pool: &str, a: &BigUint, challenge: &Params, password: &str) -> Params {
+    srp_answer_at(pool, a, challenge, password, &timestamp())
+}
+
+/// The PASSWORD_VERIFIER answer for `password`, signed with TIMESTAMP `time`.
+fn srp_answer_at(
+    pool: &str,
+    a: &BigUint,
+    challenge: &Params,
+    password: &str,
+    time: &str,
+) -> Params {
     use hmac::Mac as _;
     let (n, g) = (n(), BigUint::from(2u32));
     let big_a = g.modpow(a, &n);
@@ -597,7 +612,6 @@ fn srp_answer(pool: &str, a: &BigUint, challenge: &Params, password: &str) -> Pa
     let hk = hkdf::Hkdf::<Sha256>::new(Some(&hex_bytes(&pad_hex(&u))), &hex_bytes(&pad_hex(&s)));
     let mut key = [0u8; 16];
     hk.expand(b"Caldera Derived Key", &mut key).expect("hkdf");
-    let time = timestamp();
     let block = &challenge["SECRET_BLOCK"];
     let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&key).expect("hmac");
     mac.update(format!("{pool_name}{user_id}").as_bytes());
@@ -608,7 +622,7 @@ fn srp_answer(pool: &str, a: &BigUint, challenge: &Params, password: &str) -> Pa
         ("USERNAME", &challenge["USERNAME"]),
         ("PASSWORD_CLAIM_SECRET_BLOCK", block),
         ("PASSWORD_CLAIM_SIGNATURE", &signature),
-        ("TIMESTAMP", &time),
+        ("TIMESTAMP", time),
     ])
 }
 
@@ -1361,6 +1375,53 @@ async fn unknown_and_known_users_fail_alike_when_existence_errors_are_prevented(
     assert_eq!(fails(wrong), na(INCORRECT));
     let right = password_auth(&c, &hiding, "carol", PASSWORD).await;
     assert_eq!(fails(right), na("User is disabled."));
+}
+
+// ---- SRP's A, TIMESTAMP, and a user disabled mid-challenge ---------------------------
+
+#[tokio::test]
+async fn srp_a_must_be_reduced_and_nonzero_mod_n() {
+    let (_server, _dir, c, _pool, app) = fixture().await;
+    for a in [BigUint::from(0u32), n(), n() + 1u32, n() * 2u32 + 2u32] {
+        let out = c
+            .initiate_auth()
+            .client_id(&app)
+            .auth_flow(AuthFlowType::UserSrpAuth)
+            .auth_parameters("USERNAME", "alice")
+            .auth_parameters("SRP_A", a.to_str_radix(16))
+            .send()
+            .await;
+        assert_eq!(fails(out).0, "InvalidParameterException", "A = {a:x}");
+    }
+}
+
+#[tokio::test]
+async fn password_verifier_timestamps_are_checked() {
+    let (_server, _dir, c, pool, app) = fixture().await;
+    let pv = || ChallengeNameType::PasswordVerifier;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    let now = now.expect("clock").as_secs() as i64;
+
+    let (a, challenge) = srp_start(&c, &app, "alice").await;
+    let malformed = srp_answer_at(&pool, &a, &challenge, PASSWORD, "2018-09-25T00:09:40Z");
+    let (code, message) = fails(respond(&c, &app, pv(), None, malformed).await);
+    assert_eq!(code, "InvalidParameterException");
+    assert_eq!(
+        message,
+        "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
+    );
+
+    // Correctly signed, but an hour old.
+    let (a, challenge) = srp_start(&c, &app, "alice").await;
+    let old = srp_answer_at(&pool, &a, &challenge, PASSWORD, &timestamp_at(now - 3600));
+    let refused = respond(&c, &app, pv(), None, old).await;
+    assert_eq!(fails(refused).0, "InvalidParameterException");
+
+    // A few minutes of skew is taken, with the day unpadded as JavaScript clients
+    // write it.
+    let (a, challenge) = srp_start(&c, &app, "alice").await;
+    let skewed = srp_answer_at(&pool, &a, &challenge, PASSWORD, &timestamp_at(now - 120));
+    respond(&c, &app, pv(), None, skewed).await.expect("taken");
 }
 
 #[tokio::test]
