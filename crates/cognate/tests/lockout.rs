@@ -184,13 +184,27 @@ async fn wrong_previous_passwords_in_change_password_lock_the_user_out() {
                 .map_err(|e| (code(&e), message(&e)))
         }
     };
-    for _ in 0..15 {
-        let (code, _) = change(WRONG).await.expect_err("a wrong previous password");
-        assert_eq!(code, "NotAuthorizedException");
+    for i in 0..15 {
+        let answer = change(WRONG).await.expect_err("a wrong previous password");
+        if i < 5 {
+            assert_eq!(
+                answer,
+                ("NotAuthorizedException".to_string(), INCORRECT.to_string())
+            );
+        } else {
+            assert!(
+                ["NotAuthorizedException", "LimitExceededException"].contains(&answer.0.as_str()),
+                "{answer:?}"
+            );
+        }
     }
+    // AWS answers a locked-out ChangePassword with LimitExceededException.
     assert_eq!(
         change(PASSWORD).await,
-        Err(("NotAuthorizedException".to_string(), EXCEEDED.to_string())),
+        Err((
+            "LimitExceededException".to_string(),
+            "Attempt limit exceeded, please try after some time.".to_string()
+        )),
         "the right password is refused while locked out"
     );
     // The same lockout covers signing in.

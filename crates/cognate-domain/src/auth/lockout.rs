@@ -20,7 +20,7 @@ pub(super) const LOCKOUT_MAX_SECONDS: f64 = 900.0;
 /// recorded: only a node that stopped mid-check leaves it to expire.
 const CHECK_HOLD_SECONDS: f64 = 60.0;
 
-pub(crate) fn attempts_exceeded() -> Error {
+pub(super) fn attempts_exceeded() -> Error {
     not_authorized("Password attempts exceeded")
 }
 
@@ -39,19 +39,19 @@ pub(crate) struct Attempt {
 }
 
 /// Reserves a password check for `username_key` (a user's key, or the folded name an
-/// unknown user was called by): refused while locked out; otherwise counted as a
+/// unknown user was called by): None while locked out; otherwise counted as a
 /// failure until its outcome says otherwise. From the fifth on, the count locks the
 /// user out until this check's outcome is known.
 pub(crate) fn reserve_attempt(
     conn: &mut dyn Conn,
     pool_id: &str,
     username_key: &str,
-) -> Result<Attempt> {
+) -> Result<Option<Attempt>> {
     let t = now();
     let mut f = records::failures(conn, pool_id, username_key)?.unwrap_or_default();
     if f.locked_until > t {
         // Attempts during a lockout do not lengthen it.
-        return Err(attempts_exceeded());
+        return Ok(None);
     }
     if f.last_at > 0.0 && t - f.last_at.max(f.locked_until) > LOCKOUT_MAX_SECONDS {
         f.count = 0;
@@ -64,11 +64,11 @@ pub(crate) fn reserve_attempt(
         0.0
     };
     records::set_failures(conn, pool_id, username_key, &f)?;
-    Ok(Attempt {
+    Ok(Some(Attempt {
         pool_id: pool_id.to_string(),
         username_key: username_key.to_string(),
         number: f.count,
-    })
+    }))
 }
 
 /// Records that a reserved check failed: it stays counted, and if no later check was
@@ -120,7 +120,7 @@ impl Service {
                         ));
                     }
                 }
-                reserve_attempt(c, &pool_id, &key)
+                reserve_attempt(c, &pool_id, &key)?.ok_or_else(attempts_exceeded)
             })
             .await
     }
@@ -158,7 +158,10 @@ mod tests {
     }
 
     async fn reserve(store: &Store) -> Result<Attempt> {
-        store.write(|c| reserve_attempt(c, "p", "alice")).await
+        store
+            .write(|c| reserve_attempt(c, "p", "alice"))
+            .await?
+            .ok_or_else(attempts_exceeded)
     }
 
     #[tokio::test]

@@ -4,14 +4,14 @@
 //! the user's state.
 
 use crate::crypto::srp;
-use crate::error::{required, Result};
+use crate::error::{fail, required, Result};
 use crate::operations::operation;
 use crate::pools::password_policy;
 use crate::pools::PoolView;
 use crate::service::Service;
 use crate::users as user;
 use cognate_api::types::*;
-use cognate_api::Empty;
+use cognate_api::{Empty, ErrorCode};
 use cognate_store::records::user as user_records;
 
 operation!(ChangePassword => Service::change_password);
@@ -47,7 +47,14 @@ impl Service {
         // wrong guesses here count toward the same lockout.
         let (pool_id, username, stored, policy, attempt) = self
             .with_access_token(&token, true, |c, pool, row, doc, _| {
-                let attempt = crate::auth::reserve_attempt(c, &pool.id, &row.username_key)?;
+                let attempt = crate::auth::reserve_attempt(c, &pool.id, &row.username_key)?
+                    .ok_or_else(|| {
+                        // AWS's answer to ChangePassword once locked out.
+                        fail(
+                            ErrorCode::LimitExceededException,
+                            "Attempt limit exceeded, please try after some time.",
+                        )
+                    })?;
                 Ok((
                     pool.id.clone(),
                     row.username,
