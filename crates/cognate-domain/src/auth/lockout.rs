@@ -14,8 +14,9 @@ use cognate_store::Conn;
 
 /// Failed sign-ins allowed before the first lockout.
 pub(super) const LOCKOUT_AFTER: i64 = 5;
-/// The longest lockout, and the quiet period after which failures are forgotten.
-pub(super) const LOCKOUT_MAX_SECONDS: f64 = 900.0;
+/// The longest lockout, and the quiet period after which failures are forgotten (and
+/// purged by the store).
+pub(super) const LOCKOUT_MAX_SECONDS: f64 = records::FAILURES_FORGOTTEN_AFTER;
 /// How long a check that reached the threshold holds the lock until its outcome is
 /// recorded: only a node that stopped mid-check leaves it to expire.
 const CHECK_HOLD_SECONDS: f64 = 60.0;
@@ -195,6 +196,38 @@ mod tests {
             .expect("counted");
         assert_eq!(f.count, 5);
         assert!(f.locked_until > now() && f.locked_until <= now() + 1.0);
+    }
+
+    #[tokio::test]
+    async fn forgotten_failures_are_purged() {
+        let (store, _dir) = store().await;
+        let t = now();
+        let old = Failures {
+            count: 3,
+            locked_until: 0.0,
+            last_at: t - LOCKOUT_MAX_SECONDS - 1.0,
+        };
+        let recent = Failures { last_at: t, ..old };
+        let locked = Failures {
+            count: 12,
+            locked_until: t + 60.0,
+            last_at: t - LOCKOUT_MAX_SECONDS - 1.0,
+        };
+        let left = store
+            .write(move |c| {
+                records::set_failures(c, "p", "nobody", &old)?;
+                records::set_failures(c, "p", "alice", &recent)?;
+                records::set_failures(c, "p", "bob", &locked)?;
+                records::purge_expired(c, t)?;
+                Ok::<_, crate::error::Error>(
+                    ["nobody", "alice", "bob"]
+                        .map(|k| records::failures(c, "p", k).map(|f| f.is_some())),
+                )
+            })
+            .await
+            .expect("purge");
+        let left: Vec<bool> = left.into_iter().map(|f| f.expect("read")).collect();
+        assert_eq!(left, [false, true, true]);
     }
 
     #[tokio::test]
