@@ -3,7 +3,9 @@
 
 mod common;
 
-use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
+use aws_sdk_cognitoidentityprovider::types::{
+    AuthFlowType, ChallengeNameType, PreventUserExistenceErrorTypes,
+};
 use aws_sdk_cognitoidentityprovider::Client;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -55,7 +57,11 @@ fn hash_hex(h: &str) -> BigUint {
 /// "EEE MMM d HH:mm:ss UTC yyyy" of now.
 fn timestamp() -> String {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    let secs = now.expect("clock").as_secs() as i64;
+    timestamp_at(now.expect("clock").as_secs() as i64)
+}
+
+/// "EEE MMM d HH:mm:ss UTC yyyy" of `secs` since the epoch.
+fn timestamp_at(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
     // Days to civil date (H. Hinnant's algorithm).
@@ -113,6 +119,17 @@ async fn srp_start(c: &Client, app: &str, user: &str) -> (BigUint, Params) {
 
 /// The PASSWORD_VERIFIER answer for `password`.
 fn srp_answer(pool: &str, a: &BigUint, challenge: &Params, password: &str) -> Params {
+    srp_answer_at(pool, a, challenge, password, &timestamp())
+}
+
+/// The PASSWORD_VERIFIER answer for `password`, signed with TIMESTAMP `time`.
+fn srp_answer_at(
+    pool: &str,
+    a: &BigUint,
+    challenge: &Params,
+    password: &str,
+    time: &str,
+) -> Params {
     use hmac::Mac as _;
     let (n, g) = (n(), BigUint::from(2u32));
     let big_a = g.modpow(a, &n);
@@ -130,7 +147,6 @@ fn srp_answer(pool: &str, a: &BigUint, challenge: &Params, password: &str) -> Pa
     let hk = hkdf::Hkdf::<Sha256>::new(Some(&hex_bytes(&pad_hex(&u))), &hex_bytes(&pad_hex(&s)));
     let mut key = [0u8; 16];
     hk.expand(b"Caldera Derived Key", &mut key).expect("hkdf");
-    let time = timestamp();
     let block = &challenge["SECRET_BLOCK"];
     let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&key).expect("hmac");
     mac.update(format!("{pool_name}{user_id}").as_bytes());
@@ -141,7 +157,7 @@ fn srp_answer(pool: &str, a: &BigUint, challenge: &Params, password: &str) -> Pa
         ("USERNAME", &challenge["USERNAME"]),
         ("PASSWORD_CLAIM_SECRET_BLOCK", block),
         ("PASSWORD_CLAIM_SIGNATURE", &signature),
-        ("TIMESTAMP", &time),
+        ("TIMESTAMP", time),
     ])
 }
 
@@ -179,4 +195,140 @@ async fn srp_sign_in_with_an_independent_client() {
     );
     assert!(out.session().is_some());
     assert!(out.authentication_result().is_none());
+}
+
+// ---- PreventUserExistenceErrors ---------------------------------------------------
+
+async fn hiding_client(c: &Client, pool: &str) -> String {
+    app_client(c, pool, |b| {
+        b.prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn unknown_users_get_a_stable_decoy_srp_challenge() {
+    let (_server, c, pool, _app) = sign_in_fixture().await;
+    let hiding = hiding_client(&c, &pool).await;
+    let (_, first) = srp_start(&c, &hiding, "nobody").await;
+    let (_, again) = srp_start(&c, &hiding, "nobody").await;
+    assert_eq!(
+        first["SALT"], again["SALT"],
+        "the salt repeats, as a user's"
+    );
+    assert_eq!(first["USER_ID_FOR_SRP"], again["USER_ID_FOR_SRP"]);
+    assert_ne!(first["SRP_B"], again["SRP_B"]);
+    let (_, other) = srp_start(&c, &hiding, "somebody").await;
+    assert_ne!(first["SALT"], other["SALT"]);
+}
+
+/// Six wrong passwords in a row: the answers.
+async fn six_wrong_passwords(c: &Client, app: &str, user: &str) -> Vec<(String, String)> {
+    let mut answers = Vec::new();
+    for _ in 0..6 {
+        answers.push(fails(password_auth(c, app, user, WRONG).await));
+    }
+    answers
+}
+
+#[tokio::test]
+async fn unknown_and_known_users_fail_alike_when_existence_errors_are_prevented() {
+    let (_server, c, pool, _app) = sign_in_fixture().await;
+    let hiding = hiding_client(&c, &pool).await;
+    let known = six_wrong_passwords(&c, &hiding, "alice").await;
+    assert_eq!(known[4], na(INCORRECT));
+    assert_eq!(known[5], na("Password attempts exceeded"));
+    assert_eq!(six_wrong_passwords(&c, &hiding, "nobody").await, known);
+
+    add_user(&c, &pool, "bob", PASSWORD).await;
+    for user in ["bob", "somebody"] {
+        let (a, challenge) = srp_start(&c, &hiding, user).await;
+        let wrong = srp_answer(&pool, &a, &challenge, WRONG);
+        let answer = respond(
+            &c,
+            &hiding,
+            ChallengeNameType::PasswordVerifier,
+            None,
+            wrong,
+        );
+        assert_eq!(fails(answer.await), na(INCORRECT), "{user}");
+    }
+
+    // A disabled user is told so only with the right password.
+    add_user(&c, &pool, "carol", PASSWORD).await;
+    let disable = c.admin_disable_user().user_pool_id(&pool).username("carol");
+    disable.send().await.expect("disable");
+    let wrong = password_auth(&c, &hiding, "carol", WRONG).await;
+    assert_eq!(fails(wrong), na(INCORRECT));
+    let right = password_auth(&c, &hiding, "carol", PASSWORD).await;
+    assert_eq!(fails(right), na("User is disabled."));
+}
+
+// ---- SRP's A, TIMESTAMP, and a user disabled mid-challenge ---------------------------
+
+#[tokio::test]
+async fn srp_a_must_be_reduced_and_nonzero_mod_n() {
+    let (_server, c, _pool, app) = sign_in_fixture().await;
+    for a in [BigUint::from(0u32), n(), n() + 1u32, n() * 2u32 + 2u32] {
+        let out = c
+            .initiate_auth()
+            .client_id(&app)
+            .auth_flow(AuthFlowType::UserSrpAuth)
+            .auth_parameters("USERNAME", "alice")
+            .auth_parameters("SRP_A", a.to_str_radix(16))
+            .send()
+            .await;
+        assert_eq!(fails(out).0, "InvalidParameterException", "A = {a:x}");
+    }
+}
+
+#[tokio::test]
+async fn password_verifier_timestamps_are_checked() {
+    let (_server, c, pool, app) = sign_in_fixture().await;
+    let pv = || ChallengeNameType::PasswordVerifier;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    let now = now.expect("clock").as_secs() as i64;
+
+    let (a, challenge) = srp_start(&c, &app, "alice").await;
+    let malformed = srp_answer_at(&pool, &a, &challenge, PASSWORD, "2018-09-25T00:09:40Z");
+    let (code, message) = fails(respond(&c, &app, pv(), None, malformed).await);
+    assert_eq!(code, "InvalidParameterException");
+    assert_eq!(
+        message,
+        "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
+    );
+
+    // Correctly signed, but an hour old.
+    let (a, challenge) = srp_start(&c, &app, "alice").await;
+    let old = srp_answer_at(&pool, &a, &challenge, PASSWORD, &timestamp_at(now - 3600));
+    let refused = respond(&c, &app, pv(), None, old).await;
+    assert_eq!(fails(refused).0, "InvalidParameterException");
+
+    // A few minutes of skew is taken, with the day unpadded as JavaScript clients
+    // write it.
+    let (a, challenge) = srp_start(&c, &app, "alice").await;
+    let skewed = srp_answer_at(&pool, &a, &challenge, PASSWORD, &timestamp_at(now - 120));
+    respond(&c, &app, pv(), None, skewed).await.expect("taken");
+}
+
+#[tokio::test]
+async fn a_user_disabled_after_new_password_required_cannot_finish_it() {
+    let (_server, c, pool, app) = sign_in_fixture().await;
+    create_user(&c, &pool, "bob", Some("Temp0rary!")).await;
+    let out = password_auth(&c, &app, "bob", "Temp0rary!").await;
+    let out = out.expect("a temporary password");
+    assert_eq!(
+        out.challenge_name(),
+        Some(&ChallengeNameType::NewPasswordRequired)
+    );
+    let disable = c.admin_disable_user().user_pool_id(&pool).username("bob");
+    disable.send().await.expect("disable");
+    let answer = respond(
+        &c,
+        &app,
+        ChallengeNameType::NewPasswordRequired,
+        out.session(),
+        params(&[("USERNAME", "bob"), ("NEW_PASSWORD", NEW_PASSWORD)]),
+    );
+    assert_eq!(fails(answer.await), na("User is disabled."));
 }

@@ -3,11 +3,10 @@
 
 use super::*;
 use crate::crypto::srp::{self, constant_time_eq};
-use crate::error::{not_found, Error, Result};
+use crate::error::{not_found, Result};
 use crate::pools::client::{self as user_pool_client, AuthClient};
 use crate::pools::PoolView;
 use crate::service::Service;
-use crate::users::{self as user};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use cognate_api::types::*;
@@ -76,17 +75,35 @@ pub(super) fn prevents_existence_errors(client: &AuthClient) -> bool {
     client.client.prevent_user_existence_errors == Some(PreventUserExistenceErrorTypes::ENABLED)
 }
 
-/// The error for a user that does not exist: UserNotFoundException, or the wrong-password
-/// error when the client hides which users exist.
-pub(super) fn user_missing(client: &AuthClient) -> Error {
-    if prevents_existence_errors(client) {
-        incorrect()
-    } else {
-        user::user_not_found()
-    }
-}
-
 impl Service {
+    /// For a user who does not exist (the client hiding which users exist): the name a
+    /// decoy challenge gives as USER_ID_FOR_SRP, and the key the lockout counts its
+    /// failures under, the same in every flow so that the lockout behaves as a real
+    /// user's. The name is the one given, as a real user's is, or where usernames are
+    /// UUIDs (email or phone number as the sign-in name) a UUID derived from it, as
+    /// AWS answers for unknown users.
+    pub(super) fn decoy_identity(&self, pool: &PoolView, username: &str) -> (String, String) {
+        let folded = pool.fold(username);
+        if pool.username_attributes().is_empty() {
+            return (username.to_string(), folded);
+        }
+        let key = self.secrets().derive_key("unknown-user-decoy");
+        let mac = srp::hmac_sha256(&key, &[b"id", pool.id.as_bytes(), b"\0", folded.as_bytes()]);
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&mac[..16]);
+        let id = uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .to_string();
+        (id.clone(), id)
+    }
+
+    /// The decoy salt and verifier of an unknown user (see [`srp::decoy_verifier`]),
+    /// under a key derived from the master key.
+    pub(super) fn decoy_verifier(&self, pool: &PoolView, username: &str) -> srp::Verifier {
+        let key = self.secrets().derive_key("unknown-user-decoy");
+        srp::decoy_verifier(&key, &pool.id, &pool.fold(username))
+    }
+
     /// The client a request names, and that it belongs to `pool_id` when one is given.
     pub(crate) async fn client_for(
         &self,

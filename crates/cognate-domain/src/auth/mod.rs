@@ -29,6 +29,7 @@ use cognate_api::ErrorCode;
 use challenge::*;
 use client_policy::*;
 use lockout::*;
+pub(crate) use lockout::{clear_attempts, reserve_attempt};
 pub(crate) use outcome::*;
 use sign_in::*;
 

@@ -116,6 +116,10 @@ impl Service {
                 let pool = PoolView::load(c, &cache, &pool_id)?;
                 let (mut row, mut doc) =
                     user::find(c, &pool, &state.username)?.ok_or_else(user::user_not_found)?;
+                // The user may have been disabled since the challenge was issued.
+                if !row.enabled {
+                    return Err(not_authorized("User is disabled."));
+                }
                 check_secret_hash(
                     &client_for_hash,
                     &[&username, &row.username, &row.sub],

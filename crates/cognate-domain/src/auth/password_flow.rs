@@ -2,11 +2,11 @@
 //! checked against the stored SRP verifier.
 
 use super::*;
-use crate::clock::now;
 use crate::crypto::srp::{self};
 use crate::error::Result;
 use crate::pools::client::AuthClient;
 use crate::service::Service;
+use crate::users::{self as user};
 use std::collections::BTreeMap;
 
 impl Service {
@@ -28,32 +28,34 @@ impl Service {
         let secret_hash = params.get("SECRET_HASH").map(String::as_str);
         let Some((row, doc)) = &ctx.user else {
             check_secret_hash(&client, &[username], secret_hash)?;
-            if prevents_existence_errors(&client) {
-                // As long as checking a password, so that timing does not tell either.
-                std::hint::black_box(srp::verifier(&client.pool_id, username, password));
+            if !prevents_existence_errors(&client) {
+                return Err(user::user_not_found());
             }
-            return Err(user_missing(&client));
+            // As a real user's wrong password: the check is reserved (so the lockout
+            // answers alike), costs one verifier computation, and fails.
+            let (_, key) = self.decoy_identity(&ctx.pool, username);
+            let attempt = self.reserve_sign_in(&ctx.pool.id, &key, None).await?;
+            let decoy = self.decoy_verifier(&ctx.pool, username);
+            std::hint::black_box(srp::matches(&decoy, &ctx.pool.id, username, password));
+            return Err(self.fail_attempt(attempt).await);
         };
         check_secret_hash(&client, &[username, &row.username, &row.sub], secret_hash)?;
-        if !row.enabled {
+        // A client hiding which users exist says a user is disabled only to the right
+        // password (AWS: a disabled user's wrong password is the generic error).
+        if !row.enabled && !prevents_existence_errors(&client) {
             return Err(not_authorized("User is disabled."));
         }
-        if locked(ctx.failures.as_ref(), now()) {
-            return Err(not_authorized("Password attempts exceeded"));
-        }
+        let attempt = self
+            .reserve_sign_in(&ctx.pool.id, &row.username_key, None)
+            .await?;
         let ok = doc
             .password
             .as_ref()
             .is_some_and(|p| srp::matches(&p.verifier, &ctx.pool.id, &row.username, password));
         if !ok {
-            return Err(self
-                .fail_sign_in(&ctx.pool.id, &row.username_key, None)
-                .await);
+            return Err(self.fail_attempt(attempt).await);
         }
-        if check_status(row, doc)? {
-            return self.new_password_challenge(&client, &ctx.pool, row, doc);
-        }
-        check_mfa(&ctx.pool, doc)?;
-        self.succeed(&client, row.username_key.clone(), None).await
+        self.password_proven(&client, &ctx.pool, (row, doc), attempt)
+            .await
     }
 }

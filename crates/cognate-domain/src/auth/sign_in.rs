@@ -11,7 +11,7 @@ use crate::tokens::{self};
 use crate::users::{self as user, UserDoc};
 use cognate_api::types::{UserPoolMfaType, UserStatusType};
 use cognate_api::ErrorCode;
-use cognate_store::records::auth::{self as records, Failures};
+use cognate_store::records::auth::{self as records};
 use cognate_store::records::user::UserRow;
 use cognate_store::Conn;
 
@@ -66,7 +66,6 @@ pub(super) fn check_mfa(pool: &PoolView, doc: &UserDoc) -> Result<()> {
 pub(super) struct Context {
     pub(super) pool: PoolView,
     pub(super) user: Option<(UserRow, UserDoc)>,
-    pub(super) failures: Option<Failures>,
 }
 
 pub(super) fn read_context(
@@ -77,18 +76,38 @@ pub(super) fn read_context(
 ) -> Result<Context> {
     let pool = PoolView::load(conn, cache, pool_id)?;
     let user = user::find(conn, &pool, username)?;
-    let failures = match &user {
-        Some((row, _)) => records::failures(conn, pool_id, &row.username_key)?,
-        None => None,
-    };
-    Ok(Context {
-        pool,
-        user,
-        failures,
-    })
+    Ok(Context { pool, user })
 }
 
 impl Service {
+    /// After a correct password (its check reserved as `attempt`): the user's status and
+    /// the MFA check, then the tokens (whose write clears the count of failures) or,
+    /// having cleared it, a NEW_PASSWORD_REQUIRED challenge or a refusal.
+    pub(super) async fn password_proven(
+        &self,
+        client: &AuthClient,
+        pool: &PoolView,
+        (row, doc): (&UserRow, &UserDoc),
+        attempt: Attempt,
+    ) -> Result<Outcome> {
+        if !row.enabled {
+            self.pass_attempt(attempt).await?;
+            return Err(not_authorized("User is disabled."));
+        }
+        let next = check_status(row, doc).and_then(|must_change| {
+            if !must_change {
+                check_mfa(pool, doc)?;
+            }
+            Ok(must_change)
+        });
+        if let Ok(false) = next {
+            return self.succeed(client, row.username_key.clone(), None).await;
+        }
+        self.pass_attempt(attempt).await?;
+        next?;
+        self.new_password_challenge(client, pool, row, doc)
+    }
+
     /// Stores the sign-in's family (consuming `consumed` if given) and signs its tokens.
     pub(super) async fn succeed(
         &self,

@@ -12,12 +12,15 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct SecretBox {
     cipher: Arc<XChaCha20Poly1305>,
+    /// HKDF-SHA256 extracted from the key, for `derive_key`.
+    derivation: hkdf::Hkdf<sha2::Sha256>,
 }
 
 impl SecretBox {
     pub fn new(key: &[u8; 32]) -> Self {
         SecretBox {
             cipher: Arc::new(XChaCha20Poly1305::new(key.into())),
+            derivation: hkdf::Hkdf::new(Some(b"cognate derived keys"), key),
         }
     }
 
@@ -57,6 +60,18 @@ impl SecretBox {
     }
 }
 
+impl SecretBox {
+    /// A key for one `purpose` (HKDF-SHA256 of the master key, the purpose as info):
+    /// what is keyed by it is the same on every node and after restarts, and cannot be
+    /// computed without the master key.
+    pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
+        let mut key = [0u8; 32];
+        // 32 bytes is far below HKDF-SHA256's limit: expanding cannot fail.
+        let _ = self.derivation.expand(purpose.as_bytes(), &mut key);
+        key
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +85,15 @@ mod tests {
         assert_eq!(a.open(&sealed).as_deref(), Some("s3cret"));
         assert_eq!(b.open(&sealed), None);
         assert_ne!(a.seal("s3cret"), sealed, "nonces differ");
+    }
+
+    #[test]
+    fn derived_keys_depend_on_the_key_and_the_purpose() {
+        let key = SecretBox::generate_key();
+        let (a, same) = (SecretBox::new(&key), SecretBox::new(&key));
+        let other = SecretBox::new(&SecretBox::generate_key());
+        assert_eq!(a.derive_key("x"), same.derive_key("x"));
+        assert_ne!(a.derive_key("x"), a.derive_key("y"));
+        assert_ne!(a.derive_key("x"), other.derive_key("x"));
     }
 }

@@ -105,6 +105,25 @@ pub fn verifier_with_salt(
     }
 }
 
+/// A decoy for a user who does not exist, when the client hides which users exist:
+/// its salt (16 bytes, as a real salt) and verifier (a number below N) are HMAC-SHA256
+/// under `key` of the pool and the user's name, so they repeat as a real user's do and
+/// cannot be told from one without the key.
+pub fn decoy_verifier(key: &[u8; 32], pool_id: &str, name: &str) -> Verifier {
+    let mac = |label: &[u8], i: u8| {
+        hmac_sha256(
+            key,
+            &[label, &[i], pool_id.as_bytes(), b"\0", name.as_bytes()],
+        )
+    };
+    let salt = BigUint::from_bytes_be(&mac(b"salt", 0)[..16]).to_str_radix(16);
+    let wide: Vec<u8> = (0..12).flat_map(|i| mac(b"verifier", i)).collect();
+    Verifier {
+        salt,
+        verifier: (BigUint::from_bytes_be(&wide) % &*N).to_str_radix(16),
+    }
+}
+
 /// Whether `password` is the one `stored` was made from (constant time in the compare).
 pub fn matches(stored: &Verifier, pool_id: &str, username: &str, password: &str) -> bool {
     let candidate = verifier_with_salt(pool_id, username, password, &stored.salt);
@@ -370,6 +389,18 @@ mod tests {
             )),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
         );
+    }
+
+    #[test]
+    fn decoys_repeat_per_key_pool_and_name() {
+        let (k1, k2) = ([1u8; 32], [2u8; 32]);
+        let d = decoy_verifier(&k1, "us-east-1_P", "bob");
+        assert_eq!(d, decoy_verifier(&k1, "us-east-1_P", "bob"));
+        assert_ne!(d.salt, decoy_verifier(&k1, "us-east-1_P", "rob").salt);
+        assert_ne!(d.salt, decoy_verifier(&k1, "us-east-1_Q", "bob").salt);
+        assert_ne!(d.salt, decoy_verifier(&k2, "us-east-1_P", "bob").salt);
+        let v = BigUint::parse_bytes(d.verifier.as_bytes(), 16).expect("hex");
+        assert!(v < *N && v.bits() > 3000);
     }
 
     #[test]

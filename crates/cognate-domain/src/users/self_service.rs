@@ -43,29 +43,41 @@ impl Service {
         let token = required(&input.access_token, "accessToken")?.clone();
         let previous = required(&input.previous_password, "previousPassword")?.clone();
         let proposed = required(&input.proposed_password, "proposedPassword")?.clone();
-        // The checks that cost a modular exponentiation run outside the write.
-        let (pool_id, username, stored, policy) = self
-            .with_access_token(&token, false, |_, pool, row, doc, _| {
+        // The checks that cost a modular exponentiation run outside the write; the
+        // check of the previous password is reserved first, as a sign-in's is, so that
+        // wrong guesses here count toward the same lockout.
+        let (pool_id, username, stored, policy, attempt) = self
+            .with_access_token(&token, true, |c, pool, row, doc, _| {
+                let attempt = crate::auth::reserve_attempt(c, &pool.id, &row.username_key)?
+                    .ok_or_else(|| {
+                        // AWS's answer to ChangePassword once locked out.
+                        fail(
+                            ErrorCode::LimitExceededException,
+                            "Attempt limit exceeded, please try after some time.",
+                        )
+                    })?;
                 Ok((
                     pool.id.clone(),
                     row.username,
                     doc.password.map(|p| p.verifier),
                     pool.password_policy(),
+                    attempt,
                 ))
             })
             .await?;
         if !stored.is_some_and(|v| srp::matches(&v, &pool_id, &username, &previous)) {
-            return Err(fail(
-                ErrorCode::NotAuthorizedException,
-                "Incorrect username or password.",
-            ));
+            return Err(self.fail_attempt(attempt).await);
         }
-        password_policy::check(&policy, &proposed)?;
+        if let Err(e) = password_policy::check(&policy, &proposed) {
+            self.pass_attempt(attempt).await?;
+            return Err(e);
+        }
         let verifier = srp::verifier(&pool_id, &username, &proposed);
         self.with_access_token(&token, true, move |c, pool, mut row, mut doc, _| {
             if row.username != username {
                 return Err(user::user_not_found());
             }
+            crate::auth::clear_attempts(c, &attempt)?;
             user::set_permanent_password(&mut row, &mut doc, verifier.clone());
             user::save(c, pool, row, &doc)?;
             Ok(ChangePasswordResponse {})

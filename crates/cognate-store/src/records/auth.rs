@@ -282,7 +282,9 @@ pub fn clear_failures(
     Ok(())
 }
 
-/// Drops what has expired: challenge sessions, revocations and refresh tokens.
+/// Drops what has expired: challenge sessions, revocations and refresh tokens; and
+/// failed sign-ins forgotten after 15 quiet minutes (the lockout's rule), which includes
+/// those counted for names no user has.
 pub fn purge_expired(conn: &mut dyn Conn, now: f64) -> Result<(), StoreError> {
     for table in ["auth_sessions", "revoked_tokens", "refresh_tokens"] {
         conn.execute(
@@ -290,5 +292,12 @@ pub fn purge_expired(conn: &mut dyn Conn, now: f64) -> Result<(), StoreError> {
             params![now],
         )?;
     }
+    conn.execute(
+        "DELETE FROM sign_in_failures WHERE locked_until < $1 AND last_failure_at < $2",
+        params![now, now - FAILURES_FORGOTTEN_AFTER],
+    )?;
     Ok(())
 }
+
+/// Seconds without a failure after which a count of failures is forgotten.
+pub const FAILURES_FORGOTTEN_AFTER: f64 = 900.0;
