@@ -22,7 +22,7 @@ mod users;
 
 pub use control::{MessageFilter, SentMessage};
 pub use crypto::secret_box::SecretBox;
-pub use messages::{Channel, Delivery, Message, OutboxDelivery};
+pub use messages::{Channel, Delivery, Discard, Message, OutboxDelivery};
 
 /// The master key kept in the database (PostgreSQL deployments without a given key).
 pub mod master_key {

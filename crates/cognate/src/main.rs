@@ -73,6 +73,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
                     .clone()
                     .unwrap_or_else(|| public_url.clone()),
                 public_url,
+                control_api: !config.disable_control_api,
             },
             secrets,
         );
@@ -82,7 +83,8 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         println!("listening on {address}");
         let _ = std::io::stdout().flush();
         tracing::info!(%address, engine = ?service.store().engine(), "cognate is ready");
-        // Expired sessions, revocations and refresh tokens are dropped every few minutes.
+        // Expired sessions, revocations, refresh tokens and old sent messages are dropped
+        // every few minutes.
         let purging = service.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
