@@ -26,6 +26,8 @@ pub fn load(config: &ServeConfig, store: &Store) -> Result<SecretBox, String> {
 
 fn from_file(path: &std::path::Path) -> Result<String, String> {
     if let Ok(existing) = std::fs::read_to_string(path) {
+        // A key file written by hand or by an older version may be readable by others.
+        restrict(path).map_err(|e| format!("cannot restrict {}: {e}", path.display()))?;
         return Ok(existing);
     }
     let key = B64.encode(SecretBox::generate_key());
@@ -44,6 +46,17 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
         .open(path)?;
     f.write_all(contents.as_bytes())?;
     f.sync_all()
+}
+
+#[cfg(unix)]
+fn restrict(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &std::path::Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 #[cfg(not(unix))]
