@@ -6,7 +6,7 @@
 
 use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 use base64::Engine as _;
-use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -18,6 +18,33 @@ pub struct SecretBox {
     cipher: Arc<XChaCha20Poly1305>,
     /// HMAC key of `keyed_hash`, derived from the master key (HKDF-SHA256).
     hash_key: Arc<[u8; 32]>,
+}
+
+/// What a sealed value is for. Its name is the AEAD's associated data, so a value
+/// sealed for one purpose does not open as another (a sealed client secret is not a
+/// challenge session, a challenge session is not a signing key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    ClientSecret,
+    SigningKey,
+    Challenge,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::ClientSecret => "client-secret",
+            Purpose::SigningKey => "signing-key",
+            Purpose::Challenge => "challenge",
+        }
+    }
+
+    /// Whether values of this purpose may have been sealed as `v1.` (without associated
+    /// data) and stored: client secrets and signing keys written before `v2.`.
+    /// Challenge state lives minutes, in the client's hands: a `v1.` one is refused.
+    fn has_legacy_values(self) -> bool {
+        matches!(self, Purpose::ClientSecret | Purpose::SigningKey)
+    }
 }
 
 /// HKDF's `info` for the key of `keyed_hash`; changing it changes every stored hash.
@@ -58,33 +85,63 @@ impl SecretBox {
         key
     }
 
-    /// `v1.<base64 nonce || ciphertext>`.
-    pub fn seal(&self, plaintext: &str) -> String {
+    /// `v2.<base64 nonce || ciphertext>`, `purpose` as associated data.
+    pub fn seal(&self, purpose: Purpose, plaintext: &str) -> String {
         let mut nonce = [0u8; 24];
         rand::rng().fill_bytes(&mut nonce);
+        let payload = Payload {
+            msg: plaintext.as_bytes(),
+            aad: purpose.as_str().as_bytes(),
+        };
         // Encryption with a valid key and nonce cannot fail for in-memory buffers.
         let sealed = self
             .cipher
-            .encrypt(XNonce::from_slice(&nonce), plaintext.as_bytes())
+            .encrypt(XNonce::from_slice(&nonce), payload)
             .unwrap_or_default();
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
-        format!("v1.{}", B64.encode(out))
+        format!("v2.{}", B64.encode(out))
     }
 
-    /// None if the value was not sealed with this key or was altered.
-    pub fn open(&self, sealed: &str) -> Option<String> {
-        let bytes = B64.decode(sealed.strip_prefix("v1.")?).ok()?;
-        if bytes.len() < 24 {
+    /// None if the value was not sealed with this key for this purpose, or was altered.
+    pub fn open(&self, purpose: Purpose, sealed: &str) -> Option<String> {
+        if let Some(body) = sealed.strip_prefix("v2.") {
+            let (nonce, ciphertext) = split(body)?;
+            let payload = Payload {
+                msg: &ciphertext,
+                aad: purpose.as_str().as_bytes(),
+            };
+            let plain = self
+                .cipher
+                .decrypt(XNonce::from_slice(&nonce), payload)
+                .ok()?;
+            return String::from_utf8(plain).ok();
+        }
+        // Legacy: `v1.` values were sealed without associated data. Client secrets and
+        // signing keys stored before `v2.` are still `v1.`: this path can go once a
+        // migration has opened and re-sealed every stored `v1.` value (nothing re-seals
+        // them yet), or when deployments from before `v2.` are no longer supported.
+        let body = sealed.strip_prefix("v1.")?;
+        if !purpose.has_legacy_values() {
             return None;
         }
-        let (nonce, ciphertext) = bytes.split_at(24);
+        let (nonce, ciphertext) = split(body)?;
         let plain = self
             .cipher
-            .decrypt(XNonce::from_slice(nonce), ciphertext)
+            .decrypt(XNonce::from_slice(&nonce), ciphertext.as_slice())
             .ok()?;
         String::from_utf8(plain).ok()
     }
+}
+
+/// The nonce and the ciphertext of a sealed value's base64 body.
+fn split(body: &str) -> Option<([u8; 24], Vec<u8>)> {
+    let mut bytes = B64.decode(body).ok()?;
+    if bytes.len() < 24 {
+        return None;
+    }
+    let ciphertext = bytes.split_off(24);
+    Some((bytes.try_into().ok()?, ciphertext))
 }
 
 #[cfg(test)]
@@ -95,11 +152,67 @@ mod tests {
     fn sealed_values_open_only_with_their_key() {
         let a = SecretBox::new(&SecretBox::generate_key());
         let b = SecretBox::new(&SecretBox::generate_key());
-        let sealed = a.seal("s3cret");
+        let sealed = a.seal(Purpose::ClientSecret, "s3cret");
         assert!(!sealed.contains("s3cret"));
-        assert_eq!(a.open(&sealed).as_deref(), Some("s3cret"));
-        assert_eq!(b.open(&sealed), None);
-        assert_ne!(a.seal("s3cret"), sealed, "nonces differ");
+        assert_eq!(
+            a.open(Purpose::ClientSecret, &sealed).as_deref(),
+            Some("s3cret")
+        );
+        assert_eq!(b.open(Purpose::ClientSecret, &sealed), None);
+        assert_ne!(
+            a.seal(Purpose::ClientSecret, "s3cret"),
+            sealed,
+            "nonces differ"
+        );
+    }
+
+    #[test]
+    fn a_value_sealed_for_one_purpose_does_not_open_as_another() {
+        let a = SecretBox::new(&SecretBox::generate_key());
+        let all = [
+            Purpose::ClientSecret,
+            Purpose::SigningKey,
+            Purpose::Challenge,
+        ];
+        for sealed_as in all {
+            let sealed = a.seal(sealed_as, "s3cret");
+            assert!(sealed.starts_with("v2."));
+            for opened_as in all {
+                let expected = (opened_as == sealed_as).then(|| "s3cret".to_string());
+                assert_eq!(
+                    a.open(opened_as, &sealed),
+                    expected,
+                    "{sealed_as:?} as {opened_as:?}"
+                );
+            }
+        }
+    }
+
+    /// Client secrets and signing keys sealed before purposes (`v1.`, no associated
+    /// data) still open; a `v1.` challenge does not.
+    #[test]
+    fn values_sealed_before_purposes_still_open() {
+        let key = SecretBox::generate_key();
+        let nonce = [7u8; 24];
+        let ciphertext = XChaCha20Poly1305::new((&key).into())
+            .encrypt(XNonce::from_slice(&nonce), b"s3cret".as_slice())
+            .expect("encrypt");
+        let legacy = format!(
+            "v1.{}",
+            B64.encode([nonce.as_slice(), &ciphertext].concat())
+        );
+        let a = SecretBox::new(&key);
+        assert_eq!(
+            a.open(Purpose::ClientSecret, &legacy).as_deref(),
+            Some("s3cret")
+        );
+        assert_eq!(
+            a.open(Purpose::SigningKey, &legacy).as_deref(),
+            Some("s3cret")
+        );
+        assert_eq!(a.open(Purpose::Challenge, &legacy), None);
+        let other = SecretBox::new(&SecretBox::generate_key());
+        assert_eq!(other.open(Purpose::ClientSecret, &legacy), None);
     }
 
     #[test]
