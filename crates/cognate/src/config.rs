@@ -73,14 +73,31 @@ pub struct ServeConfig {
     #[arg(long, env = "COGNATE_DISABLE_CONTROL_API")]
     pub disable_control_api: bool,
 
-    /// Master key (32 bytes, base64) sealing secrets at rest (client secrets, signing
-    /// keys). Default: a key generated at first start and kept in <data>/master.key
-    /// (SQLite) or in the database (PostgreSQL; set this in production).
-    #[arg(long, env = "COGNATE_MASTER_KEY", hide_env_values = true)]
-    pub master_key: Option<String>,
+    /// A file holding the master key (32 bytes, base64) that seals secrets at rest
+    /// (client secrets, signing keys, codes' hashes). The key itself may instead be given
+    /// in the environment as COGNATE_MASTER_KEY (never on the command line, which shows
+    /// in the process list). Required on PostgreSQL; on SQLite, without either, a key is
+    /// generated at first start into <data>/master.key.
+    #[arg(long, env = "COGNATE_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
 
     /// Log filter (error, warn, info, debug, or a tracing filter such as
     /// `cognate=debug`). Each request is logged at info.
     #[arg(long, env = "COGNATE_LOG", default_value = "info")]
     pub log: String,
+}
+
+// The master key given in the environment. It has no flag: a flag's value shows in the
+// process list.
+
+/// The environment variable holding the master key itself (base64).
+pub const MASTER_KEY_ENV: &str = "COGNATE_MASTER_KEY";
+
+impl ServeConfig {
+    /// The master key given in `COGNATE_MASTER_KEY`, if set and not empty.
+    pub fn master_key_from_env(&self) -> Option<String> {
+        std::env::var(MASTER_KEY_ENV)
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+    }
 }

@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{Backend, Server};
+use common::{serve_command, Backend, Server, TEST_MASTER_KEY};
+use std::process::{Command, Output, Stdio};
 
 #[cfg(unix)]
 fn mode(path: &std::path::Path) -> u32 {
@@ -64,4 +65,153 @@ fn an_existing_data_directory_is_tightened() {
     ] {
         assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
     }
+}
+
+/// Runs a server command expected to stop at start; its exit status and standard error.
+fn fails_to_start(mut cmd: Command) -> (Output, String) {
+    let out = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run cognate");
+    assert!(!out.status.success(), "cognate started");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    (out, stderr)
+}
+
+/// Creates an app client with a secret; its pool and client ids.
+fn client_with_secret(server: &Server) -> (String, String) {
+    let pool = server.call("CreateUserPool", r#"{"PoolName":"p"}"#);
+    assert_eq!(pool.status, 200, "{}", pool.body);
+    let pool_id = pool.json()["UserPool"]["Id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let client = server.call(
+        "CreateUserPoolClient",
+        &format!(r#"{{"UserPoolId":"{pool_id}","ClientName":"c","GenerateSecret":true}}"#),
+    );
+    assert_eq!(client.status, 200, "{}", client.body);
+    let client_id = client.json()["UserPoolClient"]["ClientId"]
+        .as_str()
+        .expect("client id")
+        .to_string();
+    (pool_id, client_id)
+}
+
+fn describe_client(server: &Server, pool_id: &str, client_id: &str) -> u16 {
+    server
+        .call(
+            "DescribeUserPoolClient",
+            &format!(r#"{{"UserPoolId":"{pool_id}","ClientId":"{client_id}"}}"#),
+        )
+        .status
+}
+
+/// The master key is read from --master-key-file or COGNATE_MASTER_KEY; the old
+/// --master-key flag, whose value the process list shows, is refused.
+#[test]
+fn the_master_key_comes_from_a_file_or_the_environment_never_the_command_line() {
+    let (backend, dir) = Backend::sqlite();
+    let mut cmd = serve_command(&backend);
+    cmd.args(["--master-key", TEST_MASTER_KEY]);
+    let (out, stderr) = fails_to_start(cmd);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--master-key"), "{stderr}");
+
+    let keys = tempfile::tempdir().expect("temp dir");
+    let key_file = keys.path().join("key");
+    std::fs::write(&key_file, format!("{TEST_MASTER_KEY}\n")).expect("key file");
+    let key_file = key_file.to_str().expect("path");
+    let server = Server::start_with(&backend, &["--master-key-file", key_file]);
+    let (pool_id, client_id) = client_with_secret(&server);
+    drop(server);
+    assert!(
+        !dir.path().join("master.key").exists(),
+        "no key is generated when one is given"
+    );
+    // The same key from the environment opens the client's secret; another does not.
+    let server = Server::start_with_env(&backend, &[], &[("COGNATE_MASTER_KEY", TEST_MASTER_KEY)]);
+    assert_eq!(describe_client(&server, &pool_id, &client_id), 200);
+    drop(server);
+    let other = "b3RoZXItbWFzdGVyLWtleS10aGlydHktdHdvLWJ5dGU=";
+    let server = Server::start_with_env(&backend, &[], &[("COGNATE_MASTER_KEY", other)]);
+    assert_ne!(describe_client(&server, &pool_id, &client_id), 200);
+    drop(server);
+    // Both sources at once are ambiguous.
+    let mut cmd = serve_command(&backend);
+    cmd.args(["--master-key-file", key_file])
+        .env("COGNATE_MASTER_KEY", TEST_MASTER_KEY);
+    let (_, stderr) = fails_to_start(cmd);
+    assert!(stderr.contains("not both"), "{stderr}");
+}
+
+/// On PostgreSQL the key must be given: none is generated into the database it would
+/// protect.
+#[test]
+fn postgresql_requires_a_given_master_key() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let (_, stderr) = fails_to_start(serve_command(&backend));
+    assert!(stderr.contains("COGNATE_MASTER_KEY"), "{stderr}");
+    assert!(stderr.contains("--master-key-file"), "{stderr}");
+    let server = Server::start(&backend);
+    client_with_secret(&server);
+    drop(server);
+    let Backend::Postgres(url) = &backend else {
+        unreachable!()
+    };
+    let settings = sql(
+        url,
+        "SELECT count(*)::text FROM service_settings WHERE key = 'master_key'",
+    );
+    assert_eq!(settings, "0", "the key is not stored in the database");
+}
+
+/// A key an earlier version generated into the database is not used: the server
+/// refuses to start and says how to move the key out; given the same key, it starts.
+#[test]
+fn a_master_key_found_in_postgresql_must_be_moved_out() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    drop(Server::start(&backend));
+    let Backend::Postgres(url) = &backend else {
+        unreachable!()
+    };
+    sql(
+        url,
+        &format!("INSERT INTO service_settings (key, value) VALUES ('master_key', '{TEST_MASTER_KEY}') RETURNING key"),
+    );
+    let (_, stderr) = fails_to_start(serve_command(&backend));
+    assert!(stderr.contains("psql"), "{stderr}");
+    assert!(
+        stderr.contains("SELECT value FROM service_settings"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--master-key-file"), "{stderr}");
+    let mut other = serve_command(&backend);
+    other.env(
+        "COGNATE_MASTER_KEY",
+        "b3RoZXItbWFzdGVyLWtleS10aGlydHktdHdvLWJ5dGU=",
+    );
+    let (_, stderr) = fails_to_start(other);
+    assert!(stderr.contains("different"), "{stderr}");
+    let server = Server::start(&backend);
+    client_with_secret(&server);
+}
+
+/// The first column of the first row of `query`, run on its own thread (the
+/// synchronous client runs a runtime of its own).
+fn sql(url: &str, query: &str) -> String {
+    let (url, query) = (url.to_string(), query.to_string());
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        let row = client.query_one(&query, &[]).expect("query");
+        row.get::<_, String>(0)
+    })
+    .join()
+    .expect("query thread")
 }
