@@ -67,7 +67,7 @@ impl Service {
     }
 
     /// Deletes all state: every pool and what belongs to it, and the messages sent. The
-    /// service's own settings (the master key) stay.
+    /// service's own settings stay.
     pub async fn reset(&self) -> Result<(), StoreError> {
         self.store().reset().await
     }

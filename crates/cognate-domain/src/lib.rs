@@ -22,11 +22,11 @@ mod users;
 
 pub use control::{MessageFilter, SentMessage};
 pub use crypto::secret_box::SecretBox;
-pub use messages::{Channel, Delivery, Message, OutboxDelivery};
+pub use messages::{Channel, Delivery, Discard, Message, OutboxDelivery};
 
-/// The master key kept in the database (PostgreSQL deployments without a given key).
+/// The master key older versions kept in the PostgreSQL database (to be moved out).
 pub mod master_key {
-    pub use crate::crypto::master_key::load_or_create;
+    pub use crate::crypto::master_key::{stored, SETTING};
 }
 
 /// The client's side of SRP, for clients outside the server (the benchmark).

@@ -3,7 +3,7 @@
 //! module, registered there (see `operations`).
 
 use crate::crypto::secret_box::SecretBox;
-use crate::messages::{Delivery, OutboxDelivery};
+use crate::messages::{Delivery, Discard, OutboxDelivery};
 use crate::pools::cache::PoolCache;
 use crate::tokens::signing_keys::KeyCache;
 use crate::tokens::VerifiedTokens;
@@ -22,6 +22,10 @@ pub struct ServiceConfig {
     /// Base of token issuers: a pool's issuer is `<issuer_base>/<poolId>`, `{region}`
     /// replaced by the pool's region.
     pub issuer_base: String,
+    /// Whether the control API (`/_cognate/messages`) is served. Only then does the
+    /// default delivery record sent messages, codes and temporary passwords included, in
+    /// the outbox (for at most `OUTBOX_LIFETIME_SECONDS`); without it nothing is kept.
+    pub control_api: bool,
 }
 
 #[derive(Clone)]
@@ -40,9 +44,14 @@ struct Inner {
 }
 
 impl Service {
-    /// A service whose messages are recorded in the outbox (`/_cognate/messages`).
+    /// A service whose messages are recorded in the outbox (`/_cognate/messages`) when
+    /// the control API is on, and kept nowhere when it is off.
     pub fn new(store: Store, config: ServiceConfig, secrets: SecretBox) -> Self {
-        let delivery = Arc::new(OutboxDelivery::new(store.clone()));
+        let delivery: Arc<dyn Delivery> = if config.control_api {
+            Arc::new(OutboxDelivery::new(store.clone()))
+        } else {
+            Arc::new(Discard)
+        };
         Service::with_delivery(store, config, secrets, delivery)
     }
 
@@ -103,6 +112,7 @@ pub(crate) fn test_config() -> ServiceConfig {
         account_id: "000000000000".into(),
         public_url: "http://127.0.0.1:9229".into(),
         issuer_base: "http://127.0.0.1:9229".into(),
+        control_api: true,
     }
 }
 

@@ -69,7 +69,17 @@ impl From<postgres::Error> for StoreError {
         };
         let message = match e.as_db_error() {
             Some(db) => format!("{}: {}", db.code().code(), db.message()),
-            None => e.to_string(),
+            None => {
+                // The driver's message names only the kind ("error performing TLS
+                // handshake"); what went wrong is in its sources.
+                let mut message = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    message.push_str(&format!(": {s}"));
+                    source = s.source();
+                }
+                message
+            }
         };
         StoreError { kind, message }
     }

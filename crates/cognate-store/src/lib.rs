@@ -9,6 +9,7 @@
 mod error;
 mod migrations;
 mod postgres_backend;
+mod postgres_tls;
 pub mod records;
 mod sqlite_backend;
 mod value;

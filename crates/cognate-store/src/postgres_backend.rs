@@ -5,6 +5,7 @@
 //! on one SQLite writer stays correct across nodes, uniqueness being enforced by keys. The synchronous client runs on tokio's blocking threads.
 
 use crate::error::StoreErrorKind;
+use crate::postgres_tls::{self, Target};
 use crate::{migrations, Conn, Row, StoreError, Value};
 use postgres::types::{IsNull, ToSql, Type};
 use postgres::{Client, IsolationLevel, NoTls, Statement, Transaction};
@@ -21,7 +22,7 @@ struct PooledClient {
 }
 
 struct Pool {
-    url: String,
+    target: Target,
     idle: Mutex<Vec<PooledClient>>,
 }
 
@@ -32,8 +33,12 @@ impl Pool {
                 return Ok(c);
             }
         }
+        let client = match &self.target.tls {
+            Some(tls) => self.target.config.connect(tls.clone())?,
+            None => self.target.config.connect(NoTls)?,
+        };
         Ok(PooledClient {
-            client: Client::connect(&self.url, NoTls)?,
+            client,
             statements: HashMap::new(),
         })
     }
@@ -56,7 +61,7 @@ pub struct PostgresBackend {
 impl PostgresBackend {
     pub fn open(url: &str) -> Result<Self, StoreError> {
         let pool = Arc::new(Pool {
-            url: url.to_string(),
+            target: postgres_tls::parse(url)?,
             idle: Mutex::new(Vec::new()),
         });
         let mut c = pool.take()?;

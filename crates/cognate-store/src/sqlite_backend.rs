@@ -29,15 +29,28 @@ pub struct SqliteBackend {
 
 impl SqliteBackend {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| {
+        private_dir(dir).map_err(|e| {
             StoreError::other(format!(
                 "cannot create data directory {}: {e}",
                 dir.display()
             ))
         })?;
         let file = dir.join("cognate.db");
+        // SQLite creates the -wal and -shm files with the database file's mode: creating
+        // it 0600 first makes all three private.
+        private_file(&file)
+            .map_err(|e| StoreError::other(format!("cannot create {}: {e}", file.display())))?;
         let mut writer = Connection::open(&file)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
+        // Files made by an earlier version took the umask: tighten them.
+        for suffix in ["-wal", "-shm"] {
+            let companion = dir.join(format!("cognate.db{suffix}"));
+            if companion.exists() {
+                private_file(&companion).map_err(|e| {
+                    StoreError::other(format!("cannot restrict {}: {e}", companion.display()))
+                })?;
+            }
+        }
         configure(&writer)?;
         migrate(&mut writer)?;
         let mut readers = Vec::with_capacity(READERS);
@@ -133,6 +146,41 @@ impl SqliteBackend {
         rx.await
             .map_err(|_| E::from(StoreError::other("the writer thread dropped a write")))?
     }
+}
+
+/// Creates `dir` (and its parents) readable by its owner only, and tightens an
+/// existing one to 0700: the database and the master key live there.
+#[cfg(unix)]
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+#[cfg(not(unix))]
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+/// Creates `file` if missing, and makes it readable and writable by its owner only.
+#[cfg(unix)]
+fn private_file(file: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(file)?;
+    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn private_file(_file: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Runs a statement without parameters from the statement cache (transaction control

@@ -74,11 +74,13 @@ pub struct ServeConfig {
     #[arg(long, env = "COGNATE_DISABLE_CONTROL_API")]
     pub disable_control_api: bool,
 
-    /// Master key (32 bytes, base64) sealing secrets at rest (client secrets, signing
-    /// keys). Default: a key generated at first start and kept in <data>/master.key
-    /// (SQLite) or in the database (PostgreSQL; set this in production).
-    #[arg(long, env = "COGNATE_MASTER_KEY", hide_env_values = true)]
-    pub master_key: Option<String>,
+    /// A file holding the master key (32 bytes, base64) that seals secrets at rest
+    /// (client secrets, signing keys, codes' hashes). The key itself may instead be given
+    /// in the environment as COGNATE_MASTER_KEY (never on the command line, which shows
+    /// in the process list). Required on PostgreSQL; on SQLite, without either, a key is
+    /// generated at first start into <data>/master.key.
+    #[arg(long, env = "COGNATE_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
 
     /// Access keys (KEY_ID:SECRET, comma-separated) that requests must be signed with
     /// (SigV4): every operation AWS authorizes with IAM then needs a valid signature by
@@ -129,5 +131,20 @@ impl From<String> for Secret {
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
+    }
+}
+
+// The master key given in the environment. It has no flag: a flag's value shows in the
+// process list.
+
+/// The environment variable holding the master key itself (base64).
+pub const MASTER_KEY_ENV: &str = "COGNATE_MASTER_KEY";
+
+impl ServeConfig {
+    /// The master key given in `COGNATE_MASTER_KEY`, if set and not empty.
+    pub fn master_key_from_env(&self) -> Option<String> {
+        std::env::var(MASTER_KEY_ENV)
+            .ok()
+            .filter(|k| !k.trim().is_empty())
     }
 }

@@ -89,6 +89,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
                     .clone()
                     .unwrap_or_else(|| public_url.clone()),
                 public_url: public_url.clone(),
+                control_api: !config.disable_control_api,
             },
             secrets,
         );
@@ -103,7 +104,8 @@ fn serve(config: ServeConfig) -> Result<(), String> {
             iam = iam_credentials.is_some(),
             "cognate is ready"
         );
-        // Expired sessions, revocations and refresh tokens are dropped every few minutes.
+        // Expired sessions, revocations, refresh tokens and old sent messages are dropped
+        // every few minutes.
         let purging = service.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(300));

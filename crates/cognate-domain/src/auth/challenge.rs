@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::clock::now;
+use crate::crypto::secret_box::Purpose;
 use crate::error::Result;
 use crate::pools::client::AuthClient;
 use crate::service::Service;
@@ -45,14 +46,14 @@ impl Service {
     pub(super) fn seal_challenge(&self, state: &Challenge) -> Result<String> {
         let json = serde_json::to_string(state)
             .map_err(|e| crate::error::internal(format!("challenge state: {e}")))?;
-        Ok(self.secrets().seal(&json))
+        Ok(self.secrets().seal(Purpose::Challenge, &json))
     }
 
     /// Opens a challenge's state and checks it belongs to this client and is current.
     pub(super) fn open_challenge(&self, sealed: &str, client: &AuthClient) -> Result<Challenge> {
         let state: Challenge = self
             .secrets()
-            .open(sealed)
+            .open(Purpose::Challenge, sealed)
             .and_then(|json| serde_json::from_str(&json).ok())
             .ok_or_else(|| not_authorized("Invalid session for the user."))?;
         if Some(state.client_id.as_str()) != client.client.client_id.as_deref()

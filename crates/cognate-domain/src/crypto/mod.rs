@@ -1,7 +1,7 @@
 //! Cryptography: Cognito's SRP-6a (`srp`) over the 3072-bit group (`modp3072` for
 //! fixed-base powers of g, `bignum` for variable-base powers), and sealing secrets at
-//! rest (`secret_box`, under the master key that `master_key` keeps in the database when
-//! it is not given).
+//! rest (`secret_box`, under the master key; `master_key` finds one that earlier
+//! versions kept in the PostgreSQL database, which must be moved out).
 
 pub(crate) mod bignum;
 pub(crate) mod master_key;

@@ -7,5 +7,5 @@ pub(crate) mod delivery;
 pub(crate) mod message;
 pub(crate) mod templates;
 
-pub use delivery::{Delivery, OutboxDelivery};
+pub use delivery::{Delivery, Discard, OutboxDelivery, OUTBOX_LIFETIME_SECONDS};
 pub use message::{Channel, Message};

@@ -2,6 +2,7 @@
 //! stored sealed (see `SecretBox`), everything else as the client's `UserPoolClientType`.
 
 use crate::clock::now;
+use crate::crypto::secret_box::Purpose;
 use crate::error::{fail, invalid, not_found, required, Error, Result};
 use crate::operations::operation;
 use crate::pools::pool::load as load_pool;
@@ -346,9 +347,15 @@ impl Service {
     ) -> Result<AuthClient> {
         let (pool_id, client, sealed) = loaded;
         let secret = match sealed {
-            Some(sealed) => Some(self.secrets().open(&sealed).ok_or_else(|| {
-                crate::error::internal("a client secret cannot be opened with this master key")
-            })?),
+            Some(sealed) => Some(
+                self.secrets()
+                    .open(Purpose::ClientSecret, &sealed)
+                    .ok_or_else(|| {
+                        crate::error::internal(
+                            "a client secret cannot be opened with this master key",
+                        )
+                    })?,
+            ),
             None => None,
         };
         Ok(AuthClient {
@@ -362,9 +369,12 @@ impl Service {
     fn reveal(&self, doc: ClientDoc) -> Result<UserPoolClientType> {
         let mut client = doc.client;
         if let Some(sealed) = doc.sealed_secret {
-            let secret = self.secrets().open(&sealed).ok_or_else(|| {
-                crate::error::internal("a client secret cannot be opened with this master key")
-            })?;
+            let secret = self
+                .secrets()
+                .open(Purpose::ClientSecret, &sealed)
+                .ok_or_else(|| {
+                    crate::error::internal("a client secret cannot be opened with this master key")
+                })?;
             client.client_secret = Some(secret);
         }
         Ok(client)
@@ -438,7 +448,9 @@ impl Service {
         );
         let doc = ClientDoc {
             client: client.clone(),
-            sealed_secret: secret.as_deref().map(|s| self.secrets().seal(s)),
+            sealed_secret: secret
+                .as_deref()
+                .map(|s| self.secrets().seal(Purpose::ClientSecret, s)),
         };
         let row = ClientRow {
             client_id,

@@ -5,6 +5,7 @@
 
 use crate::clock::now;
 use crate::error::{fail, invalid, not_found, required, Result};
+use crate::messages::OUTBOX_LIFETIME_SECONDS;
 use crate::operations::operation;
 use crate::pools::client::AuthClient;
 use crate::service::Service;
@@ -13,6 +14,7 @@ use crate::tokens::signing_keys;
 use cognate_api::types::*;
 use cognate_api::ErrorCode;
 use cognate_store::records::auth::{self as records, RefreshTokenRow};
+use cognate_store::records::outbox;
 use cognate_store::Conn;
 use std::collections::BTreeMap;
 
@@ -323,11 +325,17 @@ impl Service {
 }
 
 impl Service {
-    /// Deletes what has expired: answered challenge sessions, revocations and refresh
-    /// tokens. Run now and then; every node of a deployment may run it.
+    /// Deletes what has expired: answered challenge sessions, revocations, refresh
+    /// tokens, and sent messages older than the outbox keeps them (they carry codes and
+    /// temporary passwords). Run now and then; every node of a deployment may run it.
     pub async fn purge_expired(&self) -> std::result::Result<(), cognate_api::ApiError> {
         self.store()
-            .write(|c| Ok::<_, crate::error::Error>(records::purge_expired(c, now())?))
+            .write(|c| {
+                let t = now();
+                records::purge_expired(c, t)?;
+                outbox::purge_older_than(c, t - OUTBOX_LIFETIME_SECONDS)?;
+                Ok::<_, crate::error::Error>(())
+            })
             .await?;
         Ok(())
     }

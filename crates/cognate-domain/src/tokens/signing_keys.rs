@@ -5,6 +5,7 @@
 //! deleted and created again under the same id gets its own keys.
 
 use crate::clock::now;
+use crate::crypto::secret_box::Purpose;
 use crate::error::{internal, Result};
 use crate::service::Service;
 use crate::tokens::jwt::SigningKey;
@@ -115,7 +116,9 @@ impl Service {
                     if rows.iter().any(|r| r.token_use == token_use) {
                         continue;
                     }
-                    let sealed = self.secrets().seal(&STANDARD.encode(key.pkcs8()));
+                    let sealed = self
+                        .secrets()
+                        .seal(Purpose::SigningKey, &STANDARD.encode(key.pkcs8()));
                     new_rows.push(SigningKeyRow {
                         pool_id: pool_id.to_string(),
                         kid: key.kid.clone(),
@@ -152,7 +155,7 @@ impl Service {
             let sealed = String::from_utf8_lossy(&row.sealed_private_key);
             let der = self
                 .secrets()
-                .open(&sealed)
+                .open(Purpose::SigningKey, &sealed)
                 .and_then(|b64| STANDARD.decode(b64).ok())
                 .ok_or_else(|| internal("a signing key cannot be opened with this master key"))?;
             SigningKey::from_pkcs8(&der)

@@ -87,9 +87,10 @@ impl Service {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
         let writes = required(&input.user_attributes, "userAttributes")?.clone();
+        let secrets = self.secrets().clone();
         let (_, effects) = self
             .with_user(pool_id, username, true, move |c, pool, row, doc| {
-                update_attributes(c, pool, row, doc, &writes)
+                update_attributes(c, &secrets, pool, row, doc, &writes)
             })
             .await?;
         self.after_commit(effects).await;

@@ -3,6 +3,7 @@
 //! changed email or phone number the pool verifies.
 
 use super::*;
+use crate::crypto::secret_box::SecretBox;
 use crate::effects::Effects;
 use crate::error::Result;
 use crate::messages::codes;
@@ -46,6 +47,7 @@ pub(super) fn apply_writes(doc_attrs: &mut Vec<AttributeType>, writes: &[Attribu
 /// codes went, and the messages that carry them.
 pub(crate) fn update_attributes(
     c: &mut dyn Conn,
+    secrets: &SecretBox,
     pool: &PoolView,
     row: UserRow,
     mut doc: UserDoc,
@@ -74,7 +76,13 @@ pub(crate) fn update_attributes(
             continue;
         };
         if changed && !verified && auto.iter().any(|a| a == name) {
-            let code = codes::issue(c, &pool.id, &row.username_key, &format!("verify:{name}"))?;
+            let code = codes::issue(
+                c,
+                secrets,
+                &pool.id,
+                &row.username_key,
+                &format!("verify:{name}"),
+            )?;
             let template = pool
                 .pool
                 .verification_message_template

@@ -114,7 +114,8 @@ impl Service {
     ) -> Result<AdminResetUserPasswordResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
-        let effects = self.with_user(pool_id, username, true, |c, pool, mut row, doc| {
+        let secrets = self.secrets().clone();
+        let effects = self.with_user(pool_id, username, true, move |c, pool, mut row, doc| {
             if !row.enabled {
                 return Err(fail(ErrorCode::NotAuthorizedException, "User is disabled."));
             }
@@ -151,7 +152,7 @@ impl Service {
                     "Cannot reset password for the user as there is no registered/verified email or phone_number",
                 ));
             };
-            let code = codes::issue(c, &pool.id, &row.username_key, "forgot_password")?;
+            let code = codes::issue(c, &secrets, &pool.id, &row.username_key, "forgot_password")?;
             let template = pool.pool.verification_message_template.clone().unwrap_or_default();
             let message = Template {
                 email_subject: template.email_subject.as_deref(),

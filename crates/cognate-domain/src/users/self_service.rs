@@ -100,11 +100,12 @@ impl Service {
     ) -> Result<UpdateUserAttributesResponse> {
         let token = required(&input.access_token, "accessToken")?;
         let writes = required(&input.user_attributes, "userAttributes")?.clone();
+        let secrets = self.secrets().clone();
         let (deliveries, effects) = self
             .with_access_token(token, true, move |c, pool, row, doc, claims| {
                 let names = writes.iter().map(|a| a.name.as_deref().unwrap_or(""));
                 check_user_writes(c, pool, claims, names)?;
-                user::update_attributes(c, pool, row, doc, &writes)
+                user::update_attributes(c, &secrets, pool, row, doc, &writes)
             })
             .await?;
         self.after_commit(effects).await;

@@ -34,6 +34,15 @@ pub fn insert(conn: &mut dyn Conn, m: &MessageRow) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Deletes the messages recorded before `before` (seconds since the epoch).
+pub fn purge_older_than(conn: &mut dyn Conn, before: f64) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM outbox_messages WHERE created_at < $1",
+        params![before],
+    )?;
+    Ok(())
+}
+
 /// Messages matching every filter given; `username` matches the recipient's username
 /// or destination (email address or phone number).
 pub fn list(

@@ -86,6 +86,33 @@ fn uuid_like() -> String {
     format!("{:x}{:x}", nanos, std::process::id())
 }
 
+/// The master key of test servers on PostgreSQL (which requires one), given in the
+/// environment as a deployment would.
+pub const TEST_MASTER_KEY: &str = "dGVzdC1tYXN0ZXIta2V5LXRoaXJ0eS10d28tYnl0ZXM=";
+
+/// The `cognate serve` command for `backend` on a free port, without the master key
+/// variables of the environment the tests run in.
+pub fn serve_command(backend: &Backend) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cognate"));
+    cmd.arg("serve")
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--log")
+        .arg("warn");
+    match backend {
+        Backend::Sqlite(dir) => {
+            cmd.arg("--data").arg(dir);
+        }
+        Backend::Postgres(url) => {
+            cmd.arg("--database-url").arg(url);
+        }
+    }
+    cmd.env_remove("COGNATE_DATABASE_URL")
+        .env_remove("COGNATE_MASTER_KEY")
+        .env_remove("COGNATE_MASTER_KEY_FILE");
+    cmd
+}
+
 pub struct Server {
     pub child: Child,
     pub addr: String,
@@ -113,22 +140,24 @@ impl Server {
         server
     }
 
+    /// A server on `backend` with `extra` arguments; on PostgreSQL with
+    /// `TEST_MASTER_KEY` in COGNATE_MASTER_KEY.
     pub fn start_with(backend: &Backend, extra: &[&str]) -> Server {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cognate"));
-        cmd.arg("serve")
-            .arg("--listen")
-            .arg("127.0.0.1:0")
-            .arg("--log")
-            .arg("warn");
-        match backend {
-            Backend::Sqlite(dir) => {
-                cmd.arg("--data").arg(dir);
-            }
-            Backend::Postgres(url) => {
-                cmd.arg("--database-url").arg(url);
-            }
+        let env: &[(&str, &str)] = match backend {
+            Backend::Sqlite(_) => &[],
+            Backend::Postgres(_) => &[("COGNATE_MASTER_KEY", TEST_MASTER_KEY)],
+        };
+        Self::start_with_env(backend, extra, env)
+    }
+
+    /// A server on `backend` with `extra` arguments and exactly the master key variables
+    /// in `env`.
+    pub fn start_with_env(backend: &Backend, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut cmd = serve_command(backend);
+        cmd.args(extra);
+        for (k, v) in env {
+            cmd.env(k, v);
         }
-        cmd.args(extra).env_remove("COGNATE_DATABASE_URL");
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
