@@ -13,7 +13,11 @@ mod ids;
 mod messages;
 mod operations;
 mod pagination;
+#[cfg(test)]
+mod pagination_props;
 mod pools;
+#[cfg(test)]
+mod props;
 pub mod seed;
 mod service;
 mod stored;
