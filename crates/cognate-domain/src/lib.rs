@@ -38,5 +38,11 @@ pub mod srp_client {
     pub use crate::crypto::modp3072::pow_g;
     pub use crate::crypto::srp::client_signature;
 }
+/// What the `cargo fuzz` targets (`fuzz/`) parse: not part of the crate's interface.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::tokens::jwt::decode as decode_jwt;
+    pub use crate::users::list_users_filter::{parse as parse_user_filter, SEARCHABLE};
+}
 pub use operations::implemented;
 pub use service::{Service, ServiceConfig};
