@@ -13,7 +13,11 @@ mod ids;
 mod messages;
 mod operations;
 mod pagination;
+#[cfg(test)]
+mod pagination_props;
 mod pools;
+#[cfg(test)]
+mod props;
 pub mod seed;
 mod service;
 mod stored;
@@ -33,6 +37,12 @@ pub mod master_key {
 pub mod srp_client {
     pub use crate::crypto::modp3072::pow_g;
     pub use crate::crypto::srp::client_signature;
+}
+/// What the `cargo fuzz` targets (`fuzz/`) parse: not part of the crate's interface.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::tokens::jwt::decode as decode_jwt;
+    pub use crate::users::list_users_filter::{parse as parse_user_filter, SEARCHABLE};
 }
 pub use operations::implemented;
 pub use service::{Service, ServiceConfig};

@@ -8,3 +8,5 @@ pub(crate) mod master_key;
 pub(crate) mod modp3072;
 pub(crate) mod secret_box;
 pub(crate) mod srp;
+#[cfg(test)]
+mod srp_props;

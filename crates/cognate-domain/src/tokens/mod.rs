@@ -8,6 +8,8 @@ mod access_token;
 mod family;
 mod issue;
 pub(crate) mod jwt;
+#[cfg(test)]
+mod jwt_props;
 mod sessions;
 pub(crate) mod signing_keys;
 mod validity;

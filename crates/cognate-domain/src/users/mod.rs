@@ -12,6 +12,8 @@ mod group_membership;
 mod groups;
 mod list_users;
 pub(crate) mod list_users_filter;
+#[cfg(test)]
+mod list_users_filter_props;
 mod lookup;
 mod passwords;
 mod record;
