@@ -3,8 +3,10 @@
 //! store: it returns its `Effects` with its result, and the service carries them out
 //! once, after the commit (`Service::after_commit`). Only the run that committed counts.
 
-use crate::messages::Message;
+use crate::messages::{Channel, EmailSender, Message, Outgoing};
+use crate::pools::PoolView;
 use crate::service::Service;
+use std::collections::BTreeMap;
 
 /// The effects of one committed write.
 #[derive(Debug, Default)]
@@ -21,17 +23,64 @@ impl Effects {
 }
 
 impl Service {
-    /// Carries out a committed write's effects: its messages go to the delivery.
+    /// Carries out a committed write's effects: its messages go to the delivery, emails
+    /// with their pool's sender when the delivery sends mail.
     pub(crate) async fn after_commit(&self, effects: Effects) {
-        if !effects.messages.is_empty() {
-            self.delivery().deliver(&effects.messages).await;
+        if effects.messages.is_empty() {
+            return;
         }
+        let senders = if self.delivery().needs_sender() {
+            self.email_senders(&effects.messages).await
+        } else {
+            BTreeMap::new()
+        };
+        let outgoing: Vec<Outgoing> = effects
+            .messages
+            .into_iter()
+            .map(|message| Outgoing {
+                sender: (message.channel == Channel::Email)
+                    .then(|| senders.get(&message.pool_id).cloned())
+                    .flatten(),
+                message,
+            })
+            .collect();
+        self.delivery().deliver(&outgoing).await;
+    }
+
+    /// The sender of each pool that `messages` send email for. A pool deleted since
+    /// gets Cognito's default sender: the message is still sent.
+    async fn email_senders(&self, messages: &[Message]) -> BTreeMap<String, EmailSender> {
+        let pools: Vec<String> = messages
+            .iter()
+            .filter(|m| m.channel == Channel::Email)
+            .map(|m| m.pool_id.clone())
+            .collect();
+        let cache = self.pool_cache();
+        let read = self
+            .store()
+            .read(move |c| {
+                let mut senders = BTreeMap::new();
+                for id in pools {
+                    if let Ok(pool) = PoolView::load(c, &cache, &id) {
+                        senders.insert(id, EmailSender::of(&pool.pool));
+                    }
+                }
+                Ok::<_, crate::error::Error>(senders)
+            })
+            .await;
+        let mut senders = read.unwrap_or_default();
+        for m in messages.iter().filter(|m| m.channel == Channel::Email) {
+            senders
+                .entry(m.pool_id.clone())
+                .or_insert_with(|| EmailSender::of(&Default::default()));
+        }
+        senders
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::messages::{Channel, Delivery, Message};
+    use crate::messages::{Channel, Delivery, Message, Outgoing};
     use crate::service::{test_config, Service};
     use crate::SecretBox;
     use cognate_api::types::*;
@@ -50,10 +99,11 @@ mod tests {
     impl Delivery for Recorder {
         fn deliver<'a>(
             &'a self,
-            messages: &'a [Message],
+            messages: &'a [Outgoing],
         ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
             Box::pin(async move {
-                self.calls.lock().expect("lock").push(messages.to_vec());
+                let messages = messages.iter().map(|o| o.message.clone()).collect();
+                self.calls.lock().expect("lock").push(messages);
             })
         }
     }

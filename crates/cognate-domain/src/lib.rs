@@ -26,7 +26,9 @@ mod users;
 
 pub use control::{MessageFilter, SentMessage};
 pub use crypto::secret_box::SecretBox;
-pub use messages::{Channel, Delivery, Discard, Message, OutboxDelivery};
+pub use messages::{
+    Channel, Delivery, Discard, EmailSender, Message, OutboxDelivery, Outgoing, DEFAULT_FROM,
+};
 
 /// The master key older versions kept in the PostgreSQL database (to be moved out).
 pub mod master_key {

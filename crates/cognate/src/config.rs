@@ -94,6 +94,24 @@ pub struct ServeConfig {
     )]
     pub iam_credentials: Option<Secret>,
 
+    /// Also send emails for real over SMTP: smtp://[user:pass@]host[:port] (plain),
+    /// smtps:// (implicit TLS), ?starttls=required (or opportunistic) to upgrade. From
+    /// and Reply-To as the pool's EmailConfiguration says. Sends happen after the write
+    /// commits, in the background, retried for about 13 minutes; failures are logged
+    /// with the message's id.
+    #[arg(
+        long,
+        env = "COGNATE_SMTP_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub smtp_url: Option<Secret>,
+
+    /// Also POST each SMS to this URL as JSON
+    /// {"userPoolId","username","destination","kind","message"}, retried like email.
+    #[arg(long, env = "COGNATE_SMS_WEBHOOK", value_name = "URL")]
+    pub sms_webhook: Option<String>,
+
     /// Milliseconds a client has to send a request's headers (also how long a kept-alive
     /// connection may stay idle); the connection is closed after it.
     #[arg(long, env = "COGNATE_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]

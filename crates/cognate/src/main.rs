@@ -6,12 +6,15 @@ mod seed_file;
 
 use clap::Parser;
 use cognate_api::Operation;
-use cognate_domain::{Service, ServiceConfig};
+use cognate_delivery::{Outbound, SmsWebhook, Smtp};
+use cognate_domain::{Delivery, Discard, OutboxDelivery, Service, ServiceConfig};
 use cognate_server::{IamCredentials, Limits, Server, ServerOptions};
 use cognate_store::Store;
 use config::{Cli, Command, ServeConfig};
 use std::io::Write as _;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 fn main() -> ExitCode {
@@ -79,7 +82,8 @@ fn serve(config: ServeConfig) -> Result<(), String> {
             .unwrap_or_else(|| format!("http://{address}"))
             .trim_end_matches('/')
             .to_string();
-        let service = Service::new(
+        let (delivery, unsent) = delivery(&config, &store)?;
+        let service = Service::with_delivery(
             store,
             ServiceConfig {
                 default_region: config.region.clone(),
@@ -92,6 +96,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
                 control_api: !config.disable_control_api,
             },
             secrets,
+            delivery,
         );
         if let (Some(seed), Some(path)) = (seed, config.config.as_deref()) {
             seed_file::apply(&service, seed, path).await?;
@@ -127,9 +132,47 @@ fn serve(config: ServeConfig) -> Result<(), String> {
             },
         );
         server.serve(listener, shutdown_signal()).await;
+        if let Some(n) = unsent.map(|u| u.load(Ordering::SeqCst)).filter(|n| *n > 0) {
+            tracing::error!(
+                messages = n,
+                "stopping with emails or SMS not yet sent; they are lost"
+            );
+        }
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// Where messages go: the outbox (with the control API) or nowhere, and also SMTP and
+/// the SMS webhook when configured. With those, the count of messages still being
+/// tried, reported at shutdown.
+type Unsent = Option<Arc<AtomicUsize>>;
+
+fn delivery(config: &ServeConfig, store: &Store) -> Result<(Arc<dyn Delivery>, Unsent), String> {
+    let local: Arc<dyn Delivery> = if config.disable_control_api {
+        Arc::new(Discard)
+    } else {
+        Arc::new(OutboxDelivery::new(store.clone()))
+    };
+    let smtp = config
+        .smtp_url
+        .as_ref()
+        .map(|u| Smtp::from_url(&u.0))
+        .transpose()?;
+    let sms = config
+        .sms_webhook
+        .as_deref()
+        .map(SmsWebhook::new)
+        .transpose()?;
+    if smtp.is_none() && sms.is_none() {
+        return Ok((local, None));
+    }
+    if let Some(smtp) = &smtp {
+        tracing::info!(server = smtp.server(), "emails are sent over SMTP");
+    }
+    let outbound = Outbound::new(local, smtp, sms);
+    let unsent = outbound.pending_counter();
+    Ok((Arc::new(outbound), Some(unsent)))
 }
 
 /// Completes on SIGINT or SIGTERM.

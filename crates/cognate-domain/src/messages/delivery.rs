@@ -1,9 +1,10 @@
 //! Delivering messages after the write that composed them has committed. The service
 //! holds one `Delivery`; the default records each message in the outbox that
-//! `/_cognate/messages` serves. Tests (and later SMTP or an SMS gateway) put their own in
-//! its place with `Service::with_delivery`.
+//! `/_cognate/messages` serves. Tests, and the binary when it also sends
+//! mail over SMTP or SMS to a webhook (`cognate-delivery`), put their own in its place
+//! with `Service::with_delivery`.
 
-use super::message::Message;
+use super::sender::Outgoing;
 use crate::clock::now;
 use cognate_store::records::outbox::{self, MessageRow};
 use cognate_store::Store;
@@ -15,8 +16,14 @@ use std::pin::Pin;
 pub trait Delivery: Send + Sync + 'static {
     fn deliver<'a>(
         &'a self,
-        messages: &'a [Message],
+        messages: &'a [Outgoing],
     ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+    /// Whether emails should come with their sender (`Outgoing::sender`), which costs a
+    /// read of the pool: only a delivery that really sends mail needs it.
+    fn needs_sender(&self) -> bool {
+        false
+    }
 }
 
 /// How long the outbox keeps a message: a day, the longest a code it carries is
@@ -32,7 +39,7 @@ pub struct Discard;
 impl Delivery for Discard {
     fn deliver<'a>(
         &'a self,
-        _messages: &'a [Message],
+        _messages: &'a [Outgoing],
     ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
         Box::pin(async {})
     }
@@ -52,12 +59,13 @@ impl OutboxDelivery {
 impl Delivery for OutboxDelivery {
     fn deliver<'a>(
         &'a self,
-        messages: &'a [Message],
+        messages: &'a [Outgoing],
     ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
         Box::pin(async move {
             let t = now();
             let rows: Vec<MessageRow> = messages
                 .iter()
+                .map(|o| &o.message)
                 .map(|m| MessageRow {
                     pool_id: m.pool_id.clone(),
                     username: m.username.clone(),
@@ -82,7 +90,7 @@ impl Delivery for OutboxDelivery {
             if let Err(e) = recorded {
                 // The write that sent them is committed: the messages are reported, not
                 // the request failed. Codes and bodies are secrets and are not logged.
-                for m in messages {
+                for m in messages.iter().map(|o| &o.message) {
                     tracing::error!(error = %e, pool = %m.pool_id, kind = %m.kind, channel = m.channel.medium().as_str(), "recording a sent message failed");
                 }
             }

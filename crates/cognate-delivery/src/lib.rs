@@ -1,0 +1,102 @@
+//! Sending messages outside the process, after the write that composed them has
+//! committed: email over SMTP (`--smtp-url`, `smtp.rs`) and SMS POSTed to a webhook
+//! (`--sms-webhook`, `sms_webhook.rs`). `Outbound` wraps the domain's own delivery (the
+//! outbox that `/_cognate/messages` serves, or nothing) and adds these; each send runs
+//! in the background with retries (`retry.rs`), so a slow or failing mail server never
+//! holds up or fails the request, and a message that cannot be sent is logged with its
+//! id, never dropped silently.
+
+mod retry;
+mod sms_webhook;
+mod smtp;
+
+pub use retry::RetryPolicy;
+pub use sms_webhook::SmsWebhook;
+pub use smtp::Smtp;
+
+use cognate_domain::{Channel, Delivery, Outgoing};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// The domain's delivery plus real email and SMS.
+pub struct Outbound {
+    local: Arc<dyn Delivery>,
+    smtp: Option<Arc<Smtp>>,
+    sms: Option<Arc<SmsWebhook>>,
+    retry: RetryPolicy,
+    pending: Arc<AtomicUsize>,
+}
+
+impl Outbound {
+    /// `local` first (the outbox), then `smtp` for emails and `sms` for SMS when given.
+    pub fn new(local: Arc<dyn Delivery>, smtp: Option<Smtp>, sms: Option<SmsWebhook>) -> Self {
+        Outbound {
+            local,
+            smtp: smtp.map(Arc::new),
+            sms: sms.map(Arc::new),
+            retry: RetryPolicy::default(),
+            pending: Arc::default(),
+        }
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Messages accepted and not yet sent or given up (still being tried).
+    pub fn pending(&self) -> usize {
+        self.pending.load(Ordering::SeqCst)
+    }
+
+    /// A handle that reports `pending` after the `Outbound` itself has been handed over.
+    pub fn pending_counter(&self) -> Arc<AtomicUsize> {
+        self.pending.clone()
+    }
+}
+
+impl Delivery for Outbound {
+    fn deliver<'a>(
+        &'a self,
+        messages: &'a [Outgoing],
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
+        Box::pin(async move {
+            self.local.deliver(messages).await;
+            for outgoing in messages {
+                let send: Option<retry::Send> = match outgoing.message.channel {
+                    Channel::Email => self.smtp.clone().map(|smtp| {
+                        let o = outgoing.clone();
+                        Box::new(move || {
+                            let (smtp, o) = (smtp.clone(), o.clone());
+                            Box::pin(async move { smtp.send(&o).await })
+                                as Pin<Box<dyn Future<Output = _> + Send>>
+                        }) as retry::Send
+                    }),
+                    Channel::Sms => self.sms.clone().map(|sms| {
+                        let o = outgoing.clone();
+                        Box::new(move || {
+                            let (sms, o) = (sms.clone(), o.clone());
+                            Box::pin(async move { sms.send(&o).await })
+                                as Pin<Box<dyn Future<Output = _> + Send>>
+                        }) as retry::Send
+                    }),
+                };
+                if let Some(send) = send {
+                    let about = retry::About::of(&outgoing.message);
+                    self.pending.fetch_add(1, Ordering::SeqCst);
+                    let (policy, pending) = (self.retry.clone(), self.pending.clone());
+                    tokio::spawn(async move {
+                        retry::run(&policy, &about, send).await;
+                        pending.fetch_sub(1, Ordering::SeqCst);
+                    });
+                }
+            }
+        })
+    }
+
+    fn needs_sender(&self) -> bool {
+        self.smtp.is_some()
+    }
+}

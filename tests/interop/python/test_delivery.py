@@ -1,0 +1,133 @@
+"""Interop: email sent for real over SMTP (--smtp-url) to an SMTP server this test starts
+(aiosmtpd from PyPI), with the pool's From, Reply-To and Subject and the code or
+temporary password the outbox (/_cognate/messages) reports.
+
+Run by scripts/test.sh with COGNATE_BIN pointing at the built binary.
+"""
+
+import email
+import email.policy
+import json
+import socket
+import time
+import unittest
+import urllib.request
+
+import boto3
+from aiosmtpd.controller import Controller
+from botocore.config import Config
+from cognate_server import Server
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it is given."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            (envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default))
+        )
+        return "250 OK"
+
+    def wait_for(self, count, seconds=20):
+        deadline = time.time() + seconds
+        while len(self.messages) < count and time.time() < deadline:
+            time.sleep(0.05)
+        return self.messages
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def setUpModule():
+    global SMTP, INBOX, SERVER
+    INBOX = Inbox()
+    SMTP = Controller(INBOX, hostname="127.0.0.1", port=free_port())
+    SMTP.start()
+    SERVER = Server("--smtp-url", f"smtp://127.0.0.1:{SMTP.port}")
+
+
+def tearDownModule():
+    SERVER.stop()
+    SMTP.stop()
+
+
+def idp():
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=SERVER.url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIDTEST",
+        aws_secret_access_key="secret",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def outbox(pool, username):
+    url = f"{SERVER.url}/_cognate/messages?userPoolId={pool}&username={username}"
+    with urllib.request.urlopen(url) as r:
+        return json.load(r)["messages"]
+
+
+class SmtpTest(unittest.TestCase):
+    def test_an_invitation_arrives_by_smtp_from_the_pools_sender(self):
+        c = idp()
+        pool = c.create_user_pool(
+            PoolName="smtp",
+            EmailConfiguration={
+                "EmailSendingAccount": "COGNITO_DEFAULT",
+                "SourceArn": "arn:aws:ses:us-east-1:123456789012:identity/auth@example.com",
+                "ReplyToEmailAddress": "help@example.com",
+            },
+            AdminCreateUserConfig={
+                "InviteMessageTemplate": {
+                    "EmailSubject": "Welcome aboard",
+                    "EmailMessage": "Hello {username}, your password is {####}",
+                }
+            },
+        )["UserPool"]["Id"]
+        before = len(INBOX.messages)
+        c.admin_create_user(
+            UserPoolId=pool,
+            Username="alice",
+            UserAttributes=[{"Name": "email", "Value": "alice@example.com"}],
+            DesiredDeliveryMediums=["EMAIL"],
+        )
+        received = INBOX.wait_for(before + 1)
+        self.assertEqual(len(received), before + 1, "the invitation reached the SMTP server")
+        rcpt, msg = received[-1]
+        self.assertEqual(rcpt, ["alice@example.com"])
+        self.assertEqual(msg["From"], "auth@example.com")
+        self.assertEqual(msg["Reply-To"], "help@example.com")
+        self.assertEqual(msg["Subject"], "Welcome aboard")
+        [sent] = outbox(pool, "alice")
+        self.assertEqual(sent["kind"], "ADMIN_CREATE_USER")
+        body = msg.get_content()
+        self.assertIn(f"Hello alice, your password is {sent['code']}", body)
+
+    def test_default_sender_is_cognitos(self):
+        c = idp()
+        pool = c.create_user_pool(PoolName="smtp-default")["UserPool"]["Id"]
+        before = len(INBOX.messages)
+        c.admin_create_user(
+            UserPoolId=pool,
+            Username="bob",
+            UserAttributes=[{"Name": "email", "Value": "bob@example.com"}],
+            DesiredDeliveryMediums=["EMAIL"],
+        )
+        received = INBOX.wait_for(before + 1)
+        self.assertEqual(len(received), before + 1)
+        _, msg = received[-1]
+        self.assertEqual(msg["From"], "no-reply@verificationemail.com")
+        [sent] = outbox(pool, "bob")
+        self.assertIn(sent["code"], msg.get_content())
+        self.assertEqual(msg["Subject"], sent["subject"])
+
+
+if __name__ == "__main__":
+    unittest.main()
