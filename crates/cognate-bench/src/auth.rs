@@ -8,7 +8,7 @@ use crate::load::{run_load, run_sequences, LoadResult};
 use crate::{call, report, Options};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use cognate_domain::srp_client::{client_signature, pow_g};
+use cognate_domain::srp_client::{client_signature, client_timestamp, pow_g};
 use num_bigint::BigUint;
 use rand::RngCore;
 use std::time::Duration;
@@ -127,7 +127,11 @@ pub fn run(runtime: &tokio::runtime::Runtime, addr: &str, pid: u32, o: &Options)
                 let p = &answer["ChallengeParameters"];
                 let user_id = p["USER_ID_FOR_SRP"].as_str()?;
                 let block = p["SECRET_BLOCK"].as_str()?;
-                let timestamp = "Sun Nov 29 07:15:03 UTC 2026";
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .ok()?
+                    .as_secs();
+                let timestamp = client_timestamp(i64::try_from(now).ok()?);
                 let signature = client_signature(
                     &pid_pool,
                     user_id,
@@ -137,7 +141,7 @@ pub fn run(runtime: &tokio::runtime::Runtime, addr: &str, pid: u32, o: &Options)
                     &a,
                     &big_a,
                     &STANDARD.decode(block).ok()?,
-                    timestamp,
+                    &timestamp,
                 )?;
                 Some((
                     "RespondToAuthChallenge".to_string(),

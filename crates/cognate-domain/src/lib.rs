@@ -38,7 +38,7 @@ pub mod master_key {
 /// The client's side of SRP, for clients outside the server (the benchmark).
 pub mod srp_client {
     pub use crate::crypto::modp3072::pow_g;
-    pub use crate::crypto::srp::client_signature;
+    pub use crate::crypto::srp::{client_signature, client_timestamp};
 }
 /// What the `cargo fuzz` targets (`fuzz/`) parse: not part of the crate's interface.
 #[doc(hidden)]

@@ -199,6 +199,28 @@ fn derive_key(s: &BigUint, u: &BigUint) -> Option<[u8; 16]> {
     Some(key)
 }
 
+/// PASSWORD_VERIFIER's TIMESTAMP as Cognito's clients write it ("EEE MMM d HH:mm:ss UTC
+/// yyyy", the day not padded) for `secs` since the epoch, for the benchmark's clients:
+/// the server refuses one far from its clock.
+pub fn client_timestamp(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
+    // Days to civil date (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    let month = &months[(month as usize - 1) * 3..month as usize * 3];
+    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    format!("{weekday} {month} {day} {h:02}:{m:02}:{s:02} UTC {year}")
+}
+
 /// The client's side of PASSWORD_VERIFIER, for the benchmark's clients: the
 /// PASSWORD_CLAIM_SIGNATURE for the server's `SALT`/`SRP_B`/`SECRET_BLOCK`, given the
 /// client's private `a` and its `A = g^a`. `S = (B - k·g^x)^(a + u·x) mod N`.
@@ -270,6 +292,19 @@ pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_timestamps_are_written_as_cognitos_clients_write_them() {
+        assert_eq!(client_timestamp(0), "Thu Jan 1 00:00:00 UTC 1970");
+        assert_eq!(
+            client_timestamp(1_795_936_503),
+            "Sun Nov 29 07:15:03 UTC 2026"
+        );
+        assert_eq!(
+            client_timestamp(951_782_400),
+            "Tue Feb 29 00:00:00 UTC 2000"
+        );
+    }
 
     #[test]
     fn the_group_is_rfc_5054_3072() {
