@@ -17,7 +17,7 @@ const USERS: u64 = 100;
 const PASSWORD: &str = "Passw0rd!";
 
 /// Seconds of CPU the process has used (user + system).
-fn cpu_seconds(pid: u32) -> f64 {
+pub(crate) fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name (which may hold spaces) start at "state".
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
@@ -32,7 +32,7 @@ fn cpu_seconds(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-fn report_with_cpu(name: &str, r: &LoadResult, cpu: f64) {
+pub(crate) fn report_with_cpu(name: &str, r: &LoadResult, cpu: f64) {
     report(name, r);
     let n = r.latencies_us.len().max(1) as f64;
     println!(

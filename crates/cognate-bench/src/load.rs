@@ -28,6 +28,12 @@ impl LoadResult {
 }
 
 fn request_bytes(addr: &str, op: &str, body: &str) -> Vec<u8> {
+    // A step of a sequence may read the control API (`GET <path>`), as a test reads the
+    // code it was sent.
+    if let Some(path) = op.strip_prefix("GET ") {
+        return format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n")
+            .into_bytes();
+    }
     format!(
         "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: AWSCognitoIdentityProviderService.{op}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
@@ -186,7 +192,8 @@ pub async fn run_pairs(
 /// Runs `connections` clients for `duration`, each repeating a sequence of requests in
 /// which a request may depend on the answer before it: `step(n, i, previous)` gives
 /// request `i` of sequence `n` (`previous` is the body of the answer to request `i - 1`),
-/// or None when the sequence is complete. A sequence's latency runs from its first
+/// or None when the sequence is complete; an operation named `GET <path>` is a GET of
+/// that path. A sequence's latency runs from its first
 /// request to its last answer.
 pub async fn run_sequences(
     addr: &str,

@@ -7,6 +7,7 @@
 
 mod auth;
 mod load;
+mod sign_up;
 
 use clap::Parser;
 use load::{run_load, LoadResult};
@@ -238,6 +239,7 @@ fn main() {
     report("AdminGetUser", &r);
 
     auth::run(&runtime, &server.addr, pid, &o);
+    sign_up::run(&runtime, &server.addr, pid, &o);
 
     if o.users > 0 {
         users(&runtime, &server.addr, &pool_id, &o);

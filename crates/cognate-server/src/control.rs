@@ -1,12 +1,12 @@
 //! The control API for tests and local use: health, the outbox of sent messages, and
 //! reset (also at moto's `/moto-api/reset`, so suites written for moto run unchanged).
 
+use crate::query;
 use crate::response::json;
 use crate::Body;
 use cognate_domain::{MessageFilter, Service};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
-use std::collections::HashMap;
 
 pub async fn handle(service: &Service, req: Request<Incoming>) -> Response<Body> {
     let path = req.uri().path();
@@ -22,16 +22,7 @@ pub async fn handle(service: &Service, req: Request<Incoming>) -> Response<Body>
             }
         }
         (&Method::GET, "/_cognate/messages") => {
-            let query: HashMap<String, String> = req
-                .uri()
-                .query()
-                .map(|q| {
-                    q.split('&')
-                        .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
-                        .map(|(k, v)| (decode(k), decode(v)))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let query = query::parse(req.uri().query());
             let filter = MessageFilter {
                 pool_id: query.get("userPoolId").cloned(),
                 username: query.get("username").cloned(),
@@ -83,42 +74,4 @@ fn error(status: StatusCode, message: &str) -> Response<Body> {
             .to_string()
             .into_bytes(),
     )
-}
-
-/// Percent-decoding of a query component (`+` is a space).
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::decode;
-
-    #[test]
-    fn query_components_are_percent_decoded() {
-        assert_eq!(decode("a%40b.com"), "a@b.com");
-        assert_eq!(decode("a+b"), "a b");
-        assert_eq!(decode("100%"), "100%");
-        assert_eq!(decode("%4"), "%4");
-    }
 }

@@ -1,16 +1,19 @@
 //! cognate's HTTP layer: the awsJson1.1 protocol on `POST /`, CORS for browser clients,
 //! and the control API under `/_cognate` (and `/moto-api/reset`). It turns requests into
 //! calls of the generated dispatch and answers in AWS's format; it serves each pool's
-//! discovery documents (JWKS, OpenID configuration); it holds no state of its own beyond
+//! discovery documents (JWKS, OpenID configuration) and the confirmation links of
+//! verification emails (`/confirmUser`); it holds no state of its own beyond
 //! the service it serves. With IAM credentials configured it verifies SigV4 signatures;
 //! it bounds what a client can hold (connections, requests in flight, body size, time
 //! to send headers and body), and keeps the control API to the server's own origin.
 
 mod api;
+mod confirm_link;
 mod control;
 mod cors;
 mod discovery;
 mod guard;
+mod query;
 mod response;
 mod sigv4;
 
@@ -223,6 +226,12 @@ impl Server {
                 body_read_timeout: self.inner.options.limits.body_read_timeout,
             };
             return api.handle(req, request_id).await;
+        }
+        if req.method() == Method::GET && path == confirm_link::PATH {
+            return (
+                confirm_link::handle(&self.inner.service, req.uri().query()).await,
+                None,
+            );
         }
         if req.method() == Method::GET || req.method() == Method::HEAD {
             if let Some(response) = discovery::handle(&self.inner.service, path).await {

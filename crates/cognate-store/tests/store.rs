@@ -474,6 +474,7 @@ fn codes_are_replaced_per_user_and_purpose((store, _, _dir): Case) {
             attempts,
             created_at: at,
             expires_at: at + 3600.0,
+            doc: format!("{{\"at\":{at}}}"),
         };
         store
             .write(move |c| {
@@ -502,6 +503,19 @@ fn codes_are_replaced_per_user_and_purpose((store, _, _dir): Case) {
         assert_eq!(reset, Some(row("h2", 0, 20.0)), "{engine:?}");
         assert_eq!(verify.map(|r| r.code_hash), Some("h3".into()), "{engine:?}");
         assert_eq!(other, None, "{engine:?}");
+        // A used code is deleted; the user's other codes stay.
+        let (reset, verify) = store
+            .write(|c| {
+                code::delete(c, "p", "alice", "forgot_password")?;
+                Ok::<_, StoreError>((
+                    code::get(c, "p", "alice", "forgot_password")?,
+                    code::get(c, "p", "alice", "verify:email")?,
+                ))
+            })
+            .await
+            .expect("delete");
+        assert_eq!(reset, None, "{engine:?}");
+        assert!(verify.is_some(), "{engine:?}");
     });
 }
 

@@ -42,7 +42,7 @@ pub(super) fn flow_allowed(client: &UserPoolClientType, flow: &AuthFlowType) -> 
 /// SECRET_HASH = Base64(HMAC-SHA256(client secret, username | client id)); required for
 /// clients with a secret. Any of `usernames` (as sent, the username, the sub) may be
 /// the one hashed.
-pub(super) fn check_secret_hash(
+pub(crate) fn check_secret_hash(
     client: &AuthClient,
     usernames: &[&str],
     given: Option<&str>,
@@ -71,7 +71,7 @@ pub(super) fn check_secret_hash(
     }
 }
 
-pub(super) fn prevents_existence_errors(client: &AuthClient) -> bool {
+pub(crate) fn prevents_existence_errors(client: &AuthClient) -> bool {
     client.client.prevent_user_existence_errors == Some(PreventUserExistenceErrorTypes::ENABLED)
 }
 

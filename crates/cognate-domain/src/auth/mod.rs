@@ -28,6 +28,7 @@ use cognate_api::ErrorCode;
 
 use challenge::*;
 use client_policy::*;
+pub(crate) use client_policy::{check_secret_hash, prevents_existence_errors};
 use lockout::*;
 pub(crate) use lockout::{clear_attempts, reserve_attempt};
 pub(crate) use outcome::*;

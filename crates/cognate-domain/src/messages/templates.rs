@@ -2,6 +2,7 @@
 //! Cognito's default; and destinations masked as CodeDeliveryDetails shows them.
 
 use super::message::{Channel, Message};
+use cognate_api::types::{DefaultEmailOptionType, VerificationMessageTemplateType};
 
 /// Fills `{username}` and `{####}` of a Cognito message template.
 pub fn fill(template: &str, username: &str, code: &str) -> String {
@@ -85,5 +86,116 @@ impl Template<'_> {
             body: fill(&body, to.username, code),
             code: Some(code.to_string()),
         }
+    }
+}
+
+/// Cognito's defaults for verification messages (VerificationMessageTemplate unset).
+pub(crate) const DEFAULT_CODE_SUBJECT: &str = "Your verification code";
+pub(crate) const DEFAULT_CODE_BODY: &str = "Your verification code is {####}. ";
+pub(crate) const DEFAULT_LINK_SUBJECT: &str = "Your verification link";
+pub(crate) const DEFAULT_LINK_BODY: &str =
+    "Please click the link below to verify your email address. {##Verify Email##} ";
+pub(crate) const DEFAULT_RESET_BODY: &str = "Your password reset code is {####}. ";
+
+/// Replaces the first `{##text##}` of `body` with a link to `url` showing `text`, as
+/// Cognito's EmailMessageByLink does (`{####}`, the code, is not a link).
+pub fn fill_link(body: &str, url: &str) -> String {
+    let mut from = 0;
+    while let Some(start) = body[from..].find("{##").map(|i| i + from) {
+        let Some(len) = body[start + 3..].find("##}") else {
+            break;
+        };
+        let text = &body[start + 3..start + 3 + len];
+        if text.is_empty() {
+            from = start + 3;
+            continue;
+        }
+        let href = url.replace('&', "&amp;").replace('"', "&quot;");
+        return format!(
+            "{}<a href=\"{href}\">{text}</a>{}",
+            &body[..start],
+            &body[start + 3 + len + 3..]
+        );
+    }
+    body.to_string()
+}
+
+/// A verification message (codes of sign-up, resend, password reset and attribute
+/// verification) from the pool's VerificationMessageTemplate. An email that may carry
+/// a link (`link`: sign-up and resend) does when the pool's DefaultEmailOption is
+/// CONFIRM_WITH_LINK; every other message carries the code.
+pub(crate) fn verification_message(
+    template: &VerificationMessageTemplateType,
+    to: Recipient<'_>,
+    kind: &str,
+    code: &str,
+    link: Option<&str>,
+) -> Message {
+    let by_link = template.default_email_option == Some(DefaultEmailOptionType::CONFIRM_WITH_LINK);
+    if let (Channel::Email, Some(url), true) = (to.channel, link, by_link) {
+        let subject = template
+            .email_subject_by_link
+            .as_deref()
+            .unwrap_or(DEFAULT_LINK_SUBJECT);
+        let body = template
+            .email_message_by_link
+            .as_deref()
+            .unwrap_or(DEFAULT_LINK_BODY);
+        return Message {
+            pool_id: to.pool_id.to_string(),
+            username: to.username.to_string(),
+            channel: to.channel,
+            destination: to.destination.to_string(),
+            kind: kind.to_string(),
+            subject: Some(subject.to_string()),
+            body: fill_link(&fill(body, to.username, code), url),
+            code: Some(code.to_string()),
+        };
+    }
+    let default_body = if kind == "FORGOT_PASSWORD" {
+        DEFAULT_RESET_BODY
+    } else {
+        DEFAULT_CODE_BODY
+    };
+    Template {
+        email_subject: template.email_subject.as_deref(),
+        email_message: template.email_message.as_deref(),
+        sms_message: template.sms_message.as_deref(),
+        default_subject: DEFAULT_CODE_SUBJECT,
+        default_body,
+    }
+    .message(to, kind, code)
+}
+
+/// Percent-encodes a query component (RFC 3986 unreserved characters kept).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_link_placeholder_becomes_a_link_and_the_code_placeholder_the_code() {
+        let body = fill(
+            "Hi {username}, code {####}. {##Verify Email##} ",
+            "al",
+            "123456",
+        );
+        assert_eq!(
+            fill_link(&body, "http://h/confirmUser?a=1&b=2"),
+            "Hi al, code 123456. <a href=\"http://h/confirmUser?a=1&amp;b=2\">Verify Email</a> "
+        );
+        assert_eq!(fill_link("no link", "http://h"), "no link");
+        assert_eq!(percent_encode("a b@c+d"), "a%20b%40c%2Bd");
     }
 }

@@ -90,7 +90,7 @@ impl Service {
         let secrets = self.secrets().clone();
         let (_, effects) = self
             .with_user(pool_id, username, true, move |c, pool, row, doc| {
-                update_attributes(c, &secrets, pool, row, doc, &writes)
+                update_attributes(c, &secrets, pool, row, doc, &writes, false)
             })
             .await?;
         self.after_commit(effects).await;

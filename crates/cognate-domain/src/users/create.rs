@@ -67,6 +67,50 @@ fn send_invitation(
     }
 }
 
+/// The username of a new user created or signed up as `given`: `given` itself, or,
+/// where email or phone is the sign-in name, its `sub` (the email or phone number given
+/// is then that attribute). `attributes` starts with the user's `sub`.
+pub(crate) fn new_username(
+    pool: &PoolView,
+    given: &str,
+    sub: &str,
+    attributes: &mut Vec<AttributeType>,
+) -> Result<String> {
+    let username = if pool.username_attributes().is_empty() {
+        given.to_string()
+    } else {
+        let as_email = given.contains('@');
+        let as_phone = given.starts_with('+');
+        let allows = |a: UsernameAttributeType| pool.username_attributes().contains(&a);
+        if as_email && allows(UsernameAttributeType::EMAIL) {
+            if attrs::get(attributes, "email").is_none_or(|e| e != given) {
+                attrs::set(attributes, "email", given);
+            }
+        } else if as_phone && allows(UsernameAttributeType::PHONE_NUMBER) {
+            if attrs::get(attributes, "phone_number").is_none_or(|p| p != given) {
+                attrs::set(attributes, "phone_number", given);
+            }
+        } else {
+            let what = if allows(UsernameAttributeType::EMAIL) {
+                "an email"
+            } else {
+                "a phone number"
+            };
+            return Err(invalid(format!("Username should be {what}.")));
+        }
+        attrs::check_writes(&pool.pool, &mut attributes[1..], true)?;
+        sub.to_string()
+    };
+    if pool.username_attributes().is_empty()
+        && (given.contains('@') && pool.alias_attributes().contains(&AliasAttributeType::EMAIL))
+    {
+        return Err(invalid(
+            "Username cannot be of email format, since user pool is configured for email alias.",
+        ));
+    }
+    Ok(username)
+}
+
 /// AdminCreateUser's work inside a transaction; `sub` is the new user's sub (and
 /// username, where email or phone is the sign-in name). Returns the invitations to
 /// send after the commit.
@@ -123,40 +167,7 @@ pub(crate) fn create_user(
         value: Some(precomputed_sub.clone()),
     }];
     apply_writes(&mut attributes, &writes);
-    // Where email or phone is the sign-in name, the username given is that
-    // email or phone number and the user's username becomes a UUID.
-    let username = if pool.username_attributes().is_empty() {
-        given.clone()
-    } else {
-        let as_email = given.contains('@');
-        let as_phone = given.starts_with('+');
-        let allows = |a: UsernameAttributeType| pool.username_attributes().contains(&a);
-        if as_email && allows(UsernameAttributeType::EMAIL) {
-            if attrs::get(&attributes, "email").is_none_or(|e| e != given) {
-                attrs::set(&mut attributes, "email", &given);
-            }
-        } else if as_phone && allows(UsernameAttributeType::PHONE_NUMBER) {
-            if attrs::get(&attributes, "phone_number").is_none_or(|p| p != given) {
-                attrs::set(&mut attributes, "phone_number", &given);
-            }
-        } else {
-            let what = if allows(UsernameAttributeType::EMAIL) {
-                "an email"
-            } else {
-                "a phone number"
-            };
-            return Err(invalid(format!("Username should be {what}.")));
-        }
-        attrs::check_writes(&pool.pool, &mut attributes[1..], true)?;
-        precomputed_sub.clone()
-    };
-    if pool.username_attributes().is_empty()
-        && (given.contains('@') && pool.alias_attributes().contains(&AliasAttributeType::EMAIL))
-    {
-        return Err(invalid(
-            "Username cannot be of email format, since user pool is configured for email alias.",
-        ));
-    }
+    let username = new_username(&pool, &given, &precomputed_sub, &mut attributes)?;
     attrs::check_required(&pool.pool, &attributes)?;
     let key = pool.fold(&username);
     if user::get(c, &pool.id, &key)?.is_some() {

@@ -2,12 +2,17 @@
 //! (`lookup`, `sign_in_names`), attributes against the schema (`attributes`,
 //! `attribute_writes`), the admin operations (`create`, `passwords`, `admin`), ListUsers
 //! and its filter, what a signed-in user does with their access token
-//! (`self_service`), and groups with their members.
+//! (`self_service`), and groups with their members. Users who are not signed in
+//! (`public_client`): SignUp (`sign_up`), confirming it (`confirmation`), resetting a
+//! forgotten password (`forgot_password`); and verifying an email or phone number with
+//! a code (`verification`).
 
 mod admin;
 mod attribute_writes;
 pub(crate) mod attributes;
+mod confirmation;
 mod create;
+mod forgot_password;
 mod group_membership;
 mod groups;
 mod list_users;
@@ -16,12 +21,17 @@ pub(crate) mod list_users_filter;
 mod list_users_filter_props;
 mod lookup;
 mod passwords;
+mod public_client;
 mod record;
 mod self_service;
 mod sign_in_names;
+mod sign_up;
+mod verification;
 
 pub(crate) use attribute_writes::*;
+use confirmation::{send_sign_up_code, SignUpCode};
 pub(crate) use create::*;
+pub(crate) use forgot_password::{no_recovery_contact, send_reset_code};
 pub(crate) use lookup::*;
 pub(crate) use passwords::*;
 pub(crate) use record::*;

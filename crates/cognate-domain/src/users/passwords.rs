@@ -1,20 +1,17 @@
 //! Setting a user's password: permanent (CONFIRMED) or temporary
-//! (FORCE_CHANGE_PASSWORD, expiring); AdminSetUserPassword and AdminResetUserPassword.
+//! (FORCE_CHANGE_PASSWORD, expiring); AdminSetUserPassword and AdminResetUserPassword
+//! (whose code is ForgotPassword's, see `forgot_password`).
 
 use super::*;
 use crate::clock::now;
 use crate::crypto::srp::{self, Verifier};
 use crate::effects::Effects;
-use crate::error::{fail, invalid, required, Result};
-use crate::messages::codes;
-use crate::messages::templates::{Recipient, Template};
-use crate::messages::Channel;
+use crate::error::{fail, required, Result};
 use crate::operations::operation;
 use crate::pools::cache::PoolCache;
 use crate::pools::password_policy;
 use crate::pools::PoolView;
 use crate::service::Service;
-use crate::users::attributes as attrs;
 use cognate_api::types::*;
 use cognate_api::ErrorCode;
 use cognate_store::records::user::UserRow;
@@ -115,69 +112,24 @@ impl Service {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
         let secrets = self.secrets().clone();
-        let effects = self.with_user(pool_id, username, true, move |c, pool, mut row, doc| {
-            if !row.enabled {
-                return Err(fail(ErrorCode::NotAuthorizedException, "User is disabled."));
-            }
-            // The code goes to a verified email, else a verified phone, in the order
-            // of the pool's recovery setting.
-            let mechanisms: Vec<RecoveryOptionNameType> = pool
-                .pool
-                .account_recovery_setting
-                .as_ref()
-                .and_then(|s| s.recovery_mechanisms.clone())
-                .map(|mut m| {
-                    m.sort_by_key(|o| o.priority.unwrap_or(0));
-                    m.into_iter().filter_map(|o| o.name).collect()
-                })
-                .unwrap_or_else(|| {
-                    vec![
-                        RecoveryOptionNameType::VERIFIED_EMAIL,
-                        RecoveryOptionNameType::VERIFIED_PHONE_NUMBER,
-                    ]
-                });
-            let target = mechanisms.iter().find_map(|m| {
-                let (attr, channel) = match m {
-                    m if *m == RecoveryOptionNameType::VERIFIED_EMAIL => ("email", Channel::Email),
-                    m if *m == RecoveryOptionNameType::VERIFIED_PHONE_NUMBER => {
-                        ("phone_number", Channel::Sms)
-                    }
-                    _ => return None,
+        let effects = self
+            .with_user(pool_id, username, true, move |c, pool, mut row, doc| {
+                if !row.enabled {
+                    return Err(fail(ErrorCode::NotAuthorizedException, "User is disabled."));
+                }
+                // The code goes to the first verified contact of the pool's recovery
+                // setting, as ForgotPassword's does.
+                let Some((_, message)) = send_reset_code(c, &secrets, pool, (&row, &doc), false)?
+                else {
+                    return Err(no_recovery_contact());
                 };
-                let dest = attrs::get(&doc.attributes, attr)?;
-                attrs::is_verified(&doc.attributes, attr).then(|| (dest.to_string(), channel))
-            });
-            let Some((destination, channel)) = target else {
-                return Err(invalid(
-                    "Cannot reset password for the user as there is no registered/verified email or phone_number",
-                ));
-            };
-            let code = codes::issue(c, &secrets, &pool.id, &row.username_key, "forgot_password")?;
-            let template = pool.pool.verification_message_template.clone().unwrap_or_default();
-            let message = Template {
-                email_subject: template.email_subject.as_deref(),
-                email_message: template.email_message.as_deref(),
-                sms_message: template.sms_message.as_deref(),
-                default_subject: "Your verification code",
-                default_body: "Your password reset code is {####}. ",
-            }
-            .message(
-                Recipient {
-                    pool_id: &pool.id,
-                    username: &row.username,
-                    channel,
-                    destination: &destination,
-                },
-                "FORGOT_PASSWORD",
-                &code,
-            );
-            row.status = UserStatusType::RESET_REQUIRED.into();
-            save(c, pool, row, &doc)?;
-            Ok(Effects {
-                messages: vec![message],
+                row.status = UserStatusType::RESET_REQUIRED.into();
+                save(c, pool, row, &doc)?;
+                Ok(Effects {
+                    messages: vec![message],
+                })
             })
-        })
-        .await?;
+            .await?;
         self.after_commit(effects).await;
         Ok(AdminResetUserPasswordResponse {})
     }

@@ -105,7 +105,7 @@ impl Service {
             .with_access_token(token, true, move |c, pool, row, doc, claims| {
                 let names = writes.iter().map(|a| a.name.as_deref().unwrap_or(""));
                 check_user_writes(c, pool, claims, names)?;
-                user::update_attributes(c, &secrets, pool, row, doc, &writes)
+                user::update_attributes(c, &secrets, pool, row, doc, &writes, true)
             })
             .await?;
         self.after_commit(effects).await;

@@ -1,5 +1,5 @@
-//! `codes`: one-time codes (password reset, attribute verification), kept as a hash,
-//! one live code per user and purpose.
+//! `codes`: one-time codes (sign-up confirmation, password reset, attribute
+//! verification), kept as a hash, one live code per user and purpose.
 
 use crate::{params, Conn, Row, StoreError};
 
@@ -14,6 +14,9 @@ pub struct CodeRow {
     pub attempts: i64,
     pub created_at: f64,
     pub expires_at: f64,
+    /// JSON owned by the domain (how many codes were requested lately, a value waiting
+    /// for its verification).
+    pub doc: String,
 }
 
 fn from_row(r: &Row) -> Result<CodeRow, StoreError> {
@@ -25,6 +28,7 @@ fn from_row(r: &Row) -> Result<CodeRow, StoreError> {
         attempts: r.int(4)?,
         created_at: r.real(5)?,
         expires_at: r.real(6)?,
+        doc: r.text(7)?,
     })
 }
 
@@ -32,9 +36,10 @@ fn from_row(r: &Row) -> Result<CodeRow, StoreError> {
 pub fn put(conn: &mut dyn Conn, row: &CodeRow) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO codes (pool_id, username_key, purpose, code_hash, attempts, created_at, expires_at, doc) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, '{}') \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
          ON CONFLICT (pool_id, username_key, purpose) DO UPDATE SET code_hash = excluded.code_hash, \
-         attempts = excluded.attempts, created_at = excluded.created_at, expires_at = excluded.expires_at",
+         attempts = excluded.attempts, created_at = excluded.created_at, expires_at = excluded.expires_at, \
+         doc = excluded.doc",
         params![
             &row.pool_id,
             &row.username_key,
@@ -42,7 +47,8 @@ pub fn put(conn: &mut dyn Conn, row: &CodeRow) -> Result<(), StoreError> {
             &row.code_hash,
             row.attempts,
             row.created_at,
-            row.expires_at
+            row.expires_at,
+            &row.doc
         ],
     )?;
     Ok(())
@@ -56,10 +62,24 @@ pub fn get(
     purpose: &str,
 ) -> Result<Option<CodeRow>, StoreError> {
     conn.query_opt(
-        "SELECT pool_id, username_key, purpose, code_hash, attempts, created_at, expires_at \
+        "SELECT pool_id, username_key, purpose, code_hash, attempts, created_at, expires_at, doc \
          FROM codes WHERE pool_id = $1 AND username_key = $2 AND purpose = $3",
         params![pool_id, username_key, purpose],
     )?
     .map(|r| from_row(&r))
     .transpose()
+}
+
+/// Removes the user's code for `purpose` (used, or its purpose gone).
+pub fn delete(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    username_key: &str,
+    purpose: &str,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM codes WHERE pool_id = $1 AND username_key = $2 AND purpose = $3",
+        params![pool_id, username_key, purpose],
+    )?;
+    Ok(())
 }

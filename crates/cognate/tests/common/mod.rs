@@ -635,3 +635,80 @@ pub fn verifies(jwks: &Value, token: &str) -> bool {
     key.verify(&RSA_PKCS1_2048_8192_SHA256, signing_input.as_bytes(), &sig)
         .is_ok()
 }
+
+// ---- Messages sent (the outbox) ------------------------------------------------------
+
+/// The messages of `pool` to `user` (username, email or phone number), oldest first.
+pub fn messages(server: &Server, pool: &str, user: &str) -> Vec<Value> {
+    let enc: String = user
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let r = server.get(&format!(
+        "/_cognate/messages?userPoolId={pool}&username={enc}"
+    ));
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()["messages"].as_array().cloned().unwrap_or_default()
+}
+
+/// The last message of `pool` to `user`, which must exist.
+pub fn last_message(server: &Server, pool: &str, user: &str) -> Value {
+    messages(server, pool, user)
+        .pop()
+        .unwrap_or_else(|| panic!("no message to {user}"))
+}
+
+/// The code of the last message of `pool` to `user`.
+pub fn last_code(server: &Server, pool: &str, user: &str) -> String {
+    last_message(server, pool, user)["code"]
+        .as_str()
+        .expect("a code")
+        .to_string()
+}
+
+/// A six-digit code other than `code`.
+pub fn wrong_code(code: &str) -> String {
+    if code == "000000" { "000001" } else { "000000" }.to_string()
+}
+
+/// SECRET_HASH: Base64(HMAC-SHA256(secret, username + client id)).
+pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
+    use hmac::Mac as _;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("hmac");
+    mac.update(username.as_bytes());
+    mac.update(client_id.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// The status of user `name` (AdminGetUser).
+pub async fn status(c: &Client, pool: &str, name: &str) -> String {
+    let out = c
+        .admin_get_user()
+        .user_pool_id(pool)
+        .username(name)
+        .send()
+        .await
+        .expect("admin get user");
+    out.user_status().expect("status").as_str().to_string()
+}
+
+/// The attribute `attr` of user `name` (AdminGetUser).
+pub async fn attribute(c: &Client, pool: &str, name: &str, attr: &str) -> Option<String> {
+    let out = c
+        .admin_get_user()
+        .user_pool_id(pool)
+        .username(name)
+        .send()
+        .await
+        .expect("admin get user");
+    out.user_attributes()
+        .iter()
+        .find(|a| a.name() == attr)
+        .and_then(|a| a.value().map(str::to_string))
+}

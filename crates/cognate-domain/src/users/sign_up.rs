@@ -1,0 +1,165 @@
+//! SignUp: a user registers themselves through an app client. They start UNCONFIRMED
+//! with their password (as its SRP verifier) and, when the pool auto-verifies email or
+//! phone number, get a code (or link) to confirm with (`confirmation`).
+
+use super::public_client::PublicClient;
+use super::*;
+use crate::clock::now;
+use crate::crypto::srp::{self, Verifier};
+use crate::effects::Effects;
+use crate::error::{fail, invalid, required, Result};
+use crate::operations::operation;
+use crate::pools::cache::PoolCache;
+use crate::pools::password_policy;
+use crate::pools::PoolView;
+use crate::service::Service;
+use crate::stored::to_doc;
+use crate::users::attributes as attrs;
+use cognate_api::types::*;
+use cognate_api::ErrorCode;
+use cognate_store::records::user::{self, UserRow};
+use cognate_store::Conn;
+
+operation!(SignUp => Service::sign_up);
+
+/// What SignUp's write needs beyond the request.
+struct NewUser {
+    sub: String,
+    /// The verifier, computed before the write for the username the user will most
+    /// likely get (the SRP exponentiation stays off the store's writer).
+    precomputed: Option<(String, Verifier)>,
+    /// The base of confirmation links (the server's public URL).
+    public_url: String,
+}
+
+/// SignUp's work inside a transaction.
+fn sign_up_user(
+    c: &mut dyn Conn,
+    cache: &PoolCache,
+    secrets: &crate::SecretBox,
+    client: &PublicClient,
+    input: &SignUpRequest,
+    new: &NewUser,
+) -> Result<(SignUpResponse, Effects)> {
+    let given = required(&input.username, "username")?;
+    let password = input.password.as_deref().ok_or_else(|| {
+        invalid("Password is required for sign-up: passwordless sign-up is not enabled.")
+    })?;
+    let pool = PoolView::load(c, cache, &client.client.pool_id)?;
+    let mut writes = input.user_attributes.clone().unwrap_or_default();
+    // The client's WriteAttributes bound what a user may set about themselves.
+    attrs::check_user_writes(
+        &pool.pool,
+        &client.client.client,
+        writes.iter().map(|a| a.name.as_deref().unwrap_or("")),
+    )?;
+    attrs::check_writes(&pool.pool, &mut writes, true)?;
+    let mut attributes = vec![AttributeType {
+        name: Some("sub".into()),
+        value: Some(new.sub.clone()),
+    }];
+    apply_writes(&mut attributes, &writes);
+    let username = new_username(&pool, given, &new.sub, &mut attributes)?;
+    attrs::check_required(&pool.pool, &attributes)?;
+    password_policy::check(&pool.password_policy(), password)?;
+    let key = pool.fold(&username);
+    if user::get(c, &pool.id, &key)?.is_some() {
+        return Err(fail(
+            ErrorCode::UsernameExistsException,
+            "User already exists",
+        ));
+    }
+    let verifier = match &new.precomputed {
+        Some((name, v)) if *name == username => v.clone(),
+        _ => srp::verifier(&pool.id, &username, password),
+    };
+    let doc = UserDoc {
+        attributes,
+        password: Some(StoredPassword {
+            verifier,
+            temporary: false,
+            set_at: now(),
+            expires_at: None,
+        }),
+        mfa: MfaSettings::default(),
+    };
+    check_unique_names(c, &pool, &key, &doc, Change::Creation)?;
+    let t = now();
+    let row = UserRow {
+        pool_id: pool.id.clone(),
+        username_key: key,
+        username,
+        sub: new.sub.clone(),
+        status: UserStatusType::UNCONFIRMED.into(),
+        enabled: true,
+        created_at: t,
+        updated_at: t,
+        doc: to_doc(&doc)?,
+    };
+    user::insert(c, &row, &index_entries(&pool, &row, &doc))?;
+    let client_id = client.client.client.client_id.clone().unwrap_or_default();
+    let sent = send_sign_up_code(
+        c,
+        secrets,
+        &pool,
+        (&row, &doc),
+        SignUpCode {
+            client_id: &client_id,
+            public_url: &new.public_url,
+            kind: "SIGN_UP",
+        },
+    )?;
+    let mut effects = Effects::default();
+    let details = sent.map(|(details, message)| {
+        effects.send(message);
+        details
+    });
+    Ok((
+        SignUpResponse {
+            user_confirmed: Some(false),
+            user_sub: Some(new.sub.clone()),
+            code_delivery_details: details,
+            session: None,
+        },
+        effects,
+    ))
+}
+
+impl Service {
+    pub(crate) async fn sign_up(&self, input: SignUpRequest) -> Result<SignUpResponse> {
+        let client_id = required(&input.client_id, "clientId")?;
+        let given = required(&input.username, "username")?.clone();
+        let client = self.public_client(client_id).await?;
+        client.check_secret_hash(&given, None, input.secret_hash.as_deref())?;
+        let sub = uuid::Uuid::new_v4().to_string();
+        // The username the user will get (the sub where email or phone is the sign-in
+        // name), for a verifier computed outside the write.
+        let cache = self.pool_cache();
+        let pool_id = client.client.pool_id.clone();
+        let pool = self
+            .store()
+            .read(move |c| PoolView::load(c, &cache, &pool_id))
+            .await?;
+        let precomputed = input.password.as_deref().map(|password| {
+            let username = if pool.username_attributes().is_empty() {
+                given.clone()
+            } else {
+                sub.clone()
+            };
+            let v = srp::verifier(&pool.id, &username, password);
+            (username, v)
+        });
+        let new = NewUser {
+            sub,
+            precomputed,
+            public_url: self.config().public_url.clone(),
+        };
+        let (cache, secrets) = (self.pool_cache(), self.secrets().clone());
+        let (response, effects) = self
+            .store()
+            .write(move |c| sign_up_user(c, &cache, &secrets, &client, &input, &new))
+            .await?;
+        self.after_commit(effects).await;
+        Ok(response)
+    }
+}
