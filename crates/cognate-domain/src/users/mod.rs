@@ -2,7 +2,8 @@
 //! (`lookup`, `sign_in_names`), attributes against the schema (`attributes`,
 //! `attribute_writes`), the admin operations (`create`, `passwords`, `admin`), ListUsers
 //! and its filter, what a signed-in user does with their access token
-//! (`self_service`), and groups with their members.
+//! (`self_service`), MFA preferences and settings (`mfa_preferences`), and groups with
+//! their members.
 
 mod admin;
 mod attribute_writes;
@@ -15,6 +16,7 @@ pub(crate) mod list_users_filter;
 #[cfg(test)]
 mod list_users_filter_props;
 mod lookup;
+mod mfa_preferences;
 mod passwords;
 mod record;
 mod self_service;
