@@ -142,7 +142,7 @@ fn code_hash(service: &Service, state: &Challenge, code: &str) -> String {
 
 /// What answering a code challenge came to.
 enum Verdict {
-    Grant(Grant),
+    Grant(Box<Grant>),
     Mismatch,
 }
 
@@ -370,14 +370,14 @@ impl Service {
                 } else {
                     row
                 };
-                Ok(Verdict::Grant(tokens::start_family(
+                Ok(Verdict::Grant(Box::new(tokens::start_family(
                     c, &pool, &app, &row, &doc,
-                )?))
+                )?)))
             })
             .await?;
         match verdict {
             Verdict::Grant(grant) => Ok(Outcome {
-                authentication_result: Some(self.issue(grant).await?),
+                authentication_result: Some(self.issue(*grant).await?),
                 ..Outcome::default()
             }),
             Verdict::Mismatch => Err(crate::error::fail(
