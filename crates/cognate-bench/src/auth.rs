@@ -1,6 +1,8 @@
 //! Sign-in under load: InitiateAuth USER_PASSWORD_AUTH, a full SRP sign-in
 //! (InitiateAuth USER_SRP_AUTH + RespondToAuthChallenge PASSWORD_VERIFIER, the client's
-//! math done here), and GetUser with an access token. Alongside throughput and latency
+//! math done here), an MFA sign-in (InitiateAuth USER_PASSWORD_AUTH +
+//! RespondToAuthChallenge SOFTWARE_TOKEN_MFA, the TOTP computed here), and GetUser with
+//! an access token. Alongside throughput and latency
 //! it reports the server's CPU time per operation (from /proc), which tells what the
 //! server costs apart from the load generator sharing its machine.
 
@@ -9,11 +11,15 @@ use crate::{call, report, Options};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use cognate_domain::srp_client::{client_signature, client_timestamp, pow_g};
+use cognate_domain::totp_client::{base32_decode, code_at, step_at};
 use num_bigint::BigUint;
 use rand::RngCore;
 use std::time::Duration;
 
 const USERS: u64 = 100;
+/// Users with a software token: a TOTP code is accepted once per user and step, so each
+/// MFA user signs in at most twice (the current step's code and the next's).
+const MFA_USERS: u64 = 2000;
 const PASSWORD: &str = "Passw0rd!";
 
 /// Seconds of CPU the process has used (user + system).
@@ -167,6 +173,8 @@ pub fn run(runtime: &tokio::runtime::Runtime, addr: &str, pid: u32, o: &Options)
         cpu_seconds(pid) - before,
     );
 
+    mfa_sign_in(runtime, addr, pid, o, &pool_id, &client_id);
+
     let signed_in = call(
         addr,
         "InitiateAuth",
@@ -187,4 +195,129 @@ pub fn run(runtime: &tokio::runtime::Runtime, addr: &str, pid: u32, o: &Options)
         move |_| ("GetUser".to_string(), body.clone()),
     ));
     report_with_cpu("GetUser (access token)", &r, cpu_seconds(pid) - before);
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// MFA sign-in: USER_PASSWORD_AUTH answered with SOFTWARE_TOKEN_MFA, for users who
+/// enrolled a token (verified with the previous step's code, so the current step's and
+/// the next one's are each accepted once).
+fn mfa_sign_in(
+    runtime: &tokio::runtime::Runtime,
+    addr: &str,
+    pid: u32,
+    o: &Options,
+    pool_id: &str,
+    client_id: &str,
+) {
+    call(
+        addr,
+        "SetUserPoolMfaConfig",
+        &format!(
+            r#"{{"UserPoolId":"{pool_id}","MfaConfiguration":"OPTIONAL","SoftwareTokenMfaConfiguration":{{"Enabled":true}}}}"#
+        ),
+    );
+    let mut keys = Vec::new();
+    for i in 0..MFA_USERS {
+        let user = format!("mfa{i}");
+        call(
+            addr,
+            "AdminCreateUser",
+            &format!(
+                r#"{{"UserPoolId":"{pool_id}","Username":"{user}","MessageAction":"SUPPRESS"}}"#
+            ),
+        );
+        call(
+            addr,
+            "AdminSetUserPassword",
+            &format!(
+                r#"{{"UserPoolId":"{pool_id}","Username":"{user}","Password":"{PASSWORD}","Permanent":true}}"#
+            ),
+        );
+        let signed_in = call(
+            addr,
+            "InitiateAuth",
+            &format!(
+                r#"{{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":"{client_id}","AuthParameters":{{"USERNAME":"{user}","PASSWORD":"{PASSWORD}"}}}}"#
+            ),
+        );
+        let token = signed_in["AuthenticationResult"]["AccessToken"]
+            .as_str()
+            .expect("access token")
+            .to_string();
+        let secret = call(
+            addr,
+            "AssociateSoftwareToken",
+            &format!(r#"{{"AccessToken":"{token}"}}"#),
+        )["SecretCode"]
+            .as_str()
+            .expect("secret")
+            .to_string();
+        let key = base32_decode(&secret).expect("base32");
+        let code = code_at(&key, step_at(now()) - 1);
+        call(
+            addr,
+            "VerifySoftwareToken",
+            &format!(r#"{{"AccessToken":"{token}","UserCode":"{code}"}}"#),
+        );
+        call(
+            addr,
+            "SetUserMFAPreference",
+            &format!(
+                r#"{{"AccessToken":"{token}","SoftwareTokenMfaSettings":{{"Enabled":true,"PreferredMfa":true}}}}"#
+            ),
+        );
+        keys.push(key);
+    }
+    let base = step_at(now());
+    let keys = std::rc::Rc::new(keys);
+    let cid = client_id.to_string();
+    let before = cpu_seconds(pid);
+    let r = runtime.block_on(run_sequences(
+        addr,
+        o.connections,
+        Duration::from_secs(o.seconds),
+        move |n, step, previous| {
+            let (user, round) = (n % MFA_USERS, n / MFA_USERS);
+            match step {
+                // Every user's codes are spent: an error, not a sign-in (keep the
+                // measurement shorter than MFA_USERS * 2 sign-ins).
+                0 if round > 1 => Some(("InitiateAuth".to_string(), "{}".to_string())),
+                0 => Some((
+                    "InitiateAuth".to_string(),
+                    format!(
+                        r#"{{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":"{cid}","AuthParameters":{{"USERNAME":"mfa{user}","PASSWORD":"{PASSWORD}"}}}}"#
+                    ),
+                )),
+                1 => {
+                    let answer: serde_json::Value = serde_json::from_str(previous).ok()?;
+                    let session = answer["Session"].as_str()?;
+                    let code = code_at(&keys[user as usize], base + round);
+                    Some((
+                        "RespondToAuthChallenge".to_string(),
+                        serde_json::json!({
+                            "ChallengeName": "SOFTWARE_TOKEN_MFA",
+                            "ClientId": cid,
+                            "Session": session,
+                            "ChallengeResponses": {
+                                "USERNAME": format!("mfa{user}"),
+                                "SOFTWARE_TOKEN_MFA_CODE": code,
+                            }
+                        })
+                        .to_string(),
+                    ))
+                }
+                _ => None,
+            }
+        },
+    ));
+    report_with_cpu(
+        "MFA sign-in (InitiateAuth + RespondToAuthChallenge with TOTP)",
+        &r,
+        cpu_seconds(pid) - before,
+    );
 }

@@ -15,7 +15,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 /// What a challenge's sealed state holds.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Challenge {
     #[serde(rename = "p")]
     pub(super) pool_id: String,
@@ -40,6 +40,22 @@ pub(super) struct Challenge {
     pub(super) fake: bool,
     #[serde(rename = "n")]
     pub(super) nonce: String,
+    /// SMS_MFA and EMAIL_OTP: the keyed hash of the code sent (see `mfa::code_hash`).
+    #[serde(rename = "h", default, skip_serializing_if = "Option::is_none")]
+    pub(super) code_hash: Option<String>,
+    /// MFA_SETUP after AssociateSoftwareToken: the secret given (base32).
+    #[serde(rename = "t", default, skip_serializing_if = "Option::is_none")]
+    pub(super) totp_secret: Option<String>,
+    /// MFA_SETUP after VerifySoftwareToken: the step of the code that verified it.
+    #[serde(rename = "v", default, skip_serializing_if = "Option::is_none")]
+    pub(super) totp_step: Option<u64>,
+    /// MFA_SETUP after VerifySoftwareToken: its FriendlyDeviceName.
+    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
+    pub(super) device_name: Option<String>,
+    /// MFA_SETUP after AssociateSoftwareToken: the hash of the sign-in's MFA_SETUP
+    /// session, answered with this one so that a sign-in sets up one token.
+    #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
+    pub(super) origin: Option<String>,
 }
 
 impl Service {
@@ -51,16 +67,23 @@ impl Service {
 
     /// Opens a challenge's state and checks it belongs to this client and is current.
     pub(super) fn open_challenge(&self, sealed: &str, client: &AuthClient) -> Result<Challenge> {
-        let state: Challenge = self
-            .secrets()
-            .open(Purpose::Challenge, sealed)
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .ok_or_else(|| not_authorized("Invalid session for the user."))?;
+        let state = self.open_any_challenge(sealed)?;
         if Some(state.client_id.as_str()) != client.client.client_id.as_deref()
             || state.pool_id != client.pool_id
         {
             return Err(not_authorized("Invalid session for the user."));
         }
+        Ok(state)
+    }
+
+    /// Opens a challenge's state and checks it is current, whatever its client (for
+    /// AssociateSoftwareToken and VerifySoftwareToken, which name none).
+    pub(super) fn open_any_challenge(&self, sealed: &str) -> Result<Challenge> {
+        let state: Challenge = self
+            .secrets()
+            .open(Purpose::Challenge, sealed)
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .ok_or_else(|| not_authorized("Invalid session for the user."))?;
         if state.expires_at < now() {
             return Err(not_authorized(
                 "Invalid session for the user, session is expired.",
@@ -89,6 +112,11 @@ impl Service {
             srp_b: None,
             fake: false,
             nonce: STANDARD.encode(nonce),
+            code_hash: None,
+            totp_secret: None,
+            totp_step: None,
+            device_name: None,
+            origin: None,
         }
     }
 }

@@ -155,7 +155,7 @@ async fn expired_tokens_and_sessions_are_refused() {
 }
 
 #[tokio::test]
-async fn expired_temporary_passwords_and_required_mfa_are_refused() {
+async fn expired_temporary_passwords_are_refused_and_required_mfa_is_challenged() {
     let f = fixture().await;
     let s = &f.service;
     // The temporary password's expiry is in the past.
@@ -187,7 +187,7 @@ async fn expired_temporary_passwords_and_required_mfa_are_refused() {
         "Temporary password has expired and must be reset by an administrator."
     );
 
-    // MFA required by the pool: refused rather than skipped.
+    // MFA required by the pool and no factor yet: MFA_SETUP, never the tokens.
     s.admin_set_user_password(AdminSetUserPasswordRequest {
         user_pool_id: Some(f.pool_id.clone()),
         username: Some("alice".into()),
@@ -214,7 +214,7 @@ async fn expired_temporary_passwords_and_required_mfa_are_refused() {
     })
     .await
     .expect("MFA on");
-    let e = s
+    let o = s
         .initiate_auth_flow(
             None,
             &f.client_id,
@@ -222,7 +222,8 @@ async fn expired_temporary_passwords_and_required_mfa_are_refused() {
             sign_in("Passw0rd!"),
         )
         .await
-        .err()
-        .expect("MFA sign-in refused");
-    assert_eq!(e.0.code, ErrorCode::NotAuthorizedException);
+        .expect("a challenge");
+    assert!(o.authentication_result.is_none());
+    assert_eq!(o.challenge_name, Some(ChallengeNameType::MFA_SETUP));
+    assert!(o.session.is_some());
 }

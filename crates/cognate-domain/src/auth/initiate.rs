@@ -109,6 +109,17 @@ impl Service {
             c if *c == ChallengeNameType::NEW_PASSWORD_REQUIRED => {
                 self.answer_new_password(client, session, &responses).await
             }
+            c if [
+                ChallengeNameType::SMS_MFA,
+                ChallengeNameType::EMAIL_OTP,
+                ChallengeNameType::SOFTWARE_TOKEN_MFA,
+                ChallengeNameType::SELECT_MFA_TYPE,
+                ChallengeNameType::MFA_SETUP,
+            ]
+            .contains(c) =>
+            {
+                self.answer_mfa(client, c, session, &responses).await
+            }
             other => Err(invalid(format!(
                 "The challenge {other} is not supported by this server."
             ))),

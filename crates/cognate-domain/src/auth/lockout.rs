@@ -75,7 +75,7 @@ pub(crate) fn reserve_attempt(
 /// Records that a reserved check failed: it stays counted, and if no later check was
 /// reserved the lockout it started runs from now (2^(n-5) seconds from the fifth
 /// failure, at most 15 minutes); failures are forgotten after 15 quiet minutes.
-fn record_failure(conn: &mut dyn Conn, attempt: &Attempt) -> Result<()> {
+pub(super) fn record_failure(conn: &mut dyn Conn, attempt: &Attempt) -> Result<()> {
     let t = now();
     let (pool_id, key) = (&attempt.pool_id, &attempt.username_key);
     let mut f: Failures = records::failures(conn, pool_id, key)?.unwrap_or_default();

@@ -2,7 +2,10 @@
 //! AdminRespondToAuthChallenge with the password flows (USER_PASSWORD_AUTH,
 //! ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH), SRP (USER_SRP_AUTH →
 //! PASSWORD_VERIFIER), refresh (REFRESH_TOKEN_AUTH / REFRESH_TOKEN) and the
-//! NEW_PASSWORD_REQUIRED challenge; and the lockout after repeated failures.
+//! NEW_PASSWORD_REQUIRED challenge; multi-factor sign-in (SMS_MFA, EMAIL_OTP,
+//! SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP) and the software token's
+//! AssociateSoftwareToken and VerifySoftwareToken; and the lockout after repeated
+//! failures (which wrong MFA codes count toward too).
 //!
 //! Challenge state travels with the client, sealed with the master key: the `Session`
 //! value, and for SRP the SECRET_BLOCK (which also carries the server's private value).
@@ -16,11 +19,13 @@ mod client_policy;
 mod expiry_tests;
 mod initiate;
 mod lockout;
+mod mfa;
 mod new_password;
 mod outcome;
 mod password_flow;
 mod refresh;
 mod sign_in;
+mod software_token;
 mod srp_flow;
 
 use crate::error::{fail, invalid, Error};
@@ -31,6 +36,7 @@ use client_policy::*;
 pub(crate) use client_policy::{check_secret_hash, prevents_existence_errors};
 use lockout::*;
 pub(crate) use lockout::{clear_attempts, reserve_attempt};
+use mfa::*;
 pub(crate) use outcome::*;
 use sign_in::*;
 

@@ -1,11 +1,13 @@
 //! NEW_PASSWORD_REQUIRED: the challenge for a user with a temporary password, and its
 //! answer (the new password and any required attributes).
 
+use super::mfa::{choose, MfaStep};
 use super::*;
 use crate::crypto::srp::{self, Verifier};
 use crate::error::{invalid, Result};
 use crate::messages::codes;
 use crate::pools::client::AuthClient;
+use crate::pools::mfa_config;
 use crate::pools::password_policy;
 use crate::pools::PoolView;
 use crate::service::Service;
@@ -138,7 +140,6 @@ impl Service {
                     );
                 }
                 attrs::check_required(&pool.pool, &doc.attributes)?;
-                check_mfa(&pool, &doc)?;
                 if !records::consume_session(c, &consumed.0, &pool_id, consumed.1)? {
                     return Err(not_authorized(
                         "Invalid session for the user, session can only be used once.",
@@ -146,12 +147,27 @@ impl Service {
                 }
                 user::set_permanent_password(&mut row, &mut doc, verifier.clone());
                 let row = user::save(c, &pool, row, &doc)?;
-                tokens::start_family(c, &pool, &app, &row, &doc)
+                // The new password is kept either way; MFA, if due, comes before tokens.
+                let step = match pool.pool.mfa_configuration.as_ref() {
+                    Some(m) if *m != UserPoolMfaType::OFF => {
+                        choose(&pool.pool, &mfa_config::factors(c, &pool.id)?, &doc)
+                    }
+                    _ => MfaStep::None,
+                };
+                if step != MfaStep::None {
+                    return Ok(Err((pool, row, doc, step)));
+                }
+                Ok(Ok(tokens::start_family(c, &pool, &app, &row, &doc)?))
             })
             .await?;
-        Ok(Outcome {
-            authentication_result: Some(self.issue(grant).await?),
-            ..Outcome::default()
-        })
+        match grant {
+            Ok(grant) => Ok(Outcome {
+                authentication_result: Some(self.issue(grant).await?),
+                ..Outcome::default()
+            }),
+            Err((pool, row, doc, step)) => {
+                self.mfa_challenge(&client, &pool, &row, &doc, step).await
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! The steps every sign-in flow shares: what it reads first, the user's status after a
-//! correct password, the MFA check, and the tokens of a successful sign-in.
+//! correct password, what follows it (a new password, MFA, or the tokens), and the
+//! tokens of a successful sign-in.
 
 use super::*;
 use crate::clock::now;
@@ -9,7 +10,7 @@ use crate::pools::PoolView;
 use crate::service::Service;
 use crate::tokens::{self};
 use crate::users::{self as user, UserDoc};
-use cognate_api::types::{UserPoolMfaType, UserStatusType};
+use cognate_api::types::UserStatusType;
 use cognate_api::ErrorCode;
 use cognate_store::records::auth::{self as records};
 use cognate_store::records::user::UserRow;
@@ -44,24 +45,6 @@ pub(super) fn check_status(row: &UserRow, doc: &UserDoc) -> Result<bool> {
     }
 }
 
-/// Multi-factor sign-in is not available yet: rather than skip a factor the pool or the
-/// user requires, such a sign-in is refused with a clear error.
-pub(super) fn check_mfa(pool: &PoolView, doc: &UserDoc) -> Result<()> {
-    let config = pool
-        .pool
-        .mfa_configuration
-        .as_ref()
-        .unwrap_or(&UserPoolMfaType::OFF);
-    let user_has_mfa = doc.mfa.sms_enabled || doc.mfa.totp_enabled || doc.mfa.email_enabled;
-    if *config == UserPoolMfaType::ON || (*config == UserPoolMfaType::OPTIONAL && user_has_mfa) {
-        return Err(fail(
-            ErrorCode::NotAuthorizedException,
-            "This server does not run multi-factor sign-in challenges yet; the pool or the user requires MFA.",
-        ));
-    }
-    Ok(())
-}
-
 /// What every step of a sign-in reads first.
 pub(super) struct Context {
     pub(super) pool: PoolView,
@@ -80,9 +63,9 @@ pub(super) fn read_context(
 }
 
 impl Service {
-    /// After a correct password (its check reserved as `attempt`): the user's status and
-    /// the MFA check, then the tokens (whose write clears the count of failures) or,
-    /// having cleared it, a NEW_PASSWORD_REQUIRED challenge or a refusal.
+    /// After a correct password (its check reserved as `attempt`): the user's status,
+    /// then the tokens (whose write clears the count of failures) or, having cleared
+    /// it, a NEW_PASSWORD_REQUIRED or MFA challenge, or a refusal.
     pub(super) async fn password_proven(
         &self,
         client: &AuthClient,
@@ -94,18 +77,23 @@ impl Service {
             self.pass_attempt(attempt).await?;
             return Err(not_authorized("User is disabled."));
         }
-        let next = check_status(row, doc).and_then(|must_change| {
-            if !must_change {
-                check_mfa(pool, doc)?;
+        let must_change = match check_status(row, doc) {
+            Ok(must_change) => must_change,
+            Err(e) => {
+                self.pass_attempt(attempt).await?;
+                return Err(e);
             }
-            Ok(must_change)
-        });
-        if let Ok(false) = next {
+        };
+        if must_change {
+            self.pass_attempt(attempt).await?;
+            return self.new_password_challenge(client, pool, row, doc);
+        }
+        let step = self.mfa_step(pool, doc).await?;
+        if step == MfaStep::None {
             return self.succeed(client, row.username_key.clone(), None).await;
         }
         self.pass_attempt(attempt).await?;
-        next?;
-        self.new_password_challenge(client, pool, row, doc)
+        self.mfa_challenge(client, pool, row, doc, step).await
     }
 
     /// Stores the sign-in's family (consuming `consumed` if given) and signs its tokens.

@@ -1,7 +1,8 @@
 //! Cryptography: Cognito's SRP-6a (`srp`) over the 3072-bit group (`modp3072` for
 //! fixed-base powers of g, `bignum` for variable-base powers), and sealing secrets at
 //! rest (`secret_box`, under the master key; `master_key` finds one that earlier
-//! versions kept in the PostgreSQL database, which must be moved out).
+//! versions kept in the PostgreSQL database, which must be moved out), and the
+//! authenticator apps' one-time passwords (`totp`, RFC 6238).
 
 pub(crate) mod bignum;
 pub(crate) mod master_key;
@@ -10,3 +11,4 @@ pub(crate) mod secret_box;
 pub(crate) mod srp;
 #[cfg(test)]
 mod srp_props;
+pub(crate) mod totp;

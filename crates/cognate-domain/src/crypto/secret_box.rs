@@ -30,6 +30,8 @@ pub enum Purpose {
     ClientSecret,
     SigningKey,
     Challenge,
+    /// A user's TOTP secret (software token MFA).
+    TotpSecret,
 }
 
 impl Purpose {
@@ -38,6 +40,7 @@ impl Purpose {
             Purpose::ClientSecret => "client-secret",
             Purpose::SigningKey => "signing-key",
             Purpose::Challenge => "challenge",
+            Purpose::TotpSecret => "totp-secret",
         }
     }
 
@@ -188,6 +191,7 @@ mod tests {
             Purpose::ClientSecret,
             Purpose::SigningKey,
             Purpose::Challenge,
+            Purpose::TotpSecret,
         ];
         for sealed_as in all {
             let sealed = a.seal(sealed_as, "s3cret");

@@ -321,6 +321,7 @@ fn load(conn: &mut dyn Conn, pool_id: &str, client_id: &str) -> Result<(ClientRo
 }
 
 /// A client as sign-in needs it: its pool, its settings and its secret, opened.
+#[derive(Clone)]
 pub(crate) struct AuthClient {
     pub pool_id: String,
     pub client: UserPoolClientType,

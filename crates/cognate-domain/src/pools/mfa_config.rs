@@ -17,17 +17,20 @@ use serde::{Deserialize, Serialize};
 operation!(GetUserPoolMfaConfig => Service::get_user_pool_mfa_config);
 operation!(SetUserPoolMfaConfig => Service::set_user_pool_mfa_config);
 
+/// The factors a pool offers beyond SMS (which its SmsConfiguration enables).
 #[derive(Default, Serialize, Deserialize)]
-struct Factors {
+pub(crate) struct Factors {
     #[serde(default)]
-    software_token: bool,
+    pub(crate) software_token: bool,
+    /// Email MFA's message (Subject and Message), when email MFA is enabled.
     #[serde(default)]
-    email: Option<EmailMfaConfigType>,
+    pub(crate) email: Option<EmailMfaConfigType>,
     #[serde(default)]
-    web_authn: Option<WebAuthnConfigurationType>,
+    pub(crate) web_authn: Option<WebAuthnConfigurationType>,
 }
 
-fn factors(conn: &mut dyn Conn, pool_id: &str) -> Result<Factors> {
+/// The pool's MFA factors (none until SetUserPoolMfaConfig sets some).
+pub(crate) fn factors(conn: &mut dyn Conn, pool_id: &str) -> Result<Factors> {
     match pool_object::get(conn, pool_id, Kind::MfaConfig, "")? {
         Some(row) => from_doc(&row.doc),
         None => Ok(Factors::default()),

@@ -2,10 +2,10 @@
 //! (`lookup`, `sign_in_names`), attributes against the schema (`attributes`,
 //! `attribute_writes`), the admin operations (`create`, `passwords`, `admin`), ListUsers
 //! and its filter, what a signed-in user does with their access token
-//! (`self_service`), and groups with their members. Users who are not signed in
-//! (`public_client`): SignUp (`sign_up`), confirming it (`confirmation`), resetting a
-//! forgotten password (`forgot_password`); and verifying an email or phone number with
-//! a code (`verification`).
+//! (`self_service`), MFA preferences and settings (`mfa_preferences`), and groups with
+//! their members. Users who are not signed in (`public_client`): SignUp (`sign_up`),
+//! confirming it (`confirmation`), resetting a forgotten password (`forgot_password`);
+//! and verifying an email or phone number with a code (`verification`).
 
 mod admin;
 mod attribute_writes;
@@ -20,6 +20,7 @@ pub(crate) mod list_users_filter;
 #[cfg(test)]
 mod list_users_filter_props;
 mod lookup;
+mod mfa_preferences;
 mod passwords;
 mod public_client;
 mod record;

@@ -33,6 +33,8 @@ pub struct StoredPassword {
     pub expires_at: Option<f64>,
 }
 
+/// The user's MFA factors: which are enabled, which is preferred (a ChallengeNameType:
+/// SMS_MFA, SOFTWARE_TOKEN_MFA or EMAIL_OTP), and their software token.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct MfaSettings {
     #[serde(default)]
@@ -43,6 +45,25 @@ pub struct MfaSettings {
     pub email_enabled: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred: Option<String>,
+    /// The verified software token (TOTP MFA can be enabled only with one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software_token: Option<SoftwareToken>,
+    /// A secret given by AssociateSoftwareToken and not yet verified, sealed (purpose
+    /// `totp-secret`); verifying it replaces `software_token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_software_token: Option<String>,
+}
+
+/// A verified software token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SoftwareToken {
+    /// The base32 secret, sealed with the master key (purpose `totp-secret`).
+    pub sealed_secret: String,
+    /// The step of the last code accepted: a code is accepted only for a later step.
+    pub last_step: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
+    pub verified_at: f64,
 }
 
 pub fn user_not_found() -> Error {

@@ -196,6 +196,16 @@ pub fn is_revoked(conn: &mut dyn Conn, origin_jti: &str) -> Result<bool, StoreEr
         .is_some())
 }
 
+/// Whether a challenge session (by hash) has been answered.
+pub fn session_answered(conn: &mut dyn Conn, session_hash: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_opt(
+            "SELECT session_hash FROM auth_sessions WHERE session_hash = $1",
+            params![session_hash],
+        )?
+        .is_some())
+}
+
 /// Records that a challenge session (by hash) has been answered; false if it already was.
 pub fn consume_session(
     conn: &mut dyn Conn,
