@@ -197,3 +197,101 @@ async fn sign_in_state_is_shared_by_the_nodes() {
         assert_eq!(common::message(&err), "Password attempts exceeded");
     }
 }
+
+/// Self-service and MFA across nodes: a user signs up through one node and confirms
+/// through the other; an SMS MFA sign-in started on one node is answered on the other,
+/// once.
+#[test]
+#[ignore = "needs PostgreSQL: set COGNATE_TEST_DATABASE_URL"]
+fn sign_up_and_an_mfa_sign_in_cross_nodes() {
+    let backend = Backend::postgres();
+    let a = Server::start(&backend);
+    let b = Server::start(&backend);
+    let ok = |s: &Server, op: &str, body: String| {
+        let r = s.call(op, &body);
+        assert_eq!(r.status, 200, "{op}: {}", r.body);
+        r.json()
+    };
+    let pool = ok(
+        &a,
+        "CreateUserPool",
+        r#"{"PoolName":"nodes","AutoVerifiedAttributes":["email"],
+            "SmsConfiguration":{"SnsCallerArn":"arn:aws:iam::000000000000:role/sns"}}"#
+            .into(),
+    )["UserPool"]["Id"]
+        .as_str()
+        .expect("pool")
+        .to_string();
+    let app = ok(
+        &b,
+        "CreateUserPoolClient",
+        format!(
+            r#"{{"UserPoolId":"{pool}","ClientName":"app","ExplicitAuthFlows":["ALLOW_USER_PASSWORD_AUTH","ALLOW_REFRESH_TOKEN_AUTH"]}}"#
+        ),
+    )["UserPoolClient"]["ClientId"]
+        .as_str()
+        .expect("client")
+        .to_string();
+    ok(
+        &a,
+        "SignUp",
+        format!(
+            r#"{{"ClientId":"{app}","Username":"carol","Password":"Passw0rd!",
+                "UserAttributes":[{{"Name":"email","Value":"carol@example.com"}},{{"Name":"phone_number","Value":"+15555550123"}}]}}"#
+        ),
+    );
+    let code_of = |s: &Server, kind: &str| {
+        let all = s.get(&format!(
+            "/_cognate/messages?userPoolId={pool}&username=carol"
+        ));
+        all.json()["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .rev()
+            .find(|m| m["kind"] == kind)
+            .and_then(|m| m["code"].as_str())
+            .expect("a code")
+            .to_string()
+    };
+    let code = code_of(&b, "SIGN_UP");
+    ok(
+        &b,
+        "ConfirmSignUp",
+        format!(r#"{{"ClientId":"{app}","Username":"carol","ConfirmationCode":"{code}"}}"#),
+    );
+    ok(
+        &a,
+        "SetUserPoolMfaConfig",
+        format!(
+            r#"{{"UserPoolId":"{pool}","MfaConfiguration":"OPTIONAL",
+                "SmsMfaConfiguration":{{"SmsConfiguration":{{"SnsCallerArn":"arn:aws:iam::000000000000:role/sns"}}}}}}"#
+        ),
+    );
+    ok(
+        &b,
+        "AdminSetUserMFAPreference",
+        format!(
+            r#"{{"UserPoolId":"{pool}","Username":"carol","SMSMfaSettings":{{"Enabled":true,"PreferredMfa":true}}}}"#
+        ),
+    );
+    let started = ok(
+        &a,
+        "InitiateAuth",
+        format!(
+            r#"{{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":"{app}","AuthParameters":{{"USERNAME":"carol","PASSWORD":"Passw0rd!"}}}}"#
+        ),
+    );
+    assert_eq!(started["ChallengeName"], "SMS_MFA");
+    let session = started["Session"].as_str().expect("Session");
+    let code = code_of(&a, "AUTHENTICATION");
+    let answer = format!(
+        r#"{{"ChallengeName":"SMS_MFA","ClientId":"{app}","Session":"{session}",
+            "ChallengeResponses":{{"USERNAME":"carol","SMS_MFA_CODE":"{code}"}}}}"#
+    );
+    let done = ok(&b, "RespondToAuthChallenge", answer.clone());
+    assert!(done["AuthenticationResult"]["AccessToken"].is_string());
+    let again = a.call("RespondToAuthChallenge", &answer);
+    assert_eq!(again.status, 400, "a session is answered once, on any node");
+    assert_eq!(again.error_type(), "NotAuthorizedException");
+}

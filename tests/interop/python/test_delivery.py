@@ -1,6 +1,7 @@
 """Interop: email sent for real over SMTP (--smtp-url) to an SMTP server this test starts
 (aiosmtpd from PyPI), with the pool's From, Reply-To and Subject and the code or
-temporary password the outbox (/_cognate/messages) reports.
+temporary password the outbox (/_cognate/messages) reports: an invitation, and a
+sign-up whose emailed code confirms the user.
 
 Run by scripts/test.sh with COGNATE_BIN pointing at the built binary.
 """
@@ -128,6 +129,44 @@ class SmtpTest(unittest.TestCase):
         self.assertIn(sent["code"], msg.get_content())
         self.assertEqual(msg["Subject"], sent["subject"])
 
+    def test_the_sign_up_email_arrives_with_its_code(self):
+        c = idp()
+        pool = c.create_user_pool(
+            PoolName="smtp-sign-up",
+            AutoVerifiedAttributes=["email"],
+            EmailConfiguration={
+                "EmailSendingAccount": "DEVELOPER",
+                "SourceArn": "arn:aws:ses:us-east-1:123456789012:identity/example.com",
+                "From": "Example App <hello@example.com>",
+            },
+            VerificationMessageTemplate={
+                "DefaultEmailOption": "CONFIRM_WITH_CODE",
+                "EmailSubject": "Confirm your account",
+                "EmailMessage": "Your confirmation code is {####}",
+            },
+        )["UserPool"]["Id"]
+        client_id = c.create_user_pool_client(UserPoolId=pool, ClientName="app")["UserPoolClient"]["ClientId"]
+        before = len(INBOX.messages)
+        out = c.sign_up(
+            ClientId=client_id,
+            Username="carol",
+            Password="Passw0rd!",
+            UserAttributes=[{"Name": "email", "Value": "carol@example.com"}],
+        )
+        self.assertFalse(out["UserConfirmed"])
+        received = INBOX.wait_for(before + 1)
+        self.assertEqual(len(received), before + 1, "the sign-up email reached the SMTP server")
+        rcpt, msg = received[-1]
+        self.assertEqual(rcpt, ["carol@example.com"])
+        self.assertEqual(msg["From"], "Example App <hello@example.com>")
+        self.assertEqual(msg["Subject"], "Confirm your account")
+        [sent] = outbox(pool, "carol")
+        self.assertEqual(sent["kind"], "SIGN_UP")
+        self.assertIn(f"Your confirmation code is {sent['code']}", msg.get_content())
+        # The code in the email confirms the user.
+        c.confirm_sign_up(ClientId=client_id, Username="carol", ConfirmationCode=sent["code"])
+        user = c.admin_get_user(UserPoolId=pool, Username="carol")
+        self.assertEqual(user["UserStatus"], "CONFIRMED")
 
 if __name__ == "__main__":
     unittest.main()
