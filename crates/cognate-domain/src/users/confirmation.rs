@@ -141,21 +141,10 @@ impl Service {
         let checked = self
             .store()
             .write(move |c| {
-                let pool = PoolView::load(c, &cache, &client.client.pool_id)?;
-                let found = find(c, &pool, &request.username)?;
-                if let Some(hash) = &request.secret_hash {
-                    client.check_secret_hash(
-                        &request.username,
-                        found.as_ref().map(|(row, _)| row),
-                        hash.as_deref(),
-                    )?;
-                }
+                let hash = request.secret_hash.as_ref().map(Option::as_deref);
+                let (pool, found) = client.find_user(c, &cache, &request.username, hash)?;
                 let Some((row, doc)) = found else {
-                    return Err(if client.hides_users {
-                        codes::code_mismatch()
-                    } else {
-                        unknown_user()
-                    });
+                    return Err(client.refuse_code(unknown_user()));
                 };
                 if row.status != UserStatusType::UNCONFIRMED {
                     return Err(fail(
@@ -231,13 +220,8 @@ impl Service {
         let (details, effects) = self
             .store()
             .write(move |c| {
-                let pool = PoolView::load(c, &cache, &client.client.pool_id)?;
-                let found = find(c, &pool, &given)?;
-                client.check_secret_hash(
-                    &given,
-                    found.as_ref().map(|(row, _)| row),
-                    input.secret_hash.as_deref(),
-                )?;
+                let hash = Some(input.secret_hash.as_deref());
+                let (pool, found) = client.find_user(c, &cache, &given, hash)?;
                 let simulated = |pool: &PoolView| {
                     Ok((
                         service.simulated_delivery(pool, &given, sign_up_channel(pool)),

@@ -134,13 +134,8 @@ impl Service {
         let (details, effects) = self
             .store()
             .write(move |c| {
-                let pool = PoolView::load(c, &cache, &client.client.pool_id)?;
-                let found = find(c, &pool, &given)?;
-                client.check_secret_hash(
-                    &given,
-                    found.as_ref().map(|(row, _)| row),
-                    input.secret_hash.as_deref(),
-                )?;
+                let hash = Some(input.secret_hash.as_deref());
+                let (pool, found) = client.find_user(c, &cache, &given, hash)?;
                 // Hiding which users exist, an unknown or disabled user, or one
                 // without a verified contact, gets a plausible answer and no code.
                 let simulated = |pool: &PoolView| {
@@ -212,26 +207,16 @@ impl Service {
         let checked = self
             .store()
             .write(move |c| {
-                let pool = PoolView::load(c, &cache, &client.client.pool_id)?;
-                let found = find(c, &pool, &given)?;
-                client.check_secret_hash(
-                    &given,
-                    found.as_ref().map(|(row, _)| row),
-                    input.secret_hash.as_deref(),
-                )?;
+                let hash = Some(input.secret_hash.as_deref());
+                let (pool, found) = client.find_user(c, &cache, &given, hash)?;
                 let Some((mut row, mut doc)) = found else {
-                    return Err(if client.hides_users {
-                        codes::code_mismatch()
-                    } else {
-                        unknown_user()
-                    });
+                    return Err(client.refuse_code(unknown_user()));
                 };
                 if !row.enabled {
-                    return Err(if client.hides_users {
-                        codes::code_mismatch()
-                    } else {
-                        fail(ErrorCode::NotAuthorizedException, "User is disabled.")
-                    });
+                    return Err(client.refuse_code(fail(
+                        ErrorCode::NotAuthorizedException,
+                        "User is disabled.",
+                    )));
                 }
                 password_policy::check(&pool.password_policy(), &password)?;
                 let checked = codes::check(

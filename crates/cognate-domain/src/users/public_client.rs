@@ -7,14 +7,17 @@ use super::*;
 use crate::auth::{check_secret_hash, prevents_existence_errors};
 use crate::crypto::srp;
 use crate::error::{fail, Error, Result};
+use crate::messages::codes;
 use crate::messages::templates::mask;
 use crate::messages::Channel;
+use crate::pools::cache::PoolCache;
 use crate::pools::client::AuthClient;
 use crate::pools::PoolView;
 use crate::service::Service;
 use cognate_api::types::*;
 use cognate_api::ErrorCode;
 use cognate_store::records::user::UserRow;
+use cognate_store::Conn;
 
 /// AWS's answer to these operations for a user who does not exist (without
 /// PreventUserExistenceErrors).
@@ -46,6 +49,38 @@ impl PublicClient {
                 check_secret_hash(&self.client, &[given, &row.username, &row.sub], secret_hash)
             }
             None => check_secret_hash(&self.client, &[given], secret_hash),
+        }
+    }
+}
+
+impl PublicClient {
+    /// The client's pool and the user named `given` in it, if there is one, after the
+    /// request's SECRET_HASH is checked against the name given or the user found. The
+    /// confirmation link is the one request that carries no SECRET_HASH to check
+    /// (`secret_hash` None).
+    pub(crate) fn find_user(
+        &self,
+        c: &mut dyn Conn,
+        cache: &PoolCache,
+        given: &str,
+        secret_hash: Option<Option<&str>>,
+    ) -> Result<(PoolView, Option<(UserRow, UserDoc)>)> {
+        let pool = PoolView::load(c, cache, &self.client.pool_id)?;
+        let found = find(c, &pool, given)?;
+        if let Some(hash) = secret_hash {
+            self.check_secret_hash(given, found.as_ref().map(|(row, _)| row), hash)?;
+        }
+        Ok((pool, found))
+    }
+
+    /// What an operation that takes a code answers for a user who does not exist
+    /// (AWS: CodeMismatchException when the client hides which users exist), or for
+    /// `otherwise` a user who cannot use it.
+    pub(crate) fn refuse_code(&self, otherwise: Error) -> Error {
+        if self.hides_users {
+            codes::code_mismatch()
+        } else {
+            otherwise
         }
     }
 }
