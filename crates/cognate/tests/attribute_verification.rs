@@ -41,13 +41,7 @@ async fn email_of(c: &Client, token: &str) -> (Option<String>, Option<String>) {
 #[tokio::test]
 async fn a_requested_code_verifies_the_email() {
     let (server, c, pool, app) = sign_in_fixture().await;
-    c.admin_update_user_attributes()
-        .user_pool_id(&pool)
-        .username("alice")
-        .user_attributes(attr("email_verified", "false"))
-        .send()
-        .await
-        .expect("unverify");
+    unverify_email(&c, &pool, "alice").await;
     let t = sign_in(&c, &app, "alice", PASSWORD).await;
     let out = c
         .get_user_attribute_verification_code()

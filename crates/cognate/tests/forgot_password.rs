@@ -5,9 +5,7 @@
 
 mod common;
 
-use aws_sdk_cognitoidentityprovider::types::{
-    DeliveryMediumType, PreventUserExistenceErrorTypes, VerificationMessageTemplateType,
-};
+use aws_sdk_cognitoidentityprovider::types::{DeliveryMediumType, VerificationMessageTemplateType};
 use aws_sdk_cognitoidentityprovider::Client;
 use common::*;
 
@@ -22,15 +20,15 @@ async fn confirm(
     code: &str,
     password: &str,
 ) -> Result<(), (String, String)> {
-    c.confirm_forgot_password()
+    let r = c
+        .confirm_forgot_password()
         .client_id(app)
         .username(user)
         .confirmation_code(code)
         .password(password)
         .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| (common::code(&e), message(&e)))
+        .await;
+    outcome(r)
 }
 
 #[tokio::test]
@@ -95,17 +93,8 @@ async fn a_code_never_requested_is_expired() {
 #[tokio::test]
 async fn without_a_verified_contact_no_code_is_sent() {
     let (server, c, pool, app) = sign_in_fixture().await;
-    let hiding = app_client(&c, &pool, |b| {
-        b.prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)
-    })
-    .await;
-    c.admin_update_user_attributes()
-        .user_pool_id(&pool)
-        .username("alice")
-        .user_attributes(attr("email_verified", "false"))
-        .send()
-        .await
-        .expect("unverify");
+    let hiding = hiding_client(&c, &pool).await;
+    unverify_email(&c, &pool, "alice").await;
     let e = c
         .forgot_password()
         .client_id(&app)
@@ -137,10 +126,7 @@ async fn without_a_verified_contact_no_code_is_sent() {
 #[tokio::test]
 async fn unknown_users_are_hidden_when_the_client_prevents_existence_errors() {
     let (server, c, pool, legacy) = sign_in_fixture().await;
-    let hiding = app_client(&c, &pool, |b| {
-        b.prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)
-    })
-    .await;
+    let hiding = hiding_client(&c, &pool).await;
     let unknown = pair(
         "UserNotFoundException",
         "Username/client id combination not found.",

@@ -7,8 +7,7 @@ mod common;
 
 use aws_sdk_cognitoidentityprovider::operation::create_user_pool_client::builders::CreateUserPoolClientFluentBuilder as NewClient;
 use aws_sdk_cognitoidentityprovider::types::{
-    AuthFlowType, ExplicitAuthFlowsType as Flow, PreventUserExistenceErrorTypes, TimeUnitsType,
-    TokenValidityUnitsType,
+    AuthFlowType, ExplicitAuthFlowsType as Flow, TimeUnitsType, TokenValidityUnitsType,
 };
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -193,10 +192,7 @@ async fn sign_in_errors_have_cognitos_codes_and_messages() {
         "User does not exist.".into(),
     );
     assert_eq!(auth(app, "nobody", PASSWORD).await, not_found);
-    let hiding = app_client(&c, pool, |b| {
-        b.prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)
-    })
-    .await;
+    let hiding = hiding_client(&c, pool).await;
     assert_eq!(auth(&hiding, "nobody", PASSWORD).await, na(INCORRECT));
 
     let disable = c.admin_disable_user().user_pool_id(pool).username("carol");

@@ -8,8 +8,8 @@ mod common;
 
 use aws_sdk_cognitoidentityprovider::types::{
     AliasAttributeType, AttributeDataType, DefaultEmailOptionType, DeliveryMediumType,
-    PreventUserExistenceErrorTypes, SchemaAttributeType, UsernameAttributeType,
-    VerificationMessageTemplateType, VerifiedAttributeType,
+    SchemaAttributeType, UsernameAttributeType, VerificationMessageTemplateType,
+    VerifiedAttributeType,
 };
 use aws_sdk_cognitoidentityprovider::Client;
 use common::*;
@@ -55,14 +55,14 @@ async fn sign_up(
 }
 
 async fn confirm(c: &Client, app: &str, user: &str, code: &str) -> Result<(), (String, String)> {
-    c.confirm_sign_up()
+    let r = c
+        .confirm_sign_up()
         .client_id(app)
         .username(user)
         .confirmation_code(code)
         .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| (common::code(&e), message(&e)))
+        .await;
+    outcome(r)
 }
 
 #[tokio::test]
@@ -435,10 +435,7 @@ async fn unknown_users_are_hidden_when_the_client_prevents_existence_errors() {
     let server = Server::sqlite();
     let c = server.client();
     let (pool, legacy) = pool_and_client(&c, |b| b).await;
-    let hiding = app_client(&c, &pool, |b| {
-        b.prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)
-    })
-    .await;
+    let hiding = hiding_client(&c, &pool).await;
     let unknown = pair((
         "UserNotFoundException",
         "Username/client id combination not found.",

@@ -11,11 +11,6 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
 
 import cognito from "amazon-cognito-identity-js";
 import { CognitoJwtVerifier, JwtRsaVerifier } from "aws-jwt-verify";
@@ -27,85 +22,15 @@ import {
   KidNotFoundInJwksError,
 } from "aws-jwt-verify/error";
 
+import { call, memoryStorage, nodeCallback, startServer } from "./cognate_server.mjs";
+
 const { AuthenticationDetails, CognitoUser, CognitoUserPool, CognitoUserSession } = cognito;
 
 const PASSWORD = "Passw0rd!";
 const NEW_PASSWORD = "N3w-Passw0rd!";
 
 // ---------------------------------------------------------------------------------------------
-// The server
-
-/** Starts `cognate serve` on a free port with a fresh data directory. */
-async function startServer(...extra) {
-  const bin = process.env.COGNATE_BIN;
-  if (!bin) throw new Error("COGNATE_BIN must name the cognate binary");
-  const data = mkdtempSync(join(tmpdir(), "cognate-interop-node-"));
-  const proc = spawn(bin, ["serve", "--listen", "127.0.0.1:0", "--data", data, "--log", "warn", ...extra], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  proc.stderr.setEncoding("utf8");
-  proc.stderr.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
-  const lines = createInterface({ input: proc.stdout });
-  let timer;
-  try {
-    const url = await Promise.race([
-      new Promise((resolve, reject) => {
-        lines.once("line", (line) => {
-          const m = /^listening on (127\.0\.0\.1:\d+)$/.exec(line.trim());
-          if (m) resolve(`http://${m[1]}`);
-          else reject(new Error(`unexpected first line from cognate: ${JSON.stringify(line)}`));
-        });
-      }),
-      exited.then(({ code, signal }) => {
-        throw new Error(`cognate exited before listening (code ${code}, signal ${signal}): ${stderr}`);
-      }),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`cognate did not start within 15 s: ${stderr}`)), 15_000);
-      }),
-    ]);
-    return {
-      url,
-      stderr: () => stderr,
-      async stop() {
-        lines.close();
-        if (proc.exitCode === null && proc.signalCode === null) {
-          proc.kill("SIGTERM");
-          const killer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
-          await exited;
-          clearTimeout(killer);
-        }
-        rmSync(data, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    proc.kill("SIGKILL");
-    rmSync(data, { recursive: true, force: true });
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** One call of the AWS JSON 1.1 protocol (no signature needed); throws on a non-200 answer. */
-async function call(baseUrl, op, body) {
-  const resp = await fetch(`${baseUrl}/`, {
-    method: "POST",
-    headers: {
-      "Content-Type": "application/x-amz-json-1.1",
-      "X-Amz-Target": `AWSCognitoIdentityProviderService.${op}`,
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await resp.text();
-  if (resp.status !== 200) {
-    throw new Error(`${op} ${JSON.stringify(body)} → HTTP ${resp.status}: ${text}`);
-  }
-  return text ? JSON.parse(text) : {};
-}
+// Fixtures (the server is started and called through cognate_server.mjs)
 
 async function getJson(url) {
   const resp = await fetch(url);
@@ -143,21 +68,6 @@ async function createUser(baseUrl, poolId, username, password = PASSWORD) {
 
 // ---------------------------------------------------------------------------------------------
 // amazon-cognito-identity-js, promisified
-
-/**
- * Storage private to one test, so the library's cached "LastAuthUser" never leaks across tests.
- * It behaves as a browser's window.localStorage (the library's storage in a browser): getItem
- * answers null for a missing key, so refreshSession sends `"DEVICE_KEY": null` as browsers do.
- */
-function memoryStorage() {
-  const items = new Map();
-  return {
-    setItem: (k, v) => void items.set(k, String(v)),
-    getItem: (k) => (items.has(k) ? items.get(k) : null),
-    removeItem: (k) => void items.delete(k),
-    clear: () => items.clear(),
-  };
-}
 
 function userPool(baseUrl, { poolId, clientId }, storage) {
   return new CognitoUserPool({ UserPoolId: poolId, ClientId: clientId, endpoint: baseUrl, Storage: storage });
@@ -211,7 +121,6 @@ function describeValue(v) {
   }
 }
 
-const nodeCallback = (resolve, reject) => (err, result) => (err ? reject(err) : resolve(result));
 const refreshSession = (user, refreshToken) =>
   new Promise((resolve, reject) => user.refreshSession(refreshToken, nodeCallback(resolve, reject)));
 const getUserAttributes = (user) => new Promise((resolve, reject) => user.getUserAttributes(nodeCallback(resolve, reject)));

@@ -14,11 +14,9 @@ import json
 import unittest
 import urllib.request
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from pycognito import Cognito
-from cognate_server import Server
+from cognate_server import Server, claims, error_code
 
 PASSWORD = "Passw0rd!"
 
@@ -32,29 +30,9 @@ def tearDownModule():
     SERVER.stop()
 
 
-def idp():
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=SERVER.url,
-        region_name="us-east-1",
-        aws_access_key_id="AKIDTEST",
-        aws_secret_access_key="secret",
-        config=Config(retries={"max_attempts": 1}),
-    )
-
-
-def claims(token):
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-
-
-def error_code(e):
-    return e.response["Error"]["Code"]
-
-
 class AuthTest(unittest.TestCase):
     def setUp(self):
-        self.idp = idp()
+        self.idp = SERVER.idp()
         self.pool = self.idp.create_user_pool(PoolName="interop-auth")["UserPool"]["Id"]
         self.client_id = self.idp.create_user_pool_client(
             UserPoolId=self.pool,

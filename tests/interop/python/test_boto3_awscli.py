@@ -8,8 +8,6 @@ import os
 import subprocess
 import unittest
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from cognate_server import Server
 
@@ -21,17 +19,6 @@ def setUpModule():
 
 def tearDownModule():
     SERVER.stop()
-
-
-def client(region="us-east-1"):
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=SERVER.url,
-        region_name=region,
-        aws_access_key_id="AKIDTEST",
-        aws_secret_access_key="secret",
-        config=Config(retries={"max_attempts": 1}),
-    )
 
 
 def aws(*args):
@@ -70,7 +57,7 @@ class AwsCli(unittest.TestCase):
 
 class Boto3(unittest.TestCase):
     def test_pools_clients_groups_and_tags(self):
-        c = client()
+        c = SERVER.idp()
         pool = c.create_user_pool(PoolName="boto", UserPoolTags={"team": "a"})["UserPool"]
         pool_id = pool["Id"]
         self.assertTrue(pool_id.startswith("us-east-1_"))
@@ -87,7 +74,7 @@ class Boto3(unittest.TestCase):
         self.assertEqual(c.list_tags_for_resource(ResourceArn=pool["Arn"])["Tags"], {"team": "a", "env": "ci"})
 
     def test_paginators_walk_every_page(self):
-        c = client("eu-north-1")
+        c = SERVER.idp("eu-north-1")
         ids = {c.create_user_pool(PoolName=f"pg{i}")["UserPool"]["Id"] for i in range(12)}
         seen = set()
         for page in c.get_paginator("list_user_pools").paginate(MaxResults=5):
@@ -100,7 +87,7 @@ class Boto3(unittest.TestCase):
         self.assertEqual(names, [f"group-{i}" for i in range(7)])
 
     def test_user_and_group_paginators_walk_150_items(self):
-        c = client("ap-northeast-1")
+        c = SERVER.idp("ap-northeast-1")
         pool_id = c.create_user_pool(PoolName="paged")["UserPool"]["Id"]
         c.create_group(UserPoolId=pool_id, GroupName="everyone")
         usernames = [f"user-{i:03}" for i in range(150)]
@@ -126,7 +113,7 @@ class Boto3(unittest.TestCase):
         self.assertEqual(sorted(seen), [u for u in usernames if u.startswith("user-1")])
 
     def test_admin_users_through_boto3(self):
-        c = client()
+        c = SERVER.idp()
         pool_id = c.create_user_pool(PoolName="boto-users")["UserPool"]["Id"]
         user = c.admin_create_user(UserPoolId=pool_id, Username="zoe", MessageAction="SUPPRESS",
                                    UserAttributes=[{"Name": "given_name", "Value": "Zoe"}])["User"]
@@ -142,7 +129,7 @@ class Boto3(unittest.TestCase):
         self.assertEqual(e.exception.response["Error"]["Code"], "UserNotFoundException")
 
     def test_validation_errors_are_invalid_parameter(self):
-        c = client()
+        c = SERVER.idp()
         with self.assertRaises(ClientError) as e:
             c.describe_user_pool(UserPoolId="bad id!")
         # botocore validates patterns client-side only for some members; the server's answer is AWS's.
@@ -151,7 +138,7 @@ class Boto3(unittest.TestCase):
         self.assertIn("failed to satisfy constraint", err["Message"])
 
     def test_not_implemented_operations_say_so(self):
-        c = client()
+        c = SERVER.idp()
         with self.assertRaises(ClientError) as e:
             c.describe_user_pool_domain(Domain="nothing-here")
         self.assertEqual(e.exception.response["Error"]["Code"], "NotImplementedException")

@@ -8,15 +8,11 @@ Run by scripts/test.sh with COGNATE_BIN pointing at the built binary.
 
 import email
 import email.policy
-import json
 import socket
 import time
 import unittest
-import urllib.request
 
-import boto3
 from aiosmtpd.controller import Controller
-from botocore.config import Config
 from cognate_server import Server
 
 
@@ -58,26 +54,9 @@ def tearDownModule():
     SMTP.stop()
 
 
-def idp():
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=SERVER.url,
-        region_name="us-east-1",
-        aws_access_key_id="AKIDTEST",
-        aws_secret_access_key="secret",
-        config=Config(retries={"max_attempts": 1}),
-    )
-
-
-def outbox(pool, username):
-    url = f"{SERVER.url}/_cognate/messages?userPoolId={pool}&username={username}"
-    with urllib.request.urlopen(url) as r:
-        return json.load(r)["messages"]
-
-
 class SmtpTest(unittest.TestCase):
     def test_an_invitation_arrives_by_smtp_from_the_pools_sender(self):
-        c = idp()
+        c = SERVER.idp()
         pool = c.create_user_pool(
             PoolName="smtp",
             EmailConfiguration={
@@ -106,13 +85,13 @@ class SmtpTest(unittest.TestCase):
         self.assertEqual(msg["From"], "auth@example.com")
         self.assertEqual(msg["Reply-To"], "help@example.com")
         self.assertEqual(msg["Subject"], "Welcome aboard")
-        [sent] = outbox(pool, "alice")
+        [sent] = SERVER.messages(pool, "alice")
         self.assertEqual(sent["kind"], "ADMIN_CREATE_USER")
         body = msg.get_content()
         self.assertIn(f"Hello alice, your password is {sent['code']}", body)
 
     def test_default_sender_is_cognitos(self):
-        c = idp()
+        c = SERVER.idp()
         pool = c.create_user_pool(PoolName="smtp-default")["UserPool"]["Id"]
         before = len(INBOX.messages)
         c.admin_create_user(
@@ -125,12 +104,12 @@ class SmtpTest(unittest.TestCase):
         self.assertEqual(len(received), before + 1)
         _, msg = received[-1]
         self.assertEqual(msg["From"], "no-reply@verificationemail.com")
-        [sent] = outbox(pool, "bob")
+        [sent] = SERVER.messages(pool, "bob")
         self.assertIn(sent["code"], msg.get_content())
         self.assertEqual(msg["Subject"], sent["subject"])
 
     def test_the_sign_up_email_arrives_with_its_code(self):
-        c = idp()
+        c = SERVER.idp()
         pool = c.create_user_pool(
             PoolName="smtp-sign-up",
             AutoVerifiedAttributes=["email"],
@@ -160,7 +139,7 @@ class SmtpTest(unittest.TestCase):
         self.assertEqual(rcpt, ["carol@example.com"])
         self.assertEqual(msg["From"], "Example App <hello@example.com>")
         self.assertEqual(msg["Subject"], "Confirm your account")
-        [sent] = outbox(pool, "carol")
+        [sent] = SERVER.messages(pool, "carol")
         self.assertEqual(sent["kind"], "SIGN_UP")
         self.assertIn(f"Your confirmation code is {sent['code']}", msg.get_content())
         # The code in the email confirms the user.

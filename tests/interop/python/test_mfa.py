@@ -7,11 +7,9 @@ Run by scripts/test.sh with COGNATE_BIN pointing at the built binary.
 import time
 import unittest
 
-import boto3
 import pyotp
-from botocore.config import Config
 from botocore.exceptions import ClientError
-from cognate_server import Server
+from cognate_server import Server, error_code
 
 PASSWORD = "Passw0rd!"
 
@@ -25,24 +23,9 @@ def tearDownModule():
     SERVER.stop()
 
 
-def idp():
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=SERVER.url,
-        region_name="us-east-1",
-        aws_access_key_id="AKIDTEST",
-        aws_secret_access_key="secret",
-        config=Config(retries={"max_attempts": 1}),
-    )
-
-
-def error_code(e):
-    return e.response["Error"]["Code"]
-
-
 class MfaTest(unittest.TestCase):
     def setUp(self):
-        self.idp = idp()
+        self.idp = SERVER.idp()
         self.pool = self.idp.create_user_pool(PoolName="interop-mfa")["UserPool"]["Id"]
         self.idp.set_user_pool_mfa_config(
             UserPoolId=self.pool,

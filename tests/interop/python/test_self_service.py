@@ -7,15 +7,10 @@ reset code and signs in with it.
 Run by scripts/test.sh with COGNATE_BIN pointing at the built binary.
 """
 
-import json
 import unittest
-import urllib.parse
-import urllib.request
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
-from cognate_server import Server
+from cognate_server import Server, error_code
 
 PASSWORD = "Passw0rd!"
 NEW_PASSWORD = "N3w-Passw0rd!"
@@ -30,32 +25,15 @@ def tearDownModule():
     SERVER.stop()
 
 
-def idp():
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=SERVER.url,
-        region_name="us-east-1",
-        aws_access_key_id="AKIDTEST",
-        aws_secret_access_key="secret",
-        config=Config(retries={"max_attempts": 1}),
-    )
-
-
 def last_message(pool, username):
-    query = urllib.parse.urlencode({"userPoolId": pool, "username": username})
-    with urllib.request.urlopen(f"{SERVER.url}/_cognate/messages?{query}") as r:
-        messages = json.load(r)["messages"]
+    messages = SERVER.messages(pool, username)
     assert messages, f"no message to {username}"
     return messages[-1]
 
 
-def error_code(e):
-    return e.response["Error"]["Code"]
-
-
 class SelfServiceTest(unittest.TestCase):
     def setUp(self):
-        self.idp = idp()
+        self.idp = SERVER.idp()
         self.pool = self.idp.create_user_pool(PoolName="interop-self-service", AutoVerifiedAttributes=["email"])[
             "UserPool"
         ]["Id"]

@@ -30,6 +30,8 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
+pub mod srp;
+
 /// Where a server keeps its state.
 #[derive(Clone, Debug)]
 pub enum Backend {
@@ -379,6 +381,14 @@ where
     (code(&e), message(&e))
 }
 
+/// Nothing, or the code and message of a failed call.
+pub fn outcome<T, E, R>(r: Result<T, SdkError<E, R>>) -> Result<(), (String, String)>
+where
+    E: ProvideErrorMetadata,
+{
+    r.map(|_| ()).map_err(|e| (code(&e), message(&e)))
+}
+
 // ---- Pools, clients and users --------------------------------------------------------
 
 /// An attribute for AdminCreateUser, UpdateUserAttributes and the like.
@@ -439,6 +449,16 @@ pub async fn app_client(c: &Client, pool: &str, f: impl FnOnce(NewClient) -> New
 }
 
 /// Creates `name` (email `<name>@example.com`, verified) without sending an invitation,
+/// A client of `pool` with PreventUserExistenceErrors enabled; answers its id.
+pub async fn hiding_client(c: &Client, pool: &str) -> String {
+    app_client(c, pool, |b| {
+        b.prevent_user_existence_errors(
+            aws_sdk_cognitoidentityprovider::types::PreventUserExistenceErrorTypes::Enabled,
+        )
+    })
+    .await
+}
+
 /// with `temporary` as its temporary password if given.
 pub async fn create_user(c: &Client, pool: &str, name: &str, temporary: Option<&str>) {
     c.admin_create_user()
@@ -696,6 +716,17 @@ pub async fn status(c: &Client, pool: &str, name: &str) -> String {
         .await
         .expect("admin get user");
     out.user_status().expect("status").as_str().to_string()
+}
+
+/// Marks the email of user `name` unverified (AdminUpdateUserAttributes).
+pub async fn unverify_email(c: &Client, pool: &str, name: &str) {
+    c.admin_update_user_attributes()
+        .user_pool_id(pool)
+        .username(name)
+        .user_attributes(attr("email_verified", "false"))
+        .send()
+        .await
+        .expect("unverify");
 }
 
 /// The attribute `attr` of user `name` (AdminGetUser).
