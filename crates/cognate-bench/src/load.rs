@@ -193,8 +193,8 @@ pub async fn run_pairs(
 /// which a request may depend on the answer before it: `step(n, i, previous)` gives
 /// request `i` of sequence `n` (`previous` is the body of the answer to request `i - 1`),
 /// or None when the sequence is complete; an operation named `GET <path>` is a GET of
-/// that path. A sequence's latency runs from its first
-/// request to its last answer.
+/// that path. A sequence's latency runs from its first request to its last answer. A
+/// client whose next sequence has no first request stops early (its inputs are spent).
 pub async fn run_sequences(
     addr: &str,
     connections: usize,
@@ -221,7 +221,15 @@ pub async fn run_sequences(
                 let t = Instant::now();
                 let mut previous = String::new();
                 let mut i = 0;
-                while let Some((op, body)) = step(n, i, &previous) {
+                loop {
+                    let Some((op, body)) = step(n, i, &previous) else {
+                        if i == 0 {
+                            // No sequence left to run (its inputs are spent): this
+                            // client is done, and the run's rate counts only real ones.
+                            break 'sequences;
+                        }
+                        break;
+                    };
                     if stream
                         .write_all(&request_bytes(&addr, &op, &body))
                         .await
