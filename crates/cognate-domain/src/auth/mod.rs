@@ -4,7 +4,8 @@
 //! PASSWORD_VERIFIER), refresh (REFRESH_TOKEN_AUTH / REFRESH_TOKEN) and the
 //! NEW_PASSWORD_REQUIRED challenge; multi-factor sign-in (SMS_MFA, EMAIL_OTP,
 //! SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP) and the software token's
-//! AssociateSoftwareToken and VerifySoftwareToken; and the lockout after repeated
+//! AssociateSoftwareToken and VerifySoftwareToken; a user's remembered devices
+//! (ConfirmDevice and the device operations); and the lockout after repeated
 //! failures (which wrong MFA codes count toward too).
 //!
 //! Challenge state travels with the client, sealed with the master key: the `Session`
@@ -15,6 +16,7 @@
 
 mod challenge;
 mod client_policy;
+mod devices;
 #[cfg(test)]
 mod expiry_tests;
 mod initiate;

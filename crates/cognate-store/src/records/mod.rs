@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod client;
 pub mod code;
+pub mod device;
 pub mod group_member;
 pub mod outbox;
 pub mod pool_object;
