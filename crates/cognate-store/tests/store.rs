@@ -46,6 +46,7 @@ on_each_engine!(
     filtered_user_pages_walk_every_match_once,
     sign_in_records_are_kept_revoked_and_purged,
     codes_are_replaced_per_user_and_purpose,
+    devices_are_kept_per_user_and_paged_by_key,
     deleting_a_group_removes_only_its_memberships,
     pools_and_clients_are_found_by_name,
     a_pools_domains_are_listed,
@@ -516,6 +517,64 @@ fn codes_are_replaced_per_user_and_purpose((store, _, _dir): Case) {
             .expect("delete");
         assert_eq!(reset, None, "{engine:?}");
         assert!(verify.is_some(), "{engine:?}");
+    });
+}
+
+fn devices_are_kept_per_user_and_paged_by_key((store, _, _dir): Case) {
+    use cognate_store::records::device::{self, DeviceRow};
+    run(async {
+        let engine = store.engine();
+        let row = |user: &str, key: &str, doc: &str| DeviceRow {
+            pool_id: "p".into(),
+            username_key: user.into(),
+            device_key: key.into(),
+            created_at: 1.0,
+            doc: doc.into(),
+        };
+        store
+            .write(move |c| {
+                device::put(c, &row("alice", "r_b", "{}"))?;
+                device::put(c, &row("alice", "r_a", "{}"))?;
+                device::put(c, &row("alice", "r_a", "{\"v\":2}"))?;
+                device::put(c, &row("bob", "r_c", "{}"))
+            })
+            .await
+            .expect("put");
+        let (first, second, theirs) = store
+            .read(|c| {
+                let one = |after: Option<&str>| PageRequest {
+                    after: after.map(str::to_string),
+                    limit: 1,
+                };
+                Ok::<_, StoreError>((
+                    device::list(c, "p", "alice", &one(None))?,
+                    device::list(c, "p", "alice", &one(Some("r_a")))?,
+                    device::get(c, "p", "bob", "r_a")?,
+                ))
+            })
+            .await
+            .expect("list");
+        assert_eq!(
+            first.items,
+            [row("alice", "r_a", "{\"v\":2}")],
+            "{engine:?}"
+        );
+        assert_eq!(first.next.as_deref(), Some("r_a"), "{engine:?}");
+        assert_eq!(second.items, [row("alice", "r_b", "{}")], "{engine:?}");
+        assert_eq!(second.next, None, "{engine:?}");
+        assert_eq!(theirs, None, "{engine:?}");
+        let (gone, again, left) = store
+            .write(|c| {
+                Ok::<_, StoreError>((
+                    device::delete(c, "p", "alice", "r_a")?,
+                    device::delete(c, "p", "alice", "r_a")?,
+                    device::get(c, "p", "bob", "r_c")?,
+                ))
+            })
+            .await
+            .expect("delete");
+        assert!(gone && !again, "{engine:?}");
+        assert!(left.is_some(), "{engine:?}");
     });
 }
 
