@@ -57,6 +57,21 @@ impl Outbound {
     }
 }
 
+/// Where one message goes out.
+enum Route {
+    Smtp(Arc<Smtp>),
+    Sms(Arc<SmsWebhook>),
+}
+
+impl Route {
+    async fn send(&self, outgoing: &Outgoing) -> Result<(), retry::Failure> {
+        match self {
+            Route::Smtp(smtp) => smtp.send(outgoing).await,
+            Route::Sms(sms) => sms.send(outgoing).await,
+        }
+    }
+}
+
 impl Delivery for Outbound {
     fn deliver<'a>(
         &'a self,
@@ -65,30 +80,17 @@ impl Delivery for Outbound {
         Box::pin(async move {
             self.local.deliver(messages).await;
             for outgoing in messages {
-                let send: Option<retry::Send> = match outgoing.message.channel {
-                    Channel::Email => self.smtp.clone().map(|smtp| {
-                        let o = outgoing.clone();
-                        Box::new(move || {
-                            let (smtp, o) = (smtp.clone(), o.clone());
-                            Box::pin(async move { smtp.send(&o).await })
-                                as Pin<Box<dyn Future<Output = _> + Send>>
-                        }) as retry::Send
-                    }),
-                    Channel::Sms => self.sms.clone().map(|sms| {
-                        let o = outgoing.clone();
-                        Box::new(move || {
-                            let (sms, o) = (sms.clone(), o.clone());
-                            Box::pin(async move { sms.send(&o).await })
-                                as Pin<Box<dyn Future<Output = _> + Send>>
-                        }) as retry::Send
-                    }),
+                let route = match outgoing.message.channel {
+                    Channel::Email => self.smtp.clone().map(Route::Smtp),
+                    Channel::Sms => self.sms.clone().map(Route::Sms),
                 };
-                if let Some(send) = send {
+                if let Some(route) = route {
                     let about = retry::About::of(&outgoing.message);
                     self.pending.fetch_add(1, Ordering::SeqCst);
                     let (policy, pending) = (self.retry.clone(), self.pending.clone());
+                    let outgoing = outgoing.clone();
                     tokio::spawn(async move {
-                        retry::run(&policy, &about, send).await;
+                        retry::run(&policy, &about, || route.send(&outgoing)).await;
                         pending.fetch_sub(1, Ordering::SeqCst);
                     });
                 }

@@ -5,7 +5,6 @@
 
 use cognate_domain::{Channel, Message};
 use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 /// Why a send failed, and whether trying again can help.
@@ -14,13 +13,6 @@ pub enum Failure {
     Transient(String),
     Permanent(String),
 }
-
-/// One attempt at sending a message.
-pub(crate) type Send = Box<
-    dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), Failure>> + std::marker::Send>>
-        + std::marker::Send
-        + Sync,
->;
 
 /// The pauses between attempts: by default 1 s, 5 s, 30 s, 2 min and 10 min, so a
 /// message survives a mail server's restart or a short outage (about 13 minutes).
@@ -65,7 +57,13 @@ impl About {
     }
 }
 
-pub(crate) async fn run(policy: &RetryPolicy, about: &About, send: Send) {
+/// Sends with `send` (one attempt per call) until it succeeds, fails for good, or the
+/// policy's attempts are spent.
+pub(crate) async fn run<F, Fut>(policy: &RetryPolicy, about: &About, send: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<(), Failure>>,
+{
     let attempts = policy.pauses.len() + 1;
     for attempt in 1..=attempts {
         let failure = match tokio::time::timeout(policy.attempt_timeout, send()).await {
