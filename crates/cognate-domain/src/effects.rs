@@ -17,6 +17,13 @@ pub(crate) struct Effects {
 }
 
 impl Effects {
+    /// The effects of a write that sends one message.
+    pub(crate) fn of(message: Message) -> Effects {
+        Effects {
+            messages: vec![message],
+        }
+    }
+
     pub(crate) fn send(&mut self, message: Message) {
         self.messages.push(message);
     }
@@ -84,7 +91,6 @@ mod tests {
     use crate::service::{test_config, Service};
     use crate::SecretBox;
     use cognate_api::types::*;
-    use cognate_api::RequestContext;
     use cognate_store::Store;
     use std::future::Future;
     use std::pin::Pin;
@@ -122,19 +128,7 @@ mod tests {
             SecretBox::new(&SecretBox::generate_key()),
             recorder.clone(),
         );
-        let pool_id = service
-            .create_user_pool(
-                &RequestContext::default(),
-                CreateUserPoolRequest {
-                    pool_name: Some("p".into()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .expect("pool")
-            .user_pool
-            .and_then(|p| p.id)
-            .expect("pool id");
+        let pool_id = crate::service::test_pool(&service).await;
         let create = AdminCreateUserRequest {
             user_pool_id: Some(pool_id.clone()),
             username: Some("alice".into()),
@@ -203,38 +197,8 @@ mod tests {
             .build()
             .expect("runtime")
             .block_on(async {
-                let pool_id = service
-                    .create_user_pool(
-                        &RequestContext::default(),
-                        CreateUserPoolRequest {
-                            pool_name: Some("p".into()),
-                            ..Default::default()
-                        },
-                    )
-                    .await
-                    .expect("pool")
-                    .user_pool
-                    .and_then(|p| p.id)
-                    .expect("pool id");
-                service
-                    .admin_create_user(AdminCreateUserRequest {
-                        user_pool_id: Some(pool_id.clone()),
-                        username: Some("alice".into()),
-                        message_action: Some("SUPPRESS".into()),
-                        user_attributes: Some(vec![
-                            AttributeType {
-                                name: Some("email".into()),
-                                value: Some("alice@example.com".into()),
-                            },
-                            AttributeType {
-                                name: Some("email_verified".into()),
-                                value: Some("true".into()),
-                            },
-                        ]),
-                        ..Default::default()
-                    })
-                    .await
-                    .expect("user");
+                let pool_id = crate::service::test_pool(&service).await;
+                crate::service::test_verified_alice(&service, &pool_id).await;
                 let resets = (0..WRITERS).map(|_| {
                     let (service, pool_id) = (service.clone(), pool_id.clone());
                     tokio::spawn(async move {

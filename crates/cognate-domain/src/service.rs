@@ -127,3 +127,45 @@ pub(crate) fn test_service() -> (Service, tempfile::TempDir) {
     );
     (service, dir)
 }
+
+/// A pool named "p" on `service`, for tests: its id.
+#[cfg(test)]
+pub(crate) async fn test_pool(service: &Service) -> String {
+    service
+        .create_user_pool(
+            &cognate_api::RequestContext::default(),
+            cognate_api::types::CreateUserPoolRequest {
+                pool_name: Some("p".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("pool")
+        .user_pool
+        .and_then(|p| p.id)
+        .expect("pool id")
+}
+
+/// The user "alice" with the verified email alice@example.com in `pool_id`, for tests
+/// (created without an invitation).
+#[cfg(test)]
+pub(crate) async fn test_verified_alice(service: &Service, pool_id: &str) {
+    use cognate_api::types::{AdminCreateUserRequest, AttributeType};
+    let attr = |name: &str, value: &str| AttributeType {
+        name: Some(name.into()),
+        value: Some(value.into()),
+    };
+    service
+        .admin_create_user(AdminCreateUserRequest {
+            user_pool_id: Some(pool_id.to_string()),
+            username: Some("alice".into()),
+            message_action: Some("SUPPRESS".into()),
+            user_attributes: Some(vec![
+                attr("email", "alice@example.com"),
+                attr("email_verified", "true"),
+            ]),
+            ..Default::default()
+        })
+        .await
+        .expect("user");
+}

@@ -6,7 +6,7 @@ use crate::pools::PoolView;
 use crate::service::Service;
 use crate::users;
 use cognate_api::types::*;
-use cognate_api::{ErrorCode, RequestContext};
+use cognate_api::ErrorCode;
 use std::collections::BTreeMap;
 
 struct Fixture {
@@ -18,17 +18,7 @@ struct Fixture {
 
 async fn fixture() -> Fixture {
     let (service, dir) = crate::service::test_service();
-    let pool = service
-        .create_user_pool(
-            &RequestContext::default(),
-            CreateUserPoolRequest {
-                pool_name: Some("p".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("pool");
-    let pool_id = pool.user_pool.and_then(|p| p.id).expect("pool id");
+    let pool_id = crate::service::test_pool(&service).await;
     let client = service
         .create_user_pool_client(CreateUserPoolClientRequest {
             user_pool_id: Some(pool_id.clone()),

@@ -255,45 +255,14 @@ mod tests {
     use super::*;
     use crate::service::test_service;
     use cognate_api::types::*;
-    use cognate_api::RequestContext;
 
     /// A reset code is stored as the keyed hash bound to its pool, user and purpose: not
     /// the plain SHA-256 of six digits that anyone with the database could reverse.
     #[tokio::test]
     async fn codes_are_stored_as_keyed_hashes_bound_to_pool_user_and_purpose() {
         let (service, _dir) = test_service();
-        let pool_id = service
-            .create_user_pool(
-                &RequestContext::default(),
-                CreateUserPoolRequest {
-                    pool_name: Some("p".into()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .expect("pool")
-            .user_pool
-            .and_then(|p| p.id)
-            .expect("pool id");
-        service
-            .admin_create_user(AdminCreateUserRequest {
-                user_pool_id: Some(pool_id.clone()),
-                username: Some("alice".into()),
-                message_action: Some("SUPPRESS".into()),
-                user_attributes: Some(vec![
-                    AttributeType {
-                        name: Some("email".into()),
-                        value: Some("alice@example.com".into()),
-                    },
-                    AttributeType {
-                        name: Some("email_verified".into()),
-                        value: Some("true".into()),
-                    },
-                ]),
-                ..Default::default()
-            })
-            .await
-            .expect("user");
+        let pool_id = crate::service::test_pool(&service).await;
+        crate::service::test_verified_alice(&service, &pool_id).await;
         service
             .admin_reset_user_password(AdminResetUserPasswordRequest {
                 user_pool_id: Some(pool_id.clone()),

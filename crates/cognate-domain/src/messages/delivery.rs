@@ -105,24 +105,11 @@ mod tests {
     use crate::service::{test_config, Service};
     use crate::SecretBox;
     use cognate_api::types::*;
-    use cognate_api::RequestContext;
     use cognate_store::records::outbox::{self, MessageRow};
     use cognate_store::Store;
 
     async fn invite_alice(service: &Service) {
-        let pool_id = service
-            .create_user_pool(
-                &RequestContext::default(),
-                CreateUserPoolRequest {
-                    pool_name: Some("p".into()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .expect("pool")
-            .user_pool
-            .and_then(|p| p.id)
-            .expect("pool id");
+        let pool_id = crate::service::test_pool(service).await;
         service
             .admin_create_user(AdminCreateUserRequest {
                 user_pool_id: Some(pool_id),

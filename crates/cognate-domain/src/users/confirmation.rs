@@ -255,9 +255,7 @@ impl Service {
                 let Some((details, message)) = sent else {
                     return Err(invalid("Auto verification not turned on."));
                 };
-                let mut effects = Effects::default();
-                effects.send(message);
-                Ok((details, effects))
+                Ok((details, Effects::of(message)))
             })
             .await?;
         self.after_commit(effects).await;

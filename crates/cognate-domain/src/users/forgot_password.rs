@@ -165,11 +165,7 @@ impl Service {
                     ));
                 }
                 match send_reset_code(c, &secrets, &pool, (&row, &doc), true)? {
-                    Some((details, message)) => {
-                        let mut effects = Effects::default();
-                        effects.send(message);
-                        Ok((details, effects))
-                    }
+                    Some((details, message)) => Ok((details, Effects::of(message))),
                     None if client.hides_users => simulated(&pool),
                     None => Err(no_recovery_contact()),
                 }

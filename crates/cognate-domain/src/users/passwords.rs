@@ -125,9 +125,7 @@ impl Service {
                 };
                 row.status = UserStatusType::RESET_REQUIRED.into();
                 save(c, pool, row, &doc)?;
-                Ok(Effects {
-                    messages: vec![message],
-                })
+                Ok(Effects::of(message))
             })
             .await?;
         self.after_commit(effects).await;

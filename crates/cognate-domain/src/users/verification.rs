@@ -137,9 +137,7 @@ impl Service {
                         requested_by_user: true,
                     },
                 )?;
-                let mut effects = Effects::default();
-                effects.send(message);
-                Ok((details, effects))
+                Ok((details, Effects::of(message)))
             })
             .await?;
         self.after_commit(effects).await;
