@@ -5,4 +5,7 @@ pub struct RequestContext {
     pub signed_region: Option<String>,
     /// The `x-amzn-RequestId` the response will carry.
     pub request_id: String,
+    /// The address the request came from (the connection's peer), as device
+    /// attributes and sign-in records report it.
+    pub source_ip: Option<String>,
 }

@@ -32,6 +32,7 @@ impl Api<'_> {
         &self,
         req: Request<Incoming>,
         request_id: &str,
+        peer: std::net::IpAddr,
     ) -> (Response<Body>, Option<&'static str>) {
         let target = req
             .headers()
@@ -129,6 +130,7 @@ impl Api<'_> {
         let ctx = RequestContext {
             signed_region,
             request_id: request_id.to_string(),
+            source_ip: Some(peer.to_string()),
         };
         let response = match self.service.call(&ctx, op, &body).await {
             Ok(out) => json(StatusCode::OK, AMZ_JSON, out),

@@ -162,7 +162,7 @@ impl Server {
         }
     }
 
-    async fn handle(&self, req: Request<Incoming>, _peer: SocketAddr) -> Response<Body> {
+    async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
         let started = Instant::now();
         let request_id = uuid::Uuid::new_v4().to_string();
         // What the request log line needs is kept only when it will be written.
@@ -170,7 +170,7 @@ impl Server {
             .then(|| (req.method().clone(), req.uri().path().to_string()));
         let control = self.is_control(req.uri().path());
         let (mut response, operation) = match self.inner.in_flight.clone().try_acquire_owned() {
-            Ok(_permit) => self.route(req, &request_id, control).await,
+            Ok(_permit) => self.route(req, &request_id, control, peer).await,
             Err(_) => (
                 response::overloaded("Too many requests in flight; retry later."),
                 None,
@@ -207,6 +207,7 @@ impl Server {
         req: Request<Incoming>,
         request_id: &str,
         control: bool,
+        peer: SocketAddr,
     ) -> (Response<Body>, Option<&'static str>) {
         let path = req.uri().path();
         if control {
@@ -225,7 +226,7 @@ impl Server {
                 iam: self.inner.options.iam_credentials.as_ref(),
                 body_read_timeout: self.inner.options.limits.body_read_timeout,
             };
-            return api.handle(req, request_id).await;
+            return api.handle(req, request_id, peer.ip()).await;
         }
         if req.method() == Method::GET && path == confirm_link::PATH {
             return (

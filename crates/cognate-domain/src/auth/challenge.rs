@@ -56,6 +56,9 @@ pub(super) struct Challenge {
     /// session, answered with this one so that a sign-in sets up one token.
     #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
     pub(super) origin: Option<String>,
+    /// The user's device the sign-in names (DEVICE_KEY), once known to be theirs.
+    #[serde(rename = "dk", default, skip_serializing_if = "Option::is_none")]
+    pub(super) device_key: Option<String>,
 }
 
 impl Service {
@@ -117,6 +120,7 @@ impl Service {
             totp_step: None,
             device_name: None,
             origin: None,
+            device_key: None,
         }
     }
 }

@@ -3,6 +3,12 @@
 //! Get/List/Forget/UpdateDeviceStatus with the user's access token, and their Admin
 //! twins. Whether a new device starts remembered follows the pool's
 //! DeviceConfiguration.DeviceOnlyRememberedOnUserPrompt.
+//!
+//! A device key is handed out as NewDeviceMetadata by a sign-in in a pool that tracks
+//! devices and rides in that session's access token (`device_key`): ConfirmDevice
+//! takes only the key of the token it is called with. The device group key is not
+//! stored: it is a keyed hash of the pool and the user's sub, the same for each of a
+//! user's devices.
 
 use crate::clock::now;
 use crate::error::{fail, required, Result};
@@ -18,7 +24,7 @@ use cognate_store::records::{device, PageRequest};
 use cognate_store::Conn;
 use serde::{Deserialize, Serialize};
 
-operation!(ConfirmDevice => Service::confirm_device);
+operation!(ConfirmDevice => Service::confirm_device, with_context);
 operation!(GetDevice => Service::get_device);
 operation!(AdminGetDevice => Service::admin_get_device);
 operation!(ListDevices => Service::list_devices);
@@ -47,7 +53,76 @@ struct DeviceDoc {
     last_authenticated: f64,
 }
 
-fn device_not_found() -> crate::error::Error {
+/// What device SRP needs of a device: its verifier and salt (hex), and whether it
+/// is remembered.
+pub(super) struct DeviceSecret {
+    pub(super) verifier_hex: String,
+    pub(super) salt_hex: String,
+    pub(super) remembered: bool,
+}
+
+fn base64_to_hex(value: &str) -> Option<String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The user's device `key` as device SRP uses it, if they confirmed it.
+pub(super) fn device_secret(
+    c: &mut dyn Conn,
+    pool_id: &str,
+    username_key: &str,
+    key: &str,
+) -> Result<Option<DeviceSecret>> {
+    let Some(row) = device::get(c, pool_id, username_key, key)? else {
+        return Ok(None);
+    };
+    let doc: DeviceDoc = from_doc(&row.doc)?;
+    // ConfirmDevice checked both are base64.
+    Ok(Some(DeviceSecret {
+        verifier_hex: base64_to_hex(&doc.verifier).unwrap_or_default(),
+        salt_hex: base64_to_hex(&doc.salt).unwrap_or_default(),
+        remembered: doc.remembered,
+    }))
+}
+
+/// Whether the user confirmed the device `key`.
+pub(super) fn device_confirmed(
+    c: &mut dyn Conn,
+    pool_id: &str,
+    username_key: &str,
+    key: &str,
+) -> Result<bool> {
+    Ok(device::get(c, pool_id, username_key, key)?.is_some())
+}
+
+/// A session started on the user's device `key`: its last sign-in and IP.
+pub(crate) fn device_signed_in(
+    c: &mut dyn Conn,
+    pool_id: &str,
+    username_key: &str,
+    key: &str,
+    sign_in: &crate::tokens::SignInDevice,
+    at: f64,
+) -> Result<()> {
+    let Some(mut row) = device::get(c, pool_id, username_key, key)? else {
+        return Ok(());
+    };
+    let mut doc: DeviceDoc = from_doc(&row.doc)?;
+    doc.last_authenticated = at;
+    if let Some(ip) = &sign_in.ip {
+        doc.last_ip = Some(ip.clone());
+    }
+    row.doc = to_doc(&doc)?;
+    device::put(c, &row)?;
+    Ok(())
+}
+
+/// The device SRP exchange reports an unknown device in these words; AWS's clients
+/// (amazon-cognito-identity-js) look for "device" in the message to forget their key.
+pub(super) fn device_not_found() -> crate::error::Error {
     fail(
         ErrorCode::ResourceNotFoundException,
         "Device does not exist.",
@@ -151,10 +226,25 @@ fn set_status(
 }
 
 impl Service {
+    /// The user's device group key: a keyed hash of the pool and the user's sub, as
+    /// short as Cognito's (a dash and nine letters or digits).
+    pub(crate) fn device_group_key(&self, pool_id: &str, sub: &str) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let hash = self.secrets().keyed_hash(&["device-group", pool_id, sub]);
+        let letters = crate::crypto::srp::hex_to_bytes(&hash)
+            .iter()
+            .take(9)
+            .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+            .collect::<String>();
+        format!("-{letters}")
+    }
+
     pub(crate) async fn confirm_device(
         &self,
+        ctx: &cognate_api::RequestContext,
         input: ConfirmDeviceRequest,
     ) -> Result<ConfirmDeviceResponse> {
+        let ip = ctx.source_ip.clone();
         let token = required(&input.access_token, "accessToken")?;
         let key = required(&input.device_key, "deviceKey")?.clone();
         let config = input
@@ -162,16 +252,26 @@ impl Service {
             .clone()
             .unwrap_or_default();
         let (verifier, salt) = match (config.password_verifier, config.salt) {
-            (Some(v), Some(s)) if !v.is_empty() && !s.is_empty() => (v, s),
-            _ => {
-                return Err(fail(
-                    ErrorCode::InvalidParameterException,
-                    "DeviceSecretVerifierConfig needs a PasswordVerifier and a Salt.",
-                ))
+            (Some(v), Some(s))
+                if base64_to_hex(&v).is_some_and(|h| !h.is_empty())
+                    && base64_to_hex(&s).is_some_and(|h| !h.is_empty()) =>
+            {
+                (v, s)
             }
+            _ => return Err(fail(
+                ErrorCode::InvalidParameterException,
+                "DeviceSecretVerifierConfig needs a PasswordVerifier and a Salt, each in base64.",
+            )),
         };
         let name = input.device_name.clone();
-        self.with_access_token(token, true, move |c, pool, row, _, _| {
+        self.with_access_token(token, true, move |c, pool, row, _, claims| {
+            // Only the key this session was handed (NewDeviceMetadata) can be confirmed.
+            if claims.device_key.as_deref() != Some(key.as_str()) {
+                return Err(fail(
+                    ErrorCode::InvalidParameterException,
+                    "The device key was not issued to this session.",
+                ));
+            }
             if device::get(c, &pool.id, &row.username_key, &key)?.is_some() {
                 return Err(fail(
                     ErrorCode::DeviceKeyExistsException,
@@ -190,7 +290,7 @@ impl Service {
                 verifier: verifier.clone(),
                 salt: salt.clone(),
                 remembered: !prompt,
-                last_ip: None,
+                last_ip: ip.clone(),
                 created: at,
                 modified: at,
                 last_authenticated: at,

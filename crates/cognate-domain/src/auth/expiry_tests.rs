@@ -68,6 +68,7 @@ async fn expired_tokens_and_sessions_are_refused() {
             &f.client_id,
             &AuthFlowType::USER_PASSWORD_AUTH,
             sign_in("Temp0rary!"),
+            None,
         )
         .await
         .expect("challenge");
@@ -90,6 +91,7 @@ async fn expired_tokens_and_sessions_are_refused() {
             &ChallengeNameType::NEW_PASSWORD_REQUIRED,
             Some(&expired),
             responses.clone(),
+            None,
         )
         .await
         .err()
@@ -106,6 +108,7 @@ async fn expired_tokens_and_sessions_are_refused() {
             &ChallengeNameType::NEW_PASSWORD_REQUIRED,
             challenge.session.as_ref(),
             responses,
+            None,
         )
         .await
         .expect("new password");
@@ -168,6 +171,7 @@ async fn expired_temporary_passwords_are_refused_and_required_mfa_is_challenged(
             &f.client_id,
             &AuthFlowType::USER_PASSWORD_AUTH,
             sign_in("Temp0rary!"),
+            None,
         )
         .await
         .err()
@@ -191,6 +195,7 @@ async fn expired_temporary_passwords_are_refused_and_required_mfa_is_challenged(
         &f.client_id,
         &AuthFlowType::USER_PASSWORD_AUTH,
         sign_in("Passw0rd!"),
+        None,
     )
     .await
     .expect("signs in while MFA is off");
@@ -210,6 +215,7 @@ async fn expired_temporary_passwords_are_refused_and_required_mfa_is_challenged(
             &f.client_id,
             &AuthFlowType::USER_PASSWORD_AUTH,
             sign_in("Passw0rd!"),
+            None,
         )
         .await
         .expect("a challenge");

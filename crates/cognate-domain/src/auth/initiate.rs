@@ -6,12 +6,24 @@ use crate::error::{invalid, required, Result};
 use crate::operations::operation;
 use crate::service::Service;
 use cognate_api::types::*;
+use cognate_api::RequestContext;
 use std::collections::BTreeMap;
 
-operation!(AdminInitiateAuth => Service::admin_initiate_auth);
-operation!(AdminRespondToAuthChallenge => Service::admin_respond_to_auth_challenge);
-operation!(InitiateAuth => Service::initiate_auth);
-operation!(RespondToAuthChallenge => Service::respond_to_auth_challenge);
+operation!(AdminInitiateAuth => Service::admin_initiate_auth, with_context);
+operation!(
+    AdminRespondToAuthChallenge => Service::admin_respond_to_auth_challenge,
+    with_context
+);
+operation!(InitiateAuth => Service::initiate_auth, with_context);
+operation!(RespondToAuthChallenge => Service::respond_to_auth_challenge, with_context);
+
+/// Where a sign-in request came from: an admin call's ContextData.IpAddress (the
+/// server calling is not the user), else the request's peer.
+fn source_ip(ctx: &RequestContext, context_data: Option<&ContextDataType>) -> Option<String> {
+    context_data
+        .and_then(|d| d.ip_address.clone())
+        .or_else(|| ctx.source_ip.clone())
+}
 
 impl Service {
     /// InitiateAuth and AdminInitiateAuth. `admin` names the pool of an admin call.
@@ -21,8 +33,10 @@ impl Service {
         client_id: &str,
         flow: &AuthFlowType,
         params: BTreeMap<String, String>,
+        ip: Option<String>,
     ) -> Result<Outcome> {
-        let client = self.client_for(client_id, admin).await?;
+        let mut client = self.client_for(client_id, admin).await?;
+        client.source_ip = ip;
         let supported: &[AuthFlowType] = if admin.is_some() {
             &[
                 AuthFlowType::USER_SRP_AUTH,
@@ -82,9 +96,11 @@ impl Service {
                     .get("REFRESH_TOKEN")
                     .ok_or_else(|| missing("REFRESH_TOKEN"))?;
                 let secret_hash = params.get("SECRET_HASH").map(String::as_str);
+                let device_key = params.get("DEVICE_KEY").map(String::as_str);
                 Ok(Outcome {
                     authentication_result: Some(
-                        self.refresh(client, token, secret_hash, false).await?,
+                        self.refresh(client, token, secret_hash, device_key, false)
+                            .await?,
                     ),
                     ..Outcome::default()
                 })
@@ -100,9 +116,19 @@ impl Service {
         challenge: &ChallengeNameType,
         session: Option<&String>,
         responses: BTreeMap<String, String>,
+        ip: Option<String>,
     ) -> Result<Outcome> {
-        let client = self.client_for(client_id, admin).await?;
+        let mut client = self.client_for(client_id, admin).await?;
+        client.source_ip = ip;
         match challenge {
+            c if *c == ChallengeNameType::DEVICE_SRP_AUTH => {
+                self.answer_device_srp_auth(client, session, &responses)
+                    .await
+            }
+            c if *c == ChallengeNameType::DEVICE_PASSWORD_VERIFIER => {
+                self.answer_device_password_verifier(client, &responses)
+                    .await
+            }
             c if *c == ChallengeNameType::PASSWORD_VERIFIER => {
                 self.answer_password_verifier(client, &responses).await
             }
@@ -128,6 +154,7 @@ impl Service {
 
     pub(crate) async fn initiate_auth(
         &self,
+        ctx: &RequestContext,
         input: InitiateAuthRequest,
     ) -> Result<InitiateAuthResponse> {
         let client_id = required(&input.client_id, "clientId")?;
@@ -138,6 +165,7 @@ impl Service {
                 client_id,
                 flow,
                 input.auth_parameters.unwrap_or_default(),
+                source_ip(ctx, None),
             )
             .await?;
         Ok(o.into())
@@ -145,6 +173,7 @@ impl Service {
 
     pub(crate) async fn admin_initiate_auth(
         &self,
+        ctx: &RequestContext,
         input: AdminInitiateAuthRequest,
     ) -> Result<AdminInitiateAuthResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?;
@@ -156,6 +185,7 @@ impl Service {
                 client_id,
                 flow,
                 input.auth_parameters.unwrap_or_default(),
+                source_ip(ctx, input.context_data.as_ref()),
             )
             .await?;
         Ok(o.into())
@@ -163,6 +193,7 @@ impl Service {
 
     pub(crate) async fn respond_to_auth_challenge(
         &self,
+        ctx: &RequestContext,
         input: RespondToAuthChallengeRequest,
     ) -> Result<RespondToAuthChallengeResponse> {
         let client_id = required(&input.client_id, "clientId")?;
@@ -174,6 +205,7 @@ impl Service {
                 challenge,
                 input.session.as_ref(),
                 input.challenge_responses.unwrap_or_default(),
+                source_ip(ctx, None),
             )
             .await?;
         Ok(o.into())
@@ -181,6 +213,7 @@ impl Service {
 
     pub(crate) async fn admin_respond_to_auth_challenge(
         &self,
+        ctx: &RequestContext,
         input: AdminRespondToAuthChallengeRequest,
     ) -> Result<AdminRespondToAuthChallengeResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?;
@@ -193,6 +226,7 @@ impl Service {
                 challenge,
                 input.session.as_ref(),
                 input.challenge_responses.unwrap_or_default(),
+                source_ip(ctx, input.context_data.as_ref()),
             )
             .await?;
         Ok(o.into())

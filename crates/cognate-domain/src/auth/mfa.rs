@@ -143,6 +143,8 @@ fn code_hash(service: &Service, state: &Challenge, code: &str) -> String {
 /// What answering a code challenge came to.
 enum Verdict {
     Grant(Box<Grant>),
+    /// Right, and the sign-in named a device of the user's: it proves itself next.
+    Device(Box<UserRow>),
     Mismatch,
 }
 
@@ -180,7 +182,8 @@ impl Service {
     }
 
     /// The challenge of `step` (not None) for the user, its code sent after this
-    /// returns when it is SMS_MFA or EMAIL_OTP.
+    /// returns when it is SMS_MFA or EMAIL_OTP; `device` is the user's device the
+    /// sign-in proved, carried to the tokens.
     pub(super) async fn mfa_challenge(
         &self,
         client: &AuthClient,
@@ -188,6 +191,7 @@ impl Service {
         row: &UserRow,
         doc: &UserDoc,
         step: MfaStep,
+        device: Option<String>,
     ) -> Result<Outcome> {
         let mut params = BTreeMap::new();
         params.insert("USER_ID_FOR_SRP".to_string(), row.username.clone());
@@ -214,6 +218,7 @@ impl Service {
                 (name, state)
             }
         };
+        state.device_key = device;
         let mut effects = Effects::default();
         let channel = match &name {
             n if *n == ChallengeNameType::SMS_MFA => Some((Channel::Sms, "phone_number")),
@@ -320,6 +325,11 @@ impl Service {
         let expected = state.code_hash.clone();
         let given = code_hash(self, &state, &code);
         let totp = *name == ChallengeNameType::SOFTWARE_TOKEN_MFA;
+        let device = tokens::SignInDevice {
+            key: state.device_key.clone(),
+            ip: client.source_ip.clone(),
+        };
+        let (device_key, client_for_device) = (state.device_key.clone(), client.clone());
         let (cache, secrets) = (self.pool_cache(), self.secrets().clone());
         let (pool_id, app) = (client.pool_id.clone(), client.client.clone());
         let hash = codes::hash(session);
@@ -370,8 +380,11 @@ impl Service {
                 } else {
                     row
                 };
+                if device.key.is_some() {
+                    return Ok(Verdict::Device(Box::new(row)));
+                }
                 Ok(Verdict::Grant(Box::new(tokens::start_family(
-                    c, &pool, &app, &row, &doc,
+                    c, &pool, &app, &row, &doc, &device,
                 )?)))
             })
             .await?;
@@ -380,6 +393,10 @@ impl Service {
                 authentication_result: Some(self.issue(*grant).await?),
                 ..Outcome::default()
             }),
+            Verdict::Device(row) => {
+                let key = device_key.unwrap_or_default();
+                self.device_challenge(&client_for_device, &row, key)
+            }
             Verdict::Mismatch => Err(crate::error::fail(
                 ErrorCode::CodeMismatchException,
                 "Invalid code or auth state for the user.",
@@ -403,6 +420,7 @@ impl Service {
         let username = username.to_string();
         let chosen = answer.to_string();
         let auth = client.clone();
+        let device = state.device_key.clone();
         let (pool, row, doc) = self
             .store()
             .write(move |c| {
@@ -433,7 +451,7 @@ impl Service {
             })
             .await?;
         let name = ChallengeNameType::from(answer.to_string());
-        self.mfa_challenge(&client, &pool, &row, &doc, MfaStep::Factor(name))
+        self.mfa_challenge(&client, &pool, &row, &doc, MfaStep::Factor(name), device)
             .await
     }
 
@@ -454,13 +472,19 @@ impl Service {
             ));
         };
         let sealed = self.secrets().seal(Purpose::TotpSecret, &secret);
+        let row_device_key = state.device_key.clone();
         let cache = self.pool_cache();
         let (pool_id, app) = (client.pool_id.clone(), client.client.clone());
         let hashes: Vec<String> = std::iter::once(codes::hash(session))
             .chain(state.origin.clone())
             .collect();
         let username = username.to_string();
-        let grant = self
+        let device = tokens::SignInDevice {
+            key: state.device_key.clone(),
+            ip: client.source_ip.clone(),
+        };
+        let client_for_device = client.clone();
+        let verdict = self
             .store()
             .write(move |c| {
                 let pool = PoolView::load(c, &cache, &pool_id)?;
@@ -491,13 +515,24 @@ impl Service {
                     doc.mfa.preferred = Some(ChallengeNameType::SOFTWARE_TOKEN_MFA.into());
                 }
                 let row = user::save(c, &pool, row, &doc)?;
-                tokens::start_family(c, &pool, &app, &row, &doc)
+                if device.key.is_some() {
+                    return Ok(Verdict::Device(Box::new(row)));
+                }
+                let grant = tokens::start_family(c, &pool, &app, &row, &doc, &device)?;
+                Ok(Verdict::Grant(Box::new(grant)))
             })
             .await?;
-        Ok(Outcome {
-            authentication_result: Some(self.issue(grant).await?),
-            ..Outcome::default()
-        })
+        match verdict {
+            Verdict::Device(row) => {
+                let key = row_device_key.unwrap_or_default();
+                self.device_challenge(&client_for_device, &row, key)
+            }
+            Verdict::Grant(grant) => Ok(Outcome {
+                authentication_result: Some(self.issue(*grant).await?),
+                ..Outcome::default()
+            }),
+            Verdict::Mismatch => Err(crate::error::internal("MFA_SETUP has no code")),
+        }
     }
 }
 

@@ -5,7 +5,8 @@
 //! NEW_PASSWORD_REQUIRED challenge; multi-factor sign-in (SMS_MFA, EMAIL_OTP,
 //! SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP) and the software token's
 //! AssociateSoftwareToken and VerifySoftwareToken; a user's remembered devices
-//! (ConfirmDevice and the device operations); and the lockout after repeated
+//! (ConfirmDevice and the device operations) and device SRP (DEVICE_SRP_AUTH →
+//! DEVICE_PASSWORD_VERIFIER); and the lockout after repeated
 //! failures (which wrong MFA codes count toward too).
 //!
 //! Challenge state travels with the client, sealed with the master key: the `Session`
@@ -16,6 +17,7 @@
 
 mod challenge;
 mod client_policy;
+mod device_srp;
 mod devices;
 #[cfg(test)]
 mod expiry_tests;
@@ -36,6 +38,8 @@ use cognate_api::ErrorCode;
 use challenge::*;
 use client_policy::*;
 pub(crate) use client_policy::{check_secret_hash, prevents_existence_errors};
+pub(crate) use devices::device_signed_in;
+use devices::*;
 use lockout::*;
 pub(crate) use lockout::{clear_attempts, reserve_attempt};
 use mfa::*;

@@ -105,12 +105,15 @@ impl Service {
         let app = client.client.clone();
         let auth_client_secret = client.secret.clone();
         let consumed = (codes::hash(session), state.expires_at);
+        let device = tokens::SignInDevice {
+            key: None,
+            ip: client.source_ip.clone(),
+        };
         let username = username.clone();
         let secret_hash = secret_hash.map(str::to_string);
         let client_for_hash = AuthClient {
-            pool_id: client.pool_id.clone(),
-            client: client.client.clone(),
             secret: auth_client_secret,
+            ..client.clone()
         };
         let grant = self
             .store()
@@ -157,7 +160,9 @@ impl Service {
                 if step != MfaStep::None {
                     return Ok(Err((pool, row, doc, step)));
                 }
-                Ok(Ok(tokens::start_family(c, &pool, &app, &row, &doc)?))
+                Ok(Ok(tokens::start_family(
+                    c, &pool, &app, &row, &doc, &device,
+                )?))
             })
             .await?;
         match grant {
@@ -166,7 +171,8 @@ impl Service {
                 ..Outcome::default()
             }),
             Err((pool, row, doc, step)) => {
-                self.mfa_challenge(&client, &pool, &row, &doc, step).await
+                self.mfa_challenge(&client, &pool, &row, &doc, step, None)
+                    .await
             }
         }
     }

@@ -45,6 +45,9 @@ impl Service {
         if !row.enabled && !prevents_existence_errors(&client) {
             return Err(not_authorized("User is disabled."));
         }
+        let device = self
+            .named_device(&ctx.pool, row, params.get("DEVICE_KEY"))
+            .await?;
         let attempt = self
             .reserve_sign_in(&ctx.pool.id, &row.username_key, None)
             .await?;
@@ -55,7 +58,7 @@ impl Service {
         if !ok {
             return Err(self.fail_attempt(attempt).await);
         }
-        self.password_proven(&client, &ctx.pool, (row, doc), attempt)
+        self.password_proven(&client, &ctx.pool, (row, doc), attempt, device)
             .await
     }
 }

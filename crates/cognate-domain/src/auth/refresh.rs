@@ -16,14 +16,17 @@ use cognate_store::Conn;
 impl Service {
     /// REFRESH_TOKEN_AUTH: new ID and access tokens of the refresh token's session.
     /// With `rotate`, also a new refresh token of the same session, the old one ending
-    /// after the client's grace period.
+    /// after the client's grace period. A session started on a device the user
+    /// confirmed is refreshed only with that device's key (`device_key`), as AWS's.
     pub(crate) async fn refresh(
         &self,
         client: AuthClient,
         refresh_token: &str,
         secret_hash: Option<&str>,
+        device_key: Option<&str>,
         rotate: bool,
     ) -> Result<AuthenticationResultType> {
+        let device_key = device_key.map(str::to_string);
         let token_hash = tokens::hash(refresh_token);
         let cache = self.pool_cache();
         let client_id = client.client.client_id.clone().unwrap_or_default();
@@ -61,6 +64,15 @@ impl Service {
                 return Err(not_authorized("User is disabled."));
             }
             let doc: UserDoc = crate::stored::from_doc(&user.doc)?;
+            if let Some(key) = &family.device_key {
+                let refused = match &device_key {
+                    Some(given) => given != key,
+                    None => device_confirmed(c, &pool.id, &user.username_key, key)?,
+                };
+                if refused {
+                    return Err(invalid_token());
+                }
+            }
             let refresh_token = if rotate {
                 // The new token lives for what remained of the one it replaces.
                 let t = now();
@@ -90,6 +102,8 @@ impl Service {
                 auth_time: family.auth_time,
                 event_id: family.event_id,
                 refresh_token,
+                device_key: family.device_key,
+                new_device: false,
             })
         };
         let grant = if rotate {

@@ -45,6 +45,14 @@ pub(super) fn check_status(row: &UserRow, doc: &UserDoc) -> Result<bool> {
     }
 }
 
+/// A device of the user's that a sign-in named (to be proven by device SRP).
+pub(super) struct NamedDevice {
+    pub(super) key: String,
+    /// Remembered, in a pool whose ChallengeRequiredOnNewDevice lets a remembered
+    /// device sign in without MFA.
+    pub(super) stands_in_for_mfa: bool,
+}
+
 /// What every step of a sign-in reads first.
 pub(super) struct Context {
     pub(super) pool: PoolView,
@@ -65,13 +73,16 @@ pub(super) fn read_context(
 impl Service {
     /// After a correct password (its check reserved as `attempt`): the user's status,
     /// then the tokens (whose write clears the count of failures) or, having cleared
-    /// it, a NEW_PASSWORD_REQUIRED or MFA challenge, or a refusal.
+    /// it, a NEW_PASSWORD_REQUIRED, DEVICE_SRP_AUTH (for `device`, a device of the
+    /// user's the sign-in named: see [`Service::named_device`]) or MFA challenge, or a
+    /// refusal.
     pub(super) async fn password_proven(
         &self,
         client: &AuthClient,
         pool: &PoolView,
         (row, doc): (&UserRow, &UserDoc),
         attempt: Attempt,
+        device: Option<NamedDevice>,
     ) -> Result<Outcome> {
         if !row.enabled {
             self.pass_attempt(attempt).await?;
@@ -88,21 +99,68 @@ impl Service {
             self.pass_attempt(attempt).await?;
             return self.new_password_challenge(client, pool, row, doc);
         }
-        let step = self.mfa_step(pool, doc).await?;
+        // A remembered device stands in for MFA where the pool says so; the device
+        // proves itself last, after any MFA (DEVICE_SRP_AUTH).
+        let step = match &device {
+            Some(d) if d.stands_in_for_mfa => MfaStep::None,
+            _ => self.mfa_step(pool, doc).await?,
+        };
+        let key = device.map(|d| d.key);
         if step == MfaStep::None {
-            return self.succeed(client, row.username_key.clone(), None).await;
+            if let Some(key) = key {
+                self.pass_attempt(attempt).await?;
+                return self.device_challenge(client, row, key);
+            }
+            return self
+                .succeed(client, row.username_key.clone(), None, None)
+                .await;
         }
         self.pass_attempt(attempt).await?;
-        self.mfa_challenge(client, pool, row, doc, step).await
+        self.mfa_challenge(client, pool, row, doc, step, key).await
     }
 
-    /// Stores the sign-in's family (consuming `consumed` if given) and signs its tokens.
+    /// The device a sign-in names (DEVICE_KEY), checked before the password is: None
+    /// when the pool does not track devices or none is named; the key when it is one
+    /// of the user's confirmed devices; otherwise AWS's ResourceNotFoundException
+    /// (on which clients forget the key and answer again without it).
+    pub(super) async fn named_device(
+        &self,
+        pool: &PoolView,
+        row: &UserRow,
+        key: Option<&String>,
+    ) -> Result<Option<NamedDevice>> {
+        let Some(config) = &pool.pool.device_configuration else {
+            return Ok(None);
+        };
+        let Some(key) = key else {
+            return Ok(None);
+        };
+        let (pool_id, user, wanted) = (pool.id.clone(), row.username_key.clone(), key.clone());
+        let device = self
+            .store()
+            .read(move |c| device_secret(c, &pool_id, &user, &wanted))
+            .await?
+            .ok_or_else(device_not_found)?;
+        Ok(Some(NamedDevice {
+            key: key.clone(),
+            stands_in_for_mfa: device.remembered
+                && config.challenge_required_on_new_device.unwrap_or(false),
+        }))
+    }
+
+    /// Stores the sign-in's family (consuming `consumed` if given) and signs its tokens;
+    /// `device` is the user's device the sign-in proved, if any.
     pub(super) async fn succeed(
         &self,
         client: &AuthClient,
         username_key: String,
         consumed: Option<(String, f64)>,
+        device: Option<String>,
     ) -> Result<Outcome> {
+        let device = tokens::SignInDevice {
+            key: device,
+            ip: client.source_ip.clone(),
+        };
         let cache = self.pool_cache();
         let pool_id = client.pool_id.clone();
         let app = client.client.clone();
@@ -120,7 +178,7 @@ impl Service {
                 let row = cognate_store::records::user::get(c, &pool_id, &username_key)?
                     .ok_or_else(user::user_not_found)?;
                 let doc: UserDoc = crate::stored::from_doc(&row.doc)?;
-                tokens::start_family(c, &pool, &app, &row, &doc)
+                tokens::start_family(c, &pool, &app, &row, &doc, &device)
             })
             .await?;
         Ok(Outcome {

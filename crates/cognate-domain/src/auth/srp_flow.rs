@@ -141,6 +141,11 @@ impl Service {
         if !row.enabled && !prevents_existence_errors(&client) {
             return Err(not_authorized("User is disabled."));
         }
+        // The device is checked before the challenge is used up: a client told it is
+        // unknown answers again without it.
+        let device = self
+            .named_device(&ctx.pool, row, responses.get("DEVICE_KEY"))
+            .await?;
         let attempt = self
             .reserve_sign_in(&ctx.pool.id, &row.username_key, consumed)
             .await?;
@@ -168,7 +173,7 @@ impl Service {
         if !ok {
             return Err(self.fail_attempt(attempt).await);
         }
-        self.password_proven(&client, &ctx.pool, (row, doc), attempt)
+        self.password_proven(&client, &ctx.pool, (row, doc), attempt, device)
             .await
     }
 }
@@ -180,7 +185,7 @@ impl Service {
 const TIMESTAMP_TOLERANCE_SECONDS: f64 = 15.0 * 60.0;
 
 /// Checks PASSWORD_VERIFIER's TIMESTAMP: well formed, and within the tolerance of `now`.
-fn check_timestamp(timestamp: &str, now: f64) -> Result<()> {
+pub(super) fn check_timestamp(timestamp: &str, now: f64) -> Result<()> {
     let Some(t) = parse_timestamp(timestamp) else {
         // AWS's wording for a malformed TIMESTAMP.
         return Err(invalid(

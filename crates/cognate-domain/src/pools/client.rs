@@ -326,6 +326,8 @@ pub(crate) struct AuthClient {
     pub pool_id: String,
     pub client: UserPoolClientType,
     pub secret: Option<String>,
+    /// Where the sign-in request came from (the peer, or an admin call's ContextData).
+    pub source_ip: Option<String>,
 }
 
 /// The client a sign-in request names, with its secret still sealed; None if unknown.
@@ -363,6 +365,7 @@ impl Service {
             pool_id,
             client,
             secret,
+            source_ip: None,
         })
     }
 

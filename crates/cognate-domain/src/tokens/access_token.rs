@@ -28,6 +28,8 @@ pub struct AccessToken {
     /// The app client the user signed in through (its WriteAttributes bound what the
     /// token may change).
     pub client_id: String,
+    /// The device the session was started on, in a pool that tracks devices.
+    pub device_key: Option<String>,
 }
 
 pub fn invalid_access_token() -> Error {
@@ -85,6 +87,7 @@ impl Service {
             sub: claim("sub")?,
             origin_jti: claim("origin_jti")?,
             client_id: claim("client_id")?,
+            device_key: decoded.str_claim("device_key").map(str::to_string),
         };
         // The keys cached for the pool verify without a query; the caller's transaction
         // then checks they belong to the pool as it is now.

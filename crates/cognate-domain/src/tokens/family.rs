@@ -29,6 +29,19 @@ pub struct FamilyDoc {
     pub sub: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_active: Option<f64>,
+    /// The device the session was started on (a remembered one, or the key handed out
+    /// as NewDeviceMetadata), when the pool tracks devices: its tokens carry it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_key: Option<String>,
+}
+
+/// The device side of a sign-in, for a pool that tracks devices.
+#[derive(Debug, Clone, Default)]
+pub struct SignInDevice {
+    /// A device of the user's that the sign-in proved (DEVICE_SRP_AUTH), or named.
+    pub key: Option<String>,
+    /// Where the sign-in came from, kept as the device's last IP.
+    pub ip: Option<String>,
 }
 
 /// One sign-in to turn into tokens.
@@ -45,6 +58,10 @@ pub struct Grant {
     pub event_id: String,
     /// A new refresh token to hand out with the others.
     pub refresh_token: Option<String>,
+    /// The session's device (the access token's `device_key` claim).
+    pub device_key: Option<String>,
+    /// The device key is new: answer it as NewDeviceMetadata.
+    pub new_device: bool,
 }
 
 /// A new opaque refresh token value.
@@ -87,8 +104,19 @@ pub fn start_family(
     client: &UserPoolClientType,
     row: &UserRow,
     doc: &UserDoc,
+    device: &SignInDevice,
 ) -> Result<Grant> {
     let t = now();
+    // A pool that tracks devices names the session's device: the one the sign-in
+    // used, or a new key for the client to confirm.
+    let (device_key, new_device) = match (&pool.pool.device_configuration, &device.key) {
+        (None, _) => (None, false),
+        (Some(_), Some(key)) => {
+            crate::auth::device_signed_in(conn, &pool.id, &row.username_key, key, device, t)?;
+            (Some(key.clone()), false)
+        }
+        (Some(_), None) => (Some(new_device_key(&pool.id)), true),
+    };
     let family_id = uuid::Uuid::new_v4().to_string();
     let refresh_token = new_refresh_token();
     let auth_time = t as i64;
@@ -111,6 +139,7 @@ pub fn start_family(
                 event_id: event_id.clone(),
                 sub: row.sub.clone(),
                 last_active: None,
+                device_key: device_key.clone(),
             })?,
         },
     )?;
@@ -127,5 +156,13 @@ pub fn start_family(
         auth_time,
         event_id,
         refresh_token: Some(refresh_token),
+        device_key,
+        new_device,
     })
+}
+
+/// A new device key as Cognito writes them: `<region>_<uuid>`.
+pub fn new_device_key(pool_id: &str) -> String {
+    let region = pool_id.split_once('_').map_or("", |(r, _)| r);
+    format!("{region}_{}", uuid::Uuid::new_v4())
 }

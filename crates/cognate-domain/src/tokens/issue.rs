@@ -90,6 +90,9 @@ impl Service {
         access.insert("iat".into(), Value::from(iat));
         access.insert("jti".into(), Value::from(uuid::Uuid::new_v4().to_string()));
         access.insert("username".into(), Value::from(grant.username.clone()));
+        if let Some(key) = &grant.device_key {
+            access.insert("device_key".into(), Value::from(key.clone()));
+        }
 
         let mut id = Map::new();
         id.insert("sub".into(), Value::from(grant.sub.clone()));
@@ -127,7 +130,13 @@ impl Service {
             token_type: Some(OAuthTokenTypeType::BEARER.into()),
             refresh_token: grant.refresh_token,
             id_token: Some(id_token),
-            new_device_metadata: None,
+            new_device_metadata: match (&grant.device_key, grant.new_device) {
+                (Some(key), true) => Some(NewDeviceMetadataType {
+                    device_key: Some(key.clone()),
+                    device_group_key: Some(self.device_group_key(&grant.pool_id, &grant.sub)),
+                }),
+                _ => None,
+            },
         })
     }
 }

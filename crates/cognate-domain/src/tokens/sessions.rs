@@ -174,7 +174,10 @@ impl Service {
             .as_ref()
             .and_then(|r| r.feature.as_ref())
             == Some(&FeatureType::ENABLED);
-        let result = self.refresh(client, token, None, rotate).await?;
+        let device_key = input.device_key.as_deref();
+        let result = self
+            .refresh(client, token, None, device_key, rotate)
+            .await?;
         Ok(GetTokensFromRefreshTokenResponse {
             authentication_result: Some(result),
         })

@@ -31,6 +31,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 pub mod srp;
+pub mod totp;
 
 /// Where a server keeps its state.
 #[derive(Clone, Debug)]

@@ -79,13 +79,7 @@ pub fn timestamp_at(secs: i64) -> String {
 
 /// Starts USER_SRP_AUTH: the private a and the PASSWORD_VERIFIER challenge's parameters.
 pub async fn srp_start(c: &Client, app: &str, user: &str) -> (BigUint, Params) {
-    use aws_lc_rs::rand::SecureRandom as _;
-    let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::SystemRandom::new()
-        .fill(&mut bytes)
-        .expect("random");
-    let a = BigUint::from_bytes_be(&bytes);
-    let big_a = BigUint::from(2u32).modpow(&a, &n());
+    let (a, big_a) = client_a();
     let out = c
         .initiate_auth()
         .client_id(app)
@@ -127,18 +121,56 @@ pub fn srp_answer_at(
     password: &str,
     time: &str,
 ) -> Params {
+    let user_id = &challenge["USER_ID_FOR_SRP"];
+    let pool_name = pool.split_once('_').expect("pool id").1;
+    let block = &challenge["SECRET_BLOCK"];
+    let signature = claim_signature(pool_name, user_id, password, a, challenge, time);
+    params(&[
+        ("USERNAME", &challenge["USERNAME"]),
+        ("PASSWORD_CLAIM_SECRET_BLOCK", block),
+        ("PASSWORD_CLAIM_SIGNATURE", &signature),
+        ("TIMESTAMP", time),
+    ])
+}
+
+/// A fresh private `a` and its `A = g^a mod N`.
+pub fn client_a() -> (BigUint, BigUint) {
+    use aws_lc_rs::rand::SecureRandom as _;
+    let mut bytes = [0u8; 32];
+    aws_lc_rs::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("random");
+    let a = BigUint::from_bytes_be(&bytes);
+    let big_a = BigUint::from(2u32).modpow(&a, &n());
+    (a, big_a)
+}
+
+/// `x = H(padHex(salt) | H(name | user | ":" | password))`.
+fn x(name: &str, user: &str, password: &str, salt: &BigUint) -> BigUint {
+    let mut x_input = hex_bytes(&pad_hex(salt));
+    x_input.extend_from_slice(&Sha256::digest(format!("{name}{user}:{password}")));
+    BigUint::from_bytes_be(&Sha256::digest(&x_input))
+}
+
+/// The claim signature of an SRP exchange whose `challenge` gave SRP_B, SALT and
+/// SECRET_BLOCK: `name` is the pool's name (or a device group key), `user` the user id
+/// (or a device key).
+pub fn claim_signature(
+    name: &str,
+    user: &str,
+    password: &str,
+    a: &BigUint,
+    challenge: &Params,
+    time: &str,
+) -> String {
     use hmac::Mac as _;
     let (n, g) = (n(), BigUint::from(2u32));
     let big_a = g.modpow(a, &n);
     let number = |name: &str| BigUint::parse_bytes(challenge[name].as_bytes(), 16).expect(name);
     let (big_b, salt) = (number("SRP_B"), number("SALT"));
-    let user_id = &challenge["USER_ID_FOR_SRP"];
-    let pool_name = pool.split_once('_').expect("pool id").1;
     let k = hash_hex(&format!("{}{}", pad_hex(&n), pad_hex(&g)));
     let u = hash_hex(&format!("{}{}", pad_hex(&big_a), pad_hex(&big_b)));
-    let mut x_input = hex_bytes(&pad_hex(&salt));
-    x_input.extend_from_slice(&Sha256::digest(format!("{pool_name}{user_id}:{password}")));
-    let x = BigUint::from_bytes_be(&Sha256::digest(&x_input));
+    let x = x(name, user, password, &salt);
     let kgx = (&k * g.modpow(&x, &n)) % &n;
     let s = ((&big_b % &n + &n - kgx) % &n).modpow(&(a + &u * &x), &n);
     let hk = hkdf::Hkdf::<Sha256>::new(Some(&hex_bytes(&pad_hex(&u))), &hex_bytes(&pad_hex(&s)));
@@ -146,16 +178,90 @@ pub fn srp_answer_at(
     hk.expand(b"Caldera Derived Key", &mut key).expect("hkdf");
     let block = &challenge["SECRET_BLOCK"];
     let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&key).expect("hmac");
-    mac.update(format!("{pool_name}{user_id}").as_bytes());
+    mac.update(format!("{name}{user}").as_bytes());
     mac.update(&STANDARD.decode(block).expect("SECRET_BLOCK"));
     mac.update(time.as_bytes());
-    let signature = STANDARD.encode(mac.finalize().into_bytes());
-    params(&[
-        ("USERNAME", &challenge["USERNAME"]),
-        ("PASSWORD_CLAIM_SECRET_BLOCK", block),
-        ("PASSWORD_CLAIM_SIGNATURE", &signature),
-        ("TIMESTAMP", time),
-    ])
+    STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// A device's secret as amazon-cognito-identity-js makes it for ConfirmDevice: a random
+/// password, and the salt and verifier `g^x` with x over the device group key and the
+/// device key, each in base64 of its padded hex.
+pub struct DeviceSecret {
+    pub password: String,
+    pub salt_b64: String,
+    pub verifier_b64: String,
+}
+
+pub fn device_secret(group_key: &str, device_key: &str) -> DeviceSecret {
+    use aws_lc_rs::rand::SecureRandom as _;
+    let mut bytes = [0u8; 40];
+    aws_lc_rs::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("random");
+    let password = STANDARD.encode(bytes);
+    // A salt whose padded hex reads back the same (no leading zero byte).
+    let mut salt = [0u8; 16];
+    aws_lc_rs::rand::SystemRandom::new()
+        .fill(&mut salt)
+        .expect("random");
+    salt[0] |= 0x10;
+    let salt_hex = pad_hex(&BigUint::from_bytes_be(&salt));
+    let salt = BigUint::parse_bytes(salt_hex.as_bytes(), 16).expect("salt");
+    let v = BigUint::from(2u32).modpow(&x(group_key, device_key, &password, &salt), &n());
+    DeviceSecret {
+        password,
+        salt_b64: STANDARD.encode(hex_bytes(&salt_hex)),
+        verifier_b64: STANDARD.encode(hex_bytes(&pad_hex(&v))),
+    }
+}
+
+/// DEVICE_SRP_AUTH (answering `session`) then DEVICE_PASSWORD_VERIFIER, as
+/// amazon-cognito-identity-js runs them: the outcome of the second answer.
+pub async fn device_sign_in(
+    c: &Client,
+    app: &str,
+    username: &str,
+    session: Option<&str>,
+    (group_key, device_key): (&str, &str),
+    password: &str,
+) -> Result<RespondToAuthChallengeOutput, (String, String)> {
+    let (a, big_a) = client_a();
+    let out = respond(
+        c,
+        app,
+        ChallengeNameType::DeviceSrpAuth,
+        session,
+        params(&[
+            ("USERNAME", username),
+            ("DEVICE_KEY", device_key),
+            ("SRP_A", &big_a.to_str_radix(16)),
+        ]),
+    )
+    .await
+    .map_err(|e| (super::code(&e), super::message(&e)))?;
+    assert_eq!(
+        out.challenge_name(),
+        Some(&ChallengeNameType::DevicePasswordVerifier)
+    );
+    let challenge = out.challenge_parameters().cloned().expect("parameters");
+    let time = timestamp();
+    let signature = claim_signature(group_key, device_key, password, &a, &challenge, &time);
+    respond(
+        c,
+        app,
+        ChallengeNameType::DevicePasswordVerifier,
+        out.session(),
+        params(&[
+            ("USERNAME", username),
+            ("DEVICE_KEY", device_key),
+            ("PASSWORD_CLAIM_SECRET_BLOCK", &challenge["SECRET_BLOCK"]),
+            ("PASSWORD_CLAIM_SIGNATURE", &signature),
+            ("TIMESTAMP", &time),
+        ]),
+    )
+    .await
+    .map_err(|e| (super::code(&e), super::message(&e)))
 }
 
 /// USER_SRP_AUTH and its PASSWORD_VERIFIER answer for `password`: the outcome of the
