@@ -34,6 +34,8 @@ pub(super) fn flow_allowed(client: &UserPoolClientType, flow: &AuthFlowType) -> 
         has(ExplicitAuthFlowsType::ALLOW_USER_SRP_AUTH) || legacy
     } else if *flow == AuthFlowType::REFRESH_TOKEN_AUTH || *flow == AuthFlowType::REFRESH_TOKEN {
         has(ExplicitAuthFlowsType::ALLOW_REFRESH_TOKEN_AUTH) || legacy
+    } else if *flow == AuthFlowType::USER_AUTH {
+        has(ExplicitAuthFlowsType::ALLOW_USER_AUTH)
     } else {
         false
     }

@@ -47,6 +47,7 @@ impl Service {
             session: Some(self.seal_challenge(&state)?),
             challenge_parameters: Some(params),
             authentication_result: None,
+            available_challenges: None,
         })
     }
 
@@ -153,6 +154,7 @@ impl Service {
             session: Some(sealed),
             challenge_parameters: Some(out),
             authentication_result: None,
+            available_challenges: None,
         })
     }
 

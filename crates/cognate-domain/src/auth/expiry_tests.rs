@@ -223,3 +223,33 @@ async fn expired_temporary_passwords_are_refused_and_required_mfa_is_challenged(
     assert_eq!(o.challenge_name, Some(ChallengeNameType::MFA_SETUP));
     assert!(o.session.is_some());
 }
+
+#[tokio::test]
+async fn an_expired_user_auth_session_is_refused() {
+    let f = fixture().await;
+    let s = &f.service;
+    let client = s.client_for(&f.client_id, None).await.expect("client");
+    for name in [
+        ChallengeNameType::SELECT_CHALLENGE,
+        ChallengeNameType::EMAIL_OTP,
+    ] {
+        let mut state = s.new_challenge(&client, "alice", name.clone());
+        state.expires_at = now() - 1.0;
+        let expired = s.seal_challenge(&state).expect("seal");
+        let responses = BTreeMap::from([
+            ("USERNAME".to_string(), "alice".to_string()),
+            ("ANSWER".to_string(), "EMAIL_OTP".to_string()),
+            ("EMAIL_OTP_CODE".to_string(), "123456".to_string()),
+        ]);
+        let e = s
+            .respond_to_challenge(None, &f.client_id, &name, Some(&expired), responses, None)
+            .await
+            .err()
+            .expect("expired session refused");
+        assert_eq!(e.0.code, ErrorCode::NotAuthorizedException, "{name}");
+        assert_eq!(
+            e.0.message,
+            "Invalid session for the user, session is expired."
+        );
+    }
+}

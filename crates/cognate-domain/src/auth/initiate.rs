@@ -65,9 +65,6 @@ impl Service {
                 "Custom auth lambda trigger is not configured for the user pool.",
             ));
         }
-        if *flow == AuthFlowType::USER_AUTH {
-            return Err(invalid("USER_AUTH flow is not enabled for this client."));
-        }
         if !flow_allowed(&client.client, flow) {
             return Err(invalid(format!("{flow} flow not enabled for this client")));
         }
@@ -79,6 +76,7 @@ impl Service {
         match flow {
             f if password.contains(f) => self.password_flow(client, &params).await,
             f if *f == AuthFlowType::USER_SRP_AUTH => self.srp_flow(client, &params).await,
+            f if *f == AuthFlowType::USER_AUTH => self.user_auth_flow(client, &params).await,
             _ => {
                 let rotating = client
                     .client
@@ -132,12 +130,17 @@ impl Service {
             c if *c == ChallengeNameType::PASSWORD_VERIFIER => {
                 self.answer_password_verifier(client, &responses).await
             }
+            c if *c == ChallengeNameType::SELECT_CHALLENGE => {
+                self.answer_select_challenge(client, session, &responses)
+                    .await
+            }
             c if *c == ChallengeNameType::NEW_PASSWORD_REQUIRED => {
                 self.answer_new_password(client, session, &responses).await
             }
             c if [
                 ChallengeNameType::SMS_MFA,
                 ChallengeNameType::EMAIL_OTP,
+                ChallengeNameType::SMS_OTP,
                 ChallengeNameType::SOFTWARE_TOKEN_MFA,
                 ChallengeNameType::SELECT_MFA_TYPE,
                 ChallengeNameType::MFA_SETUP,

@@ -153,6 +153,7 @@ fn code_response(name: &ChallengeNameType) -> &'static str {
     match name {
         n if *n == ChallengeNameType::SMS_MFA => "SMS_MFA_CODE",
         n if *n == ChallengeNameType::EMAIL_OTP => "EMAIL_OTP_CODE",
+        n if *n == ChallengeNameType::SMS_OTP => "SMS_OTP_CODE",
         _ => "SOFTWARE_TOKEN_MFA_CODE",
     }
 }
@@ -221,7 +222,9 @@ impl Service {
         state.device_key = device;
         let mut effects = Effects::default();
         let channel = match &name {
-            n if *n == ChallengeNameType::SMS_MFA => Some((Channel::Sms, "phone_number")),
+            n if *n == ChallengeNameType::SMS_MFA || *n == ChallengeNameType::SMS_OTP => {
+                Some((Channel::Sms, "phone_number"))
+            }
             n if *n == ChallengeNameType::EMAIL_OTP => Some((Channel::Email, "email")),
             _ => None,
         };
@@ -285,6 +288,7 @@ impl Service {
             session: Some(session),
             challenge_parameters: Some(params),
             authentication_result: None,
+            available_challenges: None,
         })
     }
 

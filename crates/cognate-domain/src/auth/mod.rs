@@ -31,6 +31,7 @@ mod refresh;
 mod sign_in;
 mod software_token;
 mod srp_flow;
+mod user_auth;
 
 use crate::error::{fail, invalid, Error};
 use cognate_api::ErrorCode;
@@ -45,6 +46,7 @@ pub(crate) use lockout::{clear_attempts, reserve_attempt};
 use mfa::*;
 pub(crate) use outcome::*;
 use sign_in::*;
+pub(crate) use user_auth::allows_passwordless;
 
 pub(super) fn not_authorized(message: &str) -> Error {
     fail(ErrorCode::NotAuthorizedException, message)

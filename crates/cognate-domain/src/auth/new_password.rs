@@ -66,6 +66,7 @@ impl Service {
             session: Some(self.seal_challenge(&state)?),
             challenge_parameters: Some(params),
             authentication_result: None,
+            available_challenges: None,
         })
     }
 

@@ -10,6 +10,8 @@ pub(crate) struct Outcome {
     pub session: Option<String>,
     pub challenge_parameters: Option<BTreeMap<String, String>>,
     pub authentication_result: Option<AuthenticationResultType>,
+    /// SELECT_CHALLENGE: the first factors the user can choose among.
+    pub available_challenges: Option<Vec<ChallengeNameType>>,
 }
 
 /// Each of the four sign-in operations answers an Outcome in its own response type.
@@ -22,7 +24,7 @@ macro_rules! outcome_into {
                     session: o.session,
                     challenge_parameters: o.challenge_parameters,
                     authentication_result: o.authentication_result,
-                    available_challenges: None,
+                    available_challenges: o.available_challenges,
                 }
             }
         }

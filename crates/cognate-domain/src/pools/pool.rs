@@ -92,6 +92,16 @@ fn apply_settings(pool: &mut UserPoolType, s: Settings, software_token_mfa: bool
     {
         return Err(invalid("AllowedFirstAuthFactors must include PASSWORD."));
     }
+    let passwordless = sign_in
+        .allowed_first_auth_factors
+        .as_ref()
+        .is_some_and(|f| f.iter().any(|f| *f != AuthFactorType::PASSWORD));
+    if passwordless && tier == UserPoolTierType::LITE {
+        return Err(fail(
+            ErrorCode::FeatureUnavailableInTierException,
+            "Passwordless sign-in is not available in the LITE tier.",
+        ));
+    }
     policies.sign_in_policy = Some(sign_in);
     pool.policies = Some(policies);
 

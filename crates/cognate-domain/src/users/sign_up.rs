@@ -42,10 +42,14 @@ fn sign_up_user(
     new: &NewUser,
 ) -> Result<(SignUpResponse, Effects)> {
     let given = required(&input.username, "username")?;
-    let password = input.password.as_deref().ok_or_else(|| {
-        invalid("Password is required for sign-up: passwordless sign-up is not enabled.")
-    })?;
     let pool = PoolView::load(c, cache, &client.client.pool_id)?;
+    // Without a password only where the pool allows a passwordless first factor.
+    let password = input.password.as_deref();
+    if password.is_none() && !crate::auth::allows_passwordless(&pool.pool) {
+        return Err(invalid(
+            "Password is required for sign-up: passwordless sign-up is not enabled.",
+        ));
+    }
     let mut writes = input.user_attributes.clone().unwrap_or_default();
     // The client's WriteAttributes bound what a user may set about themselves.
     attrs::check_user_writes(
@@ -61,7 +65,9 @@ fn sign_up_user(
     apply_writes(&mut attributes, &writes);
     let username = new_username(&pool, given, &new.sub, &mut attributes)?;
     attrs::check_required(&pool.pool, &attributes)?;
-    password_policy::check(&pool.password_policy(), password)?;
+    if let Some(password) = password {
+        password_policy::check(&pool.password_policy(), password)?;
+    }
     let key = pool.fold(&username);
     if user::get(c, &pool.id, &key)?.is_some() {
         return Err(fail(
@@ -69,13 +75,13 @@ fn sign_up_user(
             "User already exists",
         ));
     }
-    let verifier = match &new.precomputed {
+    let verifier = password.map(|password| match &new.precomputed {
         Some((name, v)) if *name == username => v.clone(),
         _ => srp::verifier(&pool.id, &username, password),
-    };
+    });
     let doc = UserDoc {
         attributes,
-        password: Some(StoredPassword {
+        password: verifier.map(|verifier| StoredPassword {
             verifier,
             temporary: false,
             set_at: now(),

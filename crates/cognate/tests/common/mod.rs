@@ -449,7 +449,6 @@ pub async fn app_client(c: &Client, pool: &str, f: impl FnOnce(NewClient) -> New
         .to_string()
 }
 
-/// Creates `name` (email `<name>@example.com`, verified) without sending an invitation,
 /// A client of `pool` with PreventUserExistenceErrors enabled; answers its id.
 pub async fn hiding_client(c: &Client, pool: &str) -> String {
     app_client(c, pool, |b| {
@@ -460,6 +459,7 @@ pub async fn hiding_client(c: &Client, pool: &str) -> String {
     .await
 }
 
+/// Creates `name` (email `<name>@example.com`, verified) without sending an invitation,
 /// with `temporary` as its temporary password if given.
 pub async fn create_user(c: &Client, pool: &str, name: &str, temporary: Option<&str>) {
     c.admin_create_user()
