@@ -540,13 +540,36 @@ async fn sign_up_without_a_password_then_sign_in_with_an_email_code() {
         .as_str()
         .expect("code")
         .to_string();
-    c.confirm_sign_up()
+    let confirmed = c
+        .confirm_sign_up()
         .client_id(&app)
         .username("carol")
         .confirmation_code(&code)
         .send()
         .await
         .expect("confirmed");
+    // The confirmation code stands as the first sign-in's email code: ConfirmSignUp's
+    // Session signs carol in with USER_AUTH, once.
+    let session = confirmed.session().expect("a session").to_string();
+    let first = |session: String| {
+        c.initiate_auth()
+            .client_id(&app)
+            .auth_flow(AuthFlowType::UserAuth)
+            .auth_parameters("USERNAME", "carol")
+            .session(session)
+            .send()
+    };
+    let t = tokens(
+        first(session.clone())
+            .await
+            .expect("signed in")
+            .authentication_result(),
+    );
+    assert_eq!(claims(&t.id)["cognito:username"], "carol");
+    assert_eq!(
+        fails(first(session).await),
+        na("Invalid session for the user, session can only be used once.")
+    );
     let factors = c
         .admin_get_user_auth_factors()
         .user_pool_id(&pool)

@@ -59,6 +59,10 @@ pub(super) struct Challenge {
     /// The user's device the sign-in names (DEVICE_KEY), once known to be theirs.
     #[serde(rename = "dk", default, skip_serializing_if = "Option::is_none")]
     pub(super) device_key: Option<String>,
+    /// ConfirmSignUp's Session: the confirmation code stands as the first sign-in's
+    /// one-time code (USER_AUTH with this Session).
+    #[serde(rename = "su", default, skip_serializing_if = "std::ops::Not::not")]
+    pub(super) signed_up: bool,
 }
 
 impl Service {
@@ -121,6 +125,7 @@ impl Service {
             device_name: None,
             origin: None,
             device_key: None,
+            signed_up: false,
         }
     }
 }

@@ -69,6 +69,7 @@ async fn expired_tokens_and_sessions_are_refused() {
             &AuthFlowType::USER_PASSWORD_AUTH,
             sign_in("Temp0rary!"),
             None,
+            None,
         )
         .await
         .expect("challenge");
@@ -172,6 +173,7 @@ async fn expired_temporary_passwords_are_refused_and_required_mfa_is_challenged(
             &AuthFlowType::USER_PASSWORD_AUTH,
             sign_in("Temp0rary!"),
             None,
+            None,
         )
         .await
         .err()
@@ -196,6 +198,7 @@ async fn expired_temporary_passwords_are_refused_and_required_mfa_is_challenged(
         &AuthFlowType::USER_PASSWORD_AUTH,
         sign_in("Passw0rd!"),
         None,
+        None,
     )
     .await
     .expect("signs in while MFA is off");
@@ -215,6 +218,7 @@ async fn expired_temporary_passwords_are_refused_and_required_mfa_is_challenged(
             &f.client_id,
             &AuthFlowType::USER_PASSWORD_AUTH,
             sign_in("Passw0rd!"),
+            None,
             None,
         )
         .await

@@ -34,6 +34,7 @@ impl Service {
         flow: &AuthFlowType,
         params: BTreeMap<String, String>,
         ip: Option<String>,
+        session: Option<&String>,
     ) -> Result<Outcome> {
         let mut client = self.client_for(client_id, admin).await?;
         client.source_ip = ip;
@@ -76,7 +77,9 @@ impl Service {
         match flow {
             f if password.contains(f) => self.password_flow(client, &params).await,
             f if *f == AuthFlowType::USER_SRP_AUTH => self.srp_flow(client, &params).await,
-            f if *f == AuthFlowType::USER_AUTH => self.user_auth_flow(client, &params).await,
+            f if *f == AuthFlowType::USER_AUTH => {
+                self.user_auth_flow(client, &params, session).await
+            }
             _ => {
                 let rotating = client
                     .client
@@ -169,6 +172,7 @@ impl Service {
                 flow,
                 input.auth_parameters.unwrap_or_default(),
                 source_ip(ctx, None),
+                input.session.as_ref(),
             )
             .await?;
         Ok(o.into())
@@ -189,6 +193,7 @@ impl Service {
                 flow,
                 input.auth_parameters.unwrap_or_default(),
                 source_ip(ctx, input.context_data.as_ref()),
+                input.session.as_ref(),
             )
             .await?;
         Ok(o.into())

@@ -46,7 +46,7 @@ pub(crate) use lockout::{clear_attempts, reserve_attempt};
 use mfa::*;
 pub(crate) use outcome::*;
 use sign_in::*;
-pub(crate) use user_auth::allows_passwordless;
+pub(crate) use user_auth::{allows_passwordless, pool_factors};
 
 pub(super) fn not_authorized(message: &str) -> Error {
     fail(ErrorCode::NotAuthorizedException, message)

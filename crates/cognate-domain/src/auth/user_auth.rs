@@ -159,8 +159,12 @@ impl Service {
         &self,
         client: AuthClient,
         params: &BTreeMap<String, String>,
+        session: Option<&String>,
     ) -> Result<Outcome> {
         let username = params.get("USERNAME").ok_or_else(|| missing("USERNAME"))?;
+        if let Some(session) = session {
+            return self.sign_in_after_sign_up(client, params, session).await;
+        }
         let preferred = params
             .get("PREFERRED_CHALLENGE")
             .map(|p| first_factor(p))
@@ -222,6 +226,59 @@ impl Service {
             self.new_challenge(&client, &row.username, ChallengeNameType::SELECT_CHALLENGE);
         state.device_key = device.map(|d| d.key);
         self.select_challenge(&state, available)
+    }
+
+    /// The Session ConfirmSignUp answers (where the client allows USER_AUTH): the
+    /// confirmation code, sent by email or SMS, stands as the one-time code `factor` of
+    /// the user's first sign-in.
+    pub(crate) fn sign_up_session(
+        &self,
+        client: &AuthClient,
+        username: &str,
+        factor: ChallengeNameType,
+    ) -> Result<Option<String>> {
+        if !flow_allowed(&client.client, &AuthFlowType::USER_AUTH) {
+            return Ok(None);
+        }
+        let mut state = self.new_challenge(client, username, factor);
+        state.signed_up = true;
+        self.seal_challenge(&state).map(Some)
+    }
+
+    /// USER_AUTH with ConfirmSignUp's Session: signed in at once, once, within the
+    /// client's AuthSessionValidity.
+    async fn sign_in_after_sign_up(
+        &self,
+        client: AuthClient,
+        params: &BTreeMap<String, String>,
+        session: &str,
+    ) -> Result<Outcome> {
+        let state = self.open_challenge(session, &client)?;
+        if !state.signed_up {
+            return Err(not_authorized("Invalid session for the user."));
+        }
+        let username = params.get("USERNAME").ok_or_else(|| missing("USERNAME"))?;
+        let cache = self.pool_cache();
+        let (pool_id, name) = (client.pool_id.clone(), username.clone());
+        let ctx = self
+            .store()
+            .read(move |c| read_context(c, &cache, &pool_id, &name))
+            .await?;
+        let secret_hash = params.get("SECRET_HASH").map(String::as_str);
+        let Some((row, doc)) = &ctx.user else {
+            return Err(not_authorized("Invalid session for the user."));
+        };
+        check_secret_hash(&client, &[username, &row.username, &row.sub], secret_hash)?;
+        if row.username != state.username {
+            return Err(not_authorized("Invalid session for the user."));
+        }
+        if !row.enabled {
+            return Err(not_authorized("User is disabled."));
+        }
+        sign_in::check_status(row, doc)?;
+        let consumed = Some((codes::hash(session), state.expires_at));
+        self.succeed(&client, row.username_key.clone(), consumed, None)
+            .await
     }
 
     fn select_challenge(

@@ -14,6 +14,7 @@ use crate::messages::codes::{self, Checked, Issue};
 use crate::messages::templates::{percent_encode, verification_message, Recipient};
 use crate::messages::Message;
 use crate::operations::operation;
+use crate::pools::client::AuthClient;
 use crate::pools::PoolView;
 use crate::service::Service;
 use crate::users::attributes as attrs;
@@ -135,8 +136,14 @@ fn confirm_user(
 }
 
 impl Service {
-    async fn confirm(&self, request: Confirmation) -> Result<()> {
+    /// Confirms the user; answers the app client, the username, and the one-time-code
+    /// factor the confirmation code stands for when the pool allows it first.
+    async fn confirm(
+        &self,
+        request: Confirmation,
+    ) -> Result<(AuthClient, String, Option<ChallengeNameType>)> {
         let client = self.public_client(&request.client_id).await?;
+        let app = client.client.clone();
         let (cache, secrets) = (self.pool_cache(), self.secrets().clone());
         let checked = self
             .store()
@@ -163,26 +170,40 @@ impl Service {
                 let Checked::Valid { attribute, .. } = checked else {
                     return Ok(Err(checked));
                 };
+                let factor = match attribute.as_deref() {
+                    Some("email") => Some(AuthFactorType::EMAIL_OTP),
+                    Some("phone_number") => Some(AuthFactorType::SMS_OTP),
+                    _ => None,
+                }
+                .filter(|f| crate::auth::pool_factors(&pool.pool).contains(f))
+                .map(|f| ChallengeNameType::from(f.as_str().to_string()));
+                let username = row.username.clone();
                 confirm_user(c, &pool, row, doc, attribute, request.force_alias)?;
-                Ok(Ok(()))
+                Ok(Ok((username, factor)))
             })
             .await?;
-        checked.map_err(code_error)
+        let (username, factor) = checked.map_err(code_error)?;
+        Ok((app, username, factor))
     }
 
     pub(crate) async fn confirm_sign_up(
         &self,
         input: ConfirmSignUpRequest,
     ) -> Result<ConfirmSignUpResponse> {
-        self.confirm(Confirmation {
-            client_id: required(&input.client_id, "clientId")?.clone(),
-            username: required(&input.username, "username")?.clone(),
-            code: required(&input.confirmation_code, "confirmationCode")?.clone(),
-            force_alias: input.force_alias_creation == Some(true),
-            secret_hash: Some(input.secret_hash.clone()),
-        })
-        .await?;
-        Ok(ConfirmSignUpResponse { session: None })
+        let (client, username, factor) = self
+            .confirm(Confirmation {
+                client_id: required(&input.client_id, "clientId")?.clone(),
+                username: required(&input.username, "username")?.clone(),
+                code: required(&input.confirmation_code, "confirmationCode")?.clone(),
+                force_alias: input.force_alias_creation == Some(true),
+                secret_hash: Some(input.secret_hash.clone()),
+            })
+            .await?;
+        let session = match factor {
+            Some(factor) => self.sign_up_session(&client, &username, factor)?,
+            None => None,
+        };
+        Ok(ConfirmSignUpResponse { session })
     }
 
     /// What the confirmation link of a CONFIRM_WITH_LINK email does when followed
@@ -204,6 +225,7 @@ impl Service {
             secret_hash: None,
         })
         .await
+        .map(|_| ())
         .map_err(Into::into)
     }
 
