@@ -47,6 +47,7 @@ on_each_engine!(
     sign_in_records_are_kept_revoked_and_purged,
     codes_are_replaced_per_user_and_purpose,
     devices_are_kept_per_user_and_paged_by_key,
+    passkeys_are_kept_per_user_counted_and_paged_by_credential_id,
     deleting_a_group_removes_only_its_memberships,
     pools_and_clients_are_found_by_name,
     a_pools_domains_are_listed,
@@ -569,6 +570,68 @@ fn devices_are_kept_per_user_and_paged_by_key((store, _, _dir): Case) {
                     device::delete(c, "p", "alice", "r_a")?,
                     device::delete(c, "p", "alice", "r_a")?,
                     device::get(c, "p", "bob", "r_c")?,
+                ))
+            })
+            .await
+            .expect("delete");
+        assert!(gone && !again, "{engine:?}");
+        assert!(left.is_some(), "{engine:?}");
+    });
+}
+
+fn passkeys_are_kept_per_user_counted_and_paged_by_credential_id((store, _, _dir): Case) {
+    use cognate_store::records::webauthn_credential::{self as passkey, WebAuthnCredentialRow};
+    run(async {
+        let engine = store.engine();
+        let row = |user: &str, id: &str, doc: &str| WebAuthnCredentialRow {
+            pool_id: "p".into(),
+            username_key: user.into(),
+            credential_id: id.into(),
+            created_at: 1.0,
+            doc: doc.into(),
+        };
+        store
+            .write(move |c| {
+                passkey::put(c, &row("alice", "Zb", "{}"))?;
+                passkey::put(c, &row("alice", "Ya", "{}"))?;
+                passkey::put(c, &row("alice", "Ya", "{\"n\":2}"))?;
+                passkey::put(c, &row("bob", "Xc", "{}"))
+            })
+            .await
+            .expect("put");
+        let (first, second, all, counts, theirs) = store
+            .read(|c| {
+                let one = |after: Option<&str>| PageRequest {
+                    after: after.map(str::to_string),
+                    limit: 1,
+                };
+                Ok::<_, StoreError>((
+                    passkey::list(c, "p", "alice", &one(None))?,
+                    passkey::list(c, "p", "alice", &one(Some("Ya")))?,
+                    passkey::of_user(c, "p", "alice")?,
+                    (
+                        passkey::count(c, "p", "alice")?,
+                        passkey::count(c, "p", "bob")?,
+                        passkey::count(c, "p", "carol")?,
+                    ),
+                    passkey::get(c, "p", "bob", "Ya")?,
+                ))
+            })
+            .await
+            .expect("list");
+        assert_eq!(first.items, [row("alice", "Ya", "{\"n\":2}")], "{engine:?}");
+        assert_eq!(first.next.as_deref(), Some("Ya"), "{engine:?}");
+        assert_eq!(second.items, [row("alice", "Zb", "{}")], "{engine:?}");
+        assert_eq!(second.next, None, "{engine:?}");
+        assert_eq!(all.len(), 2, "{engine:?}");
+        assert_eq!(counts, (2, 1, 0), "{engine:?}");
+        assert_eq!(theirs, None, "{engine:?}");
+        let (gone, again, left) = store
+            .write(|c| {
+                Ok::<_, StoreError>((
+                    passkey::delete(c, "p", "alice", "Ya")?,
+                    passkey::delete(c, "p", "alice", "Ya")?,
+                    passkey::get(c, "p", "bob", "Xc")?,
                 ))
             })
             .await

@@ -6,8 +6,9 @@
 //! SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP) and the software token's
 //! AssociateSoftwareToken and VerifySoftwareToken; a user's remembered devices
 //! (ConfirmDevice and the device operations) and device SRP (DEVICE_SRP_AUTH →
-//! DEVICE_PASSWORD_VERIFIER); and the lockout after repeated
-//! failures (which wrong MFA codes count toward too).
+//! DEVICE_PASSWORD_VERIFIER); passkeys (their registration and what signing in with
+//! one needs); and the lockout after repeated failures (which wrong MFA codes count
+//! toward too).
 //!
 //! Challenge state travels with the client, sealed with the master key: the `Session`
 //! value, and for SRP the SECRET_BLOCK (which also carries the server's private value).
@@ -26,9 +27,13 @@ mod lockout;
 mod mfa;
 mod new_password;
 mod outcome;
+pub(crate) mod passkeys;
 mod password_flow;
 mod refresh;
+mod relying_party;
 mod sign_in;
+#[cfg(test)]
+mod soft_authenticator;
 mod software_token;
 mod srp_flow;
 mod user_auth;

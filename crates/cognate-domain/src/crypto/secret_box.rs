@@ -32,6 +32,8 @@ pub enum Purpose {
     Challenge,
     /// A user's TOTP secret (software token MFA).
     TotpSecret,
+    /// A passkey registration waiting for CompleteWebAuthnRegistration (its challenge).
+    WebAuthnRegistration,
 }
 
 impl Purpose {
@@ -41,6 +43,7 @@ impl Purpose {
             Purpose::SigningKey => "signing-key",
             Purpose::Challenge => "challenge",
             Purpose::TotpSecret => "totp-secret",
+            Purpose::WebAuthnRegistration => "webauthn-registration",
         }
     }
 

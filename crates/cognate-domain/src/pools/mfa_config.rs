@@ -132,6 +132,13 @@ impl Service {
                     f.email = Some(email.clone());
                 }
                 if let Some(w) = input.web_authn_configuration.clone() {
+                    // Passkeys are a feature of the Essentials tier and above.
+                    if pool.user_pool_tier == Some(UserPoolTierType::LITE) {
+                        return Err(fail(
+                            ErrorCode::FeatureUnavailableInTierException,
+                            "Passkey (WebAuthn) configuration is not available in the LITE tier.",
+                        ));
+                    }
                     f.web_authn = Some(w);
                 }
                 if mode == UserPoolMfaType::OFF {

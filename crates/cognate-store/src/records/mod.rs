@@ -13,6 +13,7 @@ pub mod service_setting;
 pub mod user;
 pub mod user_pool;
 pub mod user_pool_domain;
+pub mod webauthn_credential;
 
 /// Order and position of a page: rows after `after` (exclusive), at most `limit`.
 #[derive(Debug, Clone, Default)]
