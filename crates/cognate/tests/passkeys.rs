@@ -314,3 +314,122 @@ async fn a_user_has_at_most_twenty_passkeys() {
     }
     refused_with(start(&c, &token).await.map(drop), "LimitExceededException");
 }
+
+/// USER_AUTH with PREFERRED_CHALLENGE WEB_AUTHN: the challenge's request options.
+async fn passkey_challenge(c: &Client, app: &str) -> (String, Value) {
+    let out = c
+        .initiate_auth()
+        .client_id(app)
+        .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserAuth)
+        .auth_parameters("USERNAME", "alice")
+        .auth_parameters("PREFERRED_CHALLENGE", "WEB_AUTHN")
+        .send()
+        .await
+        .expect("USER_AUTH");
+    assert_eq!(out.challenge_name().map(|c| c.as_str()), Some("WEB_AUTHN"));
+    let options = &out.challenge_parameters().expect("parameters")["CREDENTIAL_REQUEST_OPTIONS"];
+    let options: Value = serde_json::from_str(options).expect("JSON options");
+    (out.session().expect("session").to_string(), options)
+}
+
+async fn answer(
+    c: &Client,
+    app: &str,
+    session: &str,
+    credential: &Value,
+) -> Result<Tokens, (String, String)> {
+    let out = respond(
+        c,
+        app,
+        aws_sdk_cognitoidentityprovider::types::ChallengeNameType::WebAuthn,
+        Some(session),
+        params(&[
+            ("USERNAME", "alice"),
+            ("CREDENTIAL", &credential.to_string()),
+        ]),
+    )
+    .await;
+    out.map(|o| tokens(o.authentication_result()))
+        .map_err(|e| (code(&e), message(&e)))
+}
+
+#[tokio::test]
+async fn a_passkey_signs_in_through_user_auth_and_a_cloned_one_is_refused() {
+    use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType as Flow;
+    let server = Server::sqlite();
+    let c = server.client();
+    let (pool, _, token) = passkey_pool(&c, true, Some("example.com")).await;
+    let sub = claims(&token)["sub"].as_str().expect("sub").to_string();
+    let app = app_client(&c, &pool, |b| {
+        b.set_explicit_auth_flows(Some(vec![Flow::AllowUserAuth]))
+    })
+    .await;
+    // Before a passkey, WEB_AUTHN is not offered.
+    let factors = c
+        .get_user_auth_factors()
+        .access_token(&token)
+        .send()
+        .await
+        .expect("factors");
+    assert_eq!(
+        factors.configured_user_auth_factors(),
+        [AuthFactorType::Password]
+    );
+    let mut passkey = register(&c, &token, Attestation::Packed).await;
+    let factors = c
+        .get_user_auth_factors()
+        .access_token(&token)
+        .send()
+        .await
+        .expect("factors");
+    assert_eq!(
+        factors.configured_user_auth_factors(),
+        [AuthFactorType::Password, AuthFactorType::WebAuthn]
+    );
+
+    let (session, options) = passkey_challenge(&c, &app).await;
+    assert_eq!(options["rpId"], "example.com");
+    assert_eq!(
+        options["allowCredentials"][0]["id"].as_str(),
+        Some(passkey.id().as_str())
+    );
+    let credential = passkey.get(&options, ORIGIN, sub.as_bytes());
+    let t = answer(&c, &app, &session, &credential)
+        .await
+        .expect("signed in");
+    assert_eq!(claims(&t.access)["username"], "alice");
+    // The same answer again: the session is spent.
+    let again = answer(&c, &app, &session, &credential).await;
+    assert_eq!(
+        again.expect_err("replayed"),
+        na("Invalid session for the user, session can only be used once.")
+    );
+
+    // An answer from another origin, then one from a clone whose counter is behind.
+    let (session, options) = passkey_challenge(&c, &app).await;
+    let foreign = passkey.get(&options, "https://evil.example.net", sub.as_bytes());
+    assert_eq!(
+        answer(&c, &app, &session, &foreign)
+            .await
+            .expect_err("origin")
+            .0,
+        NA
+    );
+    let (session, options) = passkey_challenge(&c, &app).await;
+    passkey.counter = 0;
+    let cloned = passkey.get(&options, ORIGIN, sub.as_bytes());
+    assert_eq!(
+        answer(&c, &app, &session, &cloned)
+            .await
+            .expect_err("clone")
+            .0,
+        NA
+    );
+    // The real authenticator, ahead of the stored counter, still signs in.
+    passkey.counter = 10;
+    let (session, options) = passkey_challenge(&c, &app).await;
+    let fresh = passkey.get(&options, ORIGIN, sub.as_bytes());
+    answer(&c, &app, &session, &fresh)
+        .await
+        .expect("signed in again");
+}

@@ -5,12 +5,15 @@ complete_web_authn_registration, answering the options with a small software
 authenticator built on fido2's WebAuthn structures (its attestation objects,
 authenticator data, client data and COSE keys; `none` and `packed` self attestation),
 then lists them a page at a time and deletes them; an answer from a foreign origin is
-refused as Cognito refuses it.
+refused as Cognito refuses it. A passkey signs in through USER_AUTH (SELECT_CHALLENGE,
+then WEB_AUTHN with CREDENTIAL_REQUEST_OPTIONS and the CREDENTIAL answer), and a cloned
+authenticator presenting a stale signature counter is refused.
 
 Run by scripts/test.sh with COGNATE_BIN pointing at the built binary.
 """
 
 import hashlib
+import json
 import os
 import unittest
 
@@ -90,6 +93,35 @@ class SoftAuthenticator:
         }
 
 
+    def get(self, options, user_handle, origin=ORIGIN, counter=None):
+        """navigator.credentials.get(): an AuthenticationResponseJSON. The signature
+        counter grows by one each time unless `counter` is given."""
+        self.counter = getattr(self, "counter", 0) + 1 if counter is None else counter
+        client_data = CollectedClientData.create(
+            type=CollectedClientData.TYPE.GET,
+            challenge=options["challenge"],
+            origin=origin,
+        )
+        flags = AuthenticatorData.FLAG.UP | AuthenticatorData.FLAG.UV
+        auth_data = AuthenticatorData.create(
+            hashlib.sha256(options["rpId"].encode()).digest(), flags, self.counter
+        )
+        signature = self.key.sign(bytes(auth_data) + client_data.hash, ec.ECDSA(hashes.SHA256()))
+        return {
+            "id": self.id,
+            "rawId": self.id,
+            "type": "public-key",
+            "authenticatorAttachment": "cross-platform",
+            "clientExtensionResults": {},
+            "response": {
+                "clientDataJSON": websafe_encode(client_data),
+                "authenticatorData": websafe_encode(auth_data),
+                "signature": websafe_encode(signature),
+                "userHandle": websafe_encode(user_handle),
+            },
+        }
+
+
 class PasskeyTest(unittest.TestCase):
     def setUp(self):
         self.idp = SERVER.idp()
@@ -163,6 +195,63 @@ class PasskeyTest(unittest.TestCase):
         with self.assertRaises(ClientError) as e:
             self.idp.delete_web_authn_credential(AccessToken=self.token, CredentialId=first.id)
         self.assertEqual(error_code(e.exception), "ResourceNotFoundException")
+
+    def test_sign_in_with_a_passkey_and_a_cloned_one_refused(self):
+        passkey = self.register("packed")
+        sub = next(
+            a["Value"]
+            for a in self.idp.get_user(AccessToken=self.token)["UserAttributes"]
+            if a["Name"] == "sub"
+        )
+        app = self.idp.create_user_pool_client(
+            UserPoolId=self.pool, ClientName="passwordless", ExplicitAuthFlows=["ALLOW_USER_AUTH"]
+        )["UserPoolClient"]["ClientId"]
+        factors = self.idp.get_user_auth_factors(AccessToken=self.token)
+        self.assertEqual(factors["ConfiguredUserAuthFactors"], ["PASSWORD", "WEB_AUTHN"])
+
+        def challenge():
+            # The user chooses the passkey among what SELECT_CHALLENGE offers.
+            select = self.idp.initiate_auth(
+                AuthFlow="USER_AUTH", ClientId=app, AuthParameters={"USERNAME": "alice"}
+            )
+            self.assertEqual(select["ChallengeName"], "SELECT_CHALLENGE")
+            self.assertIn("WEB_AUTHN", select["AvailableChallenges"])
+            chosen = self.idp.respond_to_auth_challenge(
+                ClientId=app,
+                ChallengeName="SELECT_CHALLENGE",
+                Session=select["Session"],
+                ChallengeResponses={"USERNAME": "alice", "ANSWER": "WEB_AUTHN"},
+            )
+            self.assertEqual(chosen["ChallengeName"], "WEB_AUTHN")
+            options = json.loads(chosen["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])
+            return chosen["Session"], options
+
+        def answer(session, credential):
+            return self.idp.respond_to_auth_challenge(
+                ClientId=app,
+                ChallengeName="WEB_AUTHN",
+                Session=session,
+                ChallengeResponses={"USERNAME": "alice", "CREDENTIAL": json.dumps(credential)},
+            )
+
+        session, options = challenge()
+        self.assertEqual(options["rpId"], RP_ID)
+        done = answer(session, passkey.get(options, sub.encode()))
+        access = done["AuthenticationResult"]["AccessToken"]
+        self.assertEqual(self.idp.get_user(AccessToken=access)["Username"], "alice")
+
+        # A clone made before that sign-in presents a counter the server has seen.
+        session, options = challenge()
+        with self.assertRaises(ClientError) as e:
+            answer(session, passkey.get(options, sub.encode(), counter=1))
+        self.assertEqual(error_code(e.exception), "NotAuthorizedException")
+
+        # Deleted, the passkey is no longer offered.
+        self.idp.delete_web_authn_credential(AccessToken=self.token, CredentialId=passkey.id)
+        select = self.idp.initiate_auth(
+            AuthFlow="USER_AUTH", ClientId=app, AuthParameters={"USERNAME": "alice"}
+        )
+        self.assertNotIn("WEB_AUTHN", select["AvailableChallenges"])
 
     def test_a_foreign_origin_is_refused(self):
         options = self.idp.start_web_authn_registration(AccessToken=self.token)[

@@ -63,6 +63,9 @@ pub(super) struct Challenge {
     /// one-time code (USER_AUTH with this Session).
     #[serde(rename = "su", default, skip_serializing_if = "std::ops::Not::not")]
     pub(super) signed_up: bool,
+    /// WEB_AUTHN: the passkey ceremony's state (its challenge among it).
+    #[serde(rename = "w", default, skip_serializing_if = "Option::is_none")]
+    pub(super) passkey_state: Option<String>,
 }
 
 impl Service {
@@ -126,6 +129,7 @@ impl Service {
             origin: None,
             device_key: None,
             signed_up: false,
+            passkey_state: None,
         }
     }
 }

@@ -133,6 +133,9 @@ impl Service {
             c if *c == ChallengeNameType::PASSWORD_VERIFIER => {
                 self.answer_password_verifier(client, &responses).await
             }
+            c if *c == ChallengeNameType::WEB_AUTHN => {
+                self.answer_web_authn(client, session, &responses).await
+            }
             c if *c == ChallengeNameType::SELECT_CHALLENGE => {
                 self.answer_select_challenge(client, session, &responses)
                     .await

@@ -416,7 +416,6 @@ impl Service {
 // answer with `check_assertion` inside the write that answers the challenge.
 
 /// Whether the user has registered a passkey.
-#[allow(dead_code)] // Until USER_AUTH's WEB_AUTHN factor (InitiateAuth) calls it.
 pub(crate) fn has_passkeys(c: &mut dyn Conn, pool_id: &str, username_key: &str) -> Result<bool> {
     Ok(passkey::count(c, pool_id, username_key)? > 0)
 }
@@ -427,7 +426,6 @@ pub(crate) fn has_passkeys(c: &mut dyn Conn, pool_id: &str, username_key: &str) 
 /// Session and hand back to `check_assertion` (under 512 characters; it holds the
 /// challenge, so it must travel sealed). None when the pool does not offer passkeys or
 /// the user has none for its relying party.
-#[allow(dead_code)] // Until USER_AUTH's WEB_AUTHN factor (InitiateAuth) calls it.
 pub(crate) fn assertion_options(
     c: &mut dyn Conn,
     pool: &PoolView,
@@ -476,7 +474,6 @@ pub(crate) fn assertion_options(
 /// stored or the presented one is nonzero (a counter that does not is a cloned
 /// authenticator, refused). A valid answer updates the stored counter and last use, so
 /// call it inside the write that answers the challenge. Any refusal is `Ok(false)`.
-#[allow(dead_code)] // Until USER_AUTH's WEB_AUTHN factor (RespondToAuthChallenge) calls it.
 pub(crate) fn check_assertion(
     c: &mut dyn Conn,
     pool: &PoolView,

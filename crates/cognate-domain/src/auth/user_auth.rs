@@ -12,6 +12,7 @@
 //! (`mfa.rs`): a keyed hash inside the sealed Session, three minutes, wrong codes
 //! counted toward the lockout.
 
+use super::passkeys::{self, has_passkeys};
 use super::*;
 use crate::error::{invalid, required, Result};
 use crate::messages::codes;
@@ -19,11 +20,11 @@ use crate::operations::operation;
 use crate::pools::client::AuthClient;
 use crate::pools::PoolView;
 use crate::service::Service;
+use crate::tokens;
 use crate::users::{self as user, attributes as attrs, UserDoc};
 use cognate_api::types::*;
 use cognate_store::records::auth::{self as records};
 use cognate_store::records::user::UserRow;
-use cognate_store::Conn;
 use std::collections::BTreeMap;
 
 operation!(GetUserAuthFactors => Service::get_user_auth_factors);
@@ -125,11 +126,6 @@ fn password_params(
         params.insert("DEVICE_KEY".to_string(), k.clone());
     }
     params
-}
-
-/// Whether the user has registered a passkey.
-fn has_passkeys(_c: &mut dyn Conn, _pool_id: &str, _username_key: &str) -> Result<bool> {
-    Ok(false)
 }
 
 /// What GetUserAuthFactors and AdminGetUserAuthFactors answer of a user.
@@ -314,9 +310,117 @@ impl Service {
                 .mfa_challenge(client, pool, row, doc, MfaStep::Factor(factor), device)
                 .await;
         }
+        if factor == ChallengeNameType::WEB_AUTHN {
+            let cache = self.pool_cache();
+            let (pool_id, name) = (pool.id.clone(), row.username.clone());
+            let options = self
+                .store()
+                .read(move |c| {
+                    let pool = PoolView::load(c, &cache, &pool_id)?;
+                    let (row, _) = user::find(c, &pool, &name)?.ok_or_else(user::user_not_found)?;
+                    passkeys::assertion_options(c, &pool, &row)
+                })
+                .await?;
+            if let Some((options, ceremony)) = options {
+                let mut state =
+                    self.new_challenge(client, &row.username, ChallengeNameType::WEB_AUTHN);
+                state.device_key = device;
+                state.passkey_state = Some(ceremony);
+                return Ok(Outcome {
+                    challenge_name: Some(ChallengeNameType::WEB_AUTHN),
+                    session: Some(self.seal_challenge(&state)?),
+                    challenge_parameters: Some(BTreeMap::from([(
+                        "CREDENTIAL_REQUEST_OPTIONS".to_string(),
+                        options,
+                    )])),
+                    ..Outcome::default()
+                });
+            }
+        }
         Err(invalid(format!(
             "The challenge {factor} is not available for the user."
         )))
+    }
+
+    /// WEB_AUTHN, answered with CREDENTIAL (the PublicKeyCredential's JSON): one write
+    /// checks the session is unanswered, reserves the check against the lockout (a
+    /// refused passkey counts as a failed sign-in), verifies the assertion (origin,
+    /// relying party, signature, user verification, a growing signature counter) and
+    /// records the new counter, then answers the session and starts the tokens.
+    pub(super) async fn answer_web_authn(
+        &self,
+        client: AuthClient,
+        session: Option<&String>,
+        responses: &BTreeMap<String, String>,
+    ) -> Result<Outcome> {
+        let session = session.ok_or_else(|| missing("Session"))?;
+        let state = self.open_challenge(session, &client)?;
+        let ceremony = match (&state.name, &state.passkey_state) {
+            (n, Some(s)) if *n == ChallengeNameType::WEB_AUTHN && !state.fake => s.clone(),
+            _ => return Err(not_authorized("Invalid session for the user.")),
+        };
+        let username = responses
+            .get("USERNAME")
+            .ok_or_else(|| missing("USERNAME"))?
+            .clone();
+        let credential = responses
+            .get("CREDENTIAL")
+            .ok_or_else(|| missing("CREDENTIAL"))?
+            .clone();
+        let secret_hash = responses.get("SECRET_HASH").cloned();
+        let device = tokens::SignInDevice {
+            key: state.device_key.clone(),
+            ip: client.source_ip.clone(),
+        };
+        let device_key = state.device_key.clone();
+        let (cache, hash) = (self.pool_cache(), codes::hash(session));
+        let (pool_id, app, auth) = (
+            client.pool_id.clone(),
+            client.client.clone(),
+            client.clone(),
+        );
+        let verdict = self
+            .store()
+            .write(move |c| {
+                let pool = PoolView::load(c, &cache, &pool_id)?;
+                let (row, doc) =
+                    user::find(c, &pool, &state.username)?.ok_or_else(user::user_not_found)?;
+                if !row.enabled {
+                    return Err(not_authorized("User is disabled."));
+                }
+                check_secret_hash(
+                    &auth,
+                    &[&username, &row.username, &row.sub],
+                    secret_hash.as_deref(),
+                )?;
+                if records::session_answered(c, &hash)? {
+                    return Err(mfa::session_used());
+                }
+                let attempt = reserve_attempt(c, &pool.id, &row.username_key)?
+                    .ok_or_else(attempts_exceeded)?;
+                if !passkeys::check_assertion(c, &pool, &row, &ceremony, &credential)? {
+                    record_failure(c, &attempt)?;
+                    return Ok(None);
+                }
+                clear_attempts(c, &attempt)?;
+                if !records::consume_session(c, &hash, &pool_id, state.expires_at)? {
+                    return Err(mfa::session_used());
+                }
+                if device.key.is_some() {
+                    return Ok(Some(Err(Box::new(row))));
+                }
+                let grant = tokens::start_family(c, &pool, &app, &row, &doc, &device)?;
+                Ok(Some(Ok(Box::new(grant))))
+            })
+            .await?;
+        match verdict {
+            None => Err(not_authorized("The passkey could not be verified.")),
+            Some(Err(row)) => self.device_challenge(&client, &row, device_key.unwrap_or_default()),
+            Some(Ok(grant)) => Ok(Outcome {
+                authentication_result: Some(self.issue(*grant).await?),
+                ..Outcome::default()
+            }),
+        }
     }
 
     /// SELECT_CHALLENGE, answered with ANSWER (and PASSWORD or SRP_A for a password).

@@ -550,6 +550,7 @@ pub async fn password_auth(
         .await
 }
 
+#[derive(Debug)]
 pub struct Tokens {
     pub id: String,
     pub access: String,
