@@ -232,10 +232,7 @@ impl Server {
         }
         if oauth::serves(path) {
             let timeout = self.inner.options.limits.body_read_timeout;
-            return (
-                oauth::handle(&self.inner.service, req, timeout).await,
-                None,
-            );
+            return (oauth::handle(&self.inner.service, req, timeout).await, None);
         }
         if req.method() == Method::GET && path == confirm_link::PATH {
             return (

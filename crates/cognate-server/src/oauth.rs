@@ -52,17 +52,17 @@ pub async fn handle(
     match (path.as_str(), &method) {
         (USER_INFO, &Method::GET | &Method::POST) => {
             let bearer = bearer(req.headers());
-            match service.user_info(bearer.as_deref(), host_pool.as_deref()).await {
+            match service
+                .user_info(bearer.as_deref(), host_pool.as_deref())
+                .await
+            {
                 Ok(info) => ok_json(info.to_string()),
                 Err(e) => user_info_error(&e),
             }
         }
         (TOKEN | REVOKE, &Method::POST) => {
             let (parts, body) = req.into_parts();
-            let basic_given = parts
-                .headers
-                .get(hyper::header::AUTHORIZATION)
-                .is_some();
+            let basic_given = parts.headers.get(hyper::header::AUTHORIZATION).is_some();
             if !is_form(&parts.headers) {
                 return error(&OAuthError::new(OAuthErrorCode::InvalidRequest), false);
             }
@@ -115,7 +115,11 @@ pub async fn handle(
             *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
             r.headers_mut().insert(
                 hyper::header::ALLOW,
-                HeaderValue::from_static(if path == USER_INFO { "GET, POST" } else { "POST" }),
+                HeaderValue::from_static(if path == USER_INFO {
+                    "GET, POST"
+                } else {
+                    "POST"
+                }),
             );
             r
         }
@@ -129,7 +133,10 @@ fn is_form(headers: &HeaderMap) -> bool {
         .get(hyper::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        .is_some_and(|t| {
+            t.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 /// The client id and secret of an `Authorization: Basic` header: none without the

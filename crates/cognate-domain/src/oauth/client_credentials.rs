@@ -147,7 +147,10 @@ mod tests {
     #[test]
     fn scopes_are_the_clients_custom_scopes() {
         let c = client(&["api/read", "openid", "api/write"]);
-        assert_eq!(granted_scopes(&c, []).as_deref(), Some("api/read api/write"));
+        assert_eq!(
+            granted_scopes(&c, []).as_deref(),
+            Some("api/read api/write")
+        );
         assert_eq!(
             granted_scopes(&c, ["api/write", "api/write"]).as_deref(),
             Some("api/write")

@@ -59,7 +59,10 @@ impl DomainHosts {
 fn candidates(host: &str) -> (String, Option<String>) {
     let host = host.trim().to_ascii_lowercase();
     let name = if host.starts_with('[') {
-        host.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+        host.split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
     } else {
         host.split(':').next().unwrap_or_default().to_string()
     };
@@ -131,7 +134,10 @@ mod tests {
             candidates("login.auth.localhost:9229"),
             ("login.auth.localhost".into(), Some("login".into()))
         );
-        assert_eq!(candidates("auth.example.com"), ("auth.example.com".into(), None));
+        assert_eq!(
+            candidates("auth.example.com"),
+            ("auth.example.com".into(), None)
+        );
         assert_eq!(candidates("127.0.0.1:9229"), ("127.0.0.1".into(), None));
         assert_eq!(candidates("[::1]:9229"), ("[::1]".into(), None));
     }

@@ -65,8 +65,7 @@ impl Service {
         let host_pool = host_pool.map(str::to_string);
         self.with_access_token(token, false, move |c, pool, row, doc, claims| {
             let scopes: Vec<&str> = claims.scope.split(' ').collect();
-            if !scopes.contains(&"openid") || host_pool.as_ref().is_some_and(|p| *p != pool.id)
-            {
+            if !scopes.contains(&"openid") || host_pool.as_ref().is_some_and(|p| *p != pool.id) {
                 return Ok(Err(invalid_token()));
             }
             let readable = user_pool_client::load_for_auth(c, &claims.client_id)?
@@ -76,7 +75,10 @@ impl Service {
                 let (Some(name), Some(value)) = (a.name.as_deref(), a.value.as_deref()) else {
                     continue;
                 };
-                let read = name == "sub" || readable.as_ref().is_none_or(|r| r.iter().any(|n| n == name));
+                let read = name == "sub"
+                    || readable
+                        .as_ref()
+                        .is_none_or(|r| r.iter().any(|n| n == name));
                 if read && in_scope(&scopes, name) {
                     body.insert(name.to_string(), Value::from(value));
                 }
@@ -164,8 +166,13 @@ mod tests {
         assert_eq!(info["email_verified"], "true");
         assert!(info["sub"].is_string());
         // Another pool's domain does not answer for this pool's tokens.
-        let elsewhere = service.user_info(Some(&token), Some("us-east-1_other")).await;
-        assert_eq!(elsewhere.unwrap_err().code, super::OAuthErrorCode::InvalidToken);
+        let elsewhere = service
+            .user_info(Some(&token), Some("us-east-1_other"))
+            .await;
+        assert_eq!(
+            elsewhere.unwrap_err().code,
+            super::OAuthErrorCode::InvalidToken
+        );
 
         let api = alice_token(&service, &pool, None).await;
         let refused = service.user_info(Some(&api), None).await.unwrap_err();

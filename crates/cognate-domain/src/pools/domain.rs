@@ -281,7 +281,11 @@ mod tests {
     fn prefixes_follow_aws_rules() {
         assert!(check_prefix("my-app-1").is_ok());
         for bad in ["-app", "app-", "My", "a.b", "a_b", ""] {
-            assert_eq!(check_prefix(bad).unwrap_err().0.message, PREFIX_RULE, "{bad}");
+            assert_eq!(
+                check_prefix(bad).unwrap_err().0.message,
+                PREFIX_RULE,
+                "{bad}"
+            );
         }
         for reserved in ["awsome", "my-amazon", "cognitoapp"] {
             assert!(check_prefix(reserved)
@@ -295,7 +299,12 @@ mod tests {
     #[test]
     fn custom_domains_are_fully_qualified() {
         assert!(check_custom("auth.example.com").is_ok());
-        for bad in ["example", "auth..example.com", "-a.example.com", ".example.com"] {
+        for bad in [
+            "example",
+            "auth..example.com",
+            "-a.example.com",
+            ".example.com",
+        ] {
             assert!(check_custom(bad).is_err(), "{bad}");
         }
     }
