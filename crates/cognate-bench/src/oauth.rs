@@ -36,6 +36,11 @@ pub fn run(runtime: &tokio::runtime::Runtime, addr: &str, pid: u32, o: &Options)
         .as_str()
         .expect("client secret")
         .to_string();
+    // The pool's signing keys are made on first use: make them now, so the run measures
+    // exchanges rather than 16 clients racing to generate RSA keys.
+    let jwks = format!("/{pool_id}/.well-known/jwks.json");
+    let made = crate::load::blocking_request(addr, "GET", &jwks, None, "");
+    assert_eq!(made.map(|(status, _)| status), Some(200), "the pool's JWKS");
     let form = format!("grant_type=client_credentials&client_id={id}&client_secret={secret}");
     println!(
         "\n| OAuth ({} connections) | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|",
