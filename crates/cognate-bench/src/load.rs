@@ -34,6 +34,14 @@ fn request_bytes(addr: &str, op: &str, body: &str) -> Vec<u8> {
         return format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n")
             .into_bytes();
     }
+    // An OAuth endpoint takes a form (`FORM <path>`).
+    if let Some(path) = op.strip_prefix("FORM ") {
+        return format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes();
+    }
     format!(
         "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: AWSCognitoIdentityProviderService.{op}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()

@@ -7,6 +7,7 @@
 
 mod auth;
 mod load;
+mod oauth;
 mod sign_up;
 
 use clap::Parser;
@@ -240,6 +241,7 @@ fn main() {
 
     auth::run(&runtime, &server.addr, pid, &o);
     sign_up::run(&runtime, &server.addr, pid, &o);
+    oauth::run(&runtime, &server.addr, pid, &o);
 
     if o.users > 0 {
         users(&runtime, &server.addr, &pool_id, &o);

@@ -4,6 +4,7 @@
 //! the operation dispatch. Run `cargo run -p cognate-codegen` after changing the model;
 //! CI fails when the committed output differs from what this program writes.
 
+mod amendments;
 mod naming;
 mod patterns;
 
@@ -35,8 +36,10 @@ fn main() {
     let json: Value = serde_json::from_str(&text).expect("the model is JSON");
     let seed_text = std::fs::read_to_string(root.join("model/seed-operations.txt"))
         .expect("model/seed-operations.txt is readable");
+    let mut shapes = obj(&json["shapes"]);
+    amendments::apply(&mut shapes);
     let model = Model {
-        shapes: obj(&json["shapes"]),
+        shapes,
         operations: obj(&json["operations"]),
         seed: seed_text
             .lines()

@@ -69,6 +69,8 @@ impl Service {
     /// Deletes all state: every pool and what belongs to it, and the messages sent. The
     /// service's own settings stay.
     pub async fn reset(&self) -> Result<(), StoreError> {
-        self.store().reset().await
+        self.store().reset().await?;
+        self.domain_hosts().clear();
+        Ok(())
     }
 }

@@ -1,5 +1,5 @@
 //! cognate's domain: what each operation does. Each area of the API is a folder
-//! (`pools`, `users`, `auth`, `tokens`, `messages`, `crypto`); an operation is a `Service`
+//! (`pools`, `users`, `auth`, `tokens`, `oauth`, `messages`, `crypto`); an operation is a `Service`
 //! method registered with `operation!` beside it (`operations`), reaching the database
 //! only through `cognate_store`, one transaction per write. Nothing here knows HTTP.
 
@@ -11,6 +11,7 @@ mod effects;
 mod error;
 mod ids;
 mod messages;
+pub mod oauth;
 mod operations;
 mod pagination;
 #[cfg(test)]

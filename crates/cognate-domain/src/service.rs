@@ -4,6 +4,7 @@
 
 use crate::crypto::secret_box::SecretBox;
 use crate::messages::{Delivery, Discard, OutboxDelivery};
+use crate::oauth::DomainHosts;
 use crate::pools::cache::PoolCache;
 use crate::tokens::signing_keys::KeyCache;
 use crate::tokens::VerifiedTokens;
@@ -40,6 +41,7 @@ struct Inner {
     pools: Arc<PoolCache>,
     keys: KeyCache,
     verified: VerifiedTokens,
+    hosts: DomainHosts,
     delivery: Arc<dyn Delivery>,
 }
 
@@ -70,6 +72,7 @@ impl Service {
                 pools: Arc::default(),
                 keys: KeyCache::default(),
                 verified: VerifiedTokens::default(),
+                hosts: DomainHosts::default(),
                 delivery,
             }),
         }
@@ -97,6 +100,10 @@ impl Service {
 
     pub(crate) fn verified_tokens(&self) -> &VerifiedTokens {
         &self.inner.verified
+    }
+
+    pub(crate) fn domain_hosts(&self) -> &DomainHosts {
+        &self.inner.hosts
     }
 
     pub(crate) fn delivery(&self) -> &dyn Delivery {

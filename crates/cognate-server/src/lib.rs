@@ -1,7 +1,8 @@
 //! cognate's HTTP layer: the awsJson1.1 protocol on `POST /`, CORS for browser clients,
 //! and the control API under `/_cognate` (and `/moto-api/reset`). It turns requests into
 //! calls of the generated dispatch and answers in AWS's format; it serves each pool's
-//! discovery documents (JWKS, OpenID configuration) and the confirmation links of
+//! discovery documents (JWKS, OpenID configuration), the OAuth 2.0 token, revocation
+//! and userInfo endpoints (`/oauth2/*`), and the confirmation links of
 //! verification emails (`/confirmUser`); it holds no state of its own beyond
 //! the service it serves. With IAM credentials configured it verifies SigV4 signatures;
 //! it bounds what a client can hold (connections, requests in flight, body size, time
@@ -13,6 +14,7 @@ mod control;
 mod cors;
 mod discovery;
 mod guard;
+mod oauth;
 mod query;
 mod response;
 mod sigv4;
@@ -227,6 +229,10 @@ impl Server {
                 body_read_timeout: self.inner.options.limits.body_read_timeout,
             };
             return api.handle(req, request_id, peer.ip()).await;
+        }
+        if oauth::serves(path) {
+            let timeout = self.inner.options.limits.body_read_timeout;
+            return (oauth::handle(&self.inner.service, req, timeout).await, None);
         }
         if req.method() == Method::GET && path == confirm_link::PATH {
             return (

@@ -170,7 +170,10 @@ fn protocol_errors_follow_aws() {
 #[test]
 fn an_operation_not_implemented_says_so_and_changes_nothing() {
     let s = Server::sqlite();
-    let r = s.call("DescribeUserPoolDomain", r#"{"Domain":"nothing-here"}"#);
+    let r = s.call(
+        "GetUICustomization",
+        r#"{"UserPoolId":"us-east-1_nothing"}"#,
+    );
     assert_eq!(r.status, 400);
     assert_eq!(r.error_type(), "NotImplementedException");
     assert_eq!(
@@ -178,7 +181,7 @@ fn an_operation_not_implemented_says_so_and_changes_nothing() {
         Some("NotImplementedException")
     );
     assert!(
-        r.message().contains("DescribeUserPoolDomain"),
+        r.message().contains("GetUICustomization"),
         "{}",
         r.message()
     );

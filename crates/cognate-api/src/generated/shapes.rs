@@ -5900,6 +5900,7 @@ impl ExplicitAuthFlowsType {
         Self(Cow::Borrowed("ALLOW_TOKEN_EXCHANGE_DELEGATION"));
     pub const ALLOW_TOKEN_EXCHANGE_IMPERSONATION: Self =
         Self(Cow::Borrowed("ALLOW_TOKEN_EXCHANGE_IMPERSONATION"));
+    pub const ALLOW_CLIENT_TOKEN_AUTH: Self = Self(Cow::Borrowed("ALLOW_CLIENT_TOKEN_AUTH"));
 
     /// Every value the model lists, in its order.
     pub const VALUES: &'static [&'static str] = &[
@@ -5914,6 +5915,7 @@ impl ExplicitAuthFlowsType {
         "ALLOW_USER_AUTH",
         "ALLOW_TOKEN_EXCHANGE_DELEGATION",
         "ALLOW_TOKEN_EXCHANGE_IMPERSONATION",
+        "ALLOW_CLIENT_TOKEN_AUTH",
     ];
 
     pub fn as_str(&self) -> &str {

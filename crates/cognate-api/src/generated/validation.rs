@@ -111,7 +111,7 @@ static RE_23: LazyLock<Regex> = LazyLock::new(|| {
 static RE_28: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("^(?:^[0-9A-Za-z_\\- ]+$)$").expect("checked by the generator"));
 static RE_11: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:^[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?$)$").expect("checked by the generator")
+    Regex::new("^(?:^[a-z0-9](?:[a-z0-9\\-.]{0,61}[a-z0-9])?$)$").expect("checked by the generator")
 });
 static RE_4: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("^(?:^[a-z0-9]+$)$").expect("checked by the generator"));
@@ -2947,7 +2947,7 @@ impl Validate for CreateUserPoolClientRequest {
             let path = path.member("explicitAuthFlows");
             if let Some(value) = &self.explicit_auth_flows {
                 if value.iter().any(|item| !(item.is_known())) {
-                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH, ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_CUSTOM_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_AUTH, ALLOW_TOKEN_EXCHANGE_DELEGATION, ALLOW_TOKEN_EXCHANGE_IMPERSONATION]]", false);
+                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH, ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_CUSTOM_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_AUTH, ALLOW_TOKEN_EXCHANGE_DELEGATION, ALLOW_TOKEN_EXCHANGE_IMPERSONATION, ALLOW_CLIENT_TOKEN_AUTH]]", false);
                 }
             }
         }
@@ -3083,7 +3083,7 @@ impl Validate for CreateUserPoolDomainRequest {
                         &path,
                         value,
                         &RE_11,
-                        "^[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?$",
+                        "^[a-z0-9](?:[a-z0-9\\-.]{0,61}[a-z0-9])?$",
                         false,
                     );
                 }
@@ -3804,7 +3804,7 @@ impl Validate for DeleteUserPoolDomainRequest {
                         &path,
                         value,
                         &RE_11,
-                        "^[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?$",
+                        "^[a-z0-9](?:[a-z0-9\\-.]{0,61}[a-z0-9])?$",
                         false,
                     );
                 }
@@ -4239,7 +4239,7 @@ impl Validate for DescribeUserPoolDomainRequest {
                         &path,
                         value,
                         &RE_11,
-                        "^[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?$",
+                        "^[a-z0-9](?:[a-z0-9\\-.]{0,61}[a-z0-9])?$",
                         false,
                     );
                 }
@@ -8169,7 +8169,7 @@ impl Validate for UpdateUserPoolClientRequest {
             let path = path.member("explicitAuthFlows");
             if let Some(value) = &self.explicit_auth_flows {
                 if value.iter().any(|item| !(item.is_known())) {
-                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH, ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_CUSTOM_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_AUTH, ALLOW_TOKEN_EXCHANGE_DELEGATION, ALLOW_TOKEN_EXCHANGE_IMPERSONATION]]", false);
+                    v.element_constraint(&path, value, "[Member must satisfy enum value set: [ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH, ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_CUSTOM_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_AUTH, ALLOW_TOKEN_EXCHANGE_DELEGATION, ALLOW_TOKEN_EXCHANGE_IMPERSONATION, ALLOW_CLIENT_TOKEN_AUTH]]", false);
                 }
             }
         }
@@ -8305,7 +8305,7 @@ impl Validate for UpdateUserPoolDomainRequest {
                         &path,
                         value,
                         &RE_11,
-                        "^[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?$",
+                        "^[a-z0-9](?:[a-z0-9\\-.]{0,61}[a-z0-9])?$",
                         false,
                     );
                 }

@@ -104,6 +104,7 @@ impl Service {
                 refresh_token,
                 device_key: family.device_key,
                 new_device: false,
+                scope: family.scope,
             })
         };
         let grant = if rotate {

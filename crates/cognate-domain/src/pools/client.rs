@@ -32,7 +32,7 @@ struct ClientDoc {
     sealed_secret: Option<String>,
 }
 
-const STANDARD_SCOPES: &[&str] = &[
+pub(crate) const STANDARD_SCOPES: &[&str] = &[
     "phone",
     "email",
     "openid",
@@ -126,6 +126,12 @@ fn check_auth_flows(flows: &[ExplicitAuthFlowsType]) -> Result<()> {
     if modern != 0 && modern != flows.len() {
         return Err(invalid(
             "ExplicitAuthFlows values with the ALLOW_ prefix cannot be used along with values without it.",
+        ));
+    }
+    // AWS: ALLOW_CLIENT_TOKEN_AUTH (GetClientToken) must be the client's only flow.
+    if flows.contains(&ExplicitAuthFlowsType::ALLOW_CLIENT_TOKEN_AUTH) && flows.len() > 1 {
+        return Err(invalid(
+            "ALLOW_CLIENT_TOKEN_AUTH cannot be used along with other authentication flows.",
         ));
     }
     Ok(())

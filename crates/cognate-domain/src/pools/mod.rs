@@ -1,9 +1,10 @@
 //! User pools and what belongs to them: the pool (`pool`), its cached parsed form
-//! (`cache`, `view`), app clients (`client`), resource servers, the attribute schema,
+//! (`cache`, `view`), its domains (`domain`), app clients (`client`), resource servers, the attribute schema,
 //! the password policy, the MFA configuration and tags.
 
 pub(crate) mod cache;
 pub(crate) mod client;
+pub(crate) mod domain;
 pub(crate) mod mfa_config;
 pub(crate) mod password_policy;
 pub(crate) mod pool;

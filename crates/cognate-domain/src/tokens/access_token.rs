@@ -30,6 +30,8 @@ pub struct AccessToken {
     pub client_id: String,
     /// The device the session was started on, in a pool that tracks devices.
     pub device_key: Option<String>,
+    /// The granted scopes, space-separated.
+    pub scope: String,
 }
 
 pub fn invalid_access_token() -> Error {
@@ -88,6 +90,7 @@ impl Service {
             origin_jti: claim("origin_jti")?,
             client_id: claim("client_id")?,
             device_key: decoded.str_claim("device_key").map(str::to_string),
+            scope: decoded.str_claim("scope").unwrap_or_default().to_string(),
         };
         // The keys cached for the pool verify without a query; the caller's transaction
         // then checks they belong to the pool as it is now.

@@ -33,6 +33,10 @@ pub struct FamilyDoc {
     /// as NewDeviceMetadata), when the pool tracks devices: its tokens carry it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_key: Option<String>,
+    /// The scopes granted through the OAuth endpoints (space-separated); a sign-in
+    /// through the API has none and its tokens carry the API's scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// The device side of a sign-in, for a pool that tracks devices.
@@ -62,6 +66,8 @@ pub struct Grant {
     pub device_key: Option<String>,
     /// The device key is new: answer it as NewDeviceMetadata.
     pub new_device: bool,
+    /// The access token's `scope` (None: the API's, `aws.cognito.signin.user.admin`).
+    pub scope: Option<String>,
 }
 
 /// A new opaque refresh token value.
@@ -140,6 +146,7 @@ pub fn start_family(
                 sub: row.sub.clone(),
                 last_active: None,
                 device_key: device_key.clone(),
+                scope: None,
             })?,
         },
     )?;
@@ -158,6 +165,7 @@ pub fn start_family(
         refresh_token: Some(refresh_token),
         device_key,
         new_device,
+        scope: None,
     })
 }
 

@@ -63,6 +63,9 @@ pub(crate) fn group_claims(
     }
 }
 
+/// The scope of access tokens from API sign-ins (InitiateAuth and the like).
+pub const API_SCOPE: &str = "aws.cognito.signin.user.admin";
+
 impl Service {
     pub fn issuer(&self, pool_id: &str) -> String {
         issuer(&self.config().issuer_base, pool_id)
@@ -84,7 +87,10 @@ impl Service {
         access.insert("origin_jti".into(), Value::from(grant.family_id.clone()));
         access.insert("event_id".into(), Value::from(grant.event_id.clone()));
         access.insert("token_use".into(), Value::from("access"));
-        access.insert("scope".into(), Value::from("aws.cognito.signin.user.admin"));
+        // A sign-in through the API is granted the API's own scope; one through the
+        // OAuth endpoints, the scopes it was granted there.
+        let scope = grant.scope.as_deref().unwrap_or(API_SCOPE);
+        access.insert("scope".into(), Value::from(scope));
         access.insert("auth_time".into(), Value::from(grant.auth_time));
         access.insert("exp".into(), Value::from(iat + v.access));
         access.insert("iat".into(), Value::from(iat));
@@ -138,6 +144,37 @@ impl Service {
                 _ => None,
             },
         })
+    }
+}
+
+impl Service {
+    /// An access token for the app client itself (the client-credentials grant,
+    /// GetClientToken), with Cognito's claims for one: the client is its subject, it
+    /// has no user, and `scope` holds the granted custom scopes. Answers the token and
+    /// its lifetime in seconds.
+    pub(crate) async fn issue_client_access(
+        &self,
+        pool_id: &str,
+        pool_created: f64,
+        client: &UserPoolClientType,
+        scopes: &str,
+    ) -> Result<(String, i64)> {
+        let keys = self.pool_keys(pool_id, pool_created).await?;
+        let iat = now() as i64;
+        let lifetime = validity(client).access;
+        let client_id = client.client_id.clone().unwrap_or_default();
+        let mut access = Map::new();
+        access.insert("sub".into(), Value::from(client_id.clone()));
+        access.insert("token_use".into(), Value::from("access"));
+        access.insert("scope".into(), Value::from(scopes));
+        access.insert("auth_time".into(), Value::from(iat));
+        access.insert("iss".into(), Value::from(self.issuer(pool_id)));
+        access.insert("exp".into(), Value::from(iat + lifetime));
+        access.insert("iat".into(), Value::from(iat));
+        access.insert("version".into(), Value::from(2));
+        access.insert("jti".into(), Value::from(uuid::Uuid::new_v4().to_string()));
+        access.insert("client_id".into(), Value::from(client_id));
+        Ok((keys.access.sign(&Value::Object(access)), lifetime))
     }
 }
 

@@ -11,6 +11,7 @@ pub(crate) mod jwt;
 #[cfg(test)]
 mod jwt_props;
 mod sessions;
+pub(crate) use sessions::revoke_family;
 pub(crate) mod signing_keys;
 mod validity;
 

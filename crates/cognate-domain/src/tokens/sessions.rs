@@ -31,7 +31,7 @@ operation!(RevokeUserSession => Service::revoke_user_session);
 /// Revocations outlive every ID and access token of the family (at most a day).
 const LONGEST_TOKEN_SECONDS: f64 = 86_400.0;
 
-fn revoke(conn: &mut dyn Conn, pool_id: &str, family_id: &str) -> Result<()> {
+pub(crate) fn revoke_family(conn: &mut dyn Conn, pool_id: &str, family_id: &str) -> Result<()> {
     let t = now();
     records::revoke_family(conn, pool_id, family_id, t, t + LONGEST_TOKEN_SECONDS)?;
     Ok(())
@@ -45,7 +45,7 @@ fn revoke_all(conn: &mut dyn Conn, pool_id: &str, username_key: &str) -> Result<
             .map(|r| r.family_id)
             .collect();
     for family in families {
-        revoke(conn, pool_id, &family)?;
+        revoke_family(conn, pool_id, &family)?;
     }
     Ok(())
 }
@@ -118,7 +118,7 @@ fn revoke_session(
         .find(|r| self::session_id(&r.family_id) == session_id)
         .map(|r| r.family_id)
         .ok_or_else(|| not_found("Session not found."))?;
-    revoke(conn, pool_id, &family)
+    revoke_family(conn, pool_id, &family)
 }
 
 impl Service {
@@ -221,7 +221,7 @@ impl Service {
                         "The token was not issued to this client.",
                     ));
                 }
-                revoke(c, &row.pool_id, &row.family_id)?;
+                revoke_family(c, &row.pool_id, &row.family_id)?;
                 Ok(RevokeTokenResponse {})
             })
             .await

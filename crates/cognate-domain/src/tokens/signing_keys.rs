@@ -74,16 +74,21 @@ impl KeyCache {
 impl Service {
     /// The keys of pool `pool_id` as it is now (ResourceNotFoundException without it).
     pub(crate) async fn pool_keys_now(&self, pool_id: &str) -> Result<Arc<PoolKeys>> {
+        let created = self.pool_created(pool_id).await?;
+        self.pool_keys(pool_id, created).await
+    }
+
+    /// The creation time of pool `pool_id` as it is now (ResourceNotFoundException
+    /// without it): which of the keys ever made under its id are its own.
+    pub(crate) async fn pool_created(&self, pool_id: &str) -> Result<f64> {
         let cache = self.pool_cache();
         let id = pool_id.to_string();
-        let created = self
-            .store()
+        self.store()
             .read(move |c| {
                 let pool = crate::pools::PoolView::load(c, &cache, &id)?;
                 Ok::<_, crate::error::Error>(pool.pool.creation_date.unwrap_or_default())
             })
-            .await?;
-        self.pool_keys(pool_id, created).await
+            .await
     }
 
     /// The keys of pool `pool_id` (created `pool_created`), made now if it has none.

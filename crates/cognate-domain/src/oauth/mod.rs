@@ -1,0 +1,20 @@
+//! The OAuth 2.0 and OpenID Connect endpoints' logic (the HTTP side is the server's
+//! `oauth.rs`): which pool a Host names (`hosts`), authenticating an app client by
+//! HTTP Basic or form parameters (`client_auth`), the token endpoint's grants
+//! (`token`), machine-to-machine access tokens for the client-credentials grant and
+//! GetClientToken (`client_credentials`), revoking a refresh token's family (`revoke`)
+//! and the userInfo endpoint (`user_info`). Errors are RFC 6749's (`error`).
+
+mod client_auth;
+mod client_credentials;
+mod error;
+mod hosts;
+mod revoke;
+mod token;
+mod user_info;
+
+pub use client_auth::ClientCredentials;
+pub use error::{OAuthError, OAuthErrorCode};
+pub(crate) use hosts::DomainHosts;
+pub use revoke::RevokeRequest;
+pub use token::{TokenAnswer, TokenRequest};

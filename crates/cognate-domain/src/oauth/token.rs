@@ -1,0 +1,141 @@
+//! `POST /oauth2/token`, as AWS documents its token endpoint: `client_credentials`
+//! (`client_credentials`), `refresh_token` (new ID and access tokens of the refresh
+//! token's family, for the client that owns it; a new refresh token too when the client
+//! rotates them) and `authorization_code` (codes come from `/oauth2/authorize`, which
+//! issues none yet, so every code is unknown: `invalid_grant`).
+
+use super::client_auth::ClientCredentials;
+use super::{OAuthError, OAuthErrorCode};
+use crate::service::Service;
+use cognate_api::types::*;
+use cognate_api::ErrorCode;
+use serde_json::{json, Value};
+
+/// A token request's form and client credentials, and the pool its Host names.
+#[derive(Debug, Clone, Default)]
+pub struct TokenRequest {
+    pub grant_type: Option<String>,
+    pub scope: Option<String>,
+    pub refresh_token: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub credentials: ClientCredentials,
+    pub host_pool: Option<String>,
+}
+
+/// A successful answer.
+#[derive(Debug, Clone)]
+pub struct TokenAnswer {
+    pub access_token: String,
+    pub id_token: Option<String>,
+    pub refresh_token: Option<String>,
+    pub expires_in: i64,
+}
+
+impl TokenAnswer {
+    /// The JSON body, as AWS's token endpoint writes it.
+    pub fn to_json(&self) -> Value {
+        let mut body = json!({
+            "access_token": self.access_token,
+            "expires_in": self.expires_in,
+            "token_type": "Bearer",
+        });
+        if let Some(id) = &self.id_token {
+            body["id_token"] = Value::from(id.clone());
+        }
+        if let Some(refresh) = &self.refresh_token {
+            body["refresh_token"] = Value::from(refresh.clone());
+        }
+        body
+    }
+}
+
+fn error(code: OAuthErrorCode) -> OAuthError {
+    OAuthError::new(code)
+}
+
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.is_empty())
+}
+
+impl Service {
+    /// Answers a token request: the grant type is checked first, then the client's
+    /// authentication, then what the grant needs.
+    pub async fn token(&self, request: TokenRequest) -> Result<TokenAnswer, OAuthError> {
+        let grant = present(&request.grant_type)
+            .ok_or_else(|| error(OAuthErrorCode::InvalidRequest))?
+            .to_string();
+        if !matches!(
+            grant.as_str(),
+            "client_credentials" | "refresh_token" | "authorization_code"
+        ) {
+            return Err(error(OAuthErrorCode::UnsupportedGrantType));
+        }
+        let auth = self
+            .authenticate_client(&request.credentials, request.host_pool.as_deref())
+            .await?;
+        match grant.as_str() {
+            "client_credentials" => {
+                self.client_credentials_grant(auth, request.scope.as_deref())
+                    .await
+            }
+            "refresh_token" => {
+                let token = present(&request.refresh_token)
+                    .ok_or_else(|| error(OAuthErrorCode::InvalidRequest))?;
+                self.refresh_token_grant(auth, token).await
+            }
+            _ => {
+                if present(&request.code).is_none() || present(&request.redirect_uri).is_none() {
+                    return Err(error(OAuthErrorCode::InvalidRequest));
+                }
+                let client = &auth.client.client;
+                let code_flow = client.allowed_o_auth_flows_user_pool_client == Some(true)
+                    && client
+                        .allowed_o_auth_flows
+                        .iter()
+                        .flatten()
+                        .any(|f| *f == OAuthFlowType::CODE);
+                if !code_flow {
+                    return Err(error(OAuthErrorCode::UnauthorizedClient));
+                }
+                // No authorization code has been issued: /oauth2/authorize is to come.
+                Err(error(OAuthErrorCode::InvalidGrant))
+            }
+        }
+    }
+
+    /// The `refresh_token` grant: the refresh token must be one of this client's, live,
+    /// of a user still enabled. A family started on a remembered device is refreshed
+    /// only through the API (with its DEVICE_KEY), as AWS documents.
+    async fn refresh_token_grant(
+        &self,
+        auth: super::client_auth::Authenticated,
+        token: &str,
+    ) -> Result<TokenAnswer, OAuthError> {
+        let mut client = auth.client;
+        let rotate = client
+            .client
+            .refresh_token_rotation
+            .as_ref()
+            .and_then(|r| r.feature.as_ref())
+            == Some(&FeatureType::ENABLED);
+        // The secret was proven by the client's authentication: no SECRET_HASH here.
+        client.secret = None;
+        let result = self
+            .refresh(client, token, None, None, rotate)
+            .await
+            .map_err(|e| match e.0.code {
+                ErrorCode::NotAuthorizedException | ErrorCode::UserNotFoundException => {
+                    error(OAuthErrorCode::InvalidGrant)
+                }
+                ErrorCode::InternalErrorException => error(OAuthErrorCode::ServerError),
+                _ => error(OAuthErrorCode::InvalidRequest),
+            })?;
+        Ok(TokenAnswer {
+            access_token: result.access_token.unwrap_or_default(),
+            id_token: result.id_token,
+            refresh_token: result.refresh_token,
+            expires_in: i64::from(result.expires_in.unwrap_or_default()),
+        })
+    }
+}
