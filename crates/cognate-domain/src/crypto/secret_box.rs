@@ -34,6 +34,9 @@ pub enum Purpose {
     TotpSecret,
     /// A passkey registration waiting for CompleteWebAuthnRegistration (its challenge).
     WebAuthnRegistration,
+    /// The hosted pages' signed-in session (the `cognito` cookie) and their
+    /// multi-step sign-in state.
+    HostedSession,
 }
 
 impl Purpose {
@@ -44,6 +47,7 @@ impl Purpose {
             Purpose::Challenge => "challenge",
             Purpose::TotpSecret => "totp-secret",
             Purpose::WebAuthnRegistration => "webauthn-registration",
+            Purpose::HostedSession => "hosted-session",
         }
     }
 

@@ -112,6 +112,20 @@ pub fn start_family(
     doc: &UserDoc,
     device: &SignInDevice,
 ) -> Result<Grant> {
+    start_scoped_family(conn, pool, client, row, doc, device, None)
+}
+
+/// As [`start_family`], for a sign-in through the OAuth endpoints: the family's tokens
+/// carry `scope` (the scopes granted at `/oauth2/authorize`), refreshed ones too.
+pub fn start_scoped_family(
+    conn: &mut dyn Conn,
+    pool: &PoolView,
+    client: &UserPoolClientType,
+    row: &UserRow,
+    doc: &UserDoc,
+    device: &SignInDevice,
+    scope: Option<String>,
+) -> Result<Grant> {
     let t = now();
     // A pool that tracks devices names the session's device: the one the sign-in
     // used, or a new key for the client to confirm.
@@ -146,7 +160,7 @@ pub fn start_family(
                 sub: row.sub.clone(),
                 last_active: None,
                 device_key: device_key.clone(),
-                scope: None,
+                scope: scope.clone(),
             })?,
         },
     )?;
@@ -165,7 +179,7 @@ pub fn start_family(
         refresh_token: Some(refresh_token),
         device_key,
         new_device,
-        scope: None,
+        scope,
     })
 }
 

@@ -73,6 +73,17 @@ impl Service {
 
     /// Signs the ID and access tokens of `grant`.
     pub(crate) async fn issue(&self, grant: Grant) -> Result<AuthenticationResultType> {
+        self.issue_oidc(grant, None).await
+    }
+
+    /// Signs the ID and access tokens of `grant`; the ID token of an OpenID Connect
+    /// sign-in also carries the request's `nonce` and the access token's `at_hash`
+    /// (OIDC Core §3.1.3.6: the left half of its SHA-256, base64url).
+    pub(crate) async fn issue_oidc(
+        &self,
+        grant: Grant,
+        nonce: Option<String>,
+    ) -> Result<AuthenticationResultType> {
         let keys = self.pool_keys(&grant.pool_id, grant.pool_created).await?;
         let iat = now() as i64;
         let v = validity(&grant.client);
@@ -127,9 +138,19 @@ impl Service {
         id.insert("iat".into(), Value::from(iat));
         id.insert("jti".into(), Value::from(uuid::Uuid::new_v4().to_string()));
 
-        let (access, id) = (Value::Object(access), Value::Object(id));
+        let access = Value::Object(access);
         let access_token = keys.access.sign(&access);
-        let id_token = keys.id.sign(&id);
+        if let Some(nonce) = nonce {
+            use base64::Engine as _;
+            use sha2::Digest as _;
+            let digest = sha2::Sha256::digest(access_token.as_bytes());
+            let at_hash = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16]);
+            id.insert("at_hash".into(), Value::from(at_hash));
+            if !nonce.is_empty() {
+                id.insert("nonce".into(), Value::from(nonce));
+            }
+        }
+        let id_token = keys.id.sign(&Value::Object(id));
         Ok(AuthenticationResultType {
             access_token: Some(access_token),
             expires_in: Some(v.access as i32),

@@ -336,6 +336,7 @@ impl Service {
             .write(|c| {
                 let t = now();
                 records::purge_expired(c, t)?;
+                cognate_store::records::oauth_code::purge_expired(c, t)?;
                 outbox::purge_older_than(c, t - OUTBOX_LIFETIME_SECONDS)?;
                 Ok::<_, crate::error::Error>(())
             })

@@ -7,6 +7,7 @@ pub mod client;
 pub mod code;
 pub mod device;
 pub mod group_member;
+pub mod oauth_code;
 pub mod outbox;
 pub mod pool_object;
 pub mod service_setting;
