@@ -31,7 +31,7 @@ pub async fn handle(service: &Service, query: Option<&str>) -> Response<Body> {
     }
 }
 
-fn page(status: StatusCode, title: &str, detail: &str) -> Response<Body> {
+pub(crate) fn page(status: StatusCode, title: &str, detail: &str) -> Response<Body> {
     let html = format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{t}</title></head>\
          <body><h1>{t}</h1><p>{d}</p></body></html>\n",
@@ -52,7 +52,7 @@ fn page(status: StatusCode, title: &str, detail: &str) -> Response<Body> {
 }
 
 /// HTML text escaping (error messages may quote what the link carried).
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

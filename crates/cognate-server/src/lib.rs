@@ -14,6 +14,7 @@ mod control;
 mod cors;
 mod discovery;
 mod guard;
+mod hosted;
 mod oauth;
 mod query;
 mod response;
@@ -229,6 +230,13 @@ impl Server {
                 body_read_timeout: self.inner.options.limits.body_read_timeout,
             };
             return api.handle(req, request_id, peer.ip()).await;
+        }
+        if hosted::serves(path) {
+            let timeout = self.inner.options.limits.body_read_timeout;
+            return (
+                hosted::handle(&self.inner.service, req, timeout).await,
+                None,
+            );
         }
         if oauth::serves(path) {
             let timeout = self.inner.options.limits.body_read_timeout;

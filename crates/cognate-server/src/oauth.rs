@@ -87,6 +87,7 @@ pub async fn handle(
                     refresh_token: field("refresh_token"),
                     code: field("code"),
                     redirect_uri: field("redirect_uri"),
+                    code_verifier: field("code_verifier"),
                     credentials,
                     host_pool,
                 };

@@ -22,6 +22,7 @@ mod device_srp;
 mod devices;
 #[cfg(test)]
 mod expiry_tests;
+mod hosted;
 mod initiate;
 mod lockout;
 mod mfa;

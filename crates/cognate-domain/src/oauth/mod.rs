@@ -4,17 +4,27 @@
 //! (`token`), machine-to-machine access tokens for the client-credentials grant and
 //! GetClientToken (`client_credentials`), revoking a refresh token's family (`revoke`)
 //! and the userInfo endpoint (`user_info`). Errors are RFC 6749's (`error`).
+//! `/oauth2/authorize` (`authorize`), the hosted sign-in page's session, CSRF token and
+//! steps (`hosted_session`) and the authorization-code grant (`code_grant`).
 
+mod authorize;
 mod client_auth;
 mod client_credentials;
+mod code_grant;
 mod error;
+mod hosted_session;
 mod hosts;
 mod revoke;
 mod token;
 mod user_info;
 
+pub use authorize::{
+    form_encode, with_query, Authorization, AuthorizeParams, AuthorizeRefusal,
+    CODE_LIFETIME_SECONDS,
+};
 pub use client_auth::ClientCredentials;
 pub use error::{OAuthError, OAuthErrorCode};
+pub use hosted_session::{HostedSession, LoginFailure, LoginStep, SESSION_SECONDS};
 pub(crate) use hosts::DomainHosts;
 pub use revoke::RevokeRequest;
 pub use token::{TokenAnswer, TokenRequest};

@@ -1,8 +1,7 @@
 //! `POST /oauth2/token`, as AWS documents its token endpoint: `client_credentials`
 //! (`client_credentials`), `refresh_token` (new ID and access tokens of the refresh
 //! token's family, for the client that owns it; a new refresh token too when the client
-//! rotates them) and `authorization_code` (codes come from `/oauth2/authorize`, which
-//! issues none yet, so every code is unknown: `invalid_grant`).
+//! rotates them) and `authorization_code` (codes of `/oauth2/authorize`: `code_grant`).
 
 use super::client_auth::ClientCredentials;
 use super::{OAuthError, OAuthErrorCode};
@@ -19,6 +18,7 @@ pub struct TokenRequest {
     pub refresh_token: Option<String>,
     pub code: Option<String>,
     pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
     pub credentials: ClientCredentials,
     pub host_pool: Option<String>,
 }
@@ -98,8 +98,17 @@ impl Service {
                 if !code_flow {
                     return Err(error(OAuthErrorCode::UnauthorizedClient));
                 }
-                // No authorization code has been issued: /oauth2/authorize is to come.
-                Err(error(OAuthErrorCode::InvalidGrant))
+                let code = present(&request.code).unwrap_or_default().to_string();
+                let redirect_uri = present(&request.redirect_uri)
+                    .unwrap_or_default()
+                    .to_string();
+                self.authorization_code_grant(
+                    auth,
+                    &code,
+                    &redirect_uri,
+                    present(&request.code_verifier),
+                )
+                .await
             }
         }
     }

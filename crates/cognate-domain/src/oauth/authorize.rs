@@ -1,0 +1,357 @@
+//! `GET /oauth2/authorize`, as AWS documents its authorize endpoint: the client and its
+//! redirect URI are checked first, and a problem with either is shown on a page, never
+//! redirected (RFC 6749 §4.1.2.1: the URI is not trusted yet); every later problem is
+//! redirected to the redirect URI as `error` (and `state`). A valid request by a
+//! signed-in browser gets its authorization code at once (single sign-on); otherwise
+//! the browser goes to `/login` with the same query.
+
+use super::hosted_session::HostedSession;
+use crate::clock::now;
+use crate::pools::client as user_pool_client;
+use crate::service::Service;
+use cognate_api::types::*;
+use cognate_store::records::oauth_code::{self as records, OAuthCodeRow};
+use serde::{Deserialize, Serialize};
+
+/// AWS: authorization codes are valid for five minutes.
+pub const CODE_LIFETIME_SECONDS: f64 = 300.0;
+
+/// The query of an authorize (or login) request.
+#[derive(Debug, Clone, Default)]
+pub struct AuthorizeParams {
+    pub response_type: Option<String>,
+    pub client_id: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub state: Option<String>,
+    pub scope: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub nonce: Option<String>,
+    pub identity_provider: Option<String>,
+    pub idp_identifier: Option<String>,
+    pub prompt: Option<String>,
+    pub login_hint: Option<String>,
+}
+
+/// Why an authorize request is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizeRefusal {
+    /// The client or the redirect URI is wrong: an error page, no redirect.
+    Page(&'static str),
+    /// RFC 6749 §4.1.2.1: `redirect_uri?error=..&error_description=..&state=..`.
+    Redirect {
+        redirect_uri: String,
+        error: &'static str,
+        description: &'static str,
+        state: Option<String>,
+    },
+}
+
+impl AuthorizeRefusal {
+    /// Where the browser is sent, for a redirected refusal.
+    pub fn location(&self) -> Option<String> {
+        match self {
+            AuthorizeRefusal::Page(_) => None,
+            AuthorizeRefusal::Redirect {
+                redirect_uri,
+                error,
+                description,
+                state,
+            } => {
+                let mut pairs = vec![("error", *error), ("error_description", *description)];
+                if let Some(s) = state {
+                    pairs.push(("state", s.as_str()));
+                }
+                Some(with_query(redirect_uri, &pairs))
+            }
+        }
+    }
+}
+
+/// A checked authorize request.
+#[derive(Debug, Clone)]
+pub struct Authorization {
+    pub pool_id: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    /// `prompt=login`: sign in again even with a session; `prompt=none`: never show
+    /// the page (`login_required` instead).
+    pub prompt: Option<String>,
+}
+
+/// What a code remembers until its exchange.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CodeDoc {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    /// The S256 code challenge, if the request gave one.
+    pub code_challenge: Option<String>,
+    pub username: String,
+    pub sub: String,
+    pub auth_time: i64,
+}
+
+/// `base` with `pairs` added to its query, form-encoded.
+pub fn with_query(base: &str, pairs: &[(&str, &str)]) -> String {
+    let mut out = base.to_string();
+    let mut sep = if base.contains('?') { '&' } else { '?' };
+    for (k, v) in pairs {
+        out.push(sep);
+        out.push_str(&form_encode(k));
+        out.push('=');
+        out.push_str(&form_encode(v));
+        sep = '&';
+    }
+    out
+}
+
+/// application/x-www-form-urlencoded escaping of one component.
+pub fn form_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty())
+}
+
+impl Service {
+    /// Checks an authorize request as AWS does; `host_pool` is the pool the Host names.
+    pub async fn check_authorize(
+        &self,
+        p: &AuthorizeParams,
+        host_pool: Option<&str>,
+    ) -> Result<Authorization, AuthorizeRefusal> {
+        use AuthorizeRefusal::Page;
+        let client_id = given(&p.client_id).ok_or(Page("Missing required parameter client_id"))?;
+        let id = client_id.to_string();
+        let loaded = self
+            .store()
+            .read(move |c| user_pool_client::load_for_auth(c, &id))
+            .await
+            .map_err(|_| Page("An error was encountered with the requested page."))?;
+        let Some((pool_id, client, _)) = loaded else {
+            return Err(Page("Client does not exist"));
+        };
+        if host_pool.is_some_and(|h| h != pool_id) {
+            return Err(Page("Client does not exist"));
+        }
+        let redirect_uri = given(&p.redirect_uri).ok_or(Page("redirect_mismatch"))?;
+        if !client
+            .callback_urls
+            .iter()
+            .flatten()
+            .any(|u| u == redirect_uri)
+        {
+            return Err(Page("redirect_mismatch"));
+        }
+        let state = p.state.clone();
+        let refuse = |error: &'static str, description: &'static str| AuthorizeRefusal::Redirect {
+            redirect_uri: redirect_uri.to_string(),
+            error,
+            description,
+            state: state.clone(),
+        };
+        let flow = match given(&p.response_type) {
+            Some("code") => OAuthFlowType::CODE,
+            Some("token") => OAuthFlowType::IMPLICIT,
+            Some(_) => {
+                return Err(refuse(
+                    "unsupported_response_type",
+                    "response_type must be code or token",
+                ))
+            }
+            None => return Err(refuse("invalid_request", "Missing response_type")),
+        };
+        let flows_on = client.allowed_o_auth_flows_user_pool_client == Some(true)
+            && client
+                .allowed_o_auth_flows
+                .iter()
+                .flatten()
+                .any(|f| *f == flow);
+        if !flows_on {
+            return Err(refuse(
+                "unauthorized_client",
+                "Client is not enabled for this response_type",
+            ));
+        }
+        // Only the pool's own users sign in here: federation is not implemented.
+        let idp = given(&p.identity_provider).or(given(&p.idp_identifier));
+        if idp.is_some_and(|i| i != "COGNITO") {
+            return Err(refuse("invalid_request", "Unsupported identity provider"));
+        }
+        let cognito = client
+            .supported_identity_providers
+            .iter()
+            .flatten()
+            .any(|i| i == "COGNITO");
+        if !cognito {
+            return Err(refuse(
+                "unauthorized_client",
+                "Client does not support the COGNITO identity provider",
+            ));
+        }
+        let allowed: Vec<String> = client.allowed_o_auth_scopes.clone().unwrap_or_default();
+        let scope = match given(&p.scope) {
+            None => allowed.join(" "),
+            Some(requested) => {
+                let mut granted: Vec<&str> = Vec::new();
+                for s in requested.split(' ').filter(|s| !s.is_empty()) {
+                    if !allowed.iter().any(|a| a == s) {
+                        return Err(refuse("invalid_scope", "Invalid scopes requested"));
+                    }
+                    if !granted.contains(&s) {
+                        granted.push(s);
+                    }
+                }
+                granted.join(" ")
+            }
+        };
+        let code_challenge = match (given(&p.code_challenge), given(&p.code_challenge_method)) {
+            (None, None) => None,
+            // AWS supports S256 only.
+            (Some(c), Some("S256")) => Some(c.to_string()),
+            (Some(_), Some(_)) => {
+                return Err(refuse(
+                    "invalid_request",
+                    "Unsupported code_challenge_method",
+                ))
+            }
+            _ => {
+                return Err(refuse(
+                    "invalid_request",
+                    "code_challenge and code_challenge_method go together",
+                ))
+            }
+        };
+        if flow == OAuthFlowType::IMPLICIT {
+            // Tokens in the fragment are not implemented yet: say so in OAuth's words.
+            return Err(refuse(
+                "unsupported_response_type",
+                "The implicit grant is not supported by this server",
+            ));
+        }
+        Ok(Authorization {
+            pool_id,
+            client_id: client_id.to_string(),
+            redirect_uri: redirect_uri.to_string(),
+            scope,
+            state: p.state.clone(),
+            nonce: given(&p.nonce).map(str::to_string),
+            code_challenge,
+            prompt: given(&p.prompt).map(str::to_string),
+        })
+    }
+
+    /// Issues the authorization code of a checked request for a signed-in user and
+    /// answers where the browser goes (`redirect_uri?code=..&state=..`).
+    pub async fn issue_code(
+        &self,
+        a: &Authorization,
+        session: &HostedSession,
+    ) -> Result<String, AuthorizeRefusal> {
+        let code = uuid::Uuid::new_v4().to_string();
+        let doc = CodeDoc {
+            client_id: a.client_id.clone(),
+            redirect_uri: a.redirect_uri.clone(),
+            scope: a.scope.clone(),
+            nonce: a.nonce.clone(),
+            code_challenge: a.code_challenge.clone(),
+            username: session.username.clone(),
+            sub: session.sub.clone(),
+            auth_time: session.auth_time,
+        };
+        let row = OAuthCodeRow {
+            code_hash: crate::tokens::hash(&code),
+            pool_id: a.pool_id.clone(),
+            expires_at: now() + CODE_LIFETIME_SECONDS,
+            doc: serde_json::to_string(&doc).unwrap_or_default(),
+        };
+        let server_error = || AuthorizeRefusal::Redirect {
+            redirect_uri: a.redirect_uri.clone(),
+            error: "server_error",
+            description: "The code could not be issued",
+            state: a.state.clone(),
+        };
+        self.store()
+            .write(move |c| records::insert(c, &row).map_err(crate::error::Error::from))
+            .await
+            .map_err(|_| server_error())?;
+        let mut pairs = vec![("code", code.as_str())];
+        if let Some(s) = &a.state {
+            pairs.push(("state", s.as_str()));
+        }
+        Ok(with_query(&a.redirect_uri, &pairs))
+    }
+
+    /// `GET /logout?client_id=..&logout_uri=..`: the pool, if `logout_uri` is one of
+    /// the client's LogoutURLs (else the page's message: never a redirect to it).
+    pub async fn check_logout(
+        &self,
+        client_id: Option<&str>,
+        logout_uri: &str,
+        host_pool: Option<&str>,
+    ) -> Result<String, AuthorizeRefusal> {
+        use AuthorizeRefusal::Page;
+        let id = client_id
+            .filter(|c| !c.is_empty())
+            .ok_or(Page("Missing required parameter client_id"))?
+            .to_string();
+        let loaded = self
+            .store()
+            .read(move |c| user_pool_client::load_for_auth(c, &id))
+            .await
+            .map_err(|_| Page("An error was encountered with the requested page."))?;
+        let Some((pool_id, client, _)) = loaded else {
+            return Err(Page("Client does not exist"));
+        };
+        if host_pool.is_some_and(|h| h != pool_id) {
+            return Err(Page("Client does not exist"));
+        }
+        if !client.logout_urls.iter().flatten().any(|u| u == logout_uri) {
+            return Err(Page("Invalid logout_uri"));
+        }
+        Ok(pool_id)
+    }
+
+    /// `prompt=none` without a session: AWS's `login_required`, redirected.
+    pub fn login_required(a: &Authorization) -> AuthorizeRefusal {
+        AuthorizeRefusal::Redirect {
+            redirect_uri: a.redirect_uri.clone(),
+            error: "login_required",
+            description: "The user is not signed in",
+            state: a.state.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_form_encoded() {
+        assert_eq!(
+            with_query("https://a/cb", &[("code", "x y"), ("state", "a&b=c")]),
+            "https://a/cb?code=x%20y&state=a%26b%3Dc"
+        );
+        assert_eq!(
+            with_query("https://a/cb?k=1", &[("e", "1")]),
+            "https://a/cb?k=1&e=1"
+        );
+    }
+}
