@@ -519,3 +519,58 @@ async fn logout_refuses_an_unregistered_logout_uri() {
     assert_eq!(r.status, 302);
     assert_eq!(r.header("location"), Some(format!("/login?{q}").as_str()));
 }
+
+#[tokio::test]
+async fn the_implicit_grant_answers_tokens_in_the_fragment() {
+    let f = fixture().await;
+    let c = f.server.client();
+    let implicit = c
+        .create_user_pool_client()
+        .user_pool_id(&f.pool)
+        .client_name("implicit")
+        .allowed_o_auth_flows_user_pool_client(true)
+        .allowed_o_auth_flows(OAuthFlowType::Implicit)
+        .allowed_o_auth_scopes("openid")
+        .supported_identity_providers("COGNITO")
+        .callback_urls(CALLBACK)
+        .send()
+        .await
+        .expect("client")
+        .user_pool_client()
+        .and_then(|c| c.client_id())
+        .expect("id")
+        .to_string();
+    let q = query(&[
+        ("response_type", "token"),
+        ("client_id", &implicit),
+        ("redirect_uri", CALLBACK),
+        ("state", "st&te"),
+        ("nonce", "n-1"),
+    ]);
+    let (r, _) = f.sign_in(&q);
+    let location = r.header("location").expect("location").to_string();
+    let (base, fragment) = location.split_once('#').expect("a fragment");
+    assert_eq!(base, CALLBACK);
+    let params = location_params(&format!("?{fragment}"));
+    assert_eq!(params["token_type"], "Bearer");
+    assert_eq!(params["state"], "st&te");
+    assert_eq!(params["expires_in"], "3600");
+    assert!(!params.contains_key("refresh_token") && !params.contains_key("code"));
+    let jwks = jwks(&f.server, &f.pool);
+    let (access, id) = (&params["access_token"], &params["id_token"]);
+    assert!(verifies(&jwks, access) && verifies(&jwks, id));
+    assert_eq!(claims(access)["scope"], "openid");
+    assert_eq!(claims(id)["nonce"], "n-1");
+    assert_eq!(claims(id)["aud"], implicit.as_str());
+    // The code flow's client may not use the implicit grant.
+    let q = query(&[
+        ("response_type", "token"),
+        ("client_id", &f.web),
+        ("redirect_uri", CALLBACK),
+        ("state", "s"),
+    ]);
+    let r = f.get(&format!("/oauth2/authorize?{q}"), None);
+    assert_eq!(r.status, 302);
+    let refused = location_params(r.header("location").expect("location"));
+    assert_eq!(refused["error"], "unauthorized_client");
+}

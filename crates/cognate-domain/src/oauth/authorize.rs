@@ -81,6 +81,8 @@ pub struct Authorization {
     /// `prompt=login`: sign in again even with a session; `prompt=none`: never show
     /// the page (`login_required` instead).
     pub prompt: Option<String>,
+    /// `response_type=token`: the implicit grant, tokens in the redirect's fragment.
+    pub implicit: bool,
 }
 
 /// What a code remembers until its exchange.
@@ -238,13 +240,6 @@ impl Service {
                 ))
             }
         };
-        if flow == OAuthFlowType::IMPLICIT {
-            // Tokens in the fragment are not implemented yet: say so in OAuth's words.
-            return Err(refuse(
-                "unsupported_response_type",
-                "The implicit grant is not supported by this server",
-            ));
-        }
         Ok(Authorization {
             pool_id,
             client_id: client_id.to_string(),
@@ -254,6 +249,7 @@ impl Service {
             nonce: given(&p.nonce).map(str::to_string),
             code_challenge,
             prompt: given(&p.prompt).map(str::to_string),
+            implicit: flow == OAuthFlowType::IMPLICIT,
         })
     }
 
@@ -264,6 +260,9 @@ impl Service {
         a: &Authorization,
         session: &HostedSession,
     ) -> Result<String, AuthorizeRefusal> {
+        if a.implicit {
+            return self.issue_implicit(a, session).await;
+        }
         let code = uuid::Uuid::new_v4().to_string();
         let doc = CodeDoc {
             client_id: a.client_id.clone(),
@@ -296,6 +295,83 @@ impl Service {
             pairs.push(("state", s.as_str()));
         }
         Ok(with_query(&a.redirect_uri, &pairs))
+    }
+
+    /// The implicit grant (`response_type=token`) for a signed-in user: the ID and access
+    /// tokens (no refresh token, as AWS's implicit grant) in the redirect's fragment,
+    /// `redirect_uri#id_token=..&access_token=..&token_type=Bearer&expires_in=..&state=..`.
+    async fn issue_implicit(
+        &self,
+        a: &Authorization,
+        session: &HostedSession,
+    ) -> Result<String, AuthorizeRefusal> {
+        let refused = |error: &'static str, description: &'static str| AuthorizeRefusal::Redirect {
+            redirect_uri: a.redirect_uri.clone(),
+            error,
+            description,
+            state: a.state.clone(),
+        };
+        let (cache, pool_id, client_id) =
+            (self.pool_cache(), a.pool_id.clone(), a.client_id.clone());
+        let (username, sub, scope) = (
+            session.username.clone(),
+            session.sub.clone(),
+            a.scope.clone(),
+        );
+        let auth_time = session.auth_time;
+        let grant = self
+            .store()
+            .write(move |c| {
+                let pool = crate::pools::PoolView::load(c, &cache, &pool_id)?;
+                let Some((_, client, _)) = user_pool_client::load_for_auth(c, &client_id)? else {
+                    return Ok(None);
+                };
+                let Some((row, doc)) = crate::users::find(c, &pool, &username)? else {
+                    return Ok(None);
+                };
+                if row.sub != sub || !row.enabled {
+                    return Ok(None);
+                }
+                let mut grant = crate::tokens::start_scoped_family(
+                    c,
+                    &pool,
+                    &client,
+                    &row,
+                    &doc,
+                    &crate::tokens::SignInDevice::default(),
+                    Some(scope.clone()),
+                )?;
+                grant.auth_time = auth_time;
+                Ok::<_, crate::error::Error>(Some(grant))
+            })
+            .await
+            .map_err(|_| refused("server_error", "The tokens could not be issued"))?
+            .ok_or_else(|| refused("access_denied", "The user cannot sign in"))?;
+        let result = self
+            .issue_oidc(grant, Some(a.nonce.clone().unwrap_or_default()))
+            .await
+            .map_err(|_| refused("server_error", "The tokens could not be issued"))?;
+        let expires_in = result.expires_in.unwrap_or_default().to_string();
+        let (id_token, access_token) = (
+            result.id_token.unwrap_or_default(),
+            result.access_token.unwrap_or_default(),
+        );
+        let mut pairs = vec![
+            ("id_token", id_token.as_str()),
+            ("access_token", access_token.as_str()),
+            ("token_type", "Bearer"),
+            ("expires_in", expires_in.as_str()),
+        ];
+        if let Some(s) = &a.state {
+            pairs.push(("state", s.as_str()));
+        }
+        // The fragment takes the query's encoding.
+        let query = with_query("", &pairs);
+        Ok(format!(
+            "{}#{}",
+            a.redirect_uri,
+            query.trim_start_matches('?')
+        ))
     }
 
     /// `GET /logout?client_id=..&logout_uri=..`: the pool, if `logout_uri` is one of
