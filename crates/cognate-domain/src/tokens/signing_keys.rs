@@ -43,6 +43,9 @@ impl PoolKeys {
 #[derive(Default)]
 pub struct KeyCache {
     pools: RwLock<HashMap<String, Arc<PoolKeys>>>,
+    /// Held while a missing entry is loaded (or its keys made), so that concurrent first
+    /// uses of a pool wait for one load instead of each generating RSA keys.
+    loading: tokio::sync::Mutex<()>,
 }
 
 const CAPACITY: usize = 10_000;
@@ -97,6 +100,10 @@ impl Service {
         pool_id: &str,
         pool_created: f64,
     ) -> Result<Arc<PoolKeys>> {
+        if let Some(keys) = self.key_cache().get(pool_id, pool_created) {
+            return Ok(keys);
+        }
+        let _loading = self.key_cache().loading.lock().await;
         if let Some(keys) = self.key_cache().get(pool_id, pool_created) {
             return Ok(keys);
         }
