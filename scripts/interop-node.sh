@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Interop with real JavaScript clients from npm: amazon-cognito-identity-js (SRP sign-in,
 # refresh, attributes, password change, global sign-out) and aws-jwt-verify (the tokens
-# against the pool's JWKS), each test file starting its own cognate.
+# against the pool's JWKS), and the hosted pages in Debian's Chromium driven by
+# playwright-core (browser.test.mjs; the login page's screenshot goes to
+# $COGNATE_ARTIFACTS), each test file starting its own cognate.
 #
 #   COGNATE_BIN=target/debug/cognate scripts/interop-node.sh
 #
@@ -29,6 +31,18 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then
   echo "error: Node.js 20+ is needed, found $(node --version)" >&2
   exit 2
+fi
+
+# The browser tests drive Debian's Chromium (playwright-core never downloads one).
+if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing Chromium for the browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "error: the browser tests need Chromium: apt-get install chromium, or set CHROMIUM" >&2
+    exit 2
+  fi
 fi
 
 (cd tests/interop/node && npm ci --no-audit --no-fund)

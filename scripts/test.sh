@@ -3,8 +3,11 @@
 # end to end through the official AWS SDK) and the interop suites with real clients
 # (boto3, the AWS CLI and pycognito from PyPI, pinned in
 # tests/interop/python/requirements.txt; amazon-cognito-identity-js and aws-jwt-verify
-# from npm, pinned in tests/interop/node/package-lock.json). PostgreSQL cases run when
-# COGNATE_TEST_DATABASE_URL is set (e.g. postgres://postgres@127.0.0.1:5432/test).
+# from npm, pinned in tests/interop/node/package-lock.json; the hosted pages in Debian's
+# Chromium through playwright-core, installed with apt when missing). Artifacts (the
+# login page's screenshot) go to $COGNATE_ARTIFACTS, by default <target>/artifacts.
+# PostgreSQL cases run when COGNATE_TEST_DATABASE_URL is set (e.g.
+# postgres://postgres@127.0.0.1:5432/test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +40,7 @@ fi
 PATH="$venv/bin:$PATH" COGNATE_BIN="$target_dir/debug/cognate" \
   "$venv/bin/python" -m unittest discover -s tests/interop/python -p 'test_*.py' -v
 
-echo "== Interop: amazon-cognito-identity-js and aws-jwt-verify"
-COGNATE_BIN="$target_dir/debug/cognate" scripts/interop-node.sh
+echo "== Interop: amazon-cognito-identity-js, aws-jwt-verify, and the hosted pages in Chromium"
+COGNATE_ARTIFACTS="${COGNATE_ARTIFACTS:-$target_dir/artifacts}" COGNATE_BIN="$target_dir/debug/cognate" \
+  scripts/interop-node.sh
 echo "== all tests passed"

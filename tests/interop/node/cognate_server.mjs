@@ -3,6 +3,7 @@
 // picks up only names such as *.test.mjs.
 
 import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -97,3 +98,35 @@ export function memoryStorage() {
 
 /** A Node-style callback settling a promise. */
 export const nodeCallback = (resolve, reject) => (err, result) => (err ? reject(err) : resolve(result));
+
+// ---------------------------------------------------------------------------------------------
+// TOTP (RFC 6238: HMAC-SHA-1, 6 digits, 30 s), as an authenticator app computes it
+
+export function base32Decode(text) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const out = [];
+  let buffer = 0;
+  let bits = 0;
+  for (const c of text.replace(/=+$/, "")) {
+    const v = alphabet.indexOf(c.toUpperCase());
+    if (v < 0) throw new Error(`not base32: ${c}`);
+    buffer = (buffer << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((buffer >> bits) & 0xff);
+    }
+  }
+  return Buffer.from(out);
+}
+
+export const stepNow = () => Math.floor(Date.now() / 1000 / 30);
+
+export function totp(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", base32Decode(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const n = mac.readUInt32BE(offset) & 0x7fffffff;
+  return String(n % 1_000_000).padStart(6, "0");
+}

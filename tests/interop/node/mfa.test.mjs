@@ -8,48 +8,15 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
 
 import cognito from "amazon-cognito-identity-js";
 
-import { call, memoryStorage, startServer } from "./cognate_server.mjs";
+import { call, memoryStorage, startServer, stepNow, totp } from "./cognate_server.mjs";
 
 const { AuthenticationDetails, CognitoUser, CognitoUserPool } = cognito;
 
 const PASSWORD = "Passw0rd!";
 const PHONE = "+15555550123";
-
-// ---------------------------------------------------------------------------------------------
-// TOTP (RFC 6238: HMAC-SHA-1, 6 digits, 30 s), as an authenticator app computes it
-
-function base32Decode(text) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  const out = [];
-  let buffer = 0;
-  let bits = 0;
-  for (const c of text.replace(/=+$/, "")) {
-    const v = alphabet.indexOf(c.toUpperCase());
-    if (v < 0) throw new Error(`not base32: ${c}`);
-    buffer = (buffer << 5) | v;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push((buffer >> bits) & 0xff);
-    }
-  }
-  return Buffer.from(out);
-}
-
-const stepNow = () => Math.floor(Date.now() / 1000 / 30);
-
-function totp(secret, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac("sha1", base32Decode(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const n = mac.readUInt32BE(offset) & 0x7fffffff;
-  return String(n % 1_000_000).padStart(6, "0");
-}
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures

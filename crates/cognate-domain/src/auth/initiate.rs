@@ -4,6 +4,7 @@
 use super::*;
 use crate::error::{invalid, required, Result};
 use crate::operations::operation;
+use crate::pools::client::AuthClient;
 use crate::service::Service;
 use cognate_api::types::*;
 use cognate_api::RequestContext;
@@ -121,6 +122,19 @@ impl Service {
     ) -> Result<Outcome> {
         let mut client = self.client_for(client_id, admin).await?;
         client.source_ip = ip;
+        self.answer_challenge(client, challenge, session, responses)
+            .await
+    }
+
+    /// The answer to `challenge` by `client` (whose SECRET_HASH, if it has a secret,
+    /// the answers must carry).
+    pub(crate) async fn answer_challenge(
+        &self,
+        client: AuthClient,
+        challenge: &ChallengeNameType,
+        session: Option<&String>,
+        responses: BTreeMap<String, String>,
+    ) -> Result<Outcome> {
         match challenge {
             c if *c == ChallengeNameType::DEVICE_SRP_AUTH => {
                 self.answer_device_srp_auth(client, session, &responses)

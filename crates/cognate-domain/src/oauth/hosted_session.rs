@@ -16,7 +16,6 @@ use crate::crypto::secret_box::Purpose;
 use crate::crypto::srp::constant_time_eq;
 use crate::service::Service;
 use cognate_api::types::ChallengeNameType;
-use cognate_api::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -40,8 +39,13 @@ pub enum LoginStep {
         session: HostedSession,
         cookie: String,
     },
-    /// The next form: the challenge's name and its (sealed) session.
-    Challenge { name: String, session: String },
+    /// The next form: the challenge's name, its (sealed) session and its parameters
+    /// (where a code went, which factors may be chosen or set up).
+    Challenge {
+        name: String,
+        session: String,
+        parameters: BTreeMap<String, String>,
+    },
 }
 
 /// What the page tells the user.
@@ -117,28 +121,20 @@ impl Service {
         answers: BTreeMap<String, String>,
     ) -> Result<LoginStep, LoginFailure> {
         let name = ChallengeNameType::from(challenge.to_string());
-        let outcome = self
-            .hosted_answer(client_id, &name, session, &answers)
-            .await;
+        let outcome = self.hosted_answer(client_id, &name, session, answers).await;
         self.login_step(outcome).await
     }
 
-    async fn login_step(
+    pub(super) async fn login_step(
         &self,
         outcome: crate::error::Result<crate::auth::Outcome>,
     ) -> Result<LoginStep, LoginFailure> {
-        let outcome = outcome.map_err(|e| {
-            LoginFailure(match e.0.code {
-                // Unknown users and wrong passwords read alike.
-                ErrorCode::UserNotFoundException => "Incorrect username or password.".into(),
-                ErrorCode::InternalErrorException => "An error was encountered.".into(),
-                _ => e.0.message,
-            })
-        })?;
+        let outcome = outcome.map_err(super::hosted_pages::page_failure)?;
         if let (Some(name), Some(session)) = (&outcome.challenge_name, &outcome.session) {
             return Ok(LoginStep::Challenge {
                 name: name.to_string(),
                 session: session.clone(),
+                parameters: outcome.challenge_parameters.clone().unwrap_or_default(),
             });
         }
         let failed = || LoginFailure("An error was encountered.".into());

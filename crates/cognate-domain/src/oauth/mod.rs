@@ -5,13 +5,16 @@
 //! GetClientToken (`client_credentials`), revoking a refresh token's family (`revoke`)
 //! and the userInfo endpoint (`user_info`). Errors are RFC 6749's (`error`).
 //! `/oauth2/authorize` (`authorize`), the hosted sign-in page's session, CSRF token and
-//! steps (`hosted_session`) and the authorization-code grant (`code_grant`).
+//! steps (`hosted_session`), the sign-up, confirmation, password-recovery and
+//! authenticator set-up pages' steps (`hosted_pages`) and the authorization-code grant
+//! (`code_grant`).
 
 mod authorize;
 mod client_auth;
 mod client_credentials;
 mod code_grant;
 mod error;
+mod hosted_pages;
 mod hosted_session;
 mod hosts;
 mod revoke;
@@ -24,6 +27,7 @@ pub use authorize::{
 };
 pub use client_auth::ClientCredentials;
 pub use error::{OAuthError, OAuthErrorCode};
+pub use hosted_pages::{SignUpField, SignUpForm, SignedUp};
 pub use hosted_session::{HostedSession, LoginFailure, LoginStep, SESSION_SECONDS};
 pub(crate) use hosts::DomainHosts;
 pub use revoke::RevokeRequest;

@@ -37,3 +37,4 @@ pub(crate) use lookup::*;
 pub(crate) use passwords::*;
 pub(crate) use record::*;
 use sign_in_names::*;
+pub(crate) use sign_up::admin_only;

@@ -32,6 +32,14 @@ struct NewUser {
     public_url: String,
 }
 
+/// AdminCreateUserConfig.AllowAdminCreateUserOnly: only administrators create users.
+pub(crate) fn admin_only(pool: &UserPoolType) -> bool {
+    pool.admin_create_user_config
+        .as_ref()
+        .and_then(|a| a.allow_admin_create_user_only)
+        == Some(true)
+}
+
 /// SignUp's work inside a transaction.
 fn sign_up_user(
     c: &mut dyn Conn,
@@ -43,6 +51,12 @@ fn sign_up_user(
 ) -> Result<(SignUpResponse, Effects)> {
     let given = required(&input.username, "username")?;
     let pool = PoolView::load(c, cache, &client.client.pool_id)?;
+    if admin_only(&pool.pool) {
+        return Err(fail(
+            ErrorCode::NotAuthorizedException,
+            "SignUp is not permitted for this user pool",
+        ));
+    }
     // Without a password only where the pool allows a passwordless first factor.
     let password = input.password.as_deref();
     if password.is_none() && !crate::auth::allows_passwordless(&pool.pool) {

@@ -30,6 +30,7 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
+pub mod forms;
 pub mod passkey;
 pub mod srp;
 pub mod totp;

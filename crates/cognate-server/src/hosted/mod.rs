@@ -1,0 +1,672 @@
+//! The browser-facing OAuth pages at AWS's paths: `GET /oauth2/authorize`,
+//! `GET|POST /login` (a plain HTML form: `username`, `password`, hidden `_csrf`; then
+//! the next step's form: a new password, an MFA code, the choice of a factor, an
+//! authenticator app's set-up), `/signup` and `/confirm` (with a resend button),
+//! `/forgotPassword` and `/confirmForgotPassword`, and `GET /logout`. This side reads
+//! and writes HTTP (query, form, cookies, HTML, redirects; the HTML is `html.rs`); what
+//! is allowed is the domain's `oauth` area. Every page takes the authorize request's
+//! parameters and keeps them through the flow, so any page ends at the app's redirect
+//! URI with a code.
+//!
+//! Cookies: the signed-in session is `cognito-<poolId>` (sealed, HttpOnly,
+//! SameSite=Lax, Path=/, an hour; Secure when the public URL is https), so pools served
+//! on one host keep separate sessions; `XSRF-TOKEN` is the pre-login cookie the forms'
+//! CSRF token is bound to.
+
+mod html;
+
+use crate::confirm_link::page;
+use crate::query;
+use crate::Body;
+use bytes::Bytes;
+use cognate_domain::oauth::{
+    Authorization, AuthorizeParams, AuthorizeRefusal, LoginFailure, LoginStep, SESSION_SECONDS,
+};
+use cognate_domain::Service;
+use html::{Challenge, Look, Page};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderMap, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+pub const AUTHORIZE: &str = "/oauth2/authorize";
+pub const LOGIN: &str = "/login";
+pub const LOGOUT: &str = "/logout";
+pub const SIGN_UP: &str = "/signup";
+pub const CONFIRM: &str = "/confirm";
+pub const FORGOT: &str = "/forgotPassword";
+pub const CONFIRM_FORGOT: &str = "/confirmForgotPassword";
+const CSRF_COOKIE: &str = "XSRF-TOKEN";
+const MAX_FORM: usize = 64 * 1024;
+
+/// The pages with a form: GET shows it, POST takes it.
+const FORM_PAGES: [&str; 5] = [LOGIN, SIGN_UP, CONFIRM, FORGOT, CONFIRM_FORGOT];
+
+pub fn serves(path: &str) -> bool {
+    path == AUTHORIZE || path == LOGOUT || FORM_PAGES.contains(&path)
+}
+
+fn session_cookie_name(pool_id: &str) -> String {
+    format!("cognito-{pool_id}")
+}
+
+/// What every page of one request works with.
+struct Visit<'a> {
+    service: &'a Service,
+    raw_query: String,
+    q: HashMap<String, String>,
+    host_pool: Option<String>,
+    cookies: HashMap<String, String>,
+    secure: bool,
+}
+
+pub async fn handle(
+    service: &Service,
+    req: Request<Incoming>,
+    body_read_timeout: Duration,
+) -> Response<Body> {
+    let path = req.uri().path().to_string();
+    let raw_query = req.uri().query().unwrap_or("").to_string();
+    let host = req
+        .headers()
+        .get(hyper::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let host_pool = match service.pool_for_host(&host).await {
+        Ok(p) => p,
+        Err(_) => return error_page("An error was encountered with the requested page."),
+    };
+    let v = Visit {
+        service,
+        q: query::parse(Some(&raw_query)),
+        raw_query,
+        host_pool,
+        cookies: cookies(req.headers()),
+        secure: service.config().public_url.starts_with("https://"),
+    };
+    match (path.as_str(), req.method()) {
+        (AUTHORIZE, &Method::GET) => v.authorize().await,
+        (LOGOUT, &Method::GET) => {
+            logout(
+                service,
+                &v.q,
+                &v.raw_query,
+                &v.cookies,
+                v.host_pool.clone(),
+                v.secure,
+            )
+            .await
+        }
+        (p, &Method::GET) if FORM_PAGES.contains(&p) => v.show(p).await,
+        (p, &Method::POST) if FORM_PAGES.contains(&p) => {
+            let (_, body) = req.into_parts();
+            match read_form(body, body_read_timeout).await {
+                Some(form) => v.take(p, form).await,
+                None => error_page("The form could not be read."),
+            }
+        }
+        _ => {
+            let mut r = Response::new(Body::new(Bytes::new()));
+            *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+            r.headers_mut().insert(
+                hyper::header::ALLOW,
+                HeaderValue::from_static(if FORM_PAGES.contains(&path.as_str()) {
+                    "GET, POST"
+                } else {
+                    "GET"
+                }),
+            );
+            r
+        }
+    }
+}
+
+impl Visit<'_> {
+    async fn check(&self) -> Result<Authorization, Response<Body>> {
+        self.service
+            .check_authorize(&params(&self.q), self.host_pool.as_deref())
+            .await
+            .map_err(|r| refusal(&r))
+    }
+
+    fn page<'p>(&'p self, title: &'p str, look: &'p Look, csrf: &'p str) -> Page<'p> {
+        Page {
+            title,
+            look,
+            raw_query: &self.raw_query,
+            csrf,
+        }
+    }
+
+    async fn look(&self, a: &Authorization) -> Look {
+        let _ = a;
+        Look::default()
+    }
+
+    /// `/oauth2/authorize`: a code at once for a browser signed in to the pool (single
+    /// sign-on), else the sign-in page with the same query.
+    async fn authorize(&self) -> Response<Body> {
+        let a = match self.check().await {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        if a.prompt.as_deref() != Some("login") {
+            if let Some(cookie) = self.cookies.get(&session_cookie_name(&a.pool_id)) {
+                if let Some(session) = self.service.hosted_session(cookie, &a.pool_id).await {
+                    return match self.service.issue_code(&a, &session).await {
+                        Ok(location) => redirect(&location),
+                        Err(r) => refusal(&r),
+                    };
+                }
+            }
+        }
+        if a.prompt.as_deref() == Some("none") {
+            return refusal(&Service::login_required(&a));
+        }
+        redirect(&format!("{LOGIN}?{}", self.raw_query))
+    }
+
+    /// GET of a form page.
+    async fn show(&self, path: &str) -> Response<Body> {
+        let a = match self.check().await {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        let (pre_login, fresh) = match self.cookies.get(CSRF_COOKIE).filter(|c| !c.is_empty()) {
+            Some(c) => (c.clone(), false),
+            None => (uuid::Uuid::new_v4().simple().to_string(), true),
+        };
+        let csrf = self.service.csrf_token(&pre_login);
+        let look = self.look(&a).await;
+        let username = self.q.get("username").map(String::as_str).unwrap_or("");
+        let body = match path {
+            SIGN_UP => match self.service.sign_up_form(&a.client_id).await {
+                Ok(form) => html::sign_up(
+                    &self.page("Sign up", &look, &csrf),
+                    &form,
+                    &BTreeMap::new(),
+                    None,
+                ),
+                Err(LoginFailure(m)) => return error_page(&m),
+            },
+            CONFIRM => html::confirm(
+                &self.page("Confirm your account", &look, &csrf),
+                username,
+                None,
+                None,
+            ),
+            FORGOT => {
+                html::forgot_password(&self.page("Forgot your password?", &look, &csrf), None)
+            }
+            CONFIRM_FORGOT => html::confirm_forgot_password(
+                &self.page("Reset your password", &look, &csrf),
+                username,
+                None,
+                None,
+            ),
+            _ => html::login(
+                &self.page("Sign in", &look, &csrf),
+                self.q.get("login_hint").map(String::as_str),
+                None,
+                None,
+            ),
+        };
+        let mut r = html(StatusCode::OK, body);
+        if fresh {
+            set_cookie(&mut r, &csrf_cookie(&pre_login, self.secure));
+        }
+        r
+    }
+
+    /// POST of a form page: the CSRF token first, then the step.
+    async fn take(&self, path: &str, form: HashMap<String, String>) -> Response<Body> {
+        let pre_login = self.cookies.get(CSRF_COOKIE).map(String::as_str);
+        let token = form.get("_csrf").map(String::as_str);
+        if !self.service.csrf_valid(pre_login, token) {
+            let mut r = page(
+                StatusCode::FORBIDDEN,
+                "An error was encountered with the requested page.",
+                "Invalid or missing CSRF token. Open the sign-in page again.",
+            );
+            no_frames(&mut r);
+            return r;
+        }
+        let csrf = token.unwrap_or_default().to_string();
+        let a = match self.check().await {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        let look = self.look(&a).await;
+        let field = |n: &str| form.get(n).cloned().unwrap_or_default();
+        let username = field("username");
+        let service = self.service;
+        let client = a.client_id.as_str();
+        match path {
+            SIGN_UP => {
+                let shape = match service.sign_up_form(client).await {
+                    Ok(shape) => shape,
+                    Err(LoginFailure(m)) => return error_page(&m),
+                };
+                let attributes: Vec<(String, String)> = shape
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.clone(), field(&f.name)))
+                    .collect();
+                match service
+                    .hosted_sign_up(client, &username, &field("password"), attributes.clone())
+                    .await
+                {
+                    Ok(done) if done.confirmed => self.login_page(
+                        &look,
+                        &csrf,
+                        Some(&username),
+                        None,
+                        Some("Your account is ready. Sign in."),
+                    ),
+                    Ok(done) => html(
+                        StatusCode::OK,
+                        html::confirm(
+                            &self.page("Confirm your account", &look, &csrf),
+                            &done.username,
+                            done.destination.as_deref(),
+                            None,
+                        ),
+                    ),
+                    Err(LoginFailure(m)) => {
+                        let mut values: BTreeMap<String, String> = attributes.into_iter().collect();
+                        values.insert("username".into(), username);
+                        html(
+                            StatusCode::OK,
+                            html::sign_up(
+                                &self.page("Sign up", &look, &csrf),
+                                &shape,
+                                &values,
+                                Some(&m),
+                            ),
+                        )
+                    }
+                }
+            }
+            CONFIRM => {
+                let confirm_page = |destination: Option<&str>, error: Option<&str>| {
+                    html(
+                        StatusCode::OK,
+                        html::confirm(
+                            &self.page("Confirm your account", &look, &csrf),
+                            &username,
+                            destination,
+                            error,
+                        ),
+                    )
+                };
+                if form.contains_key("resend") {
+                    return match service.hosted_resend_code(client, &username).await {
+                        Ok(destination) => confirm_page(destination.as_deref(), None),
+                        Err(LoginFailure(m)) => confirm_page(None, Some(&m)),
+                    };
+                }
+                match service
+                    .hosted_confirm_sign_up(client, &username, &field("code"))
+                    .await
+                {
+                    Ok(step) => self.next_step(&a, &look, &csrf, &username, step).await,
+                    Err(LoginFailure(m)) => confirm_page(None, Some(&m)),
+                }
+            }
+            FORGOT => match service.hosted_forgot_password(client, &username).await {
+                Ok(destination) => html(
+                    StatusCode::OK,
+                    html::confirm_forgot_password(
+                        &self.page("Reset your password", &look, &csrf),
+                        &username,
+                        destination.as_deref(),
+                        None,
+                    ),
+                ),
+                Err(LoginFailure(m)) => html(
+                    StatusCode::OK,
+                    html::forgot_password(
+                        &self.page("Forgot your password?", &look, &csrf),
+                        Some(&m),
+                    ),
+                ),
+            },
+            CONFIRM_FORGOT => match service
+                .hosted_confirm_forgot_password(
+                    client,
+                    &username,
+                    &field("code"),
+                    &field("password"),
+                )
+                .await
+            {
+                Ok(()) => self.login_page(
+                    &look,
+                    &csrf,
+                    Some(&username),
+                    None,
+                    Some("Your password has been changed. Sign in with your new password."),
+                ),
+                Err(LoginFailure(m)) => html(
+                    StatusCode::OK,
+                    html::confirm_forgot_password(
+                        &self.page("Reset your password", &look, &csrf),
+                        &username,
+                        None,
+                        Some(&m),
+                    ),
+                ),
+            },
+            _ => {
+                let step = match (form.get("challenge"), form.get("session")) {
+                    (Some(challenge), Some(session)) if challenge == "MFA_SETUP" => {
+                        service
+                            .hosted_totp_verify(client, &username, session, &field("code"))
+                            .await
+                    }
+                    (Some(challenge), Some(session)) => {
+                        let answers = challenge_answers(challenge, &username, &form);
+                        service
+                            .hosted_challenge(client, challenge, session, answers)
+                            .await
+                    }
+                    _ => {
+                        service
+                            .hosted_sign_in(client, &username, &field("password"))
+                            .await
+                    }
+                };
+                match step {
+                    Ok(step) => self.next_step(&a, &look, &csrf, &username, step).await,
+                    Err(LoginFailure(m)) => {
+                        self.login_page(&look, &csrf, Some(&username), Some(&m), None)
+                    }
+                }
+            }
+        }
+    }
+
+    fn login_page(
+        &self,
+        look: &Look,
+        csrf: &str,
+        username: Option<&str>,
+        error: Option<&str>,
+        info: Option<&str>,
+    ) -> Response<Body> {
+        html(
+            StatusCode::OK,
+            html::login(&self.page("Sign in", look, csrf), username, error, info),
+        )
+    }
+
+    /// Where a sign-in step leads: signed in (a code for the app, and the session
+    /// cookie), or the next step's form.
+    async fn next_step(
+        &self,
+        a: &Authorization,
+        look: &Look,
+        csrf: &str,
+        username: &str,
+        step: LoginStep,
+    ) -> Response<Body> {
+        match step {
+            LoginStep::SignedIn { session, cookie } => {
+                let mut r = match self.service.issue_code(a, &session).await {
+                    Ok(location) => redirect(&location),
+                    Err(r) => refusal(&r),
+                };
+                set_cookie(
+                    &mut r,
+                    &format!(
+                        "{}={cookie}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
+                        session_cookie_name(&a.pool_id),
+                        SESSION_SECONDS as i64,
+                        if self.secure { "; Secure" } else { "" }
+                    ),
+                );
+                r
+            }
+            LoginStep::Challenge {
+                name,
+                session,
+                parameters,
+            } => {
+                let mut session = session;
+                let mut totp = None;
+                let can_set_up = parameters
+                    .get("MFAS_CAN_SETUP")
+                    .is_some_and(|v| v.contains("SOFTWARE_TOKEN_MFA"));
+                if name == "MFA_SETUP" && can_set_up {
+                    match self.service.hosted_totp_secret(&session).await {
+                        Ok((secret, carried)) => {
+                            totp = Some(secret);
+                            session = carried;
+                        }
+                        Err(LoginFailure(m)) => {
+                            return self.login_page(look, csrf, Some(username), Some(&m), None)
+                        }
+                    }
+                }
+                let title = match name.as_str() {
+                    "NEW_PASSWORD_REQUIRED" => "Change password",
+                    "SELECT_MFA_TYPE" => "Choose a sign-in code",
+                    "MFA_SETUP" => "Set up multi-factor authentication",
+                    _ => "Enter your code",
+                };
+                let challenge_username = parameters
+                    .get("USER_ID_FOR_SRP")
+                    .map(String::as_str)
+                    .unwrap_or(username);
+                html(
+                    StatusCode::OK,
+                    html::challenge(
+                        &self.page(title, look, csrf),
+                        &Challenge {
+                            name: &name,
+                            session: &session,
+                            username: challenge_username,
+                            parameters: &parameters,
+                            totp: totp.as_deref().map(|s| (s, a.pool_id.as_str())),
+                            error: None,
+                        },
+                    ),
+                )
+            }
+        }
+    }
+}
+
+/// The ChallengeResponses a challenge form's fields stand for.
+fn challenge_answers(
+    challenge: &str,
+    username: &str,
+    form: &HashMap<String, String>,
+) -> BTreeMap<String, String> {
+    let field = |n: &str| form.get(n).cloned().unwrap_or_default();
+    let mut answers = BTreeMap::from([("USERNAME".to_string(), username.to_string())]);
+    match challenge {
+        "NEW_PASSWORD_REQUIRED" => {
+            answers.insert("NEW_PASSWORD".into(), field("new_password"));
+            for (k, v) in form {
+                if k.starts_with("userAttributes.") {
+                    answers.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        "SOFTWARE_TOKEN_MFA" => {
+            answers.insert("SOFTWARE_TOKEN_MFA_CODE".into(), field("code"));
+        }
+        "SMS_MFA" => {
+            answers.insert("SMS_MFA_CODE".into(), field("code"));
+        }
+        "EMAIL_OTP" => {
+            answers.insert("EMAIL_OTP_CODE".into(), field("code"));
+        }
+        "SELECT_MFA_TYPE" => {
+            answers.insert("ANSWER".into(), field("answer"));
+        }
+        _ => {}
+    }
+    answers
+}
+
+/// AWS's logout endpoint: `client_id` and `logout_uri` (one of the client's LogoutURLs)
+/// end the session and go there; `client_id`, `redirect_uri` and `response_type` end it
+/// and go to the sign-in page with those parameters.
+async fn logout(
+    service: &Service,
+    q: &HashMap<String, String>,
+    raw_query: &str,
+    cookies: &HashMap<String, String>,
+    host_pool: Option<String>,
+    secure: bool,
+) -> Response<Body> {
+    let client_id = q.get("client_id").map(String::as_str);
+    let (pool_id, location) = if let Some(logout_uri) = q.get("logout_uri") {
+        match service
+            .check_logout(client_id, logout_uri, host_pool.as_deref())
+            .await
+        {
+            Ok(pool) => (pool, logout_uri.clone()),
+            Err(r) => return refusal(&r),
+        }
+    } else {
+        match service
+            .check_authorize(&params(q), host_pool.as_deref())
+            .await
+        {
+            Ok(a) => (a.pool_id, format!("{LOGIN}?{raw_query}")),
+            Err(r) => return refusal(&r),
+        }
+    };
+    let name = session_cookie_name(&pool_id);
+    if let Some(cookie) = cookies.get(&name) {
+        service.end_hosted_session(cookie).await;
+    }
+    let mut r = redirect(&location);
+    set_cookie(
+        &mut r,
+        &format!(
+            "{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}",
+            if secure { "; Secure" } else { "" }
+        ),
+    );
+    r
+}
+
+fn params(q: &HashMap<String, String>) -> AuthorizeParams {
+    let f = |n: &str| q.get(n).cloned();
+    AuthorizeParams {
+        response_type: f("response_type"),
+        client_id: f("client_id"),
+        redirect_uri: f("redirect_uri"),
+        state: f("state"),
+        scope: f("scope"),
+        code_challenge: f("code_challenge"),
+        code_challenge_method: f("code_challenge_method"),
+        nonce: f("nonce"),
+        identity_provider: f("identity_provider"),
+        idp_identifier: f("idp_identifier"),
+        prompt: f("prompt"),
+        login_hint: f("login_hint"),
+    }
+}
+
+/// The request's cookies by name (the first of a repeated name wins).
+fn cookies(headers: &HeaderMap) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for value in headers.get_all(hyper::header::COOKIE) {
+        let Ok(value) = value.to_str() else { continue };
+        for pair in value.split(';') {
+            if let Some((k, v)) = pair.trim().split_once('=') {
+                out.entry(k.to_string()).or_insert_with(|| v.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn csrf_cookie(value: &str, secure: bool) -> String {
+    format!(
+        "{CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+fn set_cookie(r: &mut Response<Body>, cookie: &str) {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        r.headers_mut().append(hyper::header::SET_COOKIE, v);
+    }
+}
+
+fn no_frames(r: &mut Response<Body>) {
+    r.headers_mut()
+        .insert("x-frame-options", HeaderValue::from_static("DENY"));
+    r.headers_mut().insert(
+        "content-security-policy",
+        // No scripts at all; the app's CSS and logo inline. No `form-action`: a signed-in
+        // form's answer is a redirect to the app, which that directive would block.
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+        ),
+    );
+}
+
+fn redirect(location: &str) -> Response<Body> {
+    let mut r = Response::new(Body::new(Bytes::new()));
+    *r.status_mut() = StatusCode::FOUND;
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(hyper::header::LOCATION, v);
+    }
+    r.headers_mut().insert(
+        hyper::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
+fn error_page(detail: &str) -> Response<Body> {
+    let mut r = page(
+        StatusCode::BAD_REQUEST,
+        "An error was encountered with the requested page.",
+        detail,
+    );
+    no_frames(&mut r);
+    r
+}
+
+fn refusal(r: &AuthorizeRefusal) -> Response<Body> {
+    match (r, r.location()) {
+        (_, Some(location)) => redirect(&location),
+        (AuthorizeRefusal::Page(message), None) => error_page(message),
+        _ => error_page("An error was encountered with the requested page."),
+    }
+}
+
+fn html(status: StatusCode, body: String) -> Response<Body> {
+    let mut r = Response::new(Body::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r.headers_mut().insert(
+        hyper::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    no_frames(&mut r);
+    r
+}
+
+async fn read_form(body: Incoming, timeout: Duration) -> Option<HashMap<String, String>> {
+    let collected = tokio::time::timeout(timeout, Limited::new(body, MAX_FORM).collect())
+        .await
+        .ok()?
+        .ok()?;
+    let bytes = collected.to_bytes();
+    Some(query::parse(Some(&String::from_utf8_lossy(&bytes))))
+}

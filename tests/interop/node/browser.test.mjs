@@ -1,0 +1,272 @@
+// The hosted pages in a real browser: Debian's Chromium driven by playwright-core runs a
+// small single-page app (served by this test) that signs in with the authorization-code
+// flow and PKCE, exchanges the code at /oauth2/token and reads /oauth2/userInfo with
+// fetch, as a web app does. Covered: password sign-in (a screenshot of the login page is
+// kept as an artifact) and single sign-on; sign-up with the code from
+// /_cognate/messages; an authenticator app set up on the page where the pool requires
+// MFA, and its code asked for at the next sign-in.
+//
+// CHROMIUM names the browser (default /usr/bin/chromium); COGNATE_ARTIFACTS the folder
+// the screenshot goes to (default a temporary folder).
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { chromium } from "playwright-core";
+
+import { call, startServer, stepNow, totp } from "./cognate_server.mjs";
+
+const PASSWORD = "Passw0rd!";
+
+/** The app: one page that starts the sign-in and, at /<app>/callback, finishes it. */
+function appPage(cognate, clientId) {
+  return `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>App</title></head>
+<body>
+<button id="signin">Sign in</button>
+<pre id="result"></pre>
+<script type="module">
+const COGNATE = ${JSON.stringify(cognate)};
+const CLIENT = ${JSON.stringify(clientId)};
+const base = location.pathname.split("/").slice(0, 2).join("/");
+const redirectUri = location.origin + base + "/callback";
+const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)))
+  .replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
+document.getElementById("signin").addEventListener("click", async () => {
+  const verifier = b64url(crypto.getRandomValues(new Uint8Array(32)));
+  const challenge = b64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  const state = b64url(crypto.getRandomValues(new Uint8Array(16)));
+  sessionStorage.setItem("pkce", JSON.stringify({ verifier, state }));
+  const q = new URLSearchParams({
+    response_type: "code", client_id: CLIENT, redirect_uri: redirectUri,
+    scope: "openid email", state, code_challenge: challenge, code_challenge_method: "S256",
+  });
+  location.assign(COGNATE + "/oauth2/authorize?" + q);
+});
+if (location.pathname.endsWith("/callback")) {
+  const out = document.getElementById("result");
+  try {
+    const p = new URLSearchParams(location.search);
+    const { verifier, state } = JSON.parse(sessionStorage.getItem("pkce"));
+    if (p.get("state") !== state) throw new Error("state mismatch");
+    const t = await fetch(COGNATE + "/oauth2/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code", client_id: CLIENT, code: p.get("code"),
+        redirect_uri: redirectUri, code_verifier: verifier,
+      }),
+    });
+    const tokens = await t.json();
+    if (!t.ok) throw new Error("token: " + JSON.stringify(tokens));
+    const u = await fetch(COGNATE + "/oauth2/userInfo", {
+      headers: { Authorization: "Bearer " + tokens.access_token },
+    });
+    out.textContent = JSON.stringify({ userInfo: await u.json(), tokenType: tokens.token_type });
+  } catch (e) {
+    out.textContent = JSON.stringify({ error: String(e) });
+  }
+}
+</script>
+</body></html>`;
+}
+
+/** Serves the app for each of `apps` (name → client id) at http://localhost:<port>/<name>/. */
+async function serveApps(cognate, apps) {
+  const server = createServer((req, res) => {
+    const name = req.url.split("/")[1];
+    if (!apps[name]) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(appPage(cognate, apps[name]));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://localhost:${server.address().port}`, close: () => server.close() };
+}
+
+async function codeFlowClient(baseUrl, poolId, appUrl, name) {
+  const { UserPoolClient } = await call(baseUrl, "CreateUserPoolClient", {
+    UserPoolId: poolId,
+    ClientName: name,
+    AllowedOAuthFlowsUserPoolClient: true,
+    AllowedOAuthFlows: ["code"],
+    AllowedOAuthScopes: ["openid", "email"],
+    SupportedIdentityProviders: ["COGNITO"],
+    CallbackURLs: [`${appUrl}/${name}/callback`],
+  });
+  return UserPoolClient.ClientId;
+}
+
+async function addUser(baseUrl, poolId, username) {
+  await call(baseUrl, "AdminCreateUser", {
+    UserPoolId: poolId,
+    Username: username,
+    MessageAction: "SUPPRESS",
+    UserAttributes: [
+      { Name: "email", Value: `${username}@example.com` },
+      { Name: "email_verified", Value: "true" },
+    ],
+  });
+  await call(baseUrl, "AdminSetUserPassword", { UserPoolId: poolId, Username: username, Password: PASSWORD, Permanent: true });
+}
+
+/** What the app shows once signed in. */
+async function appResult(page) {
+  await page.waitForFunction(() => document.getElementById("result")?.textContent, null, { timeout: 15_000 });
+  const result = JSON.parse(await page.textContent("#result"));
+  assert.equal(result.error, undefined, JSON.stringify(result));
+  return result;
+}
+
+describe("the hosted pages in Chromium", () => {
+  let server;
+  let apps;
+  let browser;
+  let plain;
+  let mfa;
+  let passwordPool;
+
+  before(async () => {
+    server = await startServer();
+    const { UserPool: a } = await call(server.url, "CreateUserPool", {
+      PoolName: "web",
+      AutoVerifiedAttributes: ["email"],
+      Schema: [{ Name: "email", AttributeDataType: "String", Required: true, Mutable: true }],
+    });
+    const { UserPool: b } = await call(server.url, "CreateUserPool", {
+      PoolName: "web-mfa",
+    });
+    await call(server.url, "SetUserPoolMfaConfig", {
+      UserPoolId: b.Id,
+      MfaConfiguration: "ON",
+      SoftwareTokenMfaConfiguration: { Enabled: true },
+    });
+    passwordPool = a.Id;
+    mfa = { pool: b.Id };
+    // The app's URL is known before its clients: serve first, register after.
+    const clients = {};
+    apps = await serveApps(server.url, clients);
+    clients.plain = await codeFlowClient(server.url, a.Id, apps.url, "plain");
+    clients.mfa = await codeFlowClient(server.url, b.Id, apps.url, "mfa");
+    plain = { pool: a.Id };
+    await addUser(server.url, a.Id, "alice");
+    await addUser(server.url, b.Id, "carol");
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+      headless: true,
+      args: ["--no-sandbox"],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    apps?.close();
+    await server?.stop();
+  });
+
+  test("code flow with PKCE through the login page, then single sign-on", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${apps.url}/plain/`);
+    await page.click("#signin");
+    await page.waitForURL(/\/login\?/);
+    const folder = process.env.COGNATE_ARTIFACTS || mkdtempSync(join(tmpdir(), "cognate-artifacts-"));
+    mkdirSync(folder, { recursive: true });
+    const shot = join(folder, "hosted-login.png");
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`screenshot of the login page: ${shot}`);
+
+    await page.fill('input[name="username"]', "alice");
+    await page.fill('input[name="password"]', "Wrong-Passw0rd!");
+    await page.click('button[name="signInSubmitButton"]');
+    assert.match(await page.textContent('[role="alert"]'), /Incorrect username or password/);
+    await page.fill('input[name="password"]', PASSWORD);
+    await page.click('button[name="signInSubmitButton"]');
+    await page.waitForURL(/\/plain\/callback\?/);
+    const { userInfo, tokenType } = await appResult(page);
+    assert.equal(tokenType, "Bearer");
+    assert.equal(userInfo.username, "alice");
+    assert.equal(userInfo.email, "alice@example.com");
+
+    // Signed in to the pool: the next authorize comes straight back with a code.
+    const visited = [];
+    page.on("request", (r) => visited.push(r.url()));
+    await page.goto(`${apps.url}/plain/`);
+    await page.click("#signin");
+    await page.waitForURL(/\/plain\/callback\?/);
+    assert.equal((await appResult(page)).userInfo.username, "alice");
+    assert.ok(!visited.some((u) => u.includes("/login?")), visited.join("\n"));
+    await context.close();
+  });
+
+  test("sign-up on the page with the emailed code", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${apps.url}/plain/`);
+    await page.click("#signin");
+    await page.waitForURL(/\/login\?/);
+    await page.click("text=Sign up");
+    await page.waitForURL(/\/signup\?/);
+    await page.fill('input[name="username"]', "bob");
+    await page.fill('input[name="email"]', "bob@example.com");
+    await page.fill('input[name="password"]', PASSWORD);
+    await page.click('button:has-text("Sign up")');
+    await page.waitForSelector('input[name="code"], [role="alert"]');
+    assert.equal(await page.$('[role="alert"]'), null, await page.content());
+    const r = await fetch(`${server.url}/_cognate/messages?userPoolId=${plain.pool}&username=bob`);
+    const { messages } = await r.json();
+    const sent = messages.at(-1);
+    assert.equal(sent.kind, "SIGN_UP");
+    assert.equal(sent.destination, "bob@example.com");
+    await page.fill('input[name="code"]', sent.code);
+    await page.click('button:has-text("Confirm account")');
+    await page.waitForURL(/\/plain\/callback\?/);
+    const { userInfo } = await appResult(page);
+    assert.equal(userInfo.username, "bob");
+    assert.equal(userInfo.email, "bob@example.com");
+    assert.equal(userInfo.email_verified, "true");
+    const user = await call(server.url, "AdminGetUser", { UserPoolId: passwordPool, Username: "bob" });
+    assert.equal(user.UserStatus, "CONFIRMED");
+    await context.close();
+  });
+
+  test("an authenticator app set up on the page, then asked for", async () => {
+    const first = await browser.newContext();
+    const page = await first.newPage();
+    await page.goto(`${apps.url}/mfa/`);
+    await page.click("#signin");
+    await page.waitForURL(/\/login\?/);
+    await page.fill('input[name="username"]', "carol");
+    await page.fill('input[name="password"]', PASSWORD);
+    await page.click('button[name="signInSubmitButton"]');
+    const secret = (await page.textContent("#totp-secret")).trim();
+    const step = stepNow();
+    await page.fill('input[name="code"]', totp(secret, step));
+    await page.click('button:has-text("Verify")');
+    await page.waitForURL(/\/mfa\/callback\?/);
+    assert.equal((await appResult(page)).userInfo.username, "carol");
+    await first.close();
+
+    const second = await browser.newContext();
+    const again = await second.newPage();
+    await again.goto(`${apps.url}/mfa/`);
+    await again.click("#signin");
+    await again.waitForURL(/\/login\?/);
+    await again.fill('input[name="username"]', "carol");
+    await again.fill('input[name="password"]', PASSWORD);
+    await again.click('button[name="signInSubmitButton"]');
+    assert.equal(await again.inputValue('input[name="challenge"]'), "SOFTWARE_TOKEN_MFA");
+    await again.fill('input[name="code"]', totp(secret, step + 1));
+    await again.click('button:has-text("Sign in")');
+    await again.waitForURL(/\/mfa\/callback\?/);
+    assert.equal((await appResult(again)).userInfo.username, "carol");
+    await second.close();
+    const user = await call(server.url, "AdminGetUser", { UserPoolId: mfa.pool, Username: "carol" });
+    assert.deepEqual(user.UserMFASettingList, ["SOFTWARE_TOKEN_MFA"]);
+  });
+});
