@@ -30,6 +30,7 @@ pub use crypto::secret_box::SecretBox;
 pub use messages::{
     Channel, Delivery, Discard, EmailSender, Message, OutboxDelivery, Outgoing, DEFAULT_FROM,
 };
+pub use pools::branding::{HostedLook, Logo, TermsLinks};
 
 /// The master key older versions kept in the PostgreSQL database (to be moved out).
 pub mod master_key {

@@ -171,7 +171,7 @@ fn protocol_errors_follow_aws() {
 fn an_operation_not_implemented_says_so_and_changes_nothing() {
     let s = Server::sqlite();
     let r = s.call(
-        "GetUICustomization",
+        "ListUserPoolReplicas",
         r#"{"UserPoolId":"us-east-1_nothing"}"#,
     );
     assert_eq!(r.status, 400);
@@ -181,7 +181,7 @@ fn an_operation_not_implemented_says_so_and_changes_nothing() {
         Some("NotImplementedException")
     );
     assert!(
-        r.message().contains("GetUICustomization"),
+        r.message().contains("ListUserPoolReplicas"),
         "{}",
         r.message()
     );

@@ -6,7 +6,7 @@ use crate::crypto::secret_box::Purpose;
 use crate::error::{fail, invalid, not_found, required, Error, Result};
 use crate::operations::operation;
 use crate::pools::pool::load as load_pool;
-use crate::pools::{resource_server, schema};
+use crate::pools::{branding, resource_server, schema};
 use crate::service::Service;
 use crate::stored::{from_doc, to_doc};
 use crate::{ids, pagination};
@@ -326,6 +326,12 @@ fn load(conn: &mut dyn Conn, pool_id: &str, client_id: &str) -> Result<(ClientRo
     Ok((row, doc))
 }
 
+/// Nothing if `client_id` is a client of pool `pool_id`; else ResourceNotFoundException
+/// (for the pool first).
+pub(crate) fn ensure_exists(conn: &mut dyn Conn, pool_id: &str, client_id: &str) -> Result<()> {
+    load(conn, pool_id, client_id).map(|_| ())
+}
+
 /// A client as sign-in needs it: its pool, its settings and its secret, opened.
 #[derive(Clone)]
 pub(crate) struct AuthClient {
@@ -591,6 +597,7 @@ impl Service {
         self.store()
             .write(move |c| {
                 load(c, &pool_id, &client_id)?;
+                branding::forget_client(c, &pool_id, &client_id)?;
                 client::delete(c, &client_id)?;
                 Ok::<(), Error>(())
             })

@@ -1,7 +1,9 @@
 //! User pools and what belongs to them: the pool (`pool`), its cached parsed form
 //! (`cache`, `view`), its domains (`domain`), app clients (`client`), resource servers, the attribute schema,
-//! the password policy, the MFA configuration and tags.
+//! the password policy, the MFA configuration, tags, and how the client's pages look
+//! (`branding`: classic UI customization, managed login styles, terms documents).
 
+pub(crate) mod branding;
 pub(crate) mod cache;
 pub(crate) mod client;
 pub(crate) mod domain;

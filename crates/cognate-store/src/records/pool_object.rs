@@ -1,5 +1,7 @@
 //! `pool_objects`: the low-volume objects of a pool, addressed by kind and key (groups,
-//! resource servers, the MFA configuration, identity providers, ...).
+//! resource servers, the MFA configuration, identity providers, branding, terms, ...).
+//! An object looked up by two keys (a managed login style by its id and by its app
+//! client) has a second kind whose rows map the other key to the first.
 
 use super::{paginate, Page, PageRequest};
 use crate::{params, Conn, Row, StoreError};
@@ -15,7 +17,11 @@ pub enum Kind {
     RiskConfiguration,
     LogDelivery,
     ManagedLoginBranding,
+    /// An app client's managed login style: client id → style id.
+    ManagedLoginBrandingOfClient,
     Terms,
+    /// An app client's terms documents: `<client id>/<terms name>` → terms id.
+    TermsOfClient,
     UserImportJob,
 }
 
@@ -30,7 +36,9 @@ impl Kind {
             Kind::RiskConfiguration => "risk_configuration",
             Kind::LogDelivery => "log_delivery",
             Kind::ManagedLoginBranding => "managed_login_branding",
+            Kind::ManagedLoginBrandingOfClient => "managed_login_branding_of_client",
             Kind::Terms => "terms",
+            Kind::TermsOfClient => "terms_of_client",
             Kind::UserImportJob => "user_import_job",
         }
     }
