@@ -433,3 +433,73 @@ async fn an_authenticator_app_is_set_up_and_then_asked_for_on_the_page() {
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     other.exchange(&other.post("/login", &ask.body, &form));
 }
+
+#[tokio::test]
+async fn the_apps_look_and_terms_are_on_the_pages() {
+    use aws_sdk_cognitoidentityprovider::primitives::Blob;
+    use aws_sdk_cognitoidentityprovider::types::{TermsEnforcementType, TermsSourceType};
+    let (server, c, pool, client) = setup(|b| b).await;
+    c.create_user_pool_domain()
+        .user_pool_id(&pool)
+        .domain("looks")
+        .send()
+        .await
+        .expect("domain");
+    let mut logo = b"\x89PNG\r\n\x1a\n".to_vec();
+    logo.resize(600, 9);
+    let set = c
+        .set_ui_customization()
+        .user_pool_id(&pool)
+        .client_id(&client.0)
+        .css(".submitButton-customizable { background-color: #ff6600; }")
+        .image_file(Blob::new(logo.clone()))
+        .send()
+        .await
+        .expect("customization");
+    let image_url = set
+        .ui_customization()
+        .and_then(|u| u.image_url())
+        .expect("image url")
+        .to_string();
+    let mut b = browser(&server, &pool, &client);
+    let login = b.open("/login", "");
+    assert!(login.contains("background-color: #ff6600"), "{login}");
+    assert!(login.contains("src=\"data:image/png;base64,"), "{login}");
+    // No terms until both documents exist.
+    assert!(!b.open("/signup", "").contains("legalText-customizable"));
+    for (name, url) in [
+        ("terms-of-use", "https://app.example.com/terms"),
+        ("privacy-policy", "https://app.example.com/privacy"),
+    ] {
+        c.create_terms()
+            .user_pool_id(&pool)
+            .client_id(&client.0)
+            .terms_name(name)
+            .terms_source(TermsSourceType::Link)
+            .enforcement(TermsEnforcementType::None)
+            .links("cognito:default", url)
+            .send()
+            .await
+            .expect("terms");
+    }
+    let sign_up = b.open("/signup", "");
+    assert!(
+        sign_up.contains("href=\"https://app.example.com/terms\""),
+        "{sign_up}"
+    );
+    assert!(
+        sign_up.contains("href=\"https://app.example.com/privacy\""),
+        "{sign_up}"
+    );
+
+    // The ImageUrl GetUICustomization answers serves the logo.
+    let path = image_url
+        .strip_prefix(&server.url())
+        .unwrap_or_else(|| panic!("{image_url} on the public URL"));
+    // HEAD: the test client reads answers as text, and a PNG is not.
+    let served = server.request("HEAD", path, &[], "");
+    assert_eq!(served.status, 200, "{path}");
+    assert_eq!(served.header("content-type"), Some("image/png"));
+    let length = logo.len().to_string();
+    assert_eq!(served.header("content-length"), Some(length.as_str()));
+}

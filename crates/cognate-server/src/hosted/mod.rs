@@ -141,9 +141,32 @@ impl Visit<'_> {
         }
     }
 
+    /// The app's look: the classic UI customization (the client's, else the pool's)
+    /// and, once both are set, its terms of use and privacy policy.
     async fn look(&self, a: &Authorization) -> Look {
-        let _ = a;
-        Look::default()
+        use base64::Engine as _;
+        let Ok(found) = self.service.hosted_look(&a.pool_id, &a.client_id).await else {
+            return Look::default();
+        };
+        Look {
+            css: found.css,
+            logo: found.logo.map(|l| {
+                format!(
+                    "data:{};base64,{}",
+                    l.content_type,
+                    base64::engine::general_purpose::STANDARD.encode(&l.bytes)
+                )
+            }),
+            terms: found
+                .terms
+                .map(|t| {
+                    vec![
+                        ("Terms of use".to_string(), t.terms_of_use),
+                        ("Privacy policy".to_string(), t.privacy_policy),
+                    ]
+                })
+                .unwrap_or_default(),
+        }
     }
 
     /// `/oauth2/authorize`: a code at once for a browser signed in to the pool (single
