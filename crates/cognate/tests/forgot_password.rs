@@ -1,7 +1,7 @@
 //! ForgotPassword and ConfirmForgotPassword through the official SDK, codes read from
 //! the outbox: a new password replaces the old one; wrong, spent and unrequested codes;
 //! no verified contact; PreventUserExistenceErrors; AdminResetUserPassword's code;
-//! the pool's message template.
+//! the pool's message template; the channel the pool's AccountRecoverySetting chooses.
 
 mod common;
 
@@ -226,4 +226,67 @@ async fn reset_messages_follow_the_pools_template() {
         m["message"],
         format!("Hello carol, use {code} to continue.")
     );
+}
+
+#[tokio::test]
+async fn the_pools_account_recovery_setting_chooses_the_channel() {
+    use aws_sdk_cognitoidentityprovider::types::{
+        AccountRecoverySettingType, RecoveryOptionNameType, RecoveryOptionType,
+    };
+    let server = Server::sqlite();
+    let c = server.client();
+    let option = |name, priority| {
+        RecoveryOptionType::builder()
+            .name(name)
+            .priority(priority)
+            .build()
+            .expect("option")
+    };
+    let pool = create_pool_with(&c, "recovery", |b| {
+        b.account_recovery_setting(
+            AccountRecoverySettingType::builder()
+                .recovery_mechanisms(option(RecoveryOptionNameType::VerifiedEmail, 2))
+                .recovery_mechanisms(option(RecoveryOptionNameType::VerifiedPhoneNumber, 1))
+                .build(),
+        )
+    })
+    .await;
+    let app = app_client(&c, &pool, |b| b).await;
+    // bob has a verified email and phone number: the phone comes first.
+    add_user(&c, &pool, "bob", PASSWORD).await;
+    c.admin_update_user_attributes()
+        .user_pool_id(&pool)
+        .username("bob")
+        .user_attributes(attr("phone_number", "+15555550177"))
+        .user_attributes(attr("phone_number_verified", "true"))
+        .send()
+        .await
+        .expect("phone");
+    // carol has only a verified email: the next mechanism.
+    add_user(&c, &pool, "carol", PASSWORD).await;
+    for (user, medium, destination) in [
+        ("bob", DeliveryMediumType::Sms, "+*******0177"),
+        ("carol", DeliveryMediumType::Email, "c***@e***"),
+    ] {
+        let out = c
+            .forgot_password()
+            .client_id(&app)
+            .username(user)
+            .send()
+            .await
+            .expect("forgot password");
+        let details = out.code_delivery_details().expect("details");
+        assert_eq!(details.delivery_medium(), Some(&medium), "{user}");
+        assert_eq!(details.destination(), Some(destination), "{user}");
+        let m = last_message(&server, &pool, user);
+        assert_eq!(m["kind"], "FORGOT_PASSWORD");
+        assert_eq!(
+            m["channel"],
+            if medium == DeliveryMediumType::Sms {
+                "SMS"
+            } else {
+                "EMAIL"
+            }
+        );
+    }
 }

@@ -2,7 +2,8 @@
 //! CONFIRM_WITH_LINK email) through the official SDK, codes read from the outbox:
 //! UNCONFIRMED users cannot sign in, confirmed ones can; wrong, reused and exhausted
 //! codes; SECRET_HASH; the client's WriteAttributes and the schema; email as username;
-//! PreventUserExistenceErrors; aliases taken and forced; request limits.
+//! PreventUserExistenceErrors; aliases taken and forced; request limits; a phone number
+//! verified by SMS with the pool's SmsVerificationMessage.
 
 mod common;
 
@@ -558,4 +559,41 @@ async fn a_confirmation_link_confirms_the_user() {
     assert_eq!(r.status, 400, "{}", r.body);
     let r = server.get("/confirmUser?client_id=x");
     assert_eq!(r.status, 400, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_phone_number_is_verified_by_sms_with_the_pools_sms_message() {
+    let server = Server::sqlite();
+    let c = server.client();
+    let pool = create_pool_with(&c, "phones", |b| {
+        b.auto_verified_attributes(VerifiedAttributeType::PhoneNumber)
+            .sms_verification_message("Your phone code is {####}.")
+    })
+    .await;
+    let app = app_client(&c, &pool, |b| b).await;
+    let out = c
+        .sign_up()
+        .client_id(&app)
+        .username("dana")
+        .password(PASSWORD)
+        .user_attributes(attr("phone_number", "+15555550142"))
+        .send()
+        .await
+        .expect("sign up");
+    let details = out.code_delivery_details().expect("details");
+    assert_eq!(details.delivery_medium(), Some(&DeliveryMediumType::Sms));
+    assert_eq!(details.destination(), Some("+*******0142"));
+    assert_eq!(details.attribute_name(), Some("phone_number"));
+    let m = last_message(&server, &pool, "dana");
+    assert_eq!(m["channel"], "SMS");
+    assert_eq!(m["destination"], "+15555550142");
+    let code = m["code"].as_str().expect("code").to_string();
+    assert_eq!(m["message"], format!("Your phone code is {code}."));
+    confirm(&c, &app, "dana", &code).await.expect("confirm");
+    assert_eq!(
+        attribute(&c, &pool, "dana", "phone_number_verified")
+            .await
+            .as_deref(),
+        Some("true")
+    );
 }
