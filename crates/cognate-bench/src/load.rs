@@ -31,7 +31,13 @@ fn request_bytes(addr: &str, op: &str, body: &str) -> Vec<u8> {
     // A step of a sequence may read the control API (`GET <path>`), as a test reads the
     // code it was sent.
     if let Some(path) = op.strip_prefix("GET ") {
-        return format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n")
+        // A browser's GET carries its cookies (the body stands for them).
+        let cookie = if body.is_empty() {
+            String::new()
+        } else {
+            format!("Cookie: {body}\r\n")
+        };
+        return format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{cookie}Content-Length: 0\r\n\r\n")
             .into_bytes();
     }
     // An OAuth endpoint takes a form (`FORM <path>`).
@@ -201,7 +207,8 @@ pub async fn run_pairs(
 /// which a request may depend on the answer before it: `step(n, i, previous)` gives
 /// request `i` of sequence `n` (`previous` is the body of the answer to request `i - 1`),
 /// or None when the sequence is complete; an operation named `GET <path>` is a GET of
-/// that path. A sequence's latency runs from its first request to its last answer. A
+/// that path (its body, if any, the Cookie header), and a redirect's `previous` is its
+/// Location. A sequence's latency runs from its first request to its last answer. A
 /// client whose next sequence has no first request stops early (its inputs are spent).
 pub async fn run_sequences(
     addr: &str,
@@ -250,6 +257,19 @@ pub async fn run_sequences(
                         Some(200) => {
                             let body_at = find(&buf, b"\r\n\r\n").map_or(0, |e| e + 4);
                             previous = String::from_utf8_lossy(&buf[body_at..]).into_owned();
+                        }
+                        // A redirect's answer is where it goes.
+                        Some(302) => {
+                            let head_end = find(&buf, b"\r\n\r\n").unwrap_or(buf.len());
+                            let head = String::from_utf8_lossy(&buf[..head_end]);
+                            previous = head
+                                .lines()
+                                .find_map(|l| {
+                                    let (k, v) = l.split_once(':')?;
+                                    k.eq_ignore_ascii_case("location")
+                                        .then(|| v.trim().to_string())
+                                })
+                                .unwrap_or_default();
                         }
                         Some(_) => {
                             errors += 1;
