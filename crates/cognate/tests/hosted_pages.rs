@@ -503,3 +503,50 @@ async fn the_apps_look_and_terms_are_on_the_pages() {
     let length = logo.len().to_string();
     assert_eq!(served.header("content-length"), Some(length.as_str()));
 }
+
+#[tokio::test]
+async fn the_passkey_button_is_offered_where_the_pool_allows_passkeys() {
+    use aws_sdk_cognitoidentityprovider::types::{
+        AuthFactorType, SignInPolicyType, UserPoolPolicyType,
+    };
+    let (server, c, pool, client) = setup(|b| {
+        b.policies(
+            UserPoolPolicyType::builder()
+                .sign_in_policy(
+                    SignInPolicyType::builder()
+                        .allowed_first_auth_factors(AuthFactorType::Password)
+                        .allowed_first_auth_factors(AuthFactorType::WebAuthn)
+                        .build(),
+                )
+                .build(),
+        )
+    })
+    .await;
+    c.create_user_pool_domain()
+        .user_pool_id(&pool)
+        .domain("keys")
+        .send()
+        .await
+        .expect("domain");
+    add_user(&c, &pool, "alice", PASSWORD).await;
+    let mut b = browser(&server, &pool, &client);
+    let login = b.open("/login", "");
+    assert!(login.contains("name=\"passkey\""), "{login}");
+    // alice has no passkey: the page says so and she signs in with her password.
+    let none = b.post(
+        "/login",
+        &login,
+        &[("username", "alice"), ("passkey", "true")],
+    );
+    assert_eq!(none.status, 200);
+    assert!(
+        none.body.contains("No passkey can sign this user in"),
+        "{}",
+        none.body
+    );
+
+    // A pool without passkeys offers none.
+    let (other, _c, other_pool, other_client) = setup(|b| b).await;
+    let mut b = browser(&other, &other_pool, &other_client);
+    assert!(!b.open("/login", "").contains("name=\"passkey\""));
+}

@@ -4,7 +4,10 @@
 // fetch, as a web app does. Covered: password sign-in (a screenshot of the login page is
 // kept as an artifact) and single sign-on; sign-up with the code from
 // /_cognate/messages; an authenticator app set up on the page where the pool requires
-// MFA, and its code asked for at the next sign-in.
+// MFA, and its code asked for at the next sign-in; a passkey added from the app
+// (StartWebAuthnRegistration and CompleteWebAuthnRegistration with fetch and
+// navigator.credentials.create) that then signs in on the page, with Chromium's
+// virtual authenticator.
 //
 // CHROMIUM names the browser (default /usr/bin/chromium); COGNATE_ARTIFACTS the folder
 // the screenshot goes to (default a temporary folder).
@@ -23,17 +26,21 @@ import { call, startServer, stepNow, totp } from "./cognate_server.mjs";
 const PASSWORD = "Passw0rd!";
 
 /** The app: one page that starts the sign-in and, at /<app>/callback, finishes it. */
-function appPage(cognate, clientId) {
+function appPage(cognate, clientId, scope) {
   return `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>App</title></head>
 <body>
 <button id="signin">Sign in</button>
 <pre id="result"></pre>
+<button id="register">Add a passkey</button>
+<p id="registered"></p>
 <script type="module">
 const COGNATE = ${JSON.stringify(cognate)};
 const CLIENT = ${JSON.stringify(clientId)};
 const base = location.pathname.split("/").slice(0, 2).join("/");
 const redirectUri = location.origin + base + "/callback";
+const SCOPE = ${JSON.stringify(scope)};
+const b64 = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)))
   .replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
 document.getElementById("signin").addEventListener("click", async () => {
@@ -43,7 +50,7 @@ document.getElementById("signin").addEventListener("click", async () => {
   sessionStorage.setItem("pkce", JSON.stringify({ verifier, state }));
   const q = new URLSearchParams({
     response_type: "code", client_id: CLIENT, redirect_uri: redirectUri,
-    scope: "openid email", state, code_challenge: challenge, code_challenge_method: "S256",
+    scope: SCOPE, state, code_challenge: challenge, code_challenge_method: "S256",
   });
   location.assign(COGNATE + "/oauth2/authorize?" + q);
 });
@@ -63,6 +70,7 @@ if (location.pathname.endsWith("/callback")) {
     });
     const tokens = await t.json();
     if (!t.ok) throw new Error("token: " + JSON.stringify(tokens));
+    sessionStorage.setItem("access", tokens.access_token);
     const u = await fetch(COGNATE + "/oauth2/userInfo", {
       headers: { Authorization: "Bearer " + tokens.access_token },
     });
@@ -71,11 +79,41 @@ if (location.pathname.endsWith("/callback")) {
     out.textContent = JSON.stringify({ error: String(e) });
   }
 }
+const api = async (op, body) => {
+  const r = await fetch(COGNATE + "/", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService." + op },
+    body: JSON.stringify(body),
+  });
+  const answer = await r.json();
+  if (!r.ok) throw new Error(op + ": " + JSON.stringify(answer));
+  return answer;
+};
+document.getElementById("register").addEventListener("click", async () => {
+  const out = document.getElementById("registered");
+  try {
+    const access = sessionStorage.getItem("access");
+    const { CredentialCreationOptions: o } = await api("StartWebAuthnRegistration", { AccessToken: access });
+    const publicKey = { ...o, challenge: b64(o.challenge), user: { ...o.user, id: b64(o.user.id) },
+      excludeCredentials: (o.excludeCredentials || []).map((d) => ({ ...d, id: b64(d.id) })) };
+    const k = await navigator.credentials.create({ publicKey });
+    await api("CompleteWebAuthnRegistration", { AccessToken: access, Credential: {
+      id: k.id, rawId: b64url(k.rawId), type: k.type, authenticatorAttachment: k.authenticatorAttachment,
+      clientExtensionResults: k.getClientExtensionResults(),
+      response: { clientDataJSON: b64url(k.response.clientDataJSON),
+        attestationObject: b64url(k.response.attestationObject), transports: k.response.getTransports() },
+    } });
+    out.textContent = "registered";
+  } catch (e) {
+    out.textContent = "error: " + e;
+  }
+});
 </script>
 </body></html>`;
 }
 
-/** Serves the app for each of `apps` (name → client id) at http://localhost:<port>/<name>/. */
+/** Serves the app for each of `apps` (name → [client id, scope]) at
+ * http://localhost:<port>/<name>/. */
 async function serveApps(cognate, apps) {
   const server = createServer((req, res) => {
     const name = req.url.split("/")[1];
@@ -83,23 +121,23 @@ async function serveApps(cognate, apps) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(appPage(cognate, apps[name]));
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(appPage(cognate, ...apps[name]));
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { url: `http://localhost:${server.address().port}`, close: () => server.close() };
 }
 
-async function codeFlowClient(baseUrl, poolId, appUrl, name) {
+async function codeFlowClient(baseUrl, poolId, appUrl, name, scopes = ["openid", "email"]) {
   const { UserPoolClient } = await call(baseUrl, "CreateUserPoolClient", {
     UserPoolId: poolId,
     ClientName: name,
     AllowedOAuthFlowsUserPoolClient: true,
     AllowedOAuthFlows: ["code"],
-    AllowedOAuthScopes: ["openid", "email"],
+    AllowedOAuthScopes: scopes,
     SupportedIdentityProviders: ["COGNITO"],
     CallbackURLs: [`${appUrl}/${name}/callback`],
   });
-  return UserPoolClient.ClientId;
+  return [UserPoolClient.ClientId, scopes.join(" ")];
 }
 
 async function addUser(baseUrl, poolId, username) {
@@ -146,16 +184,33 @@ describe("the hosted pages in Chromium", () => {
       MfaConfiguration: "ON",
       SoftwareTokenMfaConfiguration: { Enabled: true },
     });
+    // Passkeys: the relying party is "localhost", so the browser reaches cognate as
+    // http://localhost:<port> (WebAuthn takes no IP address as a relying party).
+    const { UserPool: p } = await call(server.url, "CreateUserPool", {
+      PoolName: "web-passkeys",
+      Policies: { SignInPolicy: { AllowedFirstAuthFactors: ["PASSWORD", "WEB_AUTHN"] } },
+    });
+    await call(server.url, "SetUserPoolMfaConfig", {
+      UserPoolId: p.Id,
+      MfaConfiguration: "OFF",
+      WebAuthnConfiguration: { RelyingPartyId: "localhost", UserVerification: "preferred" },
+    });
     passwordPool = a.Id;
     mfa = { pool: b.Id };
     // The app's URL is known before its clients: serve first, register after.
     const clients = {};
-    apps = await serveApps(server.url, clients);
+    apps = await serveApps(server.url.replace("127.0.0.1", "localhost"), clients);
     clients.plain = await codeFlowClient(server.url, a.Id, apps.url, "plain");
     clients.mfa = await codeFlowClient(server.url, b.Id, apps.url, "mfa");
+    clients.passkey = await codeFlowClient(server.url, p.Id, apps.url, "passkey", [
+      "openid",
+      "email",
+      "aws.cognito.signin.user.admin",
+    ]);
     plain = { pool: a.Id };
     await addUser(server.url, a.Id, "alice");
     await addUser(server.url, b.Id, "carol");
+    await addUser(server.url, p.Id, "dave");
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
       headless: true,
@@ -268,5 +323,45 @@ describe("the hosted pages in Chromium", () => {
     await second.close();
     const user = await call(server.url, "AdminGetUser", { UserPoolId: mfa.pool, Username: "carol" });
     assert.deepEqual(user.UserMFASettingList, ["SOFTWARE_TOKEN_MFA"]);
+  });
+
+  test("a passkey added from the app signs in on the page", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    await page.goto(`${apps.url}/passkey/`);
+    await page.click("#signin");
+    await page.waitForURL(/\/login\?/);
+    await page.fill('input[name="username"]', "dave");
+    await page.fill('input[name="password"]', PASSWORD);
+    await page.click('button[name="signInSubmitButton"]');
+    await page.waitForURL(/\/passkey\/callback\?/);
+    assert.equal((await appResult(page)).userInfo.username, "dave");
+    await page.click("#register");
+    await page.waitForFunction(() => document.getElementById("registered")?.textContent);
+    assert.equal(await page.textContent("#registered"), "registered");
+
+    // Signed out (no session cookie), then in again with the passkey alone.
+    await context.clearCookies();
+    await page.click("#signin");
+    await page.waitForURL(/\/login\?/);
+    await page.fill('input[name="username"]', "dave");
+    await page.click('button[name="passkey"]');
+    await page.waitForSelector("#passkey-button");
+    await page.click("#passkey-button");
+    await page.waitForURL(/\/passkey\/callback\?/);
+    assert.equal((await appResult(page)).userInfo.username, "dave");
+    await context.close();
   });
 });

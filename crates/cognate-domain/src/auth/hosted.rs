@@ -46,6 +46,17 @@ impl Service {
             .await
     }
 
+    /// "Sign in with a passkey": USER_AUTH with WEB_AUTHN preferred, whatever the
+    /// client's ExplicitAuthFlows (the page is not an API flow).
+    pub(crate) async fn hosted_passkey(&self, client_id: &str, username: &str) -> Result<Outcome> {
+        let client = self.page_client(client_id).await?;
+        let params = BTreeMap::from([
+            ("USERNAME".to_string(), username.to_string()),
+            ("PREFERRED_CHALLENGE".to_string(), "WEB_AUTHN".to_string()),
+        ]);
+        self.user_auth_flow(client, &params, None).await
+    }
+
     /// A user who has just confirmed their sign-up on the page is signed in as after a
     /// correct password: straight away, or through the MFA the pool requires.
     pub(crate) async fn hosted_after_confirmation(

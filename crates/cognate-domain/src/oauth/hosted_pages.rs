@@ -130,6 +130,33 @@ impl Service {
         })
     }
 
+    /// Whether the sign-in page offers passkeys: the pool allows WEB_AUTHN first.
+    pub async fn passkeys_offered(&self, pool_id: &str) -> bool {
+        let (cache, id) = (self.pool_cache(), pool_id.to_string());
+        self.store()
+            .read(move |c| PoolView::load(c, &cache, &id))
+            .await
+            .is_ok_and(|pool| {
+                crate::auth::pool_factors(&pool.pool).contains(&AuthFactorType::WEB_AUTHN)
+            })
+    }
+
+    /// "Sign in with a passkey": the WEB_AUTHN step, with the options the browser's
+    /// `navigator.credentials.get` takes; a refusal for a user without a passkey.
+    pub async fn hosted_passkey_sign_in(
+        &self,
+        client_id: &str,
+        username: &str,
+    ) -> Result<LoginStep, LoginFailure> {
+        let outcome = self.hosted_passkey(client_id, username).await;
+        match self.login_step(outcome).await? {
+            LoginStep::Challenge { name, .. } if name != "WEB_AUTHN" => Err(LoginFailure(
+                "No passkey can sign this user in. Sign in with your password.".into(),
+            )),
+            step => Ok(step),
+        }
+    }
+
     /// SignUp from the page; empty optional attributes are left out.
     pub async fn hosted_sign_up(
         &self,

@@ -16,6 +16,8 @@ pub struct Look {
     pub logo: Option<String>,
     /// Terms of use and privacy policy links, shown on the sign-up page.
     pub terms: Vec<(String, String)>,
+    /// The pool lets users sign in with a passkey.
+    pub passkeys: bool,
 }
 
 /// A page: one form (or message) with the app's look.
@@ -134,10 +136,18 @@ pub fn login(p: &Page, username: Option<&str>, error: Option<&str>, info: Option
         "",
         " autocomplete=\"current-password\" required",
     );
-    let form = p.form(LOGIN, &fields, "Sign in").replace(
+    let mut form = p.form(LOGIN, &fields, "Sign in").replace(
         "<button type=\"submit\"",
         "<button type=\"submit\" name=\"signInSubmitButton\"",
     );
+    if p.look.passkeys {
+        // The same form, without the password: the next page asks the browser for a
+        // passkey.
+        form = form.replace(
+            "</form>",
+            "<button type=\"submit\" name=\"passkey\" value=\"true\" formnovalidate class=\"btn btn-secondary\">Sign in with a passkey</button>\n</form>",
+        );
+    }
     p.document(&format!(
         "{}{}{form}<p><a class=\"redirect-customizable\" href=\"{}\">Forgot your password?</a></p>\n\
          <p>Need an account? <a class=\"redirect-customizable\" href=\"{}\">Sign up</a></p>\n",
@@ -302,6 +312,9 @@ pub struct Challenge<'a> {
     pub parameters: &'a BTreeMap<String, String>,
     /// MFA_SETUP: the new secret (base32) and the issuer to label it with.
     pub totp: Option<(&'a str, &'a str)>,
+    /// WEB_AUTHN: the nonce of the page's one script, which asks the browser for the
+    /// passkey.
+    pub nonce: Option<&'a str>,
     pub error: Option<&'a str>,
 }
 
@@ -392,6 +405,18 @@ pub fn challenge(p: &Page, c: &Challenge) -> String {
                 "",
             ),
         },
+        "WEB_AUTHN" => {
+            if let (Some(nonce), Some(options)) =
+                (c.nonce, c.parameters.get("CREDENTIAL_REQUEST_OPTIONS"))
+            {
+                return p.document(&passkey_step(p, c, &state, nonce, options));
+            }
+            (
+                "This sign-in step is not available on this page.".to_string(),
+                String::new(),
+                "",
+            )
+        }
         _ => (
             "This sign-in step is not available on this page.".to_string(),
             String::new(),
@@ -410,3 +435,50 @@ pub fn challenge(p: &Page, c: &Challenge) -> String {
     };
     p.document(&body)
 }
+
+/// WEB_AUTHN: the request options as data, a button whose click asks the browser for
+/// the passkey (`navigator.credentials.get`), and the form its answer is posted with
+/// (`credential`: the PublicKeyCredential as JSON, base64url fields, as the API's
+/// CREDENTIAL answer takes it).
+fn passkey_step(p: &Page, c: &Challenge, state: &str, nonce: &str, options: &str) -> String {
+    format!(
+        "{error}<p>Use your passkey to sign in.</p>\n\
+         <script type=\"application/json\" id=\"credential-request-options\">{options}</script>\n\
+         <form method=\"post\" id=\"passkey-form\" action=\"{a}\">\n{h}{state}{cred}</form>\n\
+         <p class=\"error\" role=\"alert\" id=\"passkey-error\" hidden></p>\n\
+         <button type=\"button\" id=\"passkey-button\" class=\"btn btn-primary\">Use a passkey</button>\n\
+         <script nonce=\"{nonce}\">{PASSKEY_SCRIPT}</script>\n",
+        error = alert("error", c.error),
+        options = options.replace('<', "\\u003c"),
+        a = p.at(LOGIN),
+        h = hidden("_csrf", p.csrf),
+        cred = hidden("credential", ""),
+    )
+}
+
+const PASSKEY_SCRIPT: &str = r#"
+const b64 = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+const enc = (b) => btoa(String.fromCharCode(...new Uint8Array(b))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+document.getElementById("passkey-button").addEventListener("click", async () => {
+  const o = JSON.parse(document.getElementById("credential-request-options").textContent);
+  const publicKey = { ...o, challenge: b64(o.challenge),
+    allowCredentials: (o.allowCredentials || []).map((d) => ({ ...d, id: b64(d.id) })) };
+  try {
+    const k = await navigator.credentials.get({ publicKey });
+    const r = k.response;
+    const form = document.getElementById("passkey-form");
+    form.elements.credential.value = JSON.stringify({
+      id: k.id, rawId: enc(k.rawId), type: k.type,
+      authenticatorAttachment: k.authenticatorAttachment,
+      clientExtensionResults: k.getClientExtensionResults(),
+      response: { clientDataJSON: enc(r.clientDataJSON), authenticatorData: enc(r.authenticatorData),
+        signature: enc(r.signature), userHandle: r.userHandle ? enc(r.userHandle) : null },
+    });
+    form.submit();
+  } catch (e) {
+    const out = document.getElementById("passkey-error");
+    out.textContent = "The passkey was not used: " + e.message;
+    out.hidden = false;
+  }
+});
+"#;

@@ -39,6 +39,11 @@ pub const CONFIRM: &str = "/confirm";
 pub const FORGOT: &str = "/forgotPassword";
 pub const CONFIRM_FORGOT: &str = "/confirmForgotPassword";
 const CSRF_COOKIE: &str = "XSRF-TOKEN";
+/// The pages' Content-Security-Policy: no script (the passkey step adds its one, by
+/// nonce), the app's CSS and logo inline. No `form-action`: a signed-in form's answer
+/// is a redirect to the app, which that directive would block.
+const CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
 const MAX_FORM: usize = 64 * 1024;
 
 /// The pages with a form: GET shows it, POST takes it.
@@ -145,10 +150,15 @@ impl Visit<'_> {
     /// and, once both are set, its terms of use and privacy policy.
     async fn look(&self, a: &Authorization) -> Look {
         use base64::Engine as _;
+        let passkeys = self.service.passkeys_offered(&a.pool_id).await;
         let Ok(found) = self.service.hosted_look(&a.pool_id, &a.client_id).await else {
-            return Look::default();
+            return Look {
+                passkeys,
+                ..Look::default()
+            };
         };
         Look {
+            passkeys,
             css: found.css,
             logo: found.logo.map(|l| {
                 format!(
@@ -390,6 +400,9 @@ impl Visit<'_> {
                             .hosted_totp_verify(client, &username, session, &field("code"))
                             .await
                     }
+                    _ if form.contains_key("passkey") => {
+                        service.hosted_passkey_sign_in(client, &username).await
+                    }
                     (Some(challenge), Some(session)) => {
                         let answers = challenge_answers(challenge, &username, &form);
                         service
@@ -474,7 +487,9 @@ impl Visit<'_> {
                         }
                     }
                 }
+                let nonce = uuid::Uuid::new_v4().simple().to_string();
                 let title = match name.as_str() {
+                    "WEB_AUTHN" => "Sign in with a passkey",
                     "NEW_PASSWORD_REQUIRED" => "Change password",
                     "SELECT_MFA_TYPE" => "Choose a sign-in code",
                     "MFA_SETUP" => "Set up multi-factor authentication",
@@ -484,7 +499,8 @@ impl Visit<'_> {
                     .get("USER_ID_FOR_SRP")
                     .map(String::as_str)
                     .unwrap_or(username);
-                html(
+                let passkey = name == "WEB_AUTHN";
+                let mut r = html(
                     StatusCode::OK,
                     html::challenge(
                         &self.page(title, look, csrf),
@@ -494,10 +510,20 @@ impl Visit<'_> {
                             username: challenge_username,
                             parameters: &parameters,
                             totp: totp.as_deref().map(|s| (s, a.pool_id.as_str())),
+                            nonce: passkey.then_some(nonce.as_str()),
                             error: None,
                         },
                     ),
-                )
+                );
+                if passkey {
+                    // The passkey step's one script, by its nonce.
+                    if let Ok(v) = HeaderValue::from_str(&format!(
+                        "{CSP}; script-src 'nonce-{nonce}'; connect-src 'none'"
+                    )) {
+                        r.headers_mut().insert("content-security-policy", v);
+                    }
+                }
+                r
             }
         }
     }
@@ -531,6 +557,9 @@ fn challenge_answers(
         }
         "SELECT_MFA_TYPE" => {
             answers.insert("ANSWER".into(), field("answer"));
+        }
+        "WEB_AUTHN" => {
+            answers.insert("CREDENTIAL".into(), field("credential"));
         }
         _ => {}
     }
@@ -629,14 +658,8 @@ fn set_cookie(r: &mut Response<Body>, cookie: &str) {
 fn no_frames(r: &mut Response<Body>) {
     r.headers_mut()
         .insert("x-frame-options", HeaderValue::from_static("DENY"));
-    r.headers_mut().insert(
-        "content-security-policy",
-        // No scripts at all; the app's CSS and logo inline. No `form-action`: a signed-in
-        // form's answer is a redirect to the app, which that directive would block.
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
-        ),
-    );
+    r.headers_mut()
+        .insert("content-security-policy", HeaderValue::from_static(CSP));
 }
 
 fn redirect(location: &str) -> Response<Body> {
