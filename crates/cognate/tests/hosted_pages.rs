@@ -550,3 +550,100 @@ async fn the_passkey_button_is_offered_where_the_pool_allows_passkeys() {
     let mut b = browser(&other, &other_pool, &other_client);
     assert!(!b.open("/login", "").contains("name=\"passkey\""));
 }
+
+#[tokio::test]
+async fn a_managed_login_domain_shows_the_clients_branding_style() {
+    use aws_sdk_cognitoidentityprovider::primitives::Blob;
+    use aws_sdk_cognitoidentityprovider::types::{
+        AssetCategoryType, AssetExtensionType, AssetType, ColorSchemeModeType,
+    };
+    use aws_smithy_types::Document;
+    let (server, c, pool, client) = setup(|b| b).await;
+    c.create_user_pool_domain()
+        .user_pool_id(&pool)
+        .domain("styled")
+        .managed_login_version(2)
+        .send()
+        .await
+        .expect("domain");
+    let doc = |pairs: Vec<(&str, Document)>| {
+        Document::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    };
+    let s = |v: &str| Document::String(v.to_string());
+    let settings = doc(vec![(
+        "components",
+        doc(vec![
+            (
+                "primaryButton",
+                doc(vec![(
+                    "lightMode",
+                    doc(vec![(
+                        "defaults",
+                        doc(vec![
+                            ("backgroundColor", s("ff6600ff")),
+                            ("textColor", s("000000ff")),
+                        ]),
+                    )]),
+                )]),
+            ),
+            (
+                "pageBackground",
+                doc(vec![("lightMode", doc(vec![("color", s("a;}body{x"))]))]),
+            ),
+        ]),
+    )]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.resize(300, 1);
+    c.create_managed_login_branding()
+        .user_pool_id(&pool)
+        .client_id(&client.0)
+        .settings(settings)
+        .assets(
+            AssetType::builder()
+                .category(AssetCategoryType::FormLogo)
+                .color_mode(ColorSchemeModeType::Light)
+                .extension(AssetExtensionType::Png)
+                .bytes(Blob::new(png))
+                .build()
+                .expect("asset"),
+        )
+        .send()
+        .await
+        .expect("style");
+    // A classic customization too, which a managed login domain does not show.
+    c.set_ui_customization()
+        .user_pool_id(&pool)
+        .css(".submitButton-customizable { background-color: #123456; }")
+        .send()
+        .await
+        .expect("classic");
+    let b = browser(&server, &pool, &client);
+    let page = |host: &str| {
+        let r = server.request_to(host, "GET", &format!("/login?{}", b.query()), &[], "");
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body
+    };
+    let managed = page("styled.auth.localhost");
+    assert!(
+        managed.contains(".btn-primary{background:#ff6600ff;color:#000000ff}"),
+        "{managed}"
+    );
+    assert!(
+        managed.contains("src=\"data:image/png;base64,"),
+        "{managed}"
+    );
+    assert!(!managed.contains("#123456"), "{managed}");
+    // A colour that is not one is left out of the style sheet.
+    assert!(!managed.contains("body{x"), "{managed}");
+
+    c.update_user_pool_domain()
+        .user_pool_id(&pool)
+        .domain("styled")
+        .managed_login_version(1)
+        .send()
+        .await
+        .expect("classic domain");
+    let classic = page("styled.auth.localhost");
+    assert!(classic.contains("#123456"), "{classic}");
+    assert!(!classic.contains("#ff6600ff"), "{classic}");
+}

@@ -56,7 +56,7 @@ impl DomainHosts {
 
 /// The names a Host header may stand for: the whole host (a custom domain) and, for
 /// `<prefix>.auth.<anything>`, the prefix. The port and letter case are left out.
-fn candidates(host: &str) -> (String, Option<String>) {
+pub(crate) fn candidates(host: &str) -> (String, Option<String>) {
     let host = host.trim().to_ascii_lowercase();
     let name = if host.starts_with('[') {
         host.split(']')

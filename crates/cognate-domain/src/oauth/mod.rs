@@ -29,6 +29,6 @@ pub use client_auth::ClientCredentials;
 pub use error::{OAuthError, OAuthErrorCode};
 pub use hosted_pages::{SignUpField, SignUpForm, SignedUp};
 pub use hosted_session::{HostedSession, LoginFailure, LoginStep, SESSION_SECONDS};
-pub(crate) use hosts::DomainHosts;
+pub(crate) use hosts::{candidates, DomainHosts};
 pub use revoke::RevokeRequest;
 pub use token::{TokenAnswer, TokenRequest};

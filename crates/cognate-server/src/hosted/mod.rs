@@ -63,6 +63,8 @@ struct Visit<'a> {
     raw_query: String,
     q: HashMap<String, String>,
     host_pool: Option<String>,
+    /// The Host the request came to (a domain's, which decides the pages' look).
+    host: String,
     cookies: HashMap<String, String>,
     secure: bool,
 }
@@ -89,6 +91,7 @@ pub async fn handle(
         q: query::parse(Some(&raw_query)),
         raw_query,
         host_pool,
+        host,
         cookies: cookies(req.headers()),
         secure: service.config().public_url.starts_with("https://"),
     };
@@ -146,12 +149,17 @@ impl Visit<'_> {
         }
     }
 
-    /// The app's look: the classic UI customization (the client's, else the pool's)
-    /// and, once both are set, its terms of use and privacy policy.
+    /// The app's look: on the classic hosted UI its UI customization (the client's, else
+    /// the pool's), on managed login its branding style; and, once both are set, its
+    /// terms of use and privacy policy.
     async fn look(&self, a: &Authorization) -> Look {
         use base64::Engine as _;
         let passkeys = self.service.passkeys_offered(&a.pool_id).await;
-        let Ok(found) = self.service.hosted_look(&a.pool_id, &a.client_id).await else {
+        let found = self
+            .service
+            .hosted_look_at(&a.pool_id, &a.client_id, &self.host)
+            .await;
+        let Ok(found) = found else {
             return Look {
                 passkeys,
                 ..Look::default()

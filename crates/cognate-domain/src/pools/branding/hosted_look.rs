@@ -5,6 +5,7 @@
 use super::classic_css;
 use super::terms::{self, DEFAULT_LANGUAGE};
 use super::ui_customization::{self, UiDoc};
+use super::{managed_login, managed_look};
 use crate::error::{Error, Result};
 use crate::service::Service;
 use crate::stored::from_doc;
@@ -39,6 +40,35 @@ pub struct TermsLinks {
 }
 
 impl Service {
+    /// How the hosted pages of `client_id` in `pool_id` look when reached at `host`: a
+    /// domain on managed login (ManagedLoginVersion 2) shows the client's managed login
+    /// style, one on the classic hosted UI its UI customization ([`Self::hosted_look`]).
+    pub async fn hosted_look_at(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+        host: &str,
+    ) -> Result<HostedLook> {
+        let mut look = self.hosted_look(pool_id, client_id).await?;
+        let (p, k, h) = (pool_id.to_string(), client_id.to_string(), host.to_string());
+        let style = self
+            .store()
+            .read(move |c| {
+                if managed_look::version_for_host(c, &p, &h)? != 2 {
+                    return Ok::<_, Error>(None);
+                }
+                Ok(Some(managed_login::style_of_client(c, &p, &k)?))
+            })
+            .await?;
+        if let Some(style) = style {
+            let (settings, assets) = style.unwrap_or_default();
+            look.css = managed_look::css(&settings);
+            look.logo = managed_look::logo(&assets);
+            look.logo_url = None;
+        }
+        Ok(look)
+    }
+
     /// How the hosted pages of `client_id` in `pool_id` look. A client or pool that does
     /// not exist has no branding: the default look.
     pub async fn hosted_look(&self, pool_id: &str, client_id: &str) -> Result<HostedLook> {

@@ -322,6 +322,29 @@ impl Service {
     }
 }
 
+/// A style's settings and assets.
+pub(super) type Style = (Map<String, Value>, Vec<AssetType>);
+
+/// A client's managed login style as the pages apply it: the settings' colours and the
+/// form logo (light or browser-adaptive), or None for Cognito's defaults.
+pub(super) fn style_of_client(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    client_id: &str,
+) -> Result<Option<Style>> {
+    let Some(id) = id_of_client(conn, pool_id, client_id)? else {
+        return Ok(None);
+    };
+    let Some(row) = pool_object::get(conn, pool_id, Kind::ManagedLoginBranding, &id)? else {
+        return Ok(None);
+    };
+    let doc: StyleDoc = from_doc(&row.doc)?;
+    if doc.use_cognito_provided_values {
+        return Ok(None);
+    }
+    Ok(Some((doc.settings, doc.assets)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

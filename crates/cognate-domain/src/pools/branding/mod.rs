@@ -1,11 +1,12 @@
 //! How an app client's pages look and what they link to: hosted UI (classic) branding
 //! (`ui_customization`, its style sheet and logo rules in `classic_css`), managed login
 //! branding styles (`managed_login`), terms documents (`terms`), and what the hosted
-//! pages take from them (`hosted_look`).
+//! pages take from them (`hosted_look`; on a managed login domain, `managed_look`).
 
 mod classic_css;
 mod hosted_look;
 mod managed_login;
+mod managed_look;
 mod terms;
 mod ui_customization;
 
