@@ -10,28 +10,19 @@
 mod common;
 
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeDataType, AttributeType, AuthFlowType, ChallengeNameType,
-    ExplicitAuthFlowsType as Flow, MessageActionType, SchemaAttributeType, UserPoolMfaType,
-    UsernameAttributeType,
+    AttributeDataType, AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType as Flow,
+    MessageActionType, SchemaAttributeType, UserPoolMfaType, UsernameAttributeType,
 };
 use aws_sdk_cognitoidentityprovider::Client;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use common::{code, message, Backend, Server};
+use common::{attr, code, message, Backend, Server};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::time::Duration;
 
 const PASSWORD: &str = "Passw0rd!";
 const UNAUTHORIZED: &str = "A client attempted to write unauthorized attribute";
-
-fn attr(name: &str, value: &str) -> AttributeType {
-    AttributeType::builder()
-        .name(name)
-        .value(value)
-        .build()
-        .expect("attribute")
-}
 
 fn custom(name: &str, developer_only: bool) -> SchemaAttributeType {
     SchemaAttributeType::builder()

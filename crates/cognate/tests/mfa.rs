@@ -85,22 +85,6 @@ async fn add_phone(c: &Client, pool: &str, user: &str) {
         .expect("phone number");
 }
 
-/// The code of the last AUTHENTICATION message sent to `user`.
-fn last_code(server: &Server, user: &str) -> (String, serde_json::Value) {
-    let all = server
-        .get(&format!("/_cognate/messages?username={user}"))
-        .json();
-    let m = all["messages"]
-        .as_array()
-        .expect("messages")
-        .iter()
-        .rev()
-        .find(|m| m["kind"] == "AUTHENTICATION")
-        .cloned()
-        .expect("an AUTHENTICATION message");
-    (m["code"].as_str().expect("code").to_string(), m)
-}
-
 fn code_answer(user: &str, name: &str, code: &str) -> Params {
     params(&[("USERNAME", user), (name, code)])
 }
@@ -434,7 +418,7 @@ async fn sms_mfa_sign_in_with_the_code_sent() {
     assert_eq!(p["CODE_DELIVERY_DELIVERY_MEDIUM"], "SMS");
     assert_eq!(p["CODE_DELIVERY_DESTINATION"], "+*******0100");
     let session = out.session().expect("Session").to_string();
-    let (code, m) = last_code(&server, "alice");
+    let (code, m) = last_auth_code(&server, "alice", None);
     assert_eq!(m["channel"], "SMS");
     assert_eq!(m["destination"], PHONE);
     assert_eq!(m["message"], format!("Your code is {code}"));
@@ -465,7 +449,7 @@ async fn sms_mfa_sign_in_with_the_code_sent() {
         code_answer("alice", "SMS_MFA_CODE", &code),
     )
     .await;
-    let (fresh, _) = last_code(&server, "alice");
+    let (fresh, _) = last_auth_code(&server, "alice", None);
     if fresh != code {
         assert_eq!(fails(r).0, "CodeMismatchException");
     }
@@ -521,7 +505,7 @@ async fn email_otp_sign_in_with_the_code_sent() {
     let p = out.challenge_parameters().expect("parameters");
     assert_eq!(p["CODE_DELIVERY_DELIVERY_MEDIUM"], "EMAIL");
     assert_eq!(p["CODE_DELIVERY_DESTINATION"], "c***@e***");
-    let (code, m) = last_code(&server, "carol");
+    let (code, m) = last_auth_code(&server, "carol", None);
     assert_eq!(m["channel"], "EMAIL");
     assert_eq!(m["subject"], "Sign-in code");
     assert_eq!(m["message"], format!("Your sign-in code is {code}"));
@@ -584,7 +568,7 @@ async fn select_mfa_type_when_several_factors_are_enabled() {
         .await
         .expect("chosen");
     assert_eq!(out.challenge_name(), Some(&Ch::SmsMfa));
-    let (code, _) = last_code(&server, "alice");
+    let (code, _) = last_auth_code(&server, "alice", None);
     let done = respond(
         &c,
         &app,
@@ -633,7 +617,7 @@ async fn mfa_after_srp_and_after_a_new_password() {
     add_phone(&c, &pool, "alice").await;
     let out = srp_sign_in(&c, &pool, &app, "alice", PASSWORD).await;
     assert_eq!(out.challenge_name(), Some(&Ch::SmsMfa));
-    let (code, _) = last_code(&server, "alice");
+    let (code, _) = last_auth_code(&server, "alice", None);
     let done = respond(
         &c,
         &app,
@@ -656,7 +640,7 @@ async fn mfa_after_srp_and_after_a_new_password() {
         .await
         .expect("new password");
     assert_eq!(out.challenge_name(), Some(&Ch::SmsMfa));
-    let (code, _) = last_code(&server, "dave");
+    let (code, _) = last_auth_code(&server, "dave", None);
     let done = respond(
         &c,
         &app,
@@ -854,7 +838,7 @@ async fn wrong_mfa_codes_count_toward_the_lockout() {
         .await
         .expect("sign in");
     let session = out.session().expect("Session").to_string();
-    let (code, _) = last_code(&server, "alice");
+    let (code, _) = last_auth_code(&server, "alice", None);
     let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
     for _ in 0..5 {
         let r = respond(

@@ -84,24 +84,6 @@ async fn user_auth(
         .map_err(|e| (code(&e), message(&e)))
 }
 
-/// The code of the last AUTHENTICATION message sent to `user` on `channel`.
-fn last_code(server: &Server, user: &str, channel: &str) -> String {
-    let all = server
-        .get(&format!(
-            "/_cognate/messages?username={user}&channel={channel}"
-        ))
-        .json();
-    let m = all["messages"]
-        .as_array()
-        .expect("messages")
-        .iter()
-        .rev()
-        .find(|m| m["kind"] == "AUTHENTICATION")
-        .cloned()
-        .expect("an AUTHENTICATION message");
-    m["code"].as_str().expect("code").to_string()
-}
-
 fn names(list: &[Ch]) -> Vec<&str> {
     list.iter().map(|c| c.as_str()).collect()
 }
@@ -275,7 +257,7 @@ async fn an_email_code_signs_in_without_mfa() {
     let p = out.challenge_parameters().expect("parameters");
     assert_eq!(p["CODE_DELIVERY_DELIVERY_MEDIUM"], "EMAIL");
     assert_eq!(p["CODE_DELIVERY_DESTINATION"], "a***@e***");
-    let code = last_code(&server, "alice", "EMAIL");
+    let code = last_auth_code(&server, "alice", Some("EMAIL")).0;
     assert_eq!(code.len(), 6);
     // A wrong code: CodeMismatchException, and the session stays answerable.
     let wrong = if code == "000000" { "111111" } else { "000000" };
@@ -345,7 +327,7 @@ async fn an_sms_code_chosen_through_select_challenge() {
     )
     .await;
     assert_eq!(fails(r).0, NA);
-    let code = last_code(&server, "alice", "SMS");
+    let code = last_auth_code(&server, "alice", Some("SMS")).0;
     let done = respond(
         &c,
         &app,
@@ -601,7 +583,7 @@ async fn sign_up_without_a_password_then_sign_in_with_an_email_code() {
     )
     .await
     .expect("email code");
-    let code = last_code(&server, "carol", "EMAIL");
+    let code = last_auth_code(&server, "carol", Some("EMAIL")).0;
     let done = respond(
         &c,
         &app,

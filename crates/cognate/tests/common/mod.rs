@@ -696,6 +696,24 @@ pub fn last_code(server: &Server, pool: &str, user: &str) -> String {
         .to_string()
 }
 
+/// The last AUTHENTICATION message (an MFA or one-time sign-in code) sent to `user`,
+/// on `channel` (`EMAIL` or `SMS`) if given: its code and the message.
+pub fn last_auth_code(server: &Server, user: &str, channel: Option<&str>) -> (String, Value) {
+    let channel = channel.map(|c| format!("&channel={c}")).unwrap_or_default();
+    let all = server
+        .get(&format!("/_cognate/messages?username={user}{channel}"))
+        .json();
+    let m = all["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .rev()
+        .find(|m| m["kind"] == "AUTHENTICATION")
+        .cloned()
+        .expect("an AUTHENTICATION message");
+    (m["code"].as_str().expect("code").to_string(), m)
+}
+
 /// A six-digit code other than `code`.
 pub fn wrong_code(code: &str) -> String {
     if code == "000000" { "000001" } else { "000000" }.to_string()
