@@ -424,14 +424,34 @@ async fn an_authenticator_app_is_set_up_and_then_asked_for_on_the_page() {
         "{}",
         ask.body
     );
+    // A wrong code: the code page again, its session still answerable.
+    let wrong = other.post(
+        "/login",
+        &ask.body,
+        &[
+            ("username", &hidden(&ask.body, "username")),
+            ("challenge", "SOFTWARE_TOKEN_MFA"),
+            ("session", &hidden(&ask.body, "session")),
+            ("code", &wrong_code(&totp(&secret, step + 1))),
+        ],
+    );
+    assert_eq!(wrong.status, 200);
+    assert!(wrong.body.contains("role=\"alert\""), "{}", wrong.body);
+    assert_eq!(
+        hidden(&wrong.body, "challenge"),
+        "SOFTWARE_TOKEN_MFA",
+        "{}",
+        wrong.body
+    );
+    assert_eq!(hidden(&wrong.body, "session"), hidden(&ask.body, "session"));
     let form = [
-        ("username", hidden(&ask.body, "username")),
+        ("username", hidden(&wrong.body, "username")),
         ("challenge", "SOFTWARE_TOKEN_MFA".to_string()),
-        ("session", hidden(&ask.body, "session")),
+        ("session", hidden(&wrong.body, "session")),
         ("code", totp(&secret, step + 1)),
     ];
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    other.exchange(&other.post("/login", &ask.body, &form));
+    other.exchange(&other.post("/login", &wrong.body, &form));
 }
 
 #[tokio::test]

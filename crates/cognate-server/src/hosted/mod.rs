@@ -425,9 +425,31 @@ impl Visit<'_> {
                 };
                 match step {
                     Ok(step) => self.next_step(&a, &look, &csrf, &username, step).await,
-                    Err(LoginFailure(m)) => {
-                        self.login_page(&look, &csrf, Some(&username), Some(&m), None)
-                    }
+                    // A wrong code leaves the sign-in's session answerable: the same
+                    // page again, with the error.
+                    Err(LoginFailure(m)) => match (form.get("challenge"), form.get("session")) {
+                        (Some(name), Some(session))
+                            if ["SMS_MFA", "EMAIL_OTP", "SOFTWARE_TOKEN_MFA"]
+                                .contains(&name.as_str()) =>
+                        {
+                            html(
+                                StatusCode::OK,
+                                html::challenge(
+                                    &self.page("Enter your code", &look, &csrf),
+                                    &Challenge {
+                                        name,
+                                        session,
+                                        username: &username,
+                                        parameters: &BTreeMap::new(),
+                                        totp: None,
+                                        nonce: None,
+                                        error: Some(&m),
+                                    },
+                                ),
+                            )
+                        }
+                        _ => self.login_page(&look, &csrf, Some(&username), Some(&m), None),
+                    },
                 }
             }
         }
