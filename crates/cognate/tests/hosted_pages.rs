@@ -2,9 +2,10 @@
 //! `/signup` → `/confirm` (a code read from the outbox, a wrong one refused, a new one
 //! sent) → signed in at the app's redirect URI; `/forgotPassword` →
 //! `/confirmForgotPassword` → signed in with the new password; an authenticator app set
-//! up on the page where the pool requires MFA, then asked for at the next sign-in;
-//! the choice between factors; and the page refusing sign-up where only
-//! administrators create users.
+//! up on the page where the pool requires MFA, then asked for at the next sign-in (a
+//! wrong code shows the code page again); the passkey button and `/passkeys/add`;
+//! the app's UI customization, terms and managed login style on the pages; and the
+//! page refusing sign-up where only administrators create users.
 
 mod common;
 
@@ -563,6 +564,56 @@ async fn the_passkey_button_is_offered_where_the_pool_allows_passkeys() {
         none.body.contains("No passkey can sign this user in"),
         "{}",
         none.body
+    );
+
+    // /passkeys/add: a browser not signed in signs in first; a signed-in one gets the
+    // creation options, and a credential that is not one is refused on the page.
+    let add = format!(
+        "/passkeys/add?client_id={}&redirect_uri={}",
+        client.0,
+        enc(CALLBACK)
+    );
+    let r = server.get(&add);
+    assert_eq!(r.status, 302);
+    assert!(r
+        .header("location")
+        .is_some_and(|l| l.starts_with("/login?")));
+    let signed_in = b.post(
+        "/login",
+        &login,
+        &[("username", "alice"), ("password", PASSWORD)],
+    );
+    assert_eq!(signed_in.status, 302, "{}", signed_in.body);
+    let session = set_cookie(&signed_in, &format!("cognito-{pool}")).expect("session");
+    let cookies = format!("{session}; {}", b.csrf_cookie);
+    let page = server.request("GET", &add, &[("Cookie", &cookies)], "");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("id=\"credential-creation-options\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("\"rp\":{\"id\":\"keys.auth."),
+        "{}",
+        page.body
+    );
+    let csp = page.header("content-security-policy").expect("CSP");
+    assert!(csp.contains("script-src 'nonce-"), "{csp}");
+    let refused = server.request(
+        "POST",
+        &add,
+        &[FORM, ("Cookie", &cookies)],
+        &query(&[
+            ("_csrf", &hidden(&page.body, "_csrf")),
+            ("credential", "{}"),
+        ]),
+    );
+    assert_eq!(refused.status, 200);
+    assert!(
+        refused.body.contains("not a RegistrationResponseJSON"),
+        "{}",
+        refused.body
     );
 
     // A pool without passkeys offers none.

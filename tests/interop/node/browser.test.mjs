@@ -6,8 +6,8 @@
 // /_cognate/messages; an authenticator app set up on the page where the pool requires
 // MFA, and its code asked for at the next sign-in; a passkey added from the app
 // (StartWebAuthnRegistration and CompleteWebAuthnRegistration with fetch and
-// navigator.credentials.create) that then signs in on the page, with Chromium's
-// virtual authenticator.
+// navigator.credentials.create) that then signs in on the page, and a second one
+// added on managed login's /passkeys/add, with Chromium's virtual authenticator.
 //
 // CHROMIUM names the browser (default /usr/bin/chromium); COGNATE_ARTIFACTS the folder
 // the screenshot goes to (default a temporary folder).
@@ -168,6 +168,7 @@ describe("the hosted pages in Chromium", () => {
   let plain;
   let mfa;
   let passwordPool;
+  let passkeyClient;
 
   before(async () => {
     server = await startServer();
@@ -207,6 +208,7 @@ describe("the hosted pages in Chromium", () => {
       "email",
       "aws.cognito.signin.user.admin",
     ]);
+    passkeyClient = clients.passkey[0];
     plain = { pool: a.Id };
     await addUser(server.url, a.Id, "alice");
     await addUser(server.url, b.Id, "carol");
@@ -330,7 +332,7 @@ describe("the hosted pages in Chromium", () => {
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send("WebAuthn.enable");
-    await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    const authenticator = {
       options: {
         protocol: "ctap2",
         transport: "internal",
@@ -339,7 +341,8 @@ describe("the hosted pages in Chromium", () => {
         isUserVerified: true,
         automaticPresenceSimulation: true,
       },
-    });
+    };
+    const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", authenticator);
     await page.goto(`${apps.url}/passkey/`);
     await page.click("#signin");
     await page.waitForURL(/\/login\?/);
@@ -362,6 +365,22 @@ describe("the hosted pages in Chromium", () => {
     await page.click("#passkey-button");
     await page.waitForURL(/\/passkey\/callback\?/);
     assert.equal((await appResult(page)).userInfo.username, "dave");
+
+    // Managed login's /passkeys/add: the signed-in browser adds a passkey on a second
+    // authenticator (the first already holds one, which the options exclude) and goes
+    // back to the app.
+    await cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId });
+    await cdp.send("WebAuthn.addVirtualAuthenticator", authenticator);
+    const access = await page.evaluate(() => sessionStorage.getItem("access"));
+    const back = `${apps.url}/passkey/callback`;
+    const cognate = server.url.replace("127.0.0.1", "localhost");
+    await page.goto(
+      `${cognate}/passkeys/add?client_id=${passkeyClient}&redirect_uri=${encodeURIComponent(back)}`,
+    );
+    await page.click("#passkey-button");
+    await page.waitForURL((u) => u.href.startsWith(back));
+    const { Credentials } = await call(server.url, "ListWebAuthnCredentials", { AccessToken: access });
+    assert.equal(Credentials.length, 2);
     await context.close();
   });
 });

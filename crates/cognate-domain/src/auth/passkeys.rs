@@ -410,6 +410,62 @@ impl Service {
     }
 }
 
+impl Service {
+    /// Managed login's `/passkeys/add`: the options for a signed-in browser's user
+    /// (`sub`, named `username` in `pool_id`) to register a passkey through `client_id`.
+    pub(crate) async fn passkey_options_for(
+        &self,
+        pool_id: &str,
+        username: &str,
+        sub: &str,
+        client_id: &str,
+    ) -> Result<Value> {
+        let secrets = self.secrets().clone();
+        let (sub, client) = (sub.to_string(), client_id.to_string());
+        self.with_user(
+            pool_id.into(),
+            username.into(),
+            true,
+            move |c, pool, row, _| {
+                if row.sub != sub {
+                    return Err(crate::users::user_not_found());
+                }
+                start_registration(c, &secrets, pool, &row, &client)
+            },
+        )
+        .await
+    }
+
+    /// `/passkeys/add`'s answer: the browser's RegistrationResponseJSON, verified and
+    /// kept as CompleteWebAuthnRegistration keeps it.
+    pub(crate) async fn passkey_add_for(
+        &self,
+        pool_id: &str,
+        username: &str,
+        sub: &str,
+        client_id: &str,
+        credential: &Value,
+    ) -> Result<()> {
+        let answer: RegisterPublicKeyCredential = serde_json::from_value(credential.clone())
+            .map_err(|_| invalid("The Credential is not a RegistrationResponseJSON."))?;
+        let hints = client_hints(credential);
+        let secrets = self.secrets().clone();
+        let (sub, client) = (sub.to_string(), client_id.to_string());
+        self.with_user(
+            pool_id.into(),
+            username.into(),
+            true,
+            move |c, pool, row, _| {
+                if row.sub != sub {
+                    return Err(crate::users::user_not_found());
+                }
+                complete_registration(c, &secrets, pool, &row, &client, &answer, &hints)
+            },
+        )
+        .await
+    }
+}
+
 // Sign-in with a passkey: USER_AUTH's WEB_AUTHN factor. InitiateAuth offers it where
 // `has_passkeys`, answers the WEB_AUTHN challenge with CREDENTIAL_REQUEST_OPTIONS from
 // `assertion_options` (sealing its state into the Session), and checks the CREDENTIAL

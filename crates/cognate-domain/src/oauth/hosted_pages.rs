@@ -6,7 +6,7 @@
 //! follow every rule those follow; the page is the app client's own, so it supplies the
 //! client's SECRET_HASH itself, as AWS's pages do.
 
-use super::hosted_session::LoginStep;
+use super::hosted_session::{HostedSession, LoginStep};
 use crate::crypto::srp;
 use crate::error::Error;
 use crate::pools::PoolView;
@@ -155,6 +155,38 @@ impl Service {
             )),
             step => Ok(step),
         }
+    }
+
+    /// `/passkeys/add`: the CredentialCreationOptions (JSON) for the signed-in user.
+    pub async fn hosted_passkey_options(
+        &self,
+        session: &HostedSession,
+        client_id: &str,
+    ) -> Result<String, LoginFailure> {
+        self.passkey_options_for(&session.pool_id, &session.username, &session.sub, client_id)
+            .await
+            .map(|v| v.to_string())
+            .map_err(page_failure)
+    }
+
+    /// `/passkeys/add`'s form: the browser's new credential (JSON).
+    pub async fn hosted_passkey_add(
+        &self,
+        session: &HostedSession,
+        client_id: &str,
+        credential: &str,
+    ) -> Result<(), LoginFailure> {
+        let value: serde_json::Value = serde_json::from_str(credential)
+            .map_err(|_| LoginFailure("The passkey could not be read.".into()))?;
+        self.passkey_add_for(
+            &session.pool_id,
+            &session.username,
+            &session.sub,
+            client_id,
+            &value,
+        )
+        .await
+        .map_err(page_failure)
     }
 
     /// SignUp from the page; empty optional attributes are left out.

@@ -482,3 +482,48 @@ document.getElementById("passkey-button").addEventListener("click", async () => 
   }
 });
 "#;
+
+/// `/passkeys/add`: the creation options as data, a button whose click asks the browser
+/// to make a passkey (`navigator.credentials.create`), and the form that posts it
+/// (`credential`: the RegistrationResponseJSON).
+pub fn passkey_add(p: &Page, options: &str, nonce: &str, error: Option<&str>) -> String {
+    p.document(&format!(
+        "{error}<p>Add a passkey to sign in without your password next time.</p>\n\
+         <script type=\"application/json\" id=\"credential-creation-options\">{options}</script>\n\
+         <form method=\"post\" id=\"passkey-form\" action=\"{a}\">\n{h}{cred}</form>\n\
+         <p class=\"error\" role=\"alert\" id=\"passkey-error\" hidden></p>\n\
+         <button type=\"button\" id=\"passkey-button\" class=\"btn btn-primary\">Add a passkey</button>\n\
+         <script nonce=\"{nonce}\">{PASSKEY_ADD_SCRIPT}</script>\n",
+        error = alert("error", error),
+        options = options.replace('<', "\\u003c"),
+        a = p.at(super::PASSKEYS_ADD),
+        h = hidden("_csrf", p.csrf),
+        cred = hidden("credential", ""),
+    ))
+}
+
+const PASSKEY_ADD_SCRIPT: &str = r#"
+const b64 = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+const enc = (b) => btoa(String.fromCharCode(...new Uint8Array(b))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+document.getElementById("passkey-button").addEventListener("click", async () => {
+  const o = JSON.parse(document.getElementById("credential-creation-options").textContent);
+  const publicKey = { ...o, challenge: b64(o.challenge), user: { ...o.user, id: b64(o.user.id) },
+    excludeCredentials: (o.excludeCredentials || []).map((d) => ({ ...d, id: b64(d.id) })) };
+  try {
+    const k = await navigator.credentials.create({ publicKey });
+    const form = document.getElementById("passkey-form");
+    form.elements.credential.value = JSON.stringify({
+      id: k.id, rawId: enc(k.rawId), type: k.type,
+      authenticatorAttachment: k.authenticatorAttachment,
+      clientExtensionResults: k.getClientExtensionResults(),
+      response: { clientDataJSON: enc(k.response.clientDataJSON),
+        attestationObject: enc(k.response.attestationObject), transports: k.response.getTransports() },
+    });
+    form.submit();
+  } catch (e) {
+    const out = document.getElementById("passkey-error");
+    out.textContent = "No passkey was made: " + e.message;
+    out.hidden = false;
+  }
+});
+"#;

@@ -38,6 +38,7 @@ pub const SIGN_UP: &str = "/signup";
 pub const CONFIRM: &str = "/confirm";
 pub const FORGOT: &str = "/forgotPassword";
 pub const CONFIRM_FORGOT: &str = "/confirmForgotPassword";
+pub const PASSKEYS_ADD: &str = "/passkeys/add";
 const CSRF_COOKIE: &str = "XSRF-TOKEN";
 /// The pages' Content-Security-Policy: no script (the passkey step adds its one, by
 /// nonce), the app's CSS and logo inline. No `form-action`: a signed-in form's answer
@@ -50,7 +51,7 @@ const MAX_FORM: usize = 64 * 1024;
 const FORM_PAGES: [&str; 5] = [LOGIN, SIGN_UP, CONFIRM, FORGOT, CONFIRM_FORGOT];
 
 pub fn serves(path: &str) -> bool {
-    path == AUTHORIZE || path == LOGOUT || FORM_PAGES.contains(&path)
+    path == AUTHORIZE || path == LOGOUT || path == PASSKEYS_ADD || FORM_PAGES.contains(&path)
 }
 
 fn session_cookie_name(pool_id: &str) -> String {
@@ -108,6 +109,14 @@ pub async fn handle(
             )
             .await
         }
+        (PASSKEYS_ADD, &Method::GET) => v.passkeys_add(None).await,
+        (PASSKEYS_ADD, &Method::POST) => {
+            let (_, body) = req.into_parts();
+            match read_form(body, body_read_timeout).await {
+                Some(form) => v.passkeys_add(Some(form)).await,
+                None => error_page("The form could not be read."),
+            }
+        }
         (p, &Method::GET) if FORM_PAGES.contains(&p) => v.show(p).await,
         (p, &Method::POST) if FORM_PAGES.contains(&p) => {
             let (_, body) = req.into_parts();
@@ -121,11 +130,13 @@ pub async fn handle(
             *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
             r.headers_mut().insert(
                 hyper::header::ALLOW,
-                HeaderValue::from_static(if FORM_PAGES.contains(&path.as_str()) {
-                    "GET, POST"
-                } else {
-                    "GET"
-                }),
+                HeaderValue::from_static(
+                    if FORM_PAGES.contains(&path.as_str()) || path == PASSKEYS_ADD {
+                        "GET, POST"
+                    } else {
+                        "GET"
+                    },
+                ),
             );
             r
         }
@@ -208,6 +219,82 @@ impl Visit<'_> {
             return refusal(&Service::login_required(&a));
         }
         redirect(&format!("{LOGIN}?{}", self.raw_query))
+    }
+
+    /// `/passkeys/add` (managed login's page, `client_id` and `redirect_uri`): a browser
+    /// signed in to the pool registers a passkey, then goes back to `redirect_uri`; a
+    /// browser not signed in signs in first.
+    async fn passkeys_add(&self, form: Option<HashMap<String, String>>) -> Response<Body> {
+        let mut p = params(&self.q);
+        p.response_type = Some("code".into());
+        let a = match self
+            .service
+            .check_authorize(&p, self.host_pool.as_deref())
+            .await
+        {
+            Ok(a) => a,
+            Err(r) => return refusal(&r),
+        };
+        let session = match self.cookies.get(&session_cookie_name(&a.pool_id)) {
+            Some(cookie) => self.service.hosted_session(cookie, &a.pool_id).await,
+            None => None,
+        };
+        let Some(session) = session else {
+            return redirect(&format!("{LOGIN}?response_type=code&{}", self.raw_query));
+        };
+        let look = self.look(&a).await;
+        let (csrf, fresh, error) = match &form {
+            Some(form) => {
+                let pre_login = self.cookies.get(CSRF_COOKIE).map(String::as_str);
+                let token = form.get("_csrf").map(String::as_str);
+                if !self.service.csrf_valid(pre_login, token) {
+                    return error_page("Invalid or missing CSRF token. Open the page again.");
+                }
+                let credential = form.get("credential").map(String::as_str).unwrap_or("");
+                match self
+                    .service
+                    .hosted_passkey_add(&session, &a.client_id, credential)
+                    .await
+                {
+                    Ok(()) => return redirect(&a.redirect_uri),
+                    Err(LoginFailure(m)) => (token.unwrap_or_default().to_string(), None, Some(m)),
+                }
+            }
+            None => match self.cookies.get(CSRF_COOKIE).filter(|c| !c.is_empty()) {
+                Some(c) => (self.service.csrf_token(c), None, None),
+                None => {
+                    let pre_login = uuid::Uuid::new_v4().simple().to_string();
+                    (self.service.csrf_token(&pre_login), Some(pre_login), None)
+                }
+            },
+        };
+        let options = match self
+            .service
+            .hosted_passkey_options(&session, &a.client_id)
+            .await
+        {
+            Ok(options) => options,
+            Err(LoginFailure(m)) => return error_page(&m),
+        };
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        let mut r = html(
+            StatusCode::OK,
+            html::passkey_add(
+                &self.page("Add a passkey", &look, &csrf),
+                &options,
+                &nonce,
+                error.as_deref(),
+            ),
+        );
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "{CSP}; script-src 'nonce-{nonce}'; connect-src 'none'"
+        )) {
+            r.headers_mut().insert("content-security-policy", v);
+        }
+        if let Some(pre_login) = fresh {
+            set_cookie(&mut r, &csrf_cookie(&pre_login, self.secure));
+        }
+        r
     }
 
     /// GET of a form page.
