@@ -3,7 +3,8 @@
 //! UNCONFIRMED users cannot sign in, confirmed ones can; wrong, reused and exhausted
 //! codes; SECRET_HASH; the client's WriteAttributes and the schema; email as username;
 //! PreventUserExistenceErrors; aliases taken and forced; request limits; a phone number
-//! verified by SMS with the pool's SmsVerificationMessage.
+//! verified by SMS with the pool's SmsVerificationMessage; the legacy
+//! EmailVerificationMessage and EmailVerificationSubject.
 
 mod common;
 
@@ -596,4 +597,21 @@ async fn a_phone_number_is_verified_by_sms_with_the_pools_sms_message() {
             .as_deref(),
         Some("true")
     );
+}
+
+#[tokio::test]
+async fn the_legacy_email_verification_message_and_subject_are_used() {
+    let server = Server::sqlite();
+    let c = server.client();
+    let (pool, app) = pool_and_client(&c, |b| {
+        b.email_verification_message("Your legacy code is {####}")
+            .email_verification_subject("Legacy subject")
+    })
+    .await;
+    sign_up(&c, &app, "erin", "erin@example.com").await;
+    let m = last_message(&server, &pool, "erin");
+    assert_eq!(m["kind"], "SIGN_UP");
+    assert_eq!(m["subject"], "Legacy subject");
+    let code = m["code"].as_str().expect("code");
+    assert_eq!(m["message"], format!("Your legacy code is {code}"));
 }
