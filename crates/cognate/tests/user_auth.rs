@@ -2,7 +2,8 @@
 //! client's ALLOW_USER_AUTH, the pool's AllowedFirstAuthFactors, PREFERRED_CHALLENGE,
 //! SELECT_CHALLENGE with AvailableChallenges, each factor (PASSWORD, PASSWORD_SRP,
 //! EMAIL_OTP and SMS_OTP with codes read from `/_cognate/messages`), sign-up without a
-//! password, GetUserAuthFactors and AdminGetUserAuthFactors, and every refusal.
+//! password, GetUserAuthFactors and AdminGetUserAuthFactors, every refusal, and
+//! NewDeviceMetadata after a passwordless sign-in where the pool tracks devices.
 
 mod common;
 
@@ -606,4 +607,59 @@ async fn sign_up_without_a_password_then_sign_in_with_an_email_code() {
         .send()
         .await;
     assert_eq!(fails(r).0, "InvalidParameterException");
+}
+
+#[tokio::test]
+async fn an_email_code_sign_in_gets_new_device_metadata_where_the_pool_tracks_devices() {
+    use aws_sdk_cognitoidentityprovider::types::DeviceConfigurationType;
+    let server = Server::sqlite();
+    let c = server.client();
+    let pool = create_pool_with(&c, "devices", |b| {
+        b.policies(
+            UserPoolPolicyType::builder()
+                .sign_in_policy(
+                    SignInPolicyType::builder()
+                        .allowed_first_auth_factors(Factor::Password)
+                        .allowed_first_auth_factors(Factor::EmailOtp)
+                        .build(),
+                )
+                .build(),
+        )
+        .auto_verified_attributes(
+            aws_sdk_cognitoidentityprovider::types::VerifiedAttributeType::Email,
+        )
+        .device_configuration(
+            DeviceConfigurationType::builder()
+                .challenge_required_on_new_device(false)
+                .device_only_remembered_on_user_prompt(true)
+                .build(),
+        )
+    })
+    .await;
+    let app = user_auth_client(&c, &pool).await;
+    add_user(&c, &pool, "alice", PASSWORD).await;
+    let out = user_auth(
+        &c,
+        &app,
+        &[("USERNAME", "alice"), ("PREFERRED_CHALLENGE", "EMAIL_OTP")],
+    )
+    .await
+    .expect("email code");
+    let code = last_auth_code(&server, "alice", Some("EMAIL")).0;
+    let done = respond(
+        &c,
+        &app,
+        Ch::EmailOtp,
+        out.session(),
+        params(&[("USERNAME", "alice"), ("EMAIL_OTP_CODE", &code)]),
+    )
+    .await
+    .expect("signed in");
+    let device = done
+        .authentication_result()
+        .and_then(|r| r.new_device_metadata())
+        .expect("NewDeviceMetadata");
+    let key = device.device_key().expect("DeviceKey");
+    assert!(key.starts_with("us-east-1_"), "{key}");
+    assert!(device.device_group_key().is_some_and(|g| !g.is_empty()));
 }
