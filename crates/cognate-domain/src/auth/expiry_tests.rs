@@ -257,3 +257,37 @@ async fn an_expired_user_auth_session_is_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn expired_mfa_sessions_are_refused() {
+    let f = fixture().await;
+    let s = &f.service;
+    let client = s.client_for(&f.client_id, None).await.expect("client");
+    for (name, answer) in [
+        (ChallengeNameType::SMS_MFA, "SMS_MFA_CODE"),
+        (
+            ChallengeNameType::SOFTWARE_TOKEN_MFA,
+            "SOFTWARE_TOKEN_MFA_CODE",
+        ),
+        (ChallengeNameType::SELECT_MFA_TYPE, "ANSWER"),
+        (ChallengeNameType::MFA_SETUP, "SESSION"),
+    ] {
+        let mut state = s.new_challenge(&client, "alice", name.clone());
+        state.expires_at = now() - 1.0;
+        let expired = s.seal_challenge(&state).expect("seal");
+        let responses = BTreeMap::from([
+            ("USERNAME".to_string(), "alice".to_string()),
+            (answer.to_string(), "123456".to_string()),
+        ]);
+        let e = s
+            .respond_to_challenge(None, &f.client_id, &name, Some(&expired), responses, None)
+            .await
+            .err()
+            .expect("expired session refused");
+        assert_eq!(e.0.code, ErrorCode::NotAuthorizedException, "{name}");
+        assert_eq!(
+            e.0.message, "Invalid session for the user, session is expired.",
+            "{name}"
+        );
+    }
+}
