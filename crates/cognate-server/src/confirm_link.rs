@@ -38,6 +38,11 @@ pub(crate) fn page(status: StatusCode, title: &str, detail: &str) -> Response<Bo
         t = escape(title),
         d = escape(detail)
     );
+    html_response(status, html)
+}
+
+/// An HTML answer that no cache keeps.
+pub(crate) fn html_response(status: StatusCode, html: String) -> Response<Body> {
     let mut r = Response::new(Body::new(Bytes::from(html)));
     *r.status_mut() = status;
     r.headers_mut().insert(

@@ -353,9 +353,7 @@ impl Service {
     ) -> Result<CompleteWebAuthnRegistrationResponse> {
         let token = required(&input.access_token, "accessToken")?;
         let credential = required(&input.credential, "credential")?;
-        let answer: RegisterPublicKeyCredential = serde_json::from_value(credential.clone())
-            .map_err(|_| invalid("The Credential is not a RegistrationResponseJSON."))?;
-        let hints = client_hints(credential);
+        let (answer, hints) = registration_answer(credential)?;
         let secrets = self.secrets().clone();
         self.with_access_token(token, true, move |c, pool, row, _, claims| {
             complete_registration(c, &secrets, pool, &row, &claims.client_id, &answer, &hints)
@@ -410,7 +408,37 @@ impl Service {
     }
 }
 
+/// A RegistrationResponseJSON, as CompleteWebAuthnRegistration and `/passkeys/add` take
+/// it: the credential and what the browser says of its authenticator.
+fn registration_answer(credential: &Value) -> Result<(RegisterPublicKeyCredential, ClientHints)> {
+    let answer = serde_json::from_value(credential.clone())
+        .map_err(|_| invalid("The Credential is not a RegistrationResponseJSON."))?;
+    Ok((answer, client_hints(credential)))
+}
+
 impl Service {
+    /// `work` on the user a signed-in browser's session names: `username` in
+    /// `pool_id`, still the same user (`sub`).
+    async fn with_session_user<T: Send + 'static>(
+        &self,
+        (pool_id, username, sub): (&str, &str, &str),
+        work: impl Fn(&mut dyn Conn, &PoolView, &UserRow) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let sub = sub.to_string();
+        self.with_user(
+            pool_id.into(),
+            username.into(),
+            true,
+            move |c, pool, row, _| {
+                if row.sub != sub {
+                    return Err(crate::users::user_not_found());
+                }
+                work(c, pool, &row)
+            },
+        )
+        .await
+    }
+
     /// Managed login's `/passkeys/add`: the options for a signed-in browser's user
     /// (`sub`, named `username` in `pool_id`) to register a passkey through `client_id`.
     pub(crate) async fn passkey_options_for(
@@ -420,19 +448,10 @@ impl Service {
         sub: &str,
         client_id: &str,
     ) -> Result<Value> {
-        let secrets = self.secrets().clone();
-        let (sub, client) = (sub.to_string(), client_id.to_string());
-        self.with_user(
-            pool_id.into(),
-            username.into(),
-            true,
-            move |c, pool, row, _| {
-                if row.sub != sub {
-                    return Err(crate::users::user_not_found());
-                }
-                start_registration(c, &secrets, pool, &row, &client)
-            },
-        )
+        let (secrets, client) = (self.secrets().clone(), client_id.to_string());
+        self.with_session_user((pool_id, username, sub), move |c, pool, row| {
+            start_registration(c, &secrets, pool, row, &client)
+        })
         .await
     }
 
@@ -446,22 +465,11 @@ impl Service {
         client_id: &str,
         credential: &Value,
     ) -> Result<()> {
-        let answer: RegisterPublicKeyCredential = serde_json::from_value(credential.clone())
-            .map_err(|_| invalid("The Credential is not a RegistrationResponseJSON."))?;
-        let hints = client_hints(credential);
-        let secrets = self.secrets().clone();
-        let (sub, client) = (sub.to_string(), client_id.to_string());
-        self.with_user(
-            pool_id.into(),
-            username.into(),
-            true,
-            move |c, pool, row, _| {
-                if row.sub != sub {
-                    return Err(crate::users::user_not_found());
-                }
-                complete_registration(c, &secrets, pool, &row, &client, &answer, &hints)
-            },
-        )
+        let (answer, hints) = registration_answer(credential)?;
+        let (secrets, client) = (self.secrets().clone(), client_id.to_string());
+        self.with_session_user((pool_id, username, sub), move |c, pool, row| {
+            complete_registration(c, &secrets, pool, row, &client, &answer, &hints)
+        })
         .await
     }
 }

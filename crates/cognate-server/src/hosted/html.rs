@@ -447,7 +447,7 @@ fn passkey_step(p: &Page, c: &Challenge, state: &str, nonce: &str, options: &str
          <form method=\"post\" id=\"passkey-form\" action=\"{a}\">\n{h}{state}{cred}</form>\n\
          <p class=\"error\" role=\"alert\" id=\"passkey-error\" hidden></p>\n\
          <button type=\"button\" id=\"passkey-button\" class=\"btn btn-primary\">Use a passkey</button>\n\
-         <script nonce=\"{nonce}\">{PASSKEY_SCRIPT}</script>\n",
+         <script nonce=\"{nonce}\">{BASE64URL_JS}{PASSKEY_SCRIPT}</script>\n",
         error = alert("error", c.error),
         options = options.replace('<', "\\u003c"),
         a = p.at(LOGIN),
@@ -456,9 +456,13 @@ fn passkey_step(p: &Page, c: &Challenge, state: &str, nonce: &str, options: &str
     )
 }
 
-const PASSKEY_SCRIPT: &str = r#"
+/// The passkey scripts' base64url: WebAuthn's byte fields travel as base64url in JSON.
+const BASE64URL_JS: &str = r#"
 const b64 = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 const enc = (b) => btoa(String.fromCharCode(...new Uint8Array(b))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+"#;
+
+const PASSKEY_SCRIPT: &str = r#"
 document.getElementById("passkey-button").addEventListener("click", async () => {
   const o = JSON.parse(document.getElementById("credential-request-options").textContent);
   const publicKey = { ...o, challenge: b64(o.challenge),
@@ -493,7 +497,7 @@ pub fn passkey_add(p: &Page, options: &str, nonce: &str, error: Option<&str>) ->
          <form method=\"post\" id=\"passkey-form\" action=\"{a}\">\n{h}{cred}</form>\n\
          <p class=\"error\" role=\"alert\" id=\"passkey-error\" hidden></p>\n\
          <button type=\"button\" id=\"passkey-button\" class=\"btn btn-primary\">Add a passkey</button>\n\
-         <script nonce=\"{nonce}\">{PASSKEY_ADD_SCRIPT}</script>\n",
+         <script nonce=\"{nonce}\">{BASE64URL_JS}{PASSKEY_ADD_SCRIPT}</script>\n",
         error = alert("error", error),
         options = options.replace('<', "\\u003c"),
         a = p.at(super::PASSKEYS_ADD),
@@ -503,8 +507,6 @@ pub fn passkey_add(p: &Page, options: &str, nonce: &str, error: Option<&str>) ->
 }
 
 const PASSKEY_ADD_SCRIPT: &str = r#"
-const b64 = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-const enc = (b) => btoa(String.fromCharCode(...new Uint8Array(b))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 document.getElementById("passkey-button").addEventListener("click", async () => {
   const o = JSON.parse(document.getElementById("credential-creation-options").textContent);
   const publicKey = { ...o, challenge: b64(o.challenge), user: { ...o.user, id: b64(o.user.id) },

@@ -260,13 +260,14 @@ impl Visit<'_> {
                     Err(LoginFailure(m)) => (token.unwrap_or_default().to_string(), None, Some(m)),
                 }
             }
-            None => match self.cookies.get(CSRF_COOKIE).filter(|c| !c.is_empty()) {
-                Some(c) => (self.service.csrf_token(c), None, None),
-                None => {
-                    let pre_login = uuid::Uuid::new_v4().simple().to_string();
-                    (self.service.csrf_token(&pre_login), Some(pre_login), None)
-                }
-            },
+            None => {
+                let (pre_login, fresh) = self.pre_login();
+                (
+                    self.service.csrf_token(&pre_login),
+                    fresh.then_some(pre_login),
+                    None,
+                )
+            }
         };
         let options = match self
             .service
@@ -286,15 +287,20 @@ impl Visit<'_> {
                 error.as_deref(),
             ),
         );
-        if let Ok(v) = HeaderValue::from_str(&format!(
-            "{CSP}; script-src 'nonce-{nonce}'; connect-src 'none'"
-        )) {
-            r.headers_mut().insert("content-security-policy", v);
-        }
+        allow_script(&mut r, &nonce);
         if let Some(pre_login) = fresh {
             set_cookie(&mut r, &csrf_cookie(&pre_login, self.secure));
         }
         r
+    }
+
+    /// The browser's pre-login cookie the forms' CSRF tokens are bound to, or a new one
+    /// (`true`) for the answer to set.
+    fn pre_login(&self) -> (String, bool) {
+        match self.cookies.get(CSRF_COOKIE).filter(|c| !c.is_empty()) {
+            Some(c) => (c.clone(), false),
+            None => (uuid::Uuid::new_v4().simple().to_string(), true),
+        }
     }
 
     /// GET of a form page.
@@ -303,10 +309,7 @@ impl Visit<'_> {
             Ok(a) => a,
             Err(r) => return r,
         };
-        let (pre_login, fresh) = match self.cookies.get(CSRF_COOKIE).filter(|c| !c.is_empty()) {
-            Some(c) => (c.clone(), false),
-            None => (uuid::Uuid::new_v4().simple().to_string(), true),
-        };
+        let (pre_login, fresh) = self.pre_login();
         let csrf = self.service.csrf_token(&pre_login);
         let look = self.look(&a).await;
         let username = self.q.get("username").map(String::as_str).unwrap_or("");
@@ -633,12 +636,7 @@ impl Visit<'_> {
                     ),
                 );
                 if passkey {
-                    // The passkey step's one script, by its nonce.
-                    if let Ok(v) = HeaderValue::from_str(&format!(
-                        "{CSP}; script-src 'nonce-{nonce}'; connect-src 'none'"
-                    )) {
-                        r.headers_mut().insert("content-security-policy", v);
-                    }
+                    allow_script(&mut r, &nonce);
                 }
                 r
             }
@@ -811,18 +809,18 @@ fn refusal(r: &AuthorizeRefusal) -> Response<Body> {
 }
 
 fn html(status: StatusCode, body: String) -> Response<Body> {
-    let mut r = Response::new(Body::new(Bytes::from(body)));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    r.headers_mut().insert(
-        hyper::header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    let mut r = crate::confirm_link::html_response(status, body);
     no_frames(&mut r);
     r
+}
+
+/// A passkey page's one script, allowed by its nonce on top of the pages' CSP.
+fn allow_script(r: &mut Response<Body>, nonce: &str) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{CSP}; script-src 'nonce-{nonce}'; connect-src 'none'"
+    )) {
+        r.headers_mut().insert("content-security-policy", v);
+    }
 }
 
 async fn read_form(body: Incoming, timeout: Duration) -> Option<HashMap<String, String>> {

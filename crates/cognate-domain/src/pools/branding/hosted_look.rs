@@ -6,7 +6,7 @@ use super::classic_css;
 use super::terms::{self, DEFAULT_LANGUAGE};
 use super::ui_customization::{self, UiDoc};
 use super::{managed_login, managed_look};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::service::Service;
 use crate::stored::from_doc;
 use cognate_store::records::pool_object::{self, Kind};
@@ -39,6 +39,33 @@ pub struct TermsLinks {
     pub privacy_policy: String,
 }
 
+/// What one read finds of a client's branding: its classic customization (with its
+/// key), the links of its terms documents, and, when `host` names a managed login
+/// domain, its branding style.
+struct Found {
+    ui: Option<(String, UiDoc)>,
+    links: Vec<Option<String>>,
+    style: Option<Option<managed_login::Style>>,
+}
+
+fn find(c: &mut dyn cognate_store::Conn, p: &str, k: &str, host: Option<&str>) -> Result<Found> {
+    let ui = ui_customization::effective(c, p, k)?;
+    let mut links = Vec::new();
+    for name in terms::NAMES {
+        let link = terms::of_client(c, p, k, name)?
+            .and_then(|t| t.links)
+            .and_then(|mut l| l.remove(DEFAULT_LANGUAGE));
+        links.push(link);
+    }
+    let style = match host {
+        Some(h) if managed_look::version_for_host(c, p, h)? == 2 => {
+            Some(managed_login::style_of_client(c, p, k)?)
+        }
+        _ => None,
+    };
+    Ok(Found { ui, links, style })
+}
+
 impl Service {
     /// How the hosted pages of `client_id` in `pool_id` look when reached at `host`: a
     /// domain on managed login (ManagedLoginVersion 2) shows the client's managed login
@@ -49,46 +76,27 @@ impl Service {
         client_id: &str,
         host: &str,
     ) -> Result<HostedLook> {
-        let mut look = self.hosted_look(pool_id, client_id).await?;
-        let (p, k, h) = (pool_id.to_string(), client_id.to_string(), host.to_string());
-        let style = self
-            .store()
-            .read(move |c| {
-                if managed_look::version_for_host(c, &p, &h)? != 2 {
-                    return Ok::<_, Error>(None);
-                }
-                Ok(Some(managed_login::style_of_client(c, &p, &k)?))
-            })
-            .await?;
-        if let Some(style) = style {
-            let (settings, assets) = style.unwrap_or_default();
-            look.css = managed_look::css(&settings);
-            look.logo = managed_look::logo(&assets);
-            look.logo_url = None;
-        }
-        Ok(look)
+        self.look(pool_id, client_id, Some(host)).await
     }
 
     /// How the hosted pages of `client_id` in `pool_id` look. A client or pool that does
     /// not exist has no branding: the default look.
     pub async fn hosted_look(&self, pool_id: &str, client_id: &str) -> Result<HostedLook> {
-        let (p, k) = (pool_id.to_string(), client_id.to_string());
-        let (ui, links) = self
+        self.look(pool_id, client_id, None).await
+    }
+
+    async fn look(&self, pool_id: &str, client_id: &str, host: Option<&str>) -> Result<HostedLook> {
+        let (p, k, h) = (
+            pool_id.to_string(),
+            client_id.to_string(),
+            host.map(str::to_string),
+        );
+        let found = self
             .store()
-            .read(move |c| {
-                let ui = ui_customization::effective(c, &p, &k)?;
-                let mut links = Vec::new();
-                for name in terms::NAMES {
-                    let link = terms::of_client(c, &p, &k, name)?
-                        .and_then(|t| t.links)
-                        .and_then(|mut l| l.remove(DEFAULT_LANGUAGE));
-                    links.push(link);
-                }
-                Ok::<_, Error>((ui, links))
-            })
+            .read(move |c| find(c, &p, &k, h.as_deref()))
             .await?;
         let mut look = HostedLook::default();
-        if let Some((key, doc)) = ui {
+        if let Some((key, doc)) = found.ui {
             look.logo_url = self.ui_image_url(pool_id, &key, &doc);
             look.logo = match (doc.logo_bytes(), doc.logo_type()) {
                 (Some(bytes), Some(t)) => Some(Logo {
@@ -99,7 +107,13 @@ impl Service {
             };
             look.css = doc.css.as_deref().map(classic_css::for_style_element);
         }
-        if let [Some(terms_of_use), Some(privacy_policy)] = &links[..] {
+        if let Some(style) = found.style {
+            let (settings, assets) = style.unwrap_or_default();
+            look.css = managed_look::css(&settings);
+            look.logo = managed_look::logo(&assets);
+            look.logo_url = None;
+        }
+        if let [Some(terms_of_use), Some(privacy_policy)] = &found.links[..] {
             look.terms = Some(TermsLinks {
                 terms_of_use: terms_of_use.clone(),
                 privacy_policy: privacy_policy.clone(),
