@@ -4,15 +4,18 @@
 //! outbox that `/_cognate/messages` serves, or nothing) and adds these; each send runs
 //! in the background with retries (`retry.rs`), so a slow or failing mail server never
 //! holds up or fails the request, and a message that cannot be sent is logged with its
-//! id, never dropped silently.
+//! id, never dropped silently. Requests to identity providers for federated sign-in
+//! go out through `upstream_http.rs`.
 
 mod retry;
 mod sms_webhook;
 mod smtp;
+mod upstream_http;
 
 pub use retry::RetryPolicy;
 pub use sms_webhook::SmsWebhook;
 pub use smtp::Smtp;
+pub use upstream_http::HttpUpstream;
 
 use cognate_domain::{Channel, Delivery, Outgoing};
 use std::future::Future;

@@ -9,6 +9,7 @@ mod control;
 mod crypto;
 mod effects;
 mod error;
+pub mod federation;
 mod ids;
 mod messages;
 pub mod oauth;

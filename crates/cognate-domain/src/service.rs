@@ -3,6 +3,7 @@
 //! module, registered there (see `operations`).
 
 use crate::crypto::secret_box::SecretBox;
+use crate::federation::{NoUpstream, Upstream};
 use crate::messages::{Delivery, Discard, OutboxDelivery};
 use crate::oauth::DomainHosts;
 use crate::pools::cache::PoolCache;
@@ -43,6 +44,8 @@ struct Inner {
     verified: VerifiedTokens,
     hosts: DomainHosts,
     delivery: Arc<dyn Delivery>,
+    /// Outbound HTTP to identity providers (discovery, code exchange, keys, userInfo).
+    upstream: std::sync::OnceLock<Arc<dyn Upstream>>,
 }
 
 impl Service {
@@ -74,6 +77,7 @@ impl Service {
                 verified: VerifiedTokens::default(),
                 hosts: DomainHosts::default(),
                 delivery,
+                upstream: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -84,6 +88,19 @@ impl Service {
 
     pub fn config(&self) -> &ServiceConfig {
         &self.inner.config
+    }
+
+    /// Gives the service its outbound HTTP client for identity providers; without one,
+    /// federated sign-in answers that it cannot reach them. Set once, at start.
+    pub fn set_upstream(&self, upstream: Arc<dyn Upstream>) {
+        let _ = self.inner.upstream.set(upstream);
+    }
+
+    pub(crate) fn upstream(&self) -> &dyn Upstream {
+        match self.inner.upstream.get() {
+            Some(u) => u.as_ref(),
+            None => &NoUpstream,
+        }
     }
 
     pub(crate) fn secrets(&self) -> &SecretBox {

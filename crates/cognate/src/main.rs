@@ -6,7 +6,7 @@ mod seed_file;
 
 use clap::Parser;
 use cognate_api::Operation;
-use cognate_delivery::{Outbound, SmsWebhook, Smtp};
+use cognate_delivery::{HttpUpstream, Outbound, SmsWebhook, Smtp};
 use cognate_domain::{Delivery, Discard, OutboxDelivery, Service, ServiceConfig};
 use cognate_server::{IamCredentials, Limits, Server, ServerOptions};
 use cognate_store::Store;
@@ -98,6 +98,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
             secrets,
             delivery,
         );
+        service.set_upstream(Arc::new(HttpUpstream::new()?));
         if let (Some(seed), Some(path)) = (seed, config.config.as_deref()) {
             seed_file::apply(&service, seed, path).await?;
         }

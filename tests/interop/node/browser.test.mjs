@@ -7,7 +7,10 @@
 // MFA, and its code asked for at the next sign-in; a passkey added from the app
 // (StartWebAuthnRegistration and CompleteWebAuthnRegistration with fetch and
 // navigator.credentials.create) that then signs in on the page, and a second one
-// added on managed login's /passkeys/add, with Chromium's virtual authenticator.
+// added on managed login's /passkeys/add, with Chromium's virtual authenticator; and a
+// federated sign-in: the page's "Sign in with Corp" button leads to a second cognate,
+// the OIDC identity provider, whose sign-in page sends the browser back through
+// /oauth2/idpresponse to the app, signed in as the federated user.
 //
 // CHROMIUM names the browser (default /usr/bin/chromium); COGNATE_ARTIFACTS the folder
 // the screenshot goes to (default a temporary folder).
@@ -127,14 +130,14 @@ async function serveApps(cognate, apps) {
   return { url: `http://localhost:${server.address().port}`, close: () => server.close() };
 }
 
-async function codeFlowClient(baseUrl, poolId, appUrl, name, scopes = ["openid", "email"]) {
+async function codeFlowClient(baseUrl, poolId, appUrl, name, scopes = ["openid", "email"], providers = ["COGNITO"]) {
   const { UserPoolClient } = await call(baseUrl, "CreateUserPoolClient", {
     UserPoolId: poolId,
     ClientName: name,
     AllowedOAuthFlowsUserPoolClient: true,
     AllowedOAuthFlows: ["code"],
     AllowedOAuthScopes: scopes,
-    SupportedIdentityProviders: ["COGNITO"],
+    SupportedIdentityProviders: providers,
     CallbackURLs: [`${appUrl}/${name}/callback`],
   });
   return [UserPoolClient.ClientId, scopes.join(" ")];
@@ -169,9 +172,12 @@ describe("the hosted pages in Chromium", () => {
   let mfa;
   let passwordPool;
   let passkeyClient;
+  let provider;
+  let fedPool;
 
   before(async () => {
     server = await startServer();
+    provider = await startServer();
     const { UserPool: a } = await call(server.url, "CreateUserPool", {
       PoolName: "web",
       AutoVerifiedAttributes: ["email"],
@@ -209,6 +215,39 @@ describe("the hosted pages in Chromium", () => {
       "aws.cognito.signin.user.admin",
     ]);
     passkeyClient = clients.passkey[0];
+    // Federation: a pool of the second cognate is the identity provider "Corp". The
+    // browser reaches it as 127.0.0.1 and us as localhost, so their cookies stay apart.
+    const { UserPool: corp } = await call(provider.url, "CreateUserPool", { PoolName: "corp" });
+    const { UserPoolClient: upstream } = await call(provider.url, "CreateUserPoolClient", {
+      UserPoolId: corp.Id,
+      ClientName: "cognate",
+      GenerateSecret: true,
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ["code"],
+      AllowedOAuthScopes: ["openid", "email", "profile"],
+      SupportedIdentityProviders: ["COGNITO"],
+      CallbackURLs: [`${server.url.replace("127.0.0.1", "localhost")}/oauth2/idpresponse`],
+    });
+    await addUser(provider.url, corp.Id, "erin");
+    const { UserPool: f } = await call(server.url, "CreateUserPool", { PoolName: "web-federated" });
+    await call(server.url, "CreateIdentityProvider", {
+      UserPoolId: f.Id,
+      ProviderName: "Corp",
+      ProviderType: "OIDC",
+      ProviderDetails: {
+        client_id: upstream.ClientId,
+        client_secret: upstream.ClientSecret,
+        attributes_request_method: "GET",
+        oidc_issuer: `${provider.url}/${corp.Id}`,
+        authorize_scopes: "openid email profile",
+      },
+      AttributeMapping: { email: "email" },
+    });
+    fedPool = f.Id;
+    clients.federated = await codeFlowClient(server.url, f.Id, apps.url, "federated", ["openid", "email"], [
+      "COGNITO",
+      "Corp",
+    ]);
     plain = { pool: a.Id };
     await addUser(server.url, a.Id, "alice");
     await addUser(server.url, b.Id, "carol");
@@ -224,6 +263,7 @@ describe("the hosted pages in Chromium", () => {
     await browser?.close();
     apps?.close();
     await server?.stop();
+    await provider?.stop();
   });
 
   test("code flow with PKCE through the login page, then single sign-on", async () => {
@@ -381,6 +421,27 @@ describe("the hosted pages in Chromium", () => {
     await page.waitForURL((u) => u.href.startsWith(back));
     const { Credentials } = await call(server.url, "ListWebAuthnCredentials", { AccessToken: access });
     assert.equal(Credentials.length, 2);
+    await context.close();
+  });
+
+  test("a federated sign-in through the OIDC provider's page", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${apps.url}/federated/`);
+    await page.click("#signin");
+    await page.waitForURL(/\/login\?/);
+    await page.click("text=Sign in with Corp");
+    // The provider's own sign-in page.
+    await page.waitForURL((u) => u.href.startsWith(provider.url) && u.pathname === "/login");
+    await page.fill('input[name="username"]', "erin");
+    await page.fill('input[name="password"]', PASSWORD);
+    await page.click('button[name="signInSubmitButton"]');
+    await page.waitForURL(/\/federated\/callback\?/);
+    const { userInfo } = await appResult(page);
+    assert.match(userInfo.username, /^Corp_[0-9a-f-]{36}$/);
+    assert.equal(userInfo.email, "erin@example.com");
+    const { UserStatus } = await call(server.url, "AdminGetUser", { UserPoolId: fedPool, Username: userInfo.username });
+    assert.equal(UserStatus, "EXTERNAL_PROVIDER");
     await context.close();
   });
 });

@@ -555,6 +555,7 @@ mod tests {
                 .collect(),
             password: None,
             mfa: Default::default(),
+            links: Vec::new(),
         }
     }
 

@@ -37,6 +37,10 @@ pub enum Purpose {
     /// The hosted pages' signed-in session (the `cognito` cookie) and their
     /// multi-step sign-in state.
     HostedSession,
+    /// An identity provider's client secret or private key.
+    ProviderSecret,
+    /// A federated sign-in in flight: the `state` sent to the identity provider.
+    FederationState,
 }
 
 impl Purpose {
@@ -48,6 +52,8 @@ impl Purpose {
             Purpose::TotpSecret => "totp-secret",
             Purpose::WebAuthnRegistration => "webauthn-registration",
             Purpose::HostedSession => "hosted-session",
+            Purpose::ProviderSecret => "provider-secret",
+            Purpose::FederationState => "federation-state",
         }
     }
 

@@ -83,6 +83,13 @@ pub struct Authorization {
     pub prompt: Option<String>,
     /// `response_type=token`: the implicit grant, tokens in the redirect's fragment.
     pub implicit: bool,
+    /// The external identity provider to sign in with (`identity_provider`, or the
+    /// provider of `idp_identifier`); None for the pool's own sign-in page.
+    pub identity_provider: Option<String>,
+    /// The client's external identity providers, for the sign-in page's buttons.
+    pub providers: Vec<String>,
+    /// Whether the client signs in the pool's own users (the COGNITO provider).
+    pub cognito: bool,
 }
 
 /// What a code remembers until its exchange.
@@ -191,21 +198,36 @@ impl Service {
                 "Client is not enabled for this response_type",
             ));
         }
-        // Only the pool's own users sign in here: federation is not implemented.
-        let idp = given(&p.identity_provider).or(given(&p.idp_identifier));
-        if idp.is_some_and(|i| i != "COGNITO") {
-            return Err(refuse("invalid_request", "Unsupported identity provider"));
-        }
-        let cognito = client
+        let supported: Vec<String> = client
             .supported_identity_providers
-            .iter()
-            .flatten()
-            .any(|i| i == "COGNITO");
-        if !cognito {
-            return Err(refuse(
-                "unauthorized_client",
-                "Client does not support the COGNITO identity provider",
-            ));
+            .clone()
+            .unwrap_or_default();
+        let cognito = supported.iter().any(|i| i == "COGNITO");
+        let providers: Vec<String> = supported.into_iter().filter(|i| i != "COGNITO").collect();
+        let identity_provider = match (given(&p.identity_provider), given(&p.idp_identifier)) {
+            (Some("COGNITO"), _) => None,
+            (Some(name), _) => Some(name.to_string()),
+            (None, Some(identifier)) => {
+                let (pool, identifier) = (pool_id.clone(), identifier.to_string());
+                self.store()
+                    .read(move |c| crate::federation::by_identifier(c, &pool, &identifier))
+                    .await
+                    .map_err(|_| Page("An error was encountered with the requested page."))?
+                    .or(Some(String::new()))
+            }
+            (None, None) => None,
+        };
+        match &identity_provider {
+            Some(name) if !providers.contains(name) => {
+                return Err(refuse("invalid_request", "Unsupported identity provider"))
+            }
+            None if !cognito && providers.is_empty() => {
+                return Err(refuse(
+                    "unauthorized_client",
+                    "Client does not support the COGNITO identity provider",
+                ))
+            }
+            _ => {}
         }
         let allowed: Vec<String> = client.allowed_o_auth_scopes.clone().unwrap_or_default();
         let scope = match given(&p.scope) {
@@ -250,6 +272,9 @@ impl Service {
             code_challenge,
             prompt: given(&p.prompt).map(str::to_string),
             implicit: flow == OAuthFlowType::IMPLICIT,
+            identity_provider,
+            providers,
+            cognito,
         })
     }
 

@@ -125,7 +125,7 @@ impl Service {
         self.login_step(outcome).await
     }
 
-    pub(super) async fn login_step(
+    pub(crate) async fn login_step(
         &self,
         outcome: crate::error::Result<crate::auth::Outcome>,
     ) -> Result<LoginStep, LoginFailure> {

@@ -21,6 +21,8 @@ pub fn issuer(base: &str, pool_id: &str) -> String {
 pub(crate) fn attribute_claim(name: &str, value: &str) -> Value {
     match name {
         "email_verified" | "phone_number_verified" => Value::Bool(value == "true"),
+        // A federated user's identities: a JSON list, a list in the token as in AWS's.
+        "identities" => serde_json::from_str(value).unwrap_or_else(|_| Value::from(value)),
         "updated_at" => value
             .parse::<i64>()
             .map(Value::from)

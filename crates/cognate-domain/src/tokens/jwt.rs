@@ -121,6 +121,15 @@ impl Decoded {
     pub fn num_claim(&self, name: &str) -> Option<f64> {
         self.claims.get(name).and_then(Value::as_f64)
     }
+
+    /// What the signature covers: `<header>.<payload>` as they came.
+    pub fn signing_input(&self) -> &[u8] {
+        self.signing_input.as_bytes()
+    }
+
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
 }
 
 /// Splits a compact JWS and parses its header and claims; None for anything that is not
@@ -134,7 +143,11 @@ pub fn decode(token: &str) -> Option<Decoded> {
     let header: Map<String, Value> = serde_json::from_slice(&B64URL.decode(header).ok()?).ok()?;
     let claims: Map<String, Value> = serde_json::from_slice(&B64URL.decode(payload).ok()?).ok()?;
     Some(Decoded {
-        kid: header.get("kid")?.as_str()?.to_string(),
+        kid: header
+            .get("kid")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
         alg: header.get("alg")?.as_str()?.to_string(),
         claims,
         signing_input: token[..token.len() - signature.len() - 1].to_string(),

@@ -189,6 +189,7 @@ pub(crate) fn create_user(
             || input.message_action != Some(MessageActionType::SUPPRESS))
         .then(|| temporary_password(&pool, &username, &password)),
         mfa: MfaSettings::default(),
+        links: Vec::new(),
     };
     check_unique_names(
         c,

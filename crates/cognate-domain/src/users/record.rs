@@ -21,6 +21,29 @@ pub struct UserDoc {
     pub password: Option<StoredPassword>,
     #[serde(default)]
     pub mfa: MfaSettings,
+    /// Identities of external providers that sign in as this user
+    /// (AdminLinkProviderForUser); indexed as `cognito:link`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkedIdentity>,
+}
+
+/// A provider's user linked to a user of the pool: the provider's user whose attribute
+/// `attribute` (`Cognito_Subject`: their id) is `value`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedIdentity {
+    pub provider: String,
+    pub attribute: String,
+    pub value: String,
+}
+
+/// The index entry's name for linked identities.
+pub const LINK_INDEX: &str = "cognito:link";
+
+impl LinkedIdentity {
+    /// The value the index holds for it.
+    pub fn index_value(provider: &str, attribute: &str, value: &str) -> String {
+        format!("{provider}\u{1f}{attribute}\u{1f}{value}")
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -71,7 +94,7 @@ pub fn user_not_found() -> Error {
 }
 
 /// Index entries: the searchable attributes (ListUsers filters), and the sign-in names.
-pub(super) fn index_entries(pool: &PoolView, row: &UserRow, doc: &UserDoc) -> Vec<IndexEntry> {
+pub(crate) fn index_entries(pool: &PoolView, row: &UserRow, doc: &UserDoc) -> Vec<IndexEntry> {
     let mut out = vec![
         IndexEntry {
             name: "username".into(),
@@ -95,6 +118,12 @@ pub(super) fn index_entries(pool: &PoolView, row: &UserRow, doc: &UserDoc) -> Ve
             .into(),
         },
     ];
+    for l in &doc.links {
+        out.push(IndexEntry {
+            name: LINK_INDEX.into(),
+            value: LinkedIdentity::index_value(&l.provider, &l.attribute, &l.value),
+        });
+    }
     for a in &doc.attributes {
         let (Some(name), Some(value)) = (a.name.as_deref(), a.value.as_deref()) else {
             continue;

@@ -102,6 +102,7 @@ fn sign_up_user(
             expires_at: None,
         }),
         mfa: MfaSettings::default(),
+        links: Vec::new(),
     };
     check_unique_names(c, &pool, &key, &doc, Change::Creation)?;
     let t = now();

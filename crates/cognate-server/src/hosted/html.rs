@@ -2,7 +2,7 @@
 //! Every form posts back with the authorize request's query (so the pages keep the
 //! client, redirect URI, state, PKCE challenge and nonce) and a hidden `_csrf`.
 
-use super::{CONFIRM, CONFIRM_FORGOT, FORGOT, LOGIN, SIGN_UP};
+use super::{AUTHORIZE, CONFIRM, CONFIRM_FORGOT, FORGOT, LOGIN, SIGN_UP};
 use crate::confirm_link::escape;
 use cognate_domain::oauth::SignUpForm;
 use std::collections::BTreeMap;
@@ -18,6 +18,11 @@ pub struct Look {
     pub terms: Vec<(String, String)>,
     /// The pool lets users sign in with a passkey.
     pub passkeys: bool,
+    /// The app client's external identity providers: a button each.
+    pub providers: Vec<String>,
+    /// The app client does not sign in the pool's own users (no COGNITO provider): no
+    /// password form.
+    pub no_password: bool,
 }
 
 /// A page: one form (or message) with the app's look.
@@ -123,6 +128,29 @@ fn label_of(attribute: &str) -> String {
 
 /// `/login`: the username and password, with links to sign up and recover a password.
 pub fn login(p: &Page, username: Option<&str>, error: Option<&str>, info: Option<&str>) -> String {
+    let buttons: String = p
+        .look
+        .providers
+        .iter()
+        .map(|name| {
+            format!(
+                "<p><a class=\"btn btn-secondary idpButton-customizable\" href=\"{}\">Sign in with {}</a></p>\n",
+                escape(&format!(
+                    "{AUTHORIZE}?{}&identity_provider={}",
+                    p.raw_query,
+                    cognate_domain::oauth::form_encode(name)
+                )),
+                escape(name)
+            )
+        })
+        .collect();
+    if p.look.no_password {
+        return p.document(&format!(
+            "{}{}{buttons}",
+            alert("info", info),
+            alert("error", error)
+        ));
+    }
     let fields = input(
         "Username",
         "text",
@@ -149,7 +177,7 @@ pub fn login(p: &Page, username: Option<&str>, error: Option<&str>, info: Option
         );
     }
     p.document(&format!(
-        "{}{}{form}<p><a class=\"redirect-customizable\" href=\"{}\">Forgot your password?</a></p>\n\
+        "{}{}{buttons}{form}<p><a class=\"redirect-customizable\" href=\"{}\">Forgot your password?</a></p>\n\
          <p>Need an account? <a class=\"redirect-customizable\" href=\"{}\">Sign up</a></p>\n",
         alert("info", info),
         alert("error", error),

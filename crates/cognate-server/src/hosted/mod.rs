@@ -19,6 +19,7 @@ use crate::confirm_link::page;
 use crate::query;
 use crate::Body;
 use bytes::Bytes;
+use cognate_domain::federation::FederationFailure;
 use cognate_domain::oauth::{
     Authorization, AuthorizeParams, AuthorizeRefusal, LoginFailure, LoginStep, SESSION_SECONDS,
 };
@@ -39,6 +40,7 @@ pub const CONFIRM: &str = "/confirm";
 pub const FORGOT: &str = "/forgotPassword";
 pub const CONFIRM_FORGOT: &str = "/confirmForgotPassword";
 pub const PASSKEYS_ADD: &str = "/passkeys/add";
+pub const IDP_RESPONSE: &str = cognate_domain::federation::IDP_RESPONSE_PATH;
 const CSRF_COOKIE: &str = "XSRF-TOKEN";
 /// The pages' Content-Security-Policy: no script (the passkey step adds its one, by
 /// nonce), the app's CSS and logo inline. No `form-action`: a signed-in form's answer
@@ -51,7 +53,11 @@ const MAX_FORM: usize = 64 * 1024;
 const FORM_PAGES: [&str; 5] = [LOGIN, SIGN_UP, CONFIRM, FORGOT, CONFIRM_FORGOT];
 
 pub fn serves(path: &str) -> bool {
-    path == AUTHORIZE || path == LOGOUT || path == PASSKEYS_ADD || FORM_PAGES.contains(&path)
+    path == AUTHORIZE
+        || path == LOGOUT
+        || path == PASSKEYS_ADD
+        || path == IDP_RESPONSE
+        || FORM_PAGES.contains(&path)
 }
 
 fn session_cookie_name(pool_id: &str) -> String {
@@ -109,6 +115,18 @@ pub async fn handle(
             )
             .await
         }
+        (IDP_RESPONSE, &Method::GET) => {
+            let q = v.q.clone();
+            v.idp_response(&q).await
+        }
+        // Sign in with Apple posts its answer (response_mode=form_post).
+        (IDP_RESPONSE, &Method::POST) => {
+            let (_, body) = req.into_parts();
+            match read_form(body, body_read_timeout).await {
+                Some(form) => v.idp_response(&form).await,
+                None => error_page("The form could not be read."),
+            }
+        }
         (PASSKEYS_ADD, &Method::GET) => v.passkeys_add(None).await,
         (PASSKEYS_ADD, &Method::POST) => {
             let (_, body) = req.into_parts();
@@ -131,7 +149,10 @@ pub async fn handle(
             r.headers_mut().insert(
                 hyper::header::ALLOW,
                 HeaderValue::from_static(
-                    if FORM_PAGES.contains(&path.as_str()) || path == PASSKEYS_ADD {
+                    if FORM_PAGES.contains(&path.as_str())
+                        || path == PASSKEYS_ADD
+                        || path == IDP_RESPONSE
+                    {
                         "GET, POST"
                     } else {
                         "GET"
@@ -173,11 +194,15 @@ impl Visit<'_> {
         let Ok(found) = found else {
             return Look {
                 passkeys,
+                providers: a.providers.clone(),
+                no_password: !a.cognito,
                 ..Look::default()
             };
         };
         Look {
             passkeys,
+            providers: a.providers.clone(),
+            no_password: !a.cognito,
             css: found.css,
             logo: found.logo.map(|l| {
                 format!(
@@ -205,6 +230,9 @@ impl Visit<'_> {
             Ok(a) => a,
             Err(r) => return r,
         };
+        if a.identity_provider.is_some() {
+            return self.to_identity_provider(&a).await;
+        }
         if a.prompt.as_deref() != Some("login") {
             if let Some(cookie) = self.cookies.get(&session_cookie_name(&a.pool_id)) {
                 if let Some(session) = self.service.hosted_session(cookie, &a.pool_id).await {
@@ -219,6 +247,87 @@ impl Visit<'_> {
             return refusal(&Service::login_required(&a));
         }
         redirect(&format!("{LOGIN}?{}", self.raw_query))
+    }
+
+    /// The scheme and host the browser reached us at: where identity providers send it
+    /// back (`/oauth2/idpresponse`), so that its cookies for this host come along.
+    fn base(&self) -> String {
+        let scheme = if self.secure { "https" } else { "http" };
+        if self.host.is_empty() {
+            self.service.config().public_url.clone()
+        } else {
+            format!("{scheme}://{}", self.host)
+        }
+    }
+
+    /// `/oauth2/authorize` with `identity_provider` (or `idp_identifier`): to the
+    /// provider's sign-in, the sign-in bound to this browser's pre-login cookie.
+    async fn to_identity_provider(&self, a: &Authorization) -> Response<Body> {
+        let (pre_login, fresh) = self.pre_login();
+        let mut r = match self
+            .service
+            .federation_redirect(a, &self.base(), &pre_login)
+            .await
+        {
+            Ok(location) => redirect(&location),
+            Err(r) => refusal(&r),
+        };
+        if fresh {
+            set_cookie(&mut r, &csrf_cookie(&pre_login, self.secure));
+        }
+        r
+    }
+
+    /// `/oauth2/idpresponse`: the identity provider's answer; signed in, the app gets
+    /// its code as after the sign-in page.
+    async fn idp_response(&self, answer: &HashMap<String, String>) -> Response<Body> {
+        let Some(state) = answer.get("state") else {
+            return error_page("Missing required parameter state");
+        };
+        let binding = self.cookies.get(CSRF_COOKIE).map(String::as_str);
+        match self
+            .service
+            .federation_finish(
+                state,
+                answer.get("code").map(String::as_str),
+                answer.get("error").map(String::as_str),
+                &self.base(),
+                binding,
+            )
+            .await
+        {
+            Ok((a, LoginStep::SignedIn { session, cookie })) => {
+                self.signed_in(&a, &session, &cookie).await
+            }
+            Ok((_, LoginStep::Challenge { .. })) => {
+                error_page("An error was encountered with the requested page.")
+            }
+            Err(FederationFailure::Page(m)) => error_page(&m),
+            Err(FederationFailure::Redirect(r)) => refusal(&r),
+        }
+    }
+
+    /// Signed in: the app's code (or tokens) and the session cookie.
+    async fn signed_in(
+        &self,
+        a: &Authorization,
+        session: &cognate_domain::oauth::HostedSession,
+        cookie: &str,
+    ) -> Response<Body> {
+        let mut r = match self.service.issue_code(a, session).await {
+            Ok(location) => redirect(&location),
+            Err(r) => refusal(&r),
+        };
+        set_cookie(
+            &mut r,
+            &format!(
+                "{}={cookie}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
+                session_cookie_name(&a.pool_id),
+                SESSION_SECONDS as i64,
+                if self.secure { "; Secure" } else { "" }
+            ),
+        );
+        r
     }
 
     /// `/passkeys/add` (managed login's page, `client_id` and `redirect_uri`): a browser
@@ -370,6 +479,9 @@ impl Visit<'_> {
             Ok(a) => a,
             Err(r) => return r,
         };
+        if !a.cognito {
+            return error_page("This app signs users in through their identity provider only.");
+        }
         let look = self.look(&a).await;
         let field = |n: &str| form.get(n).cloned().unwrap_or_default();
         let username = field("username");
@@ -570,22 +682,7 @@ impl Visit<'_> {
         step: LoginStep,
     ) -> Response<Body> {
         match step {
-            LoginStep::SignedIn { session, cookie } => {
-                let mut r = match self.service.issue_code(a, &session).await {
-                    Ok(location) => redirect(&location),
-                    Err(r) => refusal(&r),
-                };
-                set_cookie(
-                    &mut r,
-                    &format!(
-                        "{}={cookie}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
-                        session_cookie_name(&a.pool_id),
-                        SESSION_SECONDS as i64,
-                        if self.secure { "; Secure" } else { "" }
-                    ),
-                );
-                r
-            }
+            LoginStep::SignedIn { session, cookie } => self.signed_in(a, &session, &cookie).await,
             LoginStep::Challenge {
                 name,
                 session,

@@ -1,0 +1,90 @@
+//! The federation's outbound HTTP (`cognate_domain::federation::Upstream`): requests to
+//! identity providers (discovery documents, JWKS, the code exchange, userInfo, SAML
+//! metadata) over HTTP or HTTPS with the system's trusted roots. Each request has ten
+//! seconds and its answer at most 1 MiB; redirects are not followed.
+
+use bytes::Bytes;
+use cognate_domain::federation::{Upstream, UpstreamFuture, UpstreamRequest, UpstreamResponse};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::{Method, Request};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use std::time::Duration;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+const MAX_BODY: usize = 1024 * 1024;
+
+pub struct HttpUpstream {
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+}
+
+impl HttpUpstream {
+    pub fn new() -> Result<HttpUpstream, String> {
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()
+            .map_err(|e| format!("cannot load the system's trusted roots: {e}"))?
+            .https_or_http()
+            .enable_http1()
+            .build();
+        Ok(HttpUpstream {
+            client: Client::builder(TokioExecutor::new()).build(connector),
+        })
+    }
+
+    async fn send_now(&self, r: UpstreamRequest) -> Result<UpstreamResponse, String> {
+        let uri: hyper::Uri = r
+            .url
+            .parse()
+            .map_err(|_| format!("{} is not a URL", r.url))?;
+        let method = if r.method == "POST" {
+            Method::POST
+        } else {
+            Method::GET
+        };
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("user-agent", concat!("cognate/", env!("CARGO_PKG_VERSION")));
+        for (k, v) in &r.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        let body = match r.form {
+            Some(form) => {
+                builder = builder.header("content-type", "application/x-www-form-urlencoded");
+                Bytes::from(form)
+            }
+            None => Bytes::new(),
+        };
+        let request = builder
+            .body(Full::new(body))
+            .map_err(|e| format!("cannot build the request: {e}"))?;
+        let answer = tokio::time::timeout(TIMEOUT, async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| format!("{}: {e}", r.url))?;
+            let status = response.status().as_u16();
+            let body = Limited::new(response.into_body(), MAX_BODY)
+                .collect()
+                .await
+                .map_err(|e| format!("{}: the answer could not be read: {e}", r.url))?
+                .to_bytes();
+            Ok::<_, String>(UpstreamResponse {
+                status,
+                body: body.to_vec(),
+            })
+        })
+        .await
+        .map_err(|_| format!("{} did not answer within {TIMEOUT:?}", r.url))??;
+        Ok(answer)
+    }
+}
+
+impl Upstream for HttpUpstream {
+    fn send(&self, request: UpstreamRequest) -> UpstreamFuture<'_> {
+        Box::pin(self.send_now(request))
+    }
+}

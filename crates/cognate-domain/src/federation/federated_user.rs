@@ -1,0 +1,290 @@
+//! The pool's user a provider's user signs in as: a user linked to them
+//! (AdminLinkProviderForUser), else `<ProviderName>_<id>` with status
+//! EXTERNAL_PROVIDER, created at their first sign-in and given the mapped attributes
+//! at every sign-in, as AWS does. Its `identities` attribute names the provider, and
+//! the ID token's `identities` claim repeats it.
+
+use super::oidc::{claim_text, FederationFailure, FederationState, IDP_RESPONSE_PATH};
+use crate::clock::now;
+use crate::error::{fail, invalid, Result};
+use crate::oauth::{AuthorizeRefusal, LoginStep};
+use crate::pools::client as user_pool_client;
+use crate::pools::PoolView;
+use crate::service::Service;
+use crate::stored::to_doc;
+use crate::users::attributes as attrs;
+use crate::users::{index_entries, save, LinkedIdentity, MfaSettings, UserDoc, LINK_INDEX};
+use cognate_api::types::*;
+use cognate_api::ErrorCode;
+use cognate_store::records::user::{self, UserRow};
+use cognate_store::Conn;
+use serde_json::{Map, Value};
+
+fn not_authorized(message: &str) -> crate::error::Error {
+    fail(ErrorCode::NotAuthorizedException, message)
+}
+
+/// The subject attribute name of AdminLinkProviderForUser: the provider's user id.
+pub const SUBJECT: &str = "Cognito_Subject";
+
+/// One entry of the `identities` attribute.
+pub(crate) fn identity_entry(
+    provider: &IdentityProviderType,
+    user_id: &str,
+    primary: bool,
+    issuer: Option<&str>,
+) -> Value {
+    serde_json::json!({
+        "userId": user_id,
+        "providerName": provider.provider_name.clone().unwrap_or_default(),
+        "providerType": provider.provider_type.as_ref().map(|t| t.as_str()).unwrap_or("OIDC"),
+        "issuer": issuer,
+        "primary": primary.to_string(),
+        "dateCreated": ((now() * 1000.0) as i64).to_string(),
+    })
+}
+
+/// The user's `identities` as a list.
+pub(crate) fn identities_of(doc: &UserDoc) -> Vec<Value> {
+    attrs::get(&doc.attributes, "identities")
+        .and_then(|v| serde_json::from_str::<Vec<Value>>(v).ok())
+        .unwrap_or_default()
+}
+
+pub(crate) fn set_identities(doc: &mut UserDoc, identities: &[Value]) {
+    if identities.is_empty() {
+        attrs::remove(&mut doc.attributes, "identities");
+    } else {
+        attrs::set(
+            &mut doc.attributes,
+            "identities",
+            &Value::Array(identities.to_vec()).to_string(),
+        );
+    }
+}
+
+/// The provider's user id in its claims: the claim mapped to `username`.
+pub(crate) fn provider_user_id(
+    provider: &IdentityProviderType,
+    claims: &Map<String, Value>,
+) -> Option<String> {
+    let kind = provider
+        .provider_type
+        .clone()
+        .unwrap_or(IdentityProviderTypeType::OIDC);
+    let claim = provider
+        .attribute_mapping
+        .as_ref()
+        .and_then(|m| m.get("username"))
+        .map(String::as_str)
+        .or(super::providers::default_username_claim(&kind))
+        .unwrap_or("sub");
+    claims
+        .get(claim)
+        .and_then(claim_text)
+        .filter(|v| !v.is_empty())
+}
+
+/// The user linked to a provider's user, if one is: by their id, or by any claim a
+/// link names.
+fn linked_user(
+    c: &mut dyn Conn,
+    pool: &PoolView,
+    provider: &str,
+    user_id: &str,
+    claims: &Map<String, Value>,
+) -> Result<Option<UserRow>> {
+    let mut wanted = vec![LinkedIdentity::index_value(provider, SUBJECT, user_id)];
+    for (k, v) in claims {
+        if let Some(v) = claim_text(v) {
+            wanted.push(LinkedIdentity::index_value(provider, k, &v));
+        }
+    }
+    for value in wanted {
+        if let Some(key) = user::find_by_attribute(c, &pool.id, LINK_INDEX, &value)?
+            .into_iter()
+            .next()
+        {
+            return Ok(user::get(c, &pool.id, &key)?);
+        }
+    }
+    Ok(None)
+}
+
+/// In a write: the user a provider's user signs in as, created or updated.
+pub(crate) fn sign_in_as(
+    c: &mut dyn Conn,
+    pool: &PoolView,
+    provider: &IdentityProviderType,
+    user_id: &str,
+    claims: &Map<String, Value>,
+    issuer: Option<&str>,
+) -> Result<(UserRow, UserDoc)> {
+    let name = provider.provider_name.clone().unwrap_or_default();
+    if let Some(row) = linked_user(c, pool, &name, user_id, claims)? {
+        let doc: UserDoc = crate::stored::from_doc(&row.doc)?;
+        return Ok((row, doc));
+    }
+    let username = format!("{name}_{user_id}");
+    let key = pool.fold(&username);
+    let mapped: Vec<(String, String)> = provider
+        .attribute_mapping
+        .iter()
+        .flatten()
+        .filter(|(k, _)| k.as_str() != "username")
+        .filter_map(|(k, claim)| Some((k.clone(), claims.get(claim).and_then(claim_text)?)))
+        .collect();
+    if let Some(row) = user::get(c, &pool.id, &key)? {
+        let mut doc: UserDoc = crate::stored::from_doc(&row.doc)?;
+        for (k, v) in &mapped {
+            attrs::set(&mut doc.attributes, k, v);
+        }
+        let row = save(c, pool, row, &doc)?;
+        return Ok((row, doc));
+    }
+    let sub = uuid::Uuid::new_v4().to_string();
+    let mut doc = UserDoc {
+        attributes: vec![AttributeType {
+            name: Some("sub".into()),
+            value: Some(sub.clone()),
+        }],
+        password: None,
+        mfa: MfaSettings::default(),
+        links: Vec::new(),
+    };
+    for (k, v) in &mapped {
+        attrs::set(&mut doc.attributes, k, v);
+    }
+    set_identities(&mut doc, &[identity_entry(provider, user_id, true, issuer)]);
+    let t = now();
+    let row = UserRow {
+        pool_id: pool.id.clone(),
+        username_key: key,
+        username,
+        sub,
+        status: UserStatusType::EXTERNAL_PROVIDER.into(),
+        enabled: true,
+        created_at: t,
+        updated_at: t,
+        doc: to_doc(&doc)?,
+    };
+    user::insert(c, &row, &index_entries(pool, &row, &doc))?;
+    Ok((row, doc))
+}
+
+impl Service {
+    /// `/oauth2/idpresponse`: the provider's answer (`code` and `state`, or `error`),
+    /// signed in as the pool's user. `base` is the scheme and host the browser reached
+    /// us at (the callback URL sent to the provider), `binding` its pre-login cookie.
+    pub async fn federation_finish(
+        &self,
+        sealed_state: &str,
+        code: Option<&str>,
+        error: Option<&str>,
+        base: &str,
+        binding: Option<&str>,
+    ) -> std::result::Result<(crate::oauth::Authorization, LoginStep), FederationFailure> {
+        let state: FederationState = self.open_federation_state(sealed_state, binding)?;
+        let a = state.authorization();
+        let redirect = |error: &'static str, description: &'static str| {
+            FederationFailure::Redirect(AuthorizeRefusal::Redirect {
+                redirect_uri: a.redirect_uri.clone(),
+                error,
+                description,
+                state: a.state.clone(),
+            })
+        };
+        if error.is_some() {
+            return Err(redirect(
+                "access_denied",
+                "The identity provider refused the sign-in",
+            ));
+        }
+        let Some(code) = code.filter(|c| !c.is_empty()) else {
+            return Err(redirect(
+                "invalid_request",
+                "The identity provider sent no code",
+            ));
+        };
+        let provider = self
+            .provider_named(&state.pool_id, &state.provider)
+            .await
+            .ok()
+            .flatten()
+            .ok_or_else(|| redirect("invalid_request", "The identity provider does not exist"))?;
+        let callback = format!("{}{IDP_RESPONSE_PATH}", base.trim_end_matches('/'));
+        let claims = self
+            .provider_claims(&provider, code, &callback, &state.upstream_nonce)
+            .await
+            .map_err(|e| {
+                tracing::warn!(provider = %state.provider, error = %e, "a federated sign-in failed");
+                redirect("invalid_request", "The identity provider's answer could not be verified")
+            })?;
+        let user_id = super::federated_user::provider_user_id(&provider, &claims)
+            .ok_or_else(|| redirect("invalid_request", "The identity provider named no user"))?;
+        let issuer = provider
+            .provider_details
+            .as_ref()
+            .and_then(|d| d.get("oidc_issuer"))
+            .cloned();
+        let outcome = self
+            .federated_grant(&state, &provider, &user_id, &claims, issuer.as_deref())
+            .await;
+        let step = self.login_step(outcome).await.map_err(|f| {
+            tracing::info!(provider = %state.provider, reason = %f.0, "a federated user was refused");
+            redirect("access_denied", "The user cannot sign in")
+        })?;
+        Ok((a, step))
+    }
+
+    /// Writes the federated user and starts their session's token family.
+    async fn federated_grant(
+        &self,
+        state: &FederationState,
+        provider: &IdentityProviderType,
+        user_id: &str,
+        claims: &Map<String, Value>,
+        issuer: Option<&str>,
+    ) -> Result<crate::auth::Outcome> {
+        let cache = self.pool_cache();
+        let (pool_id, client_id) = (state.pool_id.clone(), state.client_id.clone());
+        let (provider, user_id, claims) = (provider.clone(), user_id.to_string(), claims.clone());
+        let issuer = issuer.map(str::to_string);
+        let grant = self
+            .store()
+            .write(move |c| {
+                let pool = PoolView::load(c, &cache, &pool_id)?;
+                let (_, client, _) = user_pool_client::load_for_auth(c, &client_id)?
+                    .ok_or_else(|| invalid("The app client no longer exists."))?;
+                let name = provider.provider_name.clone().unwrap_or_default();
+                if !client
+                    .supported_identity_providers
+                    .iter()
+                    .flatten()
+                    .any(|p| *p == name)
+                {
+                    return Err(not_authorized(
+                        "The app client does not support this identity provider.",
+                    ));
+                }
+                let (row, doc) =
+                    sign_in_as(c, &pool, &provider, &user_id, &claims, issuer.as_deref())?;
+                if !row.enabled {
+                    return Err(not_authorized("User is disabled."));
+                }
+                crate::tokens::start_family(
+                    c,
+                    &pool,
+                    &client,
+                    &row,
+                    &doc,
+                    &crate::tokens::SignInDevice::default(),
+                )
+            })
+            .await?;
+        Ok(crate::auth::Outcome {
+            authentication_result: Some(self.issue(grant).await?),
+            ..crate::auth::Outcome::default()
+        })
+    }
+}
