@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of cognate: the Rust suites (unit, store on SQLite and PostgreSQL,
 # end to end through the official AWS SDK) and the interop suites with real clients
-# (boto3, the AWS CLI and pycognito from PyPI, pinned in
+# (boto3, the AWS CLI, pycognito and signxml from PyPI, pinned in
 # tests/interop/python/requirements.txt; amazon-cognito-identity-js and aws-jwt-verify
 # from npm, pinned in tests/interop/node/package-lock.json; the hosted pages in Debian's
 # Chromium through playwright-core, installed with apt when missing). Artifacts (the
@@ -15,6 +15,7 @@ if [ -z "${COGNATE_TEST_DATABASE_URL:-}" ]; then
   echo "note: COGNATE_TEST_DATABASE_URL is not set; PostgreSQL cases are skipped (listed as ignored)" >&2
 fi
 
+scripts/system-packages.sh
 echo "== Rust tests"
 cargo test --workspace --locked
 

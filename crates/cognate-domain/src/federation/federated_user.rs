@@ -228,7 +228,7 @@ impl Service {
             .and_then(|d| d.get("oidc_issuer"))
             .cloned();
         let outcome = self
-            .federated_grant(&state, &provider, &user_id, &claims, issuer.as_deref())
+            .federated_sign_in(&state, &provider, &user_id, &claims, issuer.as_deref())
             .await;
         let step = self.login_step(outcome).await.map_err(|f| {
             tracing::info!(provider = %state.provider, reason = %f.0, "a federated user was refused");
@@ -238,7 +238,7 @@ impl Service {
     }
 
     /// Writes the federated user and starts their session's token family.
-    async fn federated_grant(
+    pub(crate) async fn federated_sign_in(
         &self,
         state: &FederationState,
         provider: &IdentityProviderType,

@@ -320,9 +320,10 @@ impl Service {
             .map_err(|_| refuse("The identity provider could not be read"))?
             .ok_or_else(|| refuse("The identity provider does not exist"))?;
         if kind(&provider) == "SAML" {
-            return Err(refuse(
-                "SAML identity providers are not supported by this server yet",
-            ));
+            return self.saml_redirect(a, &provider, base).await.map_err(|e| {
+                tracing::warn!(provider = %name, error = %e, "a SAML provider cannot be used");
+                refuse("The identity provider cannot be used")
+            });
         }
         let endpoints = self.endpoints(&provider).await.map_err(|e| {
             tracing::warn!(provider = %name, error = %e, "an identity provider cannot be reached");

@@ -489,6 +489,24 @@ impl Service {
         to_doc(&StoredProvider { provider, sealed })
     }
 
+    /// A SAML provider with EncryptedResponses: the certificate the provider encrypts
+    /// to (the pool's, as GetSigningCertificate answers it), as ActiveEncryptionCertificate.
+    async fn with_encryption_certificate(
+        &self,
+        pool_id: &str,
+        mut details: BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>> {
+        if details.get("EncryptedResponses").map(String::as_str) == Some("true") {
+            let keys = self.pool_keys_now(pool_id).await?;
+            let cert =
+                crate::tokens::signing_keys::certificate(pool_id, &keys.id).ok_or_else(|| {
+                    crate::error::internal("The pool's certificate could not be made.")
+                })?;
+            details.insert("ActiveEncryptionCertificate".into(), cert);
+        }
+        Ok(details)
+    }
+
     /// SAML metadata named by URL, fetched as AWS does when the provider is saved.
     async fn saml_metadata_of(&self, details: &BTreeMap<String, String>) -> Result<Option<String>> {
         let Some(url) = details.get("MetadataURL") else {
@@ -533,6 +551,7 @@ impl Service {
                 .await?
         };
         let mapping = complete_mapping(&pool_doc, &kind, input.attribute_mapping.as_ref())?;
+        let details = self.with_encryption_certificate(&pool_id, details).await?;
         let t = now();
         let provider = IdentityProviderType {
             user_pool_id: Some(pool_id.clone()),
@@ -648,8 +667,9 @@ impl Service {
             }
             merged.extend(given.clone());
             let metadata = self.saml_metadata_of(&merged).await?;
+            let details = complete_details(&kind, &merged, metadata.as_deref())?;
             provider.provider_details =
-                Some(complete_details(&kind, &merged, metadata.as_deref())?);
+                Some(self.with_encryption_certificate(&pool_id, details).await?);
         }
         if let Some(mapping) = &input.attribute_mapping {
             provider.attribute_mapping = Some(complete_mapping(&pool_doc, &kind, Some(mapping))?);

@@ -38,6 +38,17 @@ pub fn parse(xml: &str) -> Result<IdpMetadata> {
     };
     let sso_redirect = endpoint("SingleSignOnService")
         .ok_or_else(|| bad("it has no SingleSignOnService with the HTTP-Redirect binding"))?;
+    let signs = idp.children().any(|k| {
+        k.tag_name().name() == "KeyDescriptor"
+            && k.attribute("use").is_none_or(|u| u == "signing")
+            && k.descendants().any(|c| {
+                c.tag_name().name() == "X509Certificate"
+                    && c.text().is_some_and(|t| !t.trim().is_empty())
+            })
+    });
+    if !signs {
+        return Err(bad("the IDPSSODescriptor has no signing certificate"));
+    }
     Ok(IdpMetadata {
         entity_id,
         sso_redirect,
@@ -53,6 +64,7 @@ mod tests {
     fn endpoints_are_read_from_the_idp_descriptor() {
         let xml = r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com/saml">
   <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>MIIB</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
     <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.com/slo"/>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.example.com/post"/>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.com/sso"/>
@@ -66,6 +78,12 @@ mod tests {
             Some("https://idp.example.com/slo")
         );
         assert!(parse("<a/>").is_err());
+        let unsigned = xml.replace("use=\"signing\"", "use=\"encryption\"");
+        assert!(parse(&unsigned)
+            .unwrap_err()
+            .0
+            .message
+            .contains("signing certificate"));
         assert!(parse("not xml").is_err());
     }
 }

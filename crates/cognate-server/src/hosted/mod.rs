@@ -41,6 +41,10 @@ pub const FORGOT: &str = "/forgotPassword";
 pub const CONFIRM_FORGOT: &str = "/confirmForgotPassword";
 pub const PASSKEYS_ADD: &str = "/passkeys/add";
 pub const IDP_RESPONSE: &str = cognate_domain::federation::IDP_RESPONSE_PATH;
+pub const SAML_RESPONSE: &str = cognate_domain::federation::SAML_RESPONSE_PATH;
+pub const SAML_METADATA: &str = "/saml2/metadata";
+/// AWS: `/saml2/idpresponse` takes assertions of up to 100,000 characters.
+const MAX_SAML_FORM: usize = 256 * 1024;
 const CSRF_COOKIE: &str = "XSRF-TOKEN";
 /// The pages' Content-Security-Policy: no script (the passkey step adds its one, by
 /// nonce), the app's CSS and logo inline. No `form-action`: a signed-in form's answer
@@ -57,6 +61,8 @@ pub fn serves(path: &str) -> bool {
         || path == LOGOUT
         || path == PASSKEYS_ADD
         || path == IDP_RESPONSE
+        || path == SAML_RESPONSE
+        || path == SAML_METADATA
         || FORM_PAGES.contains(&path)
 }
 
@@ -127,6 +133,14 @@ pub async fn handle(
                 None => error_page("The form could not be read."),
             }
         }
+        (SAML_RESPONSE, &Method::POST) => {
+            let (_, body) = req.into_parts();
+            match read_form_limited(body, body_read_timeout, MAX_SAML_FORM).await {
+                Some(form) => v.saml_response(&form).await,
+                None => error_page("The form could not be read."),
+            }
+        }
+        (SAML_METADATA, &Method::GET) => v.saml_metadata().await,
         (PASSKEYS_ADD, &Method::GET) => v.passkeys_add(None).await,
         (PASSKEYS_ADD, &Method::POST) => {
             let (_, body) = req.into_parts();
@@ -154,6 +168,8 @@ pub async fn handle(
                         || path == IDP_RESPONSE
                     {
                         "GET, POST"
+                    } else if path == SAML_RESPONSE {
+                        "POST"
                     } else {
                         "GET"
                     },
@@ -305,6 +321,53 @@ impl Visit<'_> {
             Err(FederationFailure::Page(m)) => error_page(&m),
             Err(FederationFailure::Redirect(r)) => refusal(&r),
         }
+    }
+
+    /// `POST /saml2/idpresponse`: a SAML provider's answer (SP- or IdP-initiated).
+    async fn saml_response(&self, form: &HashMap<String, String>) -> Response<Body> {
+        let Some(saml) = form.get("SAMLResponse") else {
+            return error_page("Missing required parameter SAMLResponse");
+        };
+        match self
+            .service
+            .saml_finish(
+                saml,
+                form.get("RelayState").map(String::as_str),
+                &self.base(),
+            )
+            .await
+        {
+            Ok((a, LoginStep::SignedIn { session, cookie })) => {
+                self.signed_in(&a, &session, &cookie).await
+            }
+            Ok((_, LoginStep::Challenge { .. })) => {
+                error_page("An error was encountered with the requested page.")
+            }
+            Err(FederationFailure::Page(m)) => error_page(&m),
+            Err(FederationFailure::Redirect(r)) => refusal(&r),
+        }
+    }
+
+    /// `GET /saml2/metadata`: the pool's SAML service-provider metadata; the pool is the
+    /// Host's (a domain) or `user_pool_id`'s.
+    async fn saml_metadata(&self) -> Response<Body> {
+        let pool = self
+            .host_pool
+            .clone()
+            .or_else(|| self.q.get("user_pool_id").cloned());
+        let xml = match pool {
+            Some(pool) => self.service.saml_sp_metadata(&pool, &self.base()).await,
+            None => None,
+        };
+        let Some(xml) = xml else {
+            return error_page("Unknown user pool");
+        };
+        let mut r = Response::new(Body::new(Bytes::from(xml)));
+        r.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/samlmetadata+xml"),
+        );
+        r
     }
 
     /// Signed in: the app's code (or tokens) and the session cookie.
@@ -921,7 +984,15 @@ fn allow_script(r: &mut Response<Body>, nonce: &str) {
 }
 
 async fn read_form(body: Incoming, timeout: Duration) -> Option<HashMap<String, String>> {
-    let collected = tokio::time::timeout(timeout, Limited::new(body, MAX_FORM).collect())
+    read_form_limited(body, timeout, MAX_FORM).await
+}
+
+async fn read_form_limited(
+    body: Incoming,
+    timeout: Duration,
+    limit: usize,
+) -> Option<HashMap<String, String>> {
+    let collected = tokio::time::timeout(timeout, Limited::new(body, limit).collect())
         .await
         .ok()?
         .ok()?;
