@@ -286,6 +286,78 @@ async fn an_oidc_sign_in_creates_the_federated_user_with_mapped_attributes() {
 }
 
 #[tokio::test]
+async fn a_social_provider_signs_in_through_overridden_endpoints() {
+    let f = setup().await;
+    let up_client = f
+        .up_client
+        .list_user_pool_clients()
+        .user_pool_id(&f.up_pool)
+        .send()
+        .await
+        .expect("clients");
+    let up_id = up_client.user_pool_clients()[0]
+        .client_id()
+        .expect("id")
+        .to_string();
+    let up_secret = f
+        .up_client
+        .describe_user_pool_client()
+        .user_pool_id(&f.up_pool)
+        .client_id(&up_id)
+        .send()
+        .await
+        .expect("describe")
+        .user_pool_client()
+        .and_then(|c| c.client_secret())
+        .expect("secret")
+        .to_string();
+    // "Google" is the second cognate: its endpoints named in ProviderDetails.
+    let up = f.up.url();
+    let issuer = format!("{up}/{}", f.up_pool);
+    let google =
+        f.dc.create_identity_provider()
+            .user_pool_id(&f.pool)
+            .provider_name("Google")
+            .provider_type(IdentityProviderTypeType::Google)
+            .set_provider_details(Some(details(&[
+                ("client_id", &up_id),
+                ("client_secret", &up_secret),
+                ("authorize_scopes", "openid email profile"),
+                ("authorize_url", &format!("{up}/oauth2/authorize")),
+                ("token_url", &format!("{up}/oauth2/token")),
+                ("oidc_issuer", &issuer),
+                ("jwks_uri", &format!("{issuer}/.well-known/jwks.json")),
+            ])))
+            .attribute_mapping("email", "email")
+            .send()
+            .await
+            .expect("google");
+    let d = google
+        .identity_provider()
+        .expect("p")
+        .provider_details()
+        .expect("d");
+    assert_eq!(d["token_url"], format!("{up}/oauth2/token"));
+    assert_eq!(d["token_request_method"], "POST");
+    let client =
+        confidential_client(&f.dc, &f.pool, CALLBACK, &["Google"], &["openid", "email"]).await;
+    let alice_sub = f.up_sub("alice").await;
+    let g = Federation { client, ..f };
+    // A client without COGNITO: the sign-in page offers the provider alone.
+    let page = g.down.get(&format!("/login?{}", g.authorize_query(&[])));
+    assert!(page.body.contains("Sign in with Google"), "{}", page.body);
+    assert!(!page.body.contains("name=\"password\""), "{}", page.body);
+    let tokens = g.sign_in("alice", &[("identity_provider", "Google")]);
+    let id = claims(tokens["id_token"].as_str().expect("id token"));
+    assert_eq!(
+        id["cognito:username"],
+        format!("Google_{alice_sub}").as_str()
+    );
+    assert_eq!(id["email"], "alice@example.com");
+    assert_eq!(id["identities"][0]["providerType"], "Google");
+}
+
+#[tokio::test]
 async fn a_linked_provider_user_signs_in_as_the_native_user() {
     let f = setup().await;
     add_user(&f.dc, &f.pool, "robert", "Passw0rd!y").await;
@@ -516,7 +588,7 @@ async fn identity_providers_are_created_described_listed_updated_and_deleted() {
         .await;
     assert_eq!(fails(unknown_attribute).0, "InvalidParameterException");
 
-    let saml_metadata = r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com/saml"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.com/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>"#;
+    let saml_metadata = r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com/saml"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>MIIBAA==</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.com/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>"#;
     let saml = c
         .create_identity_provider()
         .user_pool_id(&pool)
