@@ -32,6 +32,8 @@ from cognate_server import Server, claims
 CALLBACK = "http://localhost:3000/callback"
 IDP_ENTITY = "https://idp.example.test/saml"
 IDP_SSO = "https://idp.example.test/sso"
+IDP_SLO = "https://idp.example.test/slo"
+SIGNED_OUT = "http://localhost:3000/signed-out"
 NS = {
     "samlp": "urn:oasis:names:tc:SAML:2.0:protocol",
     "saml": "urn:oasis:names:tc:SAML:2.0:assertion",
@@ -63,6 +65,8 @@ def idp_metadata(cert):
         '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
         f'<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{der}'
         "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+        '<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+        f'Location="{IDP_SLO}"/>'
         '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
         f'Location="{IDP_SSO}"/>'
         "</md:IDPSSODescriptor></md:EntityDescriptor>"
@@ -184,6 +188,7 @@ class SamlTest(unittest.TestCase):
             AllowedOAuthScopes=["openid", "email"],
             SupportedIdentityProviders=providers,
             CallbackURLs=[CALLBACK],
+            LogoutURLs=[SIGNED_OUT],
         )["UserPoolClient"]
         return c["ClientId"], c["ClientSecret"]
 
@@ -325,6 +330,69 @@ class SamlTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertIn('entityID="urn:amazon:cognito:sp:' + self.pool + '"', body)
         self.assertIn(self.acs, body)
+
+    def test_single_logout(self):
+        self.pool = self.pool_with_provider(IDPSignout="true")
+        described = self.idp.describe_identity_provider(UserPoolId=self.pool, ProviderName="Corp")
+        self.assertEqual(described["IdentityProvider"]["ProviderDetails"]["SLORedirectBindingURI"], IDP_SLO)
+        client = self.client(self.pool, ["Corp"])
+        request_id, p = self.start(client[0])
+        status, headers, body = self.post(self.sign_in_response(request_id), p["RelayState"])
+        self.assertEqual(status, 302, body)
+        session = headers["set-cookie"].split(";")[0]
+        self.assertTrue(session.startswith(f"cognito-{self.pool}="), session)
+
+        # /logout sends the browser to the provider with a signed LogoutRequest.
+        q = urllib.parse.urlencode({"client_id": client[0], "logout_uri": SIGNED_OUT})
+        status, headers, body = request(self.server, "GET", "/logout?" + q, {"Cookie": session})
+        self.assertEqual(status, 302, body)
+        location = headers["location"]
+        self.assertTrue(location.startswith(IDP_SLO + "?"), location)
+        lp = params(location)
+        logout = etree.fromstring(zlib.decompress(base64.b64decode(lp["SAMLRequest"]), -15))
+        self.assertEqual(logout.find("saml:NameID", NS).text, "jane@corp.example")
+        self.assertEqual(logout.find("saml:Issuer", NS).text, "urn:amazon:cognito:sp:" + self.pool)
+        signed = urllib.parse.urlencode(
+            [("SAMLRequest", lp["SAMLRequest"]), ("RelayState", lp["RelayState"]), ("SigAlg", lp["SigAlg"])]
+        )
+        cert = x509.load_der_x509_certificate(
+            base64.b64decode(self.idp.get_signing_certificate(UserPoolId=self.pool)["Certificate"])
+        )
+        cert.public_key().verify(base64.b64decode(lp["Signature"]), signed.encode(), padding.PKCS1v15(), hashes.SHA256())
+
+        # The session is over already: no code without signing in again.
+        q = urllib.parse.urlencode(
+            {"response_type": "code", "client_id": client[0], "redirect_uri": CALLBACK, "prompt": "none", "state": "s1"}
+        )
+        status, headers, _ = request(self.server, "GET", "/oauth2/authorize?" + q, {"Cookie": session})
+        self.assertEqual(params(headers["location"]).get("error"), "login_required")
+
+        # The provider answers at /saml2/logout; the browser goes on to the logout URI.
+        answer = (
+            '<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+            f'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_{uuid.uuid4().hex}" Version="2.0" '
+            f'IssueInstant="{instant(datetime.datetime.now(datetime.timezone.utc))}" InResponseTo="{logout.get("ID")}">'
+            f"<saml:Issuer>{IDP_ENTITY}</saml:Issuer>"
+            '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
+            "</samlp:LogoutResponse>"
+        )
+        body = urllib.parse.urlencode(
+            {"SAMLResponse": base64.b64encode(answer.encode()).decode(), "RelayState": lp["RelayState"]}
+        )
+        status, headers, body = request(
+            self.server, "POST", "/saml2/logout", {"Content-Type": "application/x-www-form-urlencoded"}, body
+        )
+        self.assertEqual(status, 302, body)
+        self.assertEqual(headers["location"], SIGNED_OUT)
+        # An answer to another request is refused.
+        other = answer.replace(logout.get("ID"), "_other")
+        body = urllib.parse.urlencode(
+            {"SAMLResponse": base64.b64encode(other.encode()).decode(), "RelayState": lp["RelayState"]}
+        )
+        status, _, _ = request(
+            self.server, "POST", "/saml2/logout", {"Content-Type": "application/x-www-form-urlencoded"}, body
+        )
+        self.assertEqual(status, 400)
 
     def test_idp_initiated_sign_in(self):
         self.pool = self.pool_with_provider(IDPInit="true")

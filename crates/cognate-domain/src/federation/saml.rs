@@ -398,3 +398,131 @@ impl Service {
         ))
     }
 }
+
+/// Where a SAML single logout returns to, sealed into its RelayState.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct SamlLogoutState {
+    /// The `/logout` request's destination (a LogoutURL, or the sign-in page).
+    after: String,
+    request_id: String,
+    expires_at: f64,
+}
+
+/// XML text and attribute escaping.
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+impl Service {
+    /// `/logout` of a session whose user signed in through a SAML provider with
+    /// IDPSignout: the provider's single logout URL with a signed LogoutRequest (HTTP-
+    /// Redirect) for the user's NameID; the provider answers at `/saml2/logout`, which
+    /// then goes on to `after`. None where the provider does not sign out.
+    pub async fn saml_logout_redirect(
+        &self,
+        session: &crate::oauth::HostedSession,
+        after: &str,
+    ) -> Option<String> {
+        use base64::Engine as _;
+        use std::io::Write as _;
+        let cache = self.pool_cache();
+        let (pool_id, username) = (session.pool_id.clone(), session.username.clone());
+        let found = self
+            .store()
+            .read(move |c| {
+                let pool = crate::pools::PoolView::load(c, &cache, &pool_id)?;
+                crate::users::find(c, &pool, &username)
+            })
+            .await
+            .ok()??;
+        let identity = super::federated_user::identities_of(&found.1)
+            .into_iter()
+            .find(|i| i["providerType"] == "SAML" && i["primary"] == "true")?;
+        let name = identity["providerName"].as_str()?.to_string();
+        let name_id = identity["userId"].as_str()?.to_string();
+        let provider = self.provider_named(&session.pool_id, &name).await.ok()??;
+        if detail(&provider, "IDPSignout") != Some("true") {
+            return None;
+        }
+        let slo = detail(&provider, "SLORedirectBindingURI")?.to_string();
+        let key = self.pool_saml_key(&session.pool_id).await?;
+        let id = format!("_{}", uuid::Uuid::new_v4().simple());
+        let xml = format!(
+            "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"{id}\" Version=\"2.0\" IssueInstant=\"{}\" Destination=\"{}\"><saml:Issuer>{}</saml:Issuer><saml:NameID>{}</saml:NameID></samlp:LogoutRequest>",
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            xml_escape(&slo),
+            xml_escape(&sp_entity_id(&session.pool_id)),
+            xml_escape(&name_id),
+        );
+        let mut deflated = Vec::new();
+        {
+            let mut encoder =
+                flate2::write::DeflateEncoder::new(&mut deflated, flate2::Compression::default());
+            encoder.write_all(xml.as_bytes()).ok()?;
+            encoder.finish().ok()?;
+        }
+        let relay = self.secrets().seal(
+            Purpose::FederationState,
+            &serde_json::to_string(&SamlLogoutState {
+                after: after.to_string(),
+                request_id: id,
+                expires_at: now() + STATE_SECONDS,
+            })
+            .ok()?,
+        );
+        let mut url = url::Url::parse(&slo).ok()?;
+        url.query_pairs_mut()
+            .append_pair(
+                "SAMLRequest",
+                &base64::engine::general_purpose::STANDARD.encode(&deflated),
+            )
+            .append_pair("RelayState", &relay);
+        samael::crypto::sign_url(url, &key.key)
+            .ok()
+            .map(|u| u.to_string())
+    }
+
+    /// `/saml2/logout`: the provider's LogoutResponse to our LogoutRequest (its
+    /// InResponseTo), then where the `/logout` request was going. The pool's session
+    /// ended before the browser left, so this only decides the way back, which was
+    /// checked at `/logout`.
+    pub fn saml_logout_finish(
+        &self,
+        saml_response: &str,
+        relay_state: &str,
+        deflated: bool,
+    ) -> Result<String, String> {
+        use base64::Engine as _;
+        use std::io::Read as _;
+        let state: SamlLogoutState = self
+            .secrets()
+            .open(Purpose::FederationState, relay_state)
+            .and_then(|plain| serde_json::from_str(&plain).ok())
+            .ok_or("Invalid RelayState.")?;
+        if state.expires_at <= now() {
+            return Err("The sign-out took too long.".into());
+        }
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(saml_response.trim())
+            .map_err(|_| "Invalid SAMLResponse.")?;
+        let xml = if deflated {
+            let mut out = String::new();
+            flate2::read::DeflateDecoder::new(&raw[..])
+                .take(256 * 1024)
+                .read_to_string(&mut out)
+                .map_err(|_| "Invalid SAMLResponse.")?;
+            out
+        } else {
+            String::from_utf8(raw).map_err(|_| "Invalid SAMLResponse.")?
+        };
+        let response: samael::schema::LogoutResponse =
+            xml.parse().map_err(|_| "Invalid SAMLResponse.")?;
+        if response.in_response_to.as_deref() != Some(state.request_id.as_str()) {
+            return Err("The LogoutResponse does not answer our request.".into());
+        }
+        Ok(state.after)
+    }
+}

@@ -43,6 +43,7 @@ pub const PASSKEYS_ADD: &str = "/passkeys/add";
 pub const IDP_RESPONSE: &str = cognate_domain::federation::IDP_RESPONSE_PATH;
 pub const SAML_RESPONSE: &str = cognate_domain::federation::SAML_RESPONSE_PATH;
 pub const SAML_METADATA: &str = "/saml2/metadata";
+pub const SAML_LOGOUT: &str = "/saml2/logout";
 /// AWS: `/saml2/idpresponse` takes assertions of up to 100,000 characters.
 const MAX_SAML_FORM: usize = 256 * 1024;
 const CSRF_COOKIE: &str = "XSRF-TOKEN";
@@ -63,6 +64,7 @@ pub fn serves(path: &str) -> bool {
         || path == IDP_RESPONSE
         || path == SAML_RESPONSE
         || path == SAML_METADATA
+        || path == SAML_LOGOUT
         || FORM_PAGES.contains(&path)
 }
 
@@ -141,6 +143,16 @@ pub async fn handle(
             }
         }
         (SAML_METADATA, &Method::GET) => v.saml_metadata().await,
+        // The provider's LogoutResponse: deflated in the query (HTTP-Redirect) or in a
+        // form (HTTP-POST).
+        (SAML_LOGOUT, &Method::GET) => saml_logout(service, &v.q, true),
+        (SAML_LOGOUT, &Method::POST) => {
+            let (_, body) = req.into_parts();
+            match read_form_limited(body, body_read_timeout, MAX_SAML_FORM).await {
+                Some(form) => saml_logout(service, &form, false),
+                None => error_page("The form could not be read."),
+            }
+        }
         (PASSKEYS_ADD, &Method::GET) => v.passkeys_add(None).await,
         (PASSKEYS_ADD, &Method::POST) => {
             let (_, body) = req.into_parts();
@@ -166,6 +178,7 @@ pub async fn handle(
                     if FORM_PAGES.contains(&path.as_str())
                         || path == PASSKEYS_ADD
                         || path == IDP_RESPONSE
+                        || path == SAML_LOGOUT
                     {
                         "GET, POST"
                     } else if path == SAML_RESPONSE {
@@ -871,7 +884,15 @@ async fn logout(
         }
     };
     let name = session_cookie_name(&pool_id);
+    let mut location = location;
     if let Some(cookie) = cookies.get(&name) {
+        // A user of a SAML provider with IDPSignout signs out there too, then comes back
+        // through /saml2/logout to `location`.
+        if let Some(session) = service.hosted_session(cookie, &pool_id).await {
+            if let Some(at_provider) = service.saml_logout_redirect(&session, &location).await {
+                location = at_provider;
+            }
+        }
         service.end_hosted_session(cookie).await;
     }
     let mut r = redirect(&location);
@@ -883,6 +904,23 @@ async fn logout(
         ),
     );
     r
+}
+
+/// `/saml2/logout`: the provider's answer to our LogoutRequest; on to where `/logout`
+/// was going.
+fn saml_logout(
+    service: &Service,
+    answer: &HashMap<String, String>,
+    deflated: bool,
+) -> Response<Body> {
+    let (Some(response), Some(relay)) = (answer.get("SAMLResponse"), answer.get("RelayState"))
+    else {
+        return error_page("Missing required parameter SAMLResponse or RelayState");
+    };
+    match service.saml_logout_finish(response, relay, deflated) {
+        Ok(location) => redirect(&location),
+        Err(m) => error_page(&m),
+    }
 }
 
 fn params(q: &HashMap<String, String>) -> AuthorizeParams {
