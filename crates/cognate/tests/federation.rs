@@ -347,6 +347,12 @@ async fn a_social_provider_signs_in_through_overridden_endpoints() {
     let page = g.down.get(&format!("/login?{}", g.authorize_query(&[])));
     assert!(page.body.contains("Sign in with Google"), "{}", page.body);
     assert!(!page.body.contains("name=\"password\""), "{}", page.body);
+    let r = g.down.get(&format!(
+        "/oauth2/authorize?{}",
+        g.authorize_query(&[("identity_provider", "COGNITO")])
+    ));
+    let p = location_params(r.header("location").expect("refused to the app"));
+    assert_eq!(p["error"], "unauthorized_client");
     let tokens = g.sign_in("alice", &[("identity_provider", "Google")]);
     let id = claims(tokens["id_token"].as_str().expect("id token"));
     assert_eq!(

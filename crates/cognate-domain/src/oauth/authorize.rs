@@ -221,7 +221,9 @@ impl Service {
             Some(name) if !providers.contains(name) => {
                 return Err(refuse("invalid_request", "Unsupported identity provider"))
             }
-            None if !cognito && providers.is_empty() => {
+            None if !cognito
+                && (providers.is_empty() || given(&p.identity_provider) == Some("COGNITO")) =>
+            {
                 return Err(refuse(
                     "unauthorized_client",
                     "Client does not support the COGNITO identity provider",
