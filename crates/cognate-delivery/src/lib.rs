@@ -5,13 +5,15 @@
 //! in the background with retries (`retry.rs`), so a slow or failing mail server never
 //! holds up or fails the request, and a message that cannot be sent is logged with its
 //! id, never dropped silently. Requests to identity providers for federated sign-in
-//! go out through `upstream_http.rs`.
+//! go out through `upstream_http.rs`, and Lambda triggers' calls through `lambda.rs`.
 
+mod lambda;
 mod retry;
 mod sms_webhook;
 mod smtp;
 mod upstream_http;
 
+pub use lambda::LambdaClient;
 pub use retry::RetryPolicy;
 pub use sms_webhook::SmsWebhook;
 pub use smtp::Smtp;

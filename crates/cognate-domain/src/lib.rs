@@ -24,6 +24,7 @@ pub mod seed;
 mod service;
 mod stored;
 mod tokens;
+pub mod triggers;
 mod users;
 
 pub use control::{MessageFilter, SentMessage};

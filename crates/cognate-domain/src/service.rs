@@ -9,6 +9,7 @@ use crate::oauth::DomainHosts;
 use crate::pools::cache::PoolCache;
 use crate::tokens::signing_keys::KeyCache;
 use crate::tokens::VerifiedTokens;
+use crate::triggers::{LambdaInvoker, NoLambda};
 use cognate_store::Store;
 use std::sync::Arc;
 
@@ -46,6 +47,8 @@ struct Inner {
     delivery: Arc<dyn Delivery>,
     /// Outbound HTTP to identity providers (discovery, code exchange, keys, userInfo).
     upstream: std::sync::OnceLock<Arc<dyn Upstream>>,
+    /// The Lambda Invoke API client that calls the pools' triggers.
+    lambda: std::sync::OnceLock<Arc<dyn LambdaInvoker>>,
 }
 
 impl Service {
@@ -78,6 +81,7 @@ impl Service {
                 hosts: DomainHosts::default(),
                 delivery,
                 upstream: std::sync::OnceLock::new(),
+                lambda: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -100,6 +104,19 @@ impl Service {
         match self.inner.upstream.get() {
             Some(u) => u.as_ref(),
             None => &NoUpstream,
+        }
+    }
+
+    /// Gives the service its Lambda Invoke API client (`--lambda-endpoint`); without
+    /// one, a pool's trigger fails its flow with UnexpectedLambdaException. Set once.
+    pub fn set_lambda(&self, lambda: Arc<dyn LambdaInvoker>) {
+        let _ = self.inner.lambda.set(lambda);
+    }
+
+    pub(crate) fn lambda(&self) -> &dyn LambdaInvoker {
+        match self.inner.lambda.get() {
+            Some(l) => l.as_ref(),
+            None => &NoLambda,
         }
     }
 

@@ -112,6 +112,23 @@ pub struct ServeConfig {
     #[arg(long, env = "COGNATE_SMS_WEBHOOK", value_name = "URL")]
     pub sms_webhook: Option<String>,
 
+    /// Call the pools' Lambda triggers through the Lambda Invoke API at this URL
+    /// (`POST <URL>/2015-03-31/functions/<ARN>/invocations`, RequestResponse): SAM local,
+    /// LocalStack or AWS. Without it, a pool with a trigger fails the flow with
+    /// UnexpectedLambdaException, as AWS does when it cannot call the function.
+    #[arg(long, env = "COGNATE_LAMBDA_ENDPOINT", value_name = "URL")]
+    pub lambda_endpoint: Option<String>,
+
+    /// The access key (KEY_ID:SECRET) the Invoke API calls are signed with (SigV4,
+    /// service `lambda`). Default: a test key that SAM local and LocalStack accept.
+    #[arg(
+        long,
+        env = "COGNATE_LAMBDA_CREDENTIALS",
+        hide_env_values = true,
+        value_name = "KEY_ID:SECRET"
+    )]
+    pub lambda_credentials: Option<Secret>,
+
     /// Milliseconds a client has to send a request's headers (also how long a kept-alive
     /// connection may stay idle); the connection is closed after it.
     #[arg(long, env = "COGNATE_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]

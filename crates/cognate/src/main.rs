@@ -6,7 +6,7 @@ mod seed_file;
 
 use clap::Parser;
 use cognate_api::Operation;
-use cognate_delivery::{HttpUpstream, Outbound, SmsWebhook, Smtp};
+use cognate_delivery::{HttpUpstream, LambdaClient, Outbound, SmsWebhook, Smtp};
 use cognate_domain::{Delivery, Discard, OutboxDelivery, Service, ServiceConfig};
 use cognate_server::{IamCredentials, Limits, Server, ServerOptions};
 use cognate_store::Store;
@@ -99,6 +99,10 @@ fn serve(config: ServeConfig) -> Result<(), String> {
             delivery,
         );
         service.set_upstream(Arc::new(HttpUpstream::new()?));
+        if let Some(endpoint) = &config.lambda_endpoint {
+            let credentials = config.lambda_credentials.as_ref().map(|s| s.0.as_str());
+            service.set_lambda(Arc::new(LambdaClient::new(endpoint, credentials)?));
+        }
         if let (Some(seed), Some(path)) = (seed, config.config.as_deref()) {
             seed_file::apply(&service, seed, path).await?;
         }

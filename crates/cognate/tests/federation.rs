@@ -67,8 +67,18 @@ async fn confidential_client(
 }
 
 async fn setup() -> Federation {
+    setup_with(&[], |b| b).await
+}
+
+/// As `setup`, our server started with `extra` and our pool made by `pool`.
+async fn setup_with(
+    extra: &[&str],
+    pool: impl FnOnce(
+        aws_sdk_cognitoidentityprovider::operation::create_user_pool::builders::CreateUserPoolFluentBuilder,
+    ) -> aws_sdk_cognitoidentityprovider::operation::create_user_pool::builders::CreateUserPoolFluentBuilder,
+) -> Federation {
     let up = Server::sqlite();
-    let down = Server::sqlite();
+    let down = Server::sqlite_with(extra);
     let uc = up.client();
     let dc = down.client();
     let up_pool = create_pool(&uc, "company").await;
@@ -84,7 +94,7 @@ async fn setup() -> Federation {
     add_user(&uc, &up_pool, "bob", "Passw0rd!x").await;
 
     let pool = create_pool_with(&dc, "app", |b| {
-        b.schema(
+        pool(b).schema(
             SchemaAttributeType::builder()
                 .name("upstream_user")
                 .attribute_data_type(
@@ -448,6 +458,93 @@ async fn a_linked_provider_user_signs_in_as_the_native_user() {
             .any(|a| a.name() == "identities"),
         "the link is gone from the native user"
     );
+}
+
+#[tokio::test]
+async fn a_pre_sign_up_trigger_links_a_new_federated_user_to_the_native_one() {
+    // The PreSignUp function links the provider's user to the native user of the same
+    // email (AWS's documented pattern), then answers.
+    let down_url = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let pool_id = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (u, p) = (down_url.clone(), pool_id.clone());
+    let api = common::lambda::LambdaApi::start(move |_, event| {
+        if event["triggerSource"] == "PreSignUp_ExternalProvider" {
+            let sub = event["userName"]
+                .as_str()
+                .and_then(|n| n.strip_prefix("Upstream_"))
+                .unwrap_or_default();
+            let status = common::lambda::call_cognate(
+                &u.lock().expect("url"),
+                "AdminLinkProviderForUser",
+                &serde_json::json!({
+                    "UserPoolId": *p.lock().expect("pool"),
+                    "DestinationUser": {"ProviderName": "Cognito", "ProviderAttributeValue": "alice.native"},
+                    "SourceUser": {"ProviderName": "Upstream", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": sub},
+                }),
+            );
+            assert_eq!(status, 200, "AdminLinkProviderForUser from the trigger");
+        }
+        common::lambda::Answer::event(event)
+    });
+    let f = setup_with(&["--lambda-endpoint", &api.url], |b| {
+        b.lambda_config(
+            aws_sdk_cognitoidentityprovider::types::LambdaConfigType::builder()
+                .pre_sign_up("arn:aws:lambda:us-east-1:123456789012:function:link")
+                .build(),
+        )
+    })
+    .await;
+    *down_url.lock().expect("url") = f.down.url();
+    *pool_id.lock().expect("pool") = f.pool.clone();
+    f.dc.admin_create_user()
+        .user_pool_id(&f.pool)
+        .username("alice.native")
+        .user_attributes(attr("email", "alice@example.com"))
+        .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("native user");
+    let native =
+        f.dc.admin_get_user()
+            .user_pool_id(&f.pool)
+            .username("alice.native")
+            .send()
+            .await
+            .expect("native user");
+    let native_sub = native
+        .user_attributes()
+        .iter()
+        .find(|a| a.name() == "sub")
+        .and_then(|a| a.value())
+        .expect("sub")
+        .to_string();
+    let alice_sub = f.up_sub("alice").await;
+    let tokens = f.sign_in("alice", &[("identity_provider", "Upstream")]);
+    let id = claims(tokens["id_token"].as_str().expect("id token"));
+    assert_eq!(
+        id["sub"],
+        native_sub.as_str(),
+        "signed in as the linked native user"
+    );
+    assert_eq!(id["cognito:username"], "alice.native");
+    let events = api.events();
+    assert_eq!(events.len(), 1);
+    let e = &events[0].1;
+    assert_eq!(e["triggerSource"], "PreSignUp_ExternalProvider");
+    assert_eq!(e["userName"], format!("Upstream_{alice_sub}").as_str());
+    assert_eq!(e["request"]["userAttributes"]["email"], "alice@example.com");
+    assert_eq!(e["callerContext"]["clientId"], f.client.0.as_str());
+    // No federated user was made beside the native one.
+    let gone =
+        f.dc.admin_get_user()
+            .user_pool_id(&f.pool)
+            .username(format!("Upstream_{alice_sub}"))
+            .send()
+            .await;
+    assert_eq!(fails(gone).0, "UserNotFoundException");
+    // A second sign-in is known: PreSignUp is not called again.
+    f.sign_in("alice", &[("identity_provider", "Upstream")]);
+    assert_eq!(api.events().len(), 1);
 }
 
 #[tokio::test]

@@ -2,7 +2,9 @@
 //! (AdminLinkProviderForUser), else `<ProviderName>_<id>` with status
 //! EXTERNAL_PROVIDER, created at their first sign-in and given the mapped attributes
 //! at every sign-in, as AWS does. Its `identities` attribute names the provider, and
-//! the ID token's `identities` claim repeats it.
+//! the ID token's `identities` claim repeats it. Before the user is created the pool's
+//! PreSignUp trigger is called (`PreSignUp_ExternalProvider`): it may link the provider's
+//! user to an existing one (AdminLinkProviderForUser), who then signs in instead.
 
 use super::oidc::{claim_text, FederationFailure, FederationState, IDP_RESPONSE_PATH};
 use crate::clock::now;
@@ -111,7 +113,38 @@ fn linked_user(
     Ok(None)
 }
 
-/// In a write: the user a provider's user signs in as, created or updated.
+/// The attributes the mapping gives a provider's user.
+fn mapped_attributes(
+    provider: &IdentityProviderType,
+    claims: &Map<String, Value>,
+) -> Vec<(String, String)> {
+    provider
+        .attribute_mapping
+        .iter()
+        .flatten()
+        .filter(|(k, _)| k.as_str() != "username")
+        .filter_map(|(k, claim)| Some((k.clone(), claims.get(claim).and_then(claim_text)?)))
+        .collect()
+}
+
+/// Whether a provider's user signs in as someone the pool has already.
+fn known(
+    c: &mut dyn Conn,
+    pool: &PoolView,
+    provider: &IdentityProviderType,
+    user_id: &str,
+    claims: &Map<String, Value>,
+) -> Result<bool> {
+    let name = provider.provider_name.clone().unwrap_or_default();
+    if linked_user(c, pool, &name, user_id, claims)?.is_some() {
+        return Ok(true);
+    }
+    let key = pool.fold(&format!("{name}_{user_id}"));
+    Ok(user::get(c, &pool.id, &key)?.is_some())
+}
+
+/// In a write: the user a provider's user signs in as, created or updated; `pre` is
+/// what PreSignUp decided for a new one.
 pub(crate) fn sign_in_as(
     c: &mut dyn Conn,
     pool: &PoolView,
@@ -119,6 +152,7 @@ pub(crate) fn sign_in_as(
     user_id: &str,
     claims: &Map<String, Value>,
     issuer: Option<&str>,
+    pre: crate::triggers::PreSignUpAnswer,
 ) -> Result<(UserRow, UserDoc)> {
     let name = provider.provider_name.clone().unwrap_or_default();
     if let Some(row) = linked_user(c, pool, &name, user_id, claims)? {
@@ -127,13 +161,7 @@ pub(crate) fn sign_in_as(
     }
     let username = format!("{name}_{user_id}");
     let key = pool.fold(&username);
-    let mapped: Vec<(String, String)> = provider
-        .attribute_mapping
-        .iter()
-        .flatten()
-        .filter(|(k, _)| k.as_str() != "username")
-        .filter_map(|(k, claim)| Some((k.clone(), claims.get(claim).and_then(claim_text)?)))
-        .collect();
+    let mapped = mapped_attributes(provider, claims);
     if let Some(row) = user::get(c, &pool.id, &key)? {
         let mut doc: UserDoc = crate::stored::from_doc(&row.doc)?;
         for (k, v) in &mapped {
@@ -154,6 +182,12 @@ pub(crate) fn sign_in_as(
     };
     for (k, v) in &mapped {
         attrs::set(&mut doc.attributes, k, v);
+    }
+    if pre.verify_email {
+        attrs::set(&mut doc.attributes, "email_verified", "true");
+    }
+    if pre.verify_phone {
+        attrs::set(&mut doc.attributes, "phone_number_verified", "true");
     }
     set_identities(&mut doc, &[identity_entry(provider, user_id, true, issuer)]);
     let t = now();
@@ -246,6 +280,43 @@ impl Service {
         claims: &Map<String, Value>,
         issuer: Option<&str>,
     ) -> Result<crate::auth::Outcome> {
+        // A user new to the pool: PreSignUp first, outside the write.
+        let (cache, pool_id) = (self.pool_cache(), state.pool_id.clone());
+        let (p, u, cl) = (provider.clone(), user_id.to_string(), claims.clone());
+        let (pool, is_known) = self
+            .store()
+            .read(move |c| {
+                let pool = PoolView::load(c, &cache, &pool_id)?;
+                let is_known = known(c, &pool, &p, &u, &cl)?;
+                Ok::<_, crate::error::Error>((pool, is_known))
+            })
+            .await?;
+        let pre = if is_known {
+            crate::triggers::PreSignUpAnswer::default()
+        } else {
+            let username = format!(
+                "{}_{user_id}",
+                provider.provider_name.as_deref().unwrap_or_default()
+            );
+            let attributes: Vec<AttributeType> = mapped_attributes(provider, claims)
+                .into_iter()
+                .map(|(n, v)| AttributeType {
+                    name: Some(n),
+                    value: Some(v),
+                })
+                .collect();
+            self.pre_sign_up(crate::triggers::PreSignUp {
+                pool: &pool.pool,
+                pool_id: &pool.id,
+                source: "PreSignUp_ExternalProvider",
+                username: &username,
+                client_id: Some(&state.client_id),
+                attributes: &attributes,
+                validation_data: None,
+                client_metadata: None,
+            })
+            .await?
+        };
         let cache = self.pool_cache();
         let (pool_id, client_id) = (state.pool_id.clone(), state.client_id.clone());
         let (provider, user_id, claims) = (provider.clone(), user_id.to_string(), claims.clone());
@@ -267,8 +338,15 @@ impl Service {
                         "The app client does not support this identity provider.",
                     ));
                 }
-                let (row, doc) =
-                    sign_in_as(c, &pool, &provider, &user_id, &claims, issuer.as_deref())?;
+                let (row, doc) = sign_in_as(
+                    c,
+                    &pool,
+                    &provider,
+                    &user_id,
+                    &claims,
+                    issuer.as_deref(),
+                    pre,
+                )?;
                 if !row.enabled {
                     return Err(not_authorized("User is disabled."));
                 }

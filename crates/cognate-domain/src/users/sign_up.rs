@@ -1,6 +1,8 @@
 //! SignUp: a user registers themselves through an app client. They start UNCONFIRMED
 //! with their password (as its SRP verifier) and, when the pool auto-verifies email or
-//! phone number, get a code (or link) to confirm with (`confirmation`).
+//! phone number, get a code (or link) to confirm with (`confirmation`). The pool's
+//! PreSignUp trigger is called first (outside the write); it may confirm the user and
+//! verify their email or phone number, and then no code is sent.
 
 use super::public_client::PublicClient;
 use super::*;
@@ -30,6 +32,8 @@ struct NewUser {
     precomputed: Option<(String, Verifier)>,
     /// The base of confirmation links (the server's public URL).
     public_url: String,
+    /// What the PreSignUp trigger decided.
+    pre: crate::triggers::PreSignUpAnswer,
 }
 
 /// AdminCreateUserConfig.AllowAdminCreateUserOnly: only administrators create users.
@@ -79,6 +83,12 @@ fn sign_up_user(
     apply_writes(&mut attributes, &writes);
     let username = new_username(&pool, given, &new.sub, &mut attributes)?;
     attrs::check_required(&pool.pool, &attributes)?;
+    if new.pre.verify_email {
+        attrs::set(&mut attributes, "email_verified", "true");
+    }
+    if new.pre.verify_phone {
+        attrs::set(&mut attributes, "phone_number_verified", "true");
+    }
     if let Some(password) = password {
         password_policy::check(&pool.password_policy(), password)?;
     }
@@ -111,13 +121,29 @@ fn sign_up_user(
         username_key: key,
         username,
         sub: new.sub.clone(),
-        status: UserStatusType::UNCONFIRMED.into(),
+        status: if new.pre.auto_confirm {
+            UserStatusType::CONFIRMED
+        } else {
+            UserStatusType::UNCONFIRMED
+        }
+        .into(),
         enabled: true,
         created_at: t,
         updated_at: t,
         doc: to_doc(&doc)?,
     };
     user::insert(c, &row, &index_entries(&pool, &row, &doc))?;
+    if new.pre.auto_confirm {
+        return Ok((
+            SignUpResponse {
+                user_confirmed: Some(true),
+                user_sub: Some(new.sub.clone()),
+                code_delivery_details: None,
+                session: None,
+            },
+            Effects::default(),
+        ));
+    }
     let client_id = client.client.client.client_id.clone().unwrap_or_default();
     let sent = send_sign_up_code(
         c,
@@ -170,10 +196,23 @@ impl Service {
             let v = srp::verifier(&pool.id, &username, password);
             (username, v)
         });
+        let pre = self
+            .pre_sign_up(crate::triggers::PreSignUp {
+                pool: &pool.pool,
+                pool_id: &pool.id,
+                source: "PreSignUp_SignUp",
+                username: &given,
+                client_id: Some(client_id),
+                attributes: input.user_attributes.as_deref().unwrap_or(&[]),
+                validation_data: input.validation_data.as_deref(),
+                client_metadata: input.client_metadata.as_ref(),
+            })
+            .await?;
         let new = NewUser {
             sub,
             precomputed,
             public_url: self.config().public_url.clone(),
+            pre,
         };
         let (cache, secrets) = (self.pool_cache(), self.secrets().clone());
         let (response, effects) = self

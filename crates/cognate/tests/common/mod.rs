@@ -31,6 +31,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 pub mod forms;
+pub mod lambda;
 pub mod passkey;
 pub mod srp;
 pub mod totp;

@@ -1,0 +1,153 @@
+//! What every trigger event carries, and calling a trigger: AWS's 5-second limit, a
+//! retry when the Invoke API answers 429 or 5xx or not at all, and AWS's errors.
+
+use crate::error::{fail, Error, Result};
+use crate::service::Service;
+use cognate_api::types::UserPoolType;
+use cognate_api::ErrorCode;
+use serde_json::{json, Map, Value};
+use std::time::Duration;
+
+/// AWS: a trigger has 5 seconds to answer.
+const LIMIT: Duration = Duration::from_secs(5);
+/// Calls of one trigger in all (AWS retries a failed call).
+const ATTEMPTS: usize = 3;
+
+/// The triggers of LambdaConfig, by the name AWS's errors give them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trigger {
+    PreSignUp,
+}
+
+impl Trigger {
+    fn name(self) -> &'static str {
+        match self {
+            Trigger::PreSignUp => "PreSignUp",
+        }
+    }
+
+    fn arn(self, pool: &UserPoolType) -> Option<String> {
+        let config = pool.lambda_config.as_ref()?;
+        match self {
+            Trigger::PreSignUp => config.pre_sign_up.clone(),
+        }
+        .filter(|a| !a.is_empty())
+    }
+}
+
+/// The fields every event has.
+pub(crate) struct EventBase<'a> {
+    pub pool_id: &'a str,
+    pub region: &'a str,
+    pub username: &'a str,
+    pub client_id: Option<&'a str>,
+    pub trigger_source: &'a str,
+}
+
+impl EventBase<'_> {
+    pub fn event(&self, request: Value, response: Value) -> Value {
+        json!({
+            "version": "1",
+            "region": self.region,
+            "userPoolId": self.pool_id,
+            "userName": self.username,
+            "callerContext": {
+                "awsSdkVersion": "aws-sdk-unknown-unknown",
+                "clientId": self.client_id.unwrap_or("CLIENT_ID_NOT_APPLICABLE"),
+            },
+            "triggerSource": self.trigger_source,
+            "request": request,
+            "response": response,
+        })
+    }
+}
+
+/// Attributes as an event's `userAttributes` object.
+pub(crate) fn attribute_map(attributes: &[cognate_api::types::AttributeType]) -> Value {
+    let mut m = Map::new();
+    for a in attributes {
+        if let (Some(n), Some(v)) = (&a.name, &a.value) {
+            m.insert(n.clone(), Value::from(v.clone()));
+        }
+    }
+    Value::Object(m)
+}
+
+fn unexpected(trigger: Trigger, why: &str) -> Error {
+    fail(
+        ErrorCode::UnexpectedLambdaException,
+        format!("{} invocation failed due to error {why}.", trigger.name()),
+    )
+}
+
+impl Service {
+    /// Calls `trigger` if the pool has one; answers the event the function returned.
+    pub(crate) async fn call_trigger(
+        &self,
+        trigger: Trigger,
+        pool: &UserPoolType,
+        event: Value,
+    ) -> Result<Option<Value>> {
+        let Some(arn) = trigger.arn(pool) else {
+            return Ok(None);
+        };
+        if !self.lambda().configured() {
+            tracing::warn!(trigger = trigger.name(), function = %arn, "a pool's trigger cannot be called: no --lambda-endpoint");
+            return Err(unexpected(trigger, "ServiceException"));
+        }
+        let payload = serde_json::to_vec(&event).unwrap_or_default();
+        let mut last = String::new();
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(100 * attempt as u64)).await;
+            }
+            let answer = match tokio::time::timeout(
+                LIMIT,
+                self.lambda().invoke(&arn, payload.clone()),
+            )
+            .await
+            {
+                Err(_) => return Err(unexpected(trigger, "TimeoutException")),
+                Ok(Err(e)) => {
+                    tracing::warn!(trigger = trigger.name(), function = %arn, error = %e, "a trigger could not be called");
+                    last = e;
+                    continue;
+                }
+                Ok(Ok(a)) => a,
+            };
+            if answer.status == 429 || answer.status >= 500 {
+                last = format!("the Invoke API answered {}", answer.status);
+                continue;
+            }
+            if !(200..300).contains(&answer.status) {
+                return Err(unexpected(
+                    trigger,
+                    &format!("the Invoke API answered {}", answer.status),
+                ));
+            }
+            if answer.function_error.is_some() {
+                let message = serde_json::from_slice::<Value>(&answer.payload)
+                    .ok()
+                    .and_then(|v| {
+                        v.get("errorMessage")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    })
+                    .unwrap_or_else(|| String::from_utf8_lossy(&answer.payload).into_owned());
+                return Err(fail(
+                    ErrorCode::UserLambdaValidationException,
+                    format!("{} failed with error {message}.", trigger.name()),
+                ));
+            }
+            return match serde_json::from_slice::<Value>(&answer.payload) {
+                Ok(v @ Value::Object(_)) => Ok(Some(v)),
+                _ => Err(fail(
+                    ErrorCode::InvalidLambdaResponseException,
+                    "Unrecognizable lambda output",
+                )),
+            };
+        }
+        tracing::warn!(trigger = trigger.name(), function = %arn, error = %last, "a trigger failed");
+        Err(unexpected(trigger, "ServiceException"))
+    }
+}
