@@ -2,7 +2,9 @@
 //! Invoke API started by the test that records each event and answers as scripted:
 //! PreSignUp on SignUp (the event's fields as AWS documents them; autoConfirmUser and
 //! autoVerifyEmail honoured) and its failures (a function that throws, garbage, no
-//! endpoint at all), each leaving no user behind.
+//! endpoint at all), each leaving no user behind; PreSignUp on AdminCreateUser; and
+//! PostConfirmation after ConfirmSignUp, AdminConfirmSignUp and ConfirmForgotPassword,
+//! whose failure reaches the caller while the user stays confirmed.
 
 mod common;
 
@@ -187,4 +189,181 @@ async fn a_failing_trigger_fails_sign_up_as_aws_does_and_creates_no_user() {
         sign_up(&c, &client, "anyone").await.map_err(|e| e.0),
         Err("UnexpectedLambdaException".into())
     );
+}
+
+const POST_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:post-confirmation";
+
+#[tokio::test]
+async fn admin_create_user_calls_pre_sign_up_and_its_verification_flags_apply() {
+    let api = LambdaApi::start(|_, event: &Value| {
+        let mut answer = event.clone();
+        answer["response"]["autoVerifyEmail"] = json!(true);
+        Answer::event(&answer)
+    });
+    let server = Server::sqlite_with(&["--lambda-endpoint", &api.url]);
+    let c = server.client();
+    let (pool, _) = pool_with_trigger(&c).await;
+    c.admin_create_user()
+        .user_pool_id(&pool)
+        .username("invited")
+        .user_attributes(attr("email", "invited@example.com"))
+        .client_metadata("by", "admin")
+        .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("create");
+    let events = api.events();
+    assert_eq!(events.len(), 1);
+    let e = &events[0].1;
+    assert_eq!(e["triggerSource"], "PreSignUp_AdminCreateUser");
+    assert_eq!(e["callerContext"]["clientId"], "CLIENT_ID_NOT_APPLICABLE");
+    assert_eq!(e["request"]["clientMetadata"]["by"], "admin");
+    let user = c
+        .admin_get_user()
+        .user_pool_id(&pool)
+        .username("invited")
+        .send()
+        .await
+        .expect("user");
+    assert!(user
+        .user_attributes()
+        .iter()
+        .any(|a| a.name() == "email_verified" && a.value() == Some("true")));
+    assert_eq!(
+        user.user_status().map(|s| s.as_str()),
+        Some("FORCE_CHANGE_PASSWORD")
+    );
+}
+
+#[tokio::test]
+async fn post_confirmation_follows_each_confirmation_and_a_failure_leaves_the_user_confirmed() {
+    let api = LambdaApi::start(|_, event: &Value| {
+        if event["userName"] == "unlucky" {
+            return Answer {
+                status: 200,
+                function_error: true,
+                payload: json!({"errorMessage": "provisioning failed"}).to_string(),
+            };
+        }
+        Answer::event(event)
+    });
+    let server = Server::sqlite_with(&["--lambda-endpoint", &api.url]);
+    let c = server.client();
+    let pool = create_pool_with(&c, "post", |b| {
+        b.auto_verified_attributes(
+            aws_sdk_cognitoidentityprovider::types::VerifiedAttributeType::Email,
+        )
+        .lambda_config(
+            LambdaConfigType::builder()
+                .post_confirmation(POST_ARN)
+                .build(),
+        )
+    })
+    .await;
+    let client = app_client(&c, &pool, |b| b).await;
+    let sources = |api: &LambdaApi| -> Vec<String> {
+        api.events()
+            .iter()
+            .map(|(_, e)| {
+                format!(
+                    "{} {}",
+                    e["triggerSource"].as_str().unwrap_or(""),
+                    e["userName"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+
+    // ConfirmSignUp with the emailed code.
+    assert_eq!(sign_up(&c, &client, "carol").await, Ok(false));
+    assert!(
+        api.events().is_empty(),
+        "no PreSignUp configured, nothing called yet"
+    );
+    let code = last_code(&server, &pool, "carol");
+    c.confirm_sign_up()
+        .client_id(&client)
+        .username("carol")
+        .confirmation_code(code)
+        .client_metadata("step", "confirm")
+        .send()
+        .await
+        .expect("confirm");
+    let events = api.events();
+    let e = &events[0].1;
+    assert_eq!(events[0].0, POST_ARN);
+    assert_eq!(e["triggerSource"], "PostConfirmation_ConfirmSignUp");
+    assert_eq!(
+        e["request"]["userAttributes"]["cognito:user_status"],
+        "CONFIRMED"
+    );
+    assert_eq!(e["request"]["userAttributes"]["email"], "carol@example.com");
+    assert!(e["request"]["userAttributes"]["sub"].is_string());
+    assert_eq!(e["request"]["clientMetadata"]["step"], "confirm");
+    assert_eq!(e["callerContext"]["clientId"], client.as_str());
+
+    // AdminConfirmSignUp, then ConfirmForgotPassword.
+    assert_eq!(sign_up(&c, &client, "dan").await, Ok(false));
+    c.admin_confirm_sign_up()
+        .user_pool_id(&pool)
+        .username("dan")
+        .send()
+        .await
+        .expect("admin confirm");
+    c.admin_update_user_attributes()
+        .user_pool_id(&pool)
+        .username("dan")
+        .user_attributes(attr("email_verified", "true"))
+        .send()
+        .await
+        .expect("verify email");
+    c.forgot_password()
+        .client_id(&client)
+        .username("dan")
+        .send()
+        .await
+        .expect("forgot");
+    let code = last_code(&server, &pool, "dan");
+    c.confirm_forgot_password()
+        .client_id(&client)
+        .username("dan")
+        .confirmation_code(code)
+        .password("N3w-Passw0rd!")
+        .send()
+        .await
+        .expect("confirm forgot");
+    assert_eq!(
+        sources(&api),
+        [
+            "PostConfirmation_ConfirmSignUp carol",
+            "PostConfirmation_ConfirmSignUp dan",
+            "PostConfirmation_ConfirmForgotPassword dan",
+        ]
+    );
+
+    // The function fails: the caller is told, the user is confirmed all the same.
+    assert_eq!(sign_up(&c, &client, "unlucky").await, Ok(false));
+    let code = last_code(&server, &pool, "unlucky");
+    let failed = c
+        .confirm_sign_up()
+        .client_id(&client)
+        .username("unlucky")
+        .confirmation_code(code)
+        .send()
+        .await;
+    assert_eq!(
+        fails(failed),
+        (
+            "UserLambdaValidationException".to_string(),
+            "PostConfirmation failed with error provisioning failed.".to_string()
+        )
+    );
+    let user = c
+        .admin_get_user()
+        .user_pool_id(&pool)
+        .username("unlucky")
+        .send()
+        .await
+        .expect("user");
+    assert_eq!(user.user_status().map(|s| s.as_str()), Some("CONFIRMED"));
 }

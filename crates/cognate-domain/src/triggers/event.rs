@@ -17,12 +17,14 @@ const ATTEMPTS: usize = 3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Trigger {
     PreSignUp,
+    PostConfirmation,
 }
 
 impl Trigger {
     fn name(self) -> &'static str {
         match self {
             Trigger::PreSignUp => "PreSignUp",
+            Trigger::PostConfirmation => "PostConfirmation",
         }
     }
 
@@ -30,6 +32,7 @@ impl Trigger {
         let config = pool.lambda_config.as_ref()?;
         match self {
             Trigger::PreSignUp => config.pre_sign_up.clone(),
+            Trigger::PostConfirmation => config.post_confirmation.clone(),
         }
         .filter(|a| !a.is_empty())
     }

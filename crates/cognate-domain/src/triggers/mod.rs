@@ -4,11 +4,15 @@
 //! Each event has AWS's common fields (`event.rs`); a function's failure is AWS's error
 //! (UserLambdaValidationException "<Trigger> failed with error <message>.",
 //! UnexpectedLambdaException, InvalidLambdaResponseException). PreSignUp
-//! (`pre_sign_up.rs`) for SignUp, AdminCreateUser and a federated user's first sign-in.
+//! (`pre_sign_up.rs`) for SignUp, AdminCreateUser and a federated user's first sign-in;
+//! PostConfirmation (`post_confirmation.rs`) after ConfirmSignUp, AdminConfirmSignUp,
+//! an auto-confirmed SignUp and ConfirmForgotPassword.
 
 mod event;
 mod invoke;
+mod post_confirmation;
 mod pre_sign_up;
 
 pub use invoke::{InvokeAnswer, InvokeFuture, LambdaInvoker, NoLambda};
+pub(crate) use post_confirmation::PostConfirmation;
 pub(crate) use pre_sign_up::{PreSignUp, PreSignUpAnswer};

@@ -1,5 +1,7 @@
-//! PreSignUp, before a user is created: by SignUp (`PreSignUp_SignUp`) and by a
-//! federated user's first sign-in (`PreSignUp_ExternalProvider`, where the function may
+//! PreSignUp, before a user is created: by SignUp (`PreSignUp_SignUp`), by
+//! AdminCreateUser (`PreSignUp_AdminCreateUser`, where only the verification flags
+//! apply: the user starts with a temporary password) and by a federated user's first
+//! sign-in (`PreSignUp_ExternalProvider`, where the function may
 //! link the user to an existing one with AdminLinkProviderForUser). The function's
 //! `autoConfirmUser`, `autoVerifyEmail` and `autoVerifyPhone` are honoured; AWS refuses
 //! to verify an email or phone number the user does not have.

@@ -117,17 +117,28 @@ impl Service {
     ) -> Result<AdminConfirmSignUpResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
-        self.with_user(pool_id, username, true, |c, pool, mut row, doc| {
-            if row.status != UserStatusType::UNCONFIRMED {
-                return Err(fail(
-                    ErrorCode::NotAuthorizedException,
-                    format!("User cannot be confirmed. Current status is {}", row.status),
-                ));
-            }
-            row.status = UserStatusType::CONFIRMED.into();
-            save(c, pool, row, &doc)?;
-            Ok(AdminConfirmSignUpResponse {})
+        let confirmed = self
+            .with_user(pool_id.clone(), username, true, |c, pool, mut row, doc| {
+                if row.status != UserStatusType::UNCONFIRMED {
+                    return Err(fail(
+                        ErrorCode::NotAuthorizedException,
+                        format!("User cannot be confirmed. Current status is {}", row.status),
+                    ));
+                }
+                let username = row.username.clone();
+                row.status = UserStatusType::CONFIRMED.into();
+                save(c, pool, row, &doc)?;
+                Ok(username)
+            })
+            .await?;
+        self.post_confirmation(crate::triggers::PostConfirmation {
+            pool_id: &pool_id,
+            username: &confirmed,
+            source: "PostConfirmation_ConfirmSignUp",
+            client_id: None,
+            client_metadata: input.client_metadata.as_ref(),
         })
-        .await
+        .await?;
+        Ok(AdminConfirmSignUpResponse {})
     }
 }

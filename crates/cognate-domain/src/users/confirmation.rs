@@ -199,6 +199,14 @@ impl Service {
                 secret_hash: Some(input.secret_hash.clone()),
             })
             .await?;
+        self.post_confirmation(crate::triggers::PostConfirmation {
+            pool_id: &client.pool_id,
+            username: &username,
+            source: "PostConfirmation_ConfirmSignUp",
+            client_id: input.client_id.as_deref(),
+            client_metadata: input.client_metadata.as_ref(),
+        })
+        .await?;
         let session = match factor {
             Some(factor) => self.sign_up_session(&client, &username, factor)?,
             None => None,

@@ -233,8 +233,37 @@ impl Service {
         input: AdminCreateUserRequest,
     ) -> Result<AdminCreateUserResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
-        required(&input.username, "username")?;
+        let username = required(&input.username, "username")?.clone();
         let sub = uuid::Uuid::new_v4().to_string();
+        let mut input = input;
+        // PreSignUp (PreSignUp_AdminCreateUser) before the write, for a new user; it may
+        // verify their email or phone number.
+        if input.message_action != Some(MessageActionType::RESEND) {
+            let (cache, id) = (self.pool_cache(), pool_id.clone());
+            let pool = self
+                .store()
+                .read(move |c| PoolView::load(c, &cache, &id))
+                .await?;
+            let pre = self
+                .pre_sign_up(crate::triggers::PreSignUp {
+                    pool: &pool.pool,
+                    pool_id: &pool.id,
+                    source: "PreSignUp_AdminCreateUser",
+                    username: &username,
+                    client_id: None,
+                    attributes: input.user_attributes.as_deref().unwrap_or(&[]),
+                    validation_data: input.validation_data.as_deref(),
+                    client_metadata: input.client_metadata.as_ref(),
+                })
+                .await?;
+            let attributes = input.user_attributes.get_or_insert_with(Vec::new);
+            if pre.verify_email {
+                attrs::set(attributes, "email_verified", "true");
+            }
+            if pre.verify_phone {
+                attrs::set(attributes, "phone_number_verified", "true");
+            }
+        }
         let cache = self.pool_cache();
         let (created, effects) = self
             .store()

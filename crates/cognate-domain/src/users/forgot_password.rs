@@ -181,7 +181,9 @@ impl Service {
         &self,
         input: ConfirmForgotPasswordRequest,
     ) -> Result<ConfirmForgotPasswordResponse> {
-        let client_id = required(&input.client_id, "clientId")?;
+        let client_id = required(&input.client_id, "clientId")?.clone();
+        let client_id = client_id.as_str();
+        let client_metadata = input.client_metadata.clone();
         let given = required(&input.username, "username")?.clone();
         let code = required(&input.confirmation_code, "confirmationCode")?.clone();
         let password = required(&input.password, "password")?.clone();
@@ -197,6 +199,7 @@ impl Service {
                 Ok::<_, crate::error::Error>(find(c, &pool, &name)?.map(|(row, _)| row.username))
             })
             .await?;
+        let trigger_pool = client.client.pool_id.clone();
         let precomputed =
             username.map(|u| (srp::verifier(&client.client.pool_id, &u, &password), u));
         let (cache, secrets) = (self.pool_cache(), self.secrets().clone());
@@ -231,10 +234,20 @@ impl Service {
                     _ => srp::verifier(&pool.id, &row.username, &password),
                 };
                 set_permanent_password(&mut row, &mut doc, verifier);
+                let username = row.username.clone();
                 save(c, &pool, row, &doc)?;
-                Ok(Ok(ConfirmForgotPasswordResponse {}))
+                Ok(Ok(username))
             })
             .await?;
-        checked.map_err(code_error)
+        let username = checked.map_err(code_error)?;
+        self.post_confirmation(crate::triggers::PostConfirmation {
+            pool_id: &trigger_pool,
+            username: &username,
+            source: "PostConfirmation_ConfirmForgotPassword",
+            client_id: Some(client_id),
+            client_metadata: client_metadata.as_ref(),
+        })
+        .await?;
+        Ok(ConfirmForgotPasswordResponse {})
     }
 }

@@ -174,8 +174,10 @@ fn sign_up_user(
 
 impl Service {
     pub(crate) async fn sign_up(&self, input: SignUpRequest) -> Result<SignUpResponse> {
-        let client_id = required(&input.client_id, "clientId")?;
+        let client_id = required(&input.client_id, "clientId")?.clone();
+        let client_id = client_id.as_str();
         let given = required(&input.username, "username")?.clone();
+        let client_metadata = input.client_metadata.clone();
         let client = self.public_client(client_id).await?;
         client.check_secret_hash(&given, None, input.secret_hash.as_deref())?;
         let sub = uuid::Uuid::new_v4().to_string();
@@ -220,6 +222,16 @@ impl Service {
             .write(move |c| sign_up_user(c, &cache, &secrets, &client, &input, &new))
             .await?;
         self.after_commit(effects).await;
+        if response.user_confirmed == Some(true) {
+            self.post_confirmation(crate::triggers::PostConfirmation {
+                pool_id: &pool.id,
+                username: response.user_sub.as_deref().unwrap_or_default(),
+                source: "PostConfirmation_ConfirmSignUp",
+                client_id: Some(client_id),
+                client_metadata: client_metadata.as_ref(),
+            })
+            .await?;
+        }
         Ok(response)
     }
 }
