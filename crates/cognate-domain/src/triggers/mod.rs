@@ -14,5 +14,5 @@ mod post_confirmation;
 mod pre_sign_up;
 
 pub use invoke::{InvokeAnswer, InvokeFuture, LambdaInvoker, NoLambda};
-pub(crate) use post_confirmation::PostConfirmation;
+pub(crate) use post_confirmation::{has_post_confirmation, PostConfirmation};
 pub(crate) use pre_sign_up::{PreSignUp, PreSignUpAnswer};

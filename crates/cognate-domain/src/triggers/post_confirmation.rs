@@ -20,6 +20,15 @@ pub(crate) struct PostConfirmation<'a> {
     pub client_metadata: Option<&'a BTreeMap<String, String>>,
 }
 
+/// Whether the pool has a PostConfirmation trigger (its callers skip the call's read
+/// otherwise).
+pub(crate) fn has_post_confirmation(pool: &cognate_api::types::UserPoolType) -> bool {
+    pool.lambda_config
+        .as_ref()
+        .and_then(|l| l.post_confirmation.as_deref())
+        .is_some_and(|a| !a.is_empty())
+}
+
 impl Service {
     /// Calls the pool's PostConfirmation trigger, if it has one, with the user as stored.
     pub(crate) async fn post_confirmation(&self, p: PostConfirmation<'_>) -> Result<()> {

@@ -128,17 +128,19 @@ impl Service {
                 let username = row.username.clone();
                 row.status = UserStatusType::CONFIRMED.into();
                 save(c, pool, row, &doc)?;
-                Ok(username)
+                Ok((username, crate::triggers::has_post_confirmation(&pool.pool)))
             })
             .await?;
-        self.post_confirmation(crate::triggers::PostConfirmation {
-            pool_id: &pool_id,
-            username: &confirmed,
-            source: "PostConfirmation_ConfirmSignUp",
-            client_id: None,
-            client_metadata: input.client_metadata.as_ref(),
-        })
-        .await?;
+        if confirmed.1 {
+            self.post_confirmation(crate::triggers::PostConfirmation {
+                pool_id: &pool_id,
+                username: &confirmed.0,
+                source: "PostConfirmation_ConfirmSignUp",
+                client_id: None,
+                client_metadata: input.client_metadata.as_ref(),
+            })
+            .await?;
+        }
         Ok(AdminConfirmSignUpResponse {})
     }
 }

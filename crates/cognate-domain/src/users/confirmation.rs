@@ -107,6 +107,8 @@ struct Confirmation {
     force_alias: bool,
     /// None for a link, which carries no SECRET_HASH (AWS's link works without one).
     secret_hash: Option<Option<String>>,
+    /// ClientMetadata, for the PostConfirmation trigger.
+    client_metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Marks the contact the code went to verified; with it an alias, which must be free
@@ -144,6 +146,8 @@ impl Service {
     ) -> Result<(AuthClient, String, Option<ChallengeNameType>)> {
         let client = self.public_client(&request.client_id).await?;
         let app = client.client.clone();
+        let (client_id, client_metadata) =
+            (request.client_id.clone(), request.client_metadata.clone());
         let (cache, secrets) = (self.pool_cache(), self.secrets().clone());
         let checked = self
             .store()
@@ -178,11 +182,22 @@ impl Service {
                 .filter(|f| crate::auth::pool_factors(&pool.pool).contains(f))
                 .map(|f| ChallengeNameType::from(f.as_str().to_string()));
                 let username = row.username.clone();
+                let post = crate::triggers::has_post_confirmation(&pool.pool);
                 confirm_user(c, &pool, row, doc, attribute, request.force_alias)?;
-                Ok(Ok((username, factor)))
+                Ok(Ok((username, factor, post)))
             })
             .await?;
-        let (username, factor) = checked.map_err(code_error)?;
+        let (username, factor, post) = checked.map_err(code_error)?;
+        if post {
+            self.post_confirmation(crate::triggers::PostConfirmation {
+                pool_id: &app.pool_id,
+                username: &username,
+                source: "PostConfirmation_ConfirmSignUp",
+                client_id: Some(&client_id),
+                client_metadata: client_metadata.as_ref(),
+            })
+            .await?;
+        }
         Ok((app, username, factor))
     }
 
@@ -197,16 +212,9 @@ impl Service {
                 code: required(&input.confirmation_code, "confirmationCode")?.clone(),
                 force_alias: input.force_alias_creation == Some(true),
                 secret_hash: Some(input.secret_hash.clone()),
+                client_metadata: input.client_metadata.clone(),
             })
             .await?;
-        self.post_confirmation(crate::triggers::PostConfirmation {
-            pool_id: &client.pool_id,
-            username: &username,
-            source: "PostConfirmation_ConfirmSignUp",
-            client_id: input.client_id.as_deref(),
-            client_metadata: input.client_metadata.as_ref(),
-        })
-        .await?;
         let session = match factor {
             Some(factor) => self.sign_up_session(&client, &username, factor)?,
             None => None,
@@ -231,6 +239,7 @@ impl Service {
             code: code.to_string(),
             force_alias: false,
             secret_hash: None,
+            client_metadata: None,
         })
         .await
         .map(|_| ())

@@ -235,19 +235,22 @@ impl Service {
                 };
                 set_permanent_password(&mut row, &mut doc, verifier);
                 let username = row.username.clone();
+                let post = crate::triggers::has_post_confirmation(&pool.pool);
                 save(c, &pool, row, &doc)?;
-                Ok(Ok(username))
+                Ok(Ok((username, post)))
             })
             .await?;
-        let username = checked.map_err(code_error)?;
-        self.post_confirmation(crate::triggers::PostConfirmation {
-            pool_id: &trigger_pool,
-            username: &username,
-            source: "PostConfirmation_ConfirmForgotPassword",
-            client_id: Some(client_id),
-            client_metadata: client_metadata.as_ref(),
-        })
-        .await?;
+        let (username, post) = checked.map_err(code_error)?;
+        if post {
+            self.post_confirmation(crate::triggers::PostConfirmation {
+                pool_id: &trigger_pool,
+                username: &username,
+                source: "PostConfirmation_ConfirmForgotPassword",
+                client_id: Some(client_id),
+                client_metadata: client_metadata.as_ref(),
+            })
+            .await?;
+        }
         Ok(ConfirmForgotPasswordResponse {})
     }
 }

@@ -222,7 +222,9 @@ impl Service {
             .write(move |c| sign_up_user(c, &cache, &secrets, &client, &input, &new))
             .await?;
         self.after_commit(effects).await;
-        if response.user_confirmed == Some(true) {
+        if response.user_confirmed == Some(true)
+            && crate::triggers::has_post_confirmation(&pool.pool)
+        {
             self.post_confirmation(crate::triggers::PostConfirmation {
                 pool_id: &pool.id,
                 username: response.user_sub.as_deref().unwrap_or_default(),
