@@ -8,11 +8,13 @@ an AuthnRequest (signed where RequestSigningAlgorithm asks, verified here agains
 GetSigningCertificate), the IdP posts its signed response to /saml2/idpresponse, and
 the app's code exchanges for tokens of the user <ProviderName>_<NameID> with mapped
 attributes. IdP-initiated: a response without InResponseTo and the authorize request as
-RelayState. Refused: a tampered, expired, replayed or wrongly addressed assertion, an
+RelayState. An assertion encrypted to the pool's certificate (EncryptedResponses).
+Refused: a tampered, expired, replayed or wrongly addressed assertion, an
 unsolicited one where IDPInit is off, and an answer to another request."""
 
 import base64
 import datetime
+import os
 import http.client
 import json
 import unittest
@@ -22,7 +24,9 @@ import zlib
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import padding as block_padding
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.x509.oid import NameOID
 from lxml import etree
 from signxml import SignatureConstructionMethod, XMLSigner
@@ -84,7 +88,7 @@ class Idp:
         self.key = key
         self.cert = cert
 
-    def response(self, *, sp, acs, name_id, attributes, in_response_to=None, age=0, audience=None, recipient=None):
+    def response(self, *, sp, acs, name_id, attributes, in_response_to=None, age=0, audience=None, recipient=None, encrypt_to=None):
         now = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=age)
         later = now + datetime.timedelta(minutes=5)
         response_id = "_" + uuid.uuid4().hex
@@ -134,7 +138,49 @@ class Idp:
             reference_uri=assertion_id,
         )
         root.replace(assertion, signed)
-        return etree.tostring(root).decode()
+        if encrypt_to is None:
+            return etree.tostring(root).decode()
+        # EncryptedResponses: the assertion encrypted to the pool's certificate (XML
+        # Encryption, AES-128-CBC under an RSA-OAEP key), the whole response signed.
+        root.remove(signed)
+        key = os.urandom(16)
+        iv = os.urandom(16)
+        padder = block_padding.PKCS7(128).padder()
+        plain = padder.update(etree.tostring(signed)) + padder.finalize()
+        encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+        ciphertext = iv + encryptor.update(plain) + encryptor.finalize()
+        wrapped = encrypt_to.public_key().encrypt(
+            key, padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None)
+        )
+        encrypted = etree.fromstring(
+            (
+                f'<saml:EncryptedAssertion xmlns:saml="{NS["saml"]}">'
+                '<xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Type="http://www.w3.org/2001/04/xmlenc#Element">'
+                '<xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/>'
+                '<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey>'
+                '<xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/>'
+                f"<xenc:CipherData><xenc:CipherValue>{base64.b64encode(wrapped).decode()}</xenc:CipherValue></xenc:CipherData>"
+                "</xenc:EncryptedKey></ds:KeyInfo>"
+                f"<xenc:CipherData><xenc:CipherValue>{base64.b64encode(ciphertext).decode()}</xenc:CipherValue></xenc:CipherData>"
+                "</xenc:EncryptedData></saml:EncryptedAssertion>"
+            ).encode()
+        )
+        root.append(encrypted)
+        status = root.find("samlp:Status", NS)
+        status.addprevious(
+            etree.fromstring(b'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#" Id="placeholder"></ds:Signature>')
+        )
+        whole = signer.sign(
+            root,
+            key=self.key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ),
+            cert=[self.cert],
+            reference_uri=response_id,
+        )
+        return etree.tostring(whole).decode()
 
 
 def request(server, method, path, headers=None, body=None):
@@ -393,6 +439,33 @@ class SamlTest(unittest.TestCase):
             self.server, "POST", "/saml2/logout", {"Content-Type": "application/x-www-form-urlencoded"}, body
         )
         self.assertEqual(status, 400)
+
+    def test_encrypted_responses(self):
+        self.pool = self.pool_with_provider(EncryptedResponses="true")
+        details = self.idp.describe_identity_provider(UserPoolId=self.pool, ProviderName="Corp")["IdentityProvider"][
+            "ProviderDetails"
+        ]
+        certificate = self.idp.get_signing_certificate(UserPoolId=self.pool)["Certificate"]
+        self.assertEqual(details["ActiveEncryptionCertificate"], certificate)
+        pool_cert = x509.load_der_x509_certificate(base64.b64decode(certificate))
+        client = self.client(self.pool, ["Corp"])
+        request_id, p = self.start(client[0])
+        response = self.sign_in_response(request_id, encrypt_to=pool_cert)
+        self.assertIn("EncryptedAssertion", response)
+        self.assertNotIn("jane@corp.example", response)
+        status, headers, body = self.post(response, p["RelayState"])
+        self.assertEqual(status, 302, body)
+        tokens = self.exchange(client, headers["location"])
+        self.assertEqual(claims(tokens["id_token"])["cognito:username"], "Corp_jane@corp.example")
+        # Encrypted to another key: it cannot be opened.
+        other, _ = make_idp_key()
+        stranger = x509.CertificateBuilder().subject_name(pool_cert.subject).issuer_name(pool_cert.subject).public_key(
+            other.public_key()
+        ).serial_number(1).not_valid_before(pool_cert.not_valid_before_utc).not_valid_after(
+            pool_cert.not_valid_after_utc
+        ).sign(other, hashes.SHA256())
+        request_id, p = self.start(client[0])
+        self.assert_refused(self.post(self.sign_in_response(request_id, encrypt_to=stranger), p["RelayState"]), "foreign key")
 
     def test_idp_initiated_sign_in(self):
         self.pool = self.pool_with_provider(IDPInit="true")
