@@ -16,6 +16,8 @@ import base64
 import datetime
 import os
 import http.client
+import http.server
+import threading
 import json
 import unittest
 import urllib.parse
@@ -466,6 +468,51 @@ class SamlTest(unittest.TestCase):
         ).sign(other, hashes.SHA256())
         request_id, p = self.start(client[0])
         self.assert_refused(self.post(self.sign_in_response(request_id, encrypt_to=stranger), p["RelayState"]), "foreign key")
+
+    def test_metadata_url(self):
+        metadata = idp_metadata(self.cert).encode()
+
+        class Metadata(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/samlmetadata+xml")
+                self.send_header("Content-Length", str(len(metadata)))
+                self.end_headers()
+                self.wfile.write(metadata)
+
+            def log_message(self, *args):
+                pass
+
+        served = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Metadata)
+        threading.Thread(target=served.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{served.server_address[1]}/metadata"
+            self.pool = self.idp.create_user_pool(PoolName="saml-url")["UserPool"]["Id"]
+            created = self.idp.create_identity_provider(
+                UserPoolId=self.pool,
+                ProviderName="Corp",
+                ProviderType="SAML",
+                ProviderDetails={"MetadataURL": url},
+            )["IdentityProvider"]["ProviderDetails"]
+            self.assertEqual(created["MetadataURL"], url)
+            self.assertEqual(created["SSORedirectBindingURI"], IDP_SSO)
+            client = self.client(self.pool, ["Corp"])
+            request_id, p = self.start(client[0])
+            status, headers, body = self.post(self.sign_in_response(request_id), p["RelayState"])
+            self.assertEqual(status, 302, body)
+            self.assertIn("code", params(headers["location"]))
+        finally:
+            served.shutdown()
+            served.server_close()
+        # A URL that answers nothing useful is refused when the provider is saved.
+        with self.assertRaises(Exception) as refused:
+            self.idp.create_identity_provider(
+                UserPoolId=self.pool,
+                ProviderName="Other",
+                ProviderType="SAML",
+                ProviderDetails={"MetadataURL": url},
+            )
+        self.assertEqual(refused.exception.response["Error"]["Code"], "InvalidParameterException")
 
     def test_idp_initiated_sign_in(self):
         self.pool = self.pool_with_provider(IDPInit="true")
