@@ -1,7 +1,9 @@
 //! The federation's outbound HTTP (`cognate_domain::federation::Upstream`): requests to
 //! identity providers (discovery documents, JWKS, the code exchange, userInfo, SAML
 //! metadata) over HTTP or HTTPS with the system's trusted roots. Each request has ten
-//! seconds and its answer at most 1 MiB; redirects are not followed.
+//! seconds and its answer at most 1 MiB; redirects are not followed. The client (and
+//! the system's roots, whose loading takes milliseconds) is made at the first request,
+//! not at start: most servers never federate, and tests start many servers.
 
 use bytes::Bytes;
 use cognate_domain::federation::{Upstream, UpstreamFuture, UpstreamRequest, UpstreamResponse};
@@ -16,21 +18,31 @@ use std::time::Duration;
 const TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_BODY: usize = 1024 * 1024;
 
+type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+#[derive(Default)]
 pub struct HttpUpstream {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: std::sync::OnceLock<Result<HttpsClient, String>>,
 }
 
 impl HttpUpstream {
-    pub fn new() -> Result<HttpUpstream, String> {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .map_err(|e| format!("cannot load the system's trusted roots: {e}"))?
-            .https_or_http()
-            .enable_http1()
-            .build();
-        Ok(HttpUpstream {
-            client: Client::builder(TokioExecutor::new()).build(connector),
-        })
+    pub fn new() -> HttpUpstream {
+        HttpUpstream::default()
+    }
+
+    fn client(&self) -> Result<&HttpsClient, String> {
+        self.client
+            .get_or_init(|| {
+                let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                    .with_native_roots()
+                    .map_err(|e| format!("cannot load the system's trusted roots: {e}"))?
+                    .https_or_http()
+                    .enable_http1()
+                    .build();
+                Ok(Client::builder(TokioExecutor::new()).build(connector))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     async fn send_now(&self, r: UpstreamRequest) -> Result<UpstreamResponse, String> {
@@ -62,7 +74,7 @@ impl HttpUpstream {
             .map_err(|e| format!("cannot build the request: {e}"))?;
         let answer = tokio::time::timeout(TIMEOUT, async {
             let response = self
-                .client
+                .client()?
                 .request(request)
                 .await
                 .map_err(|e| format!("{}: {e}", r.url))?;

@@ -98,7 +98,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
             secrets,
             delivery,
         );
-        service.set_upstream(Arc::new(HttpUpstream::new()?));
+        service.set_upstream(Arc::new(HttpUpstream::new()));
         if let Some(endpoint) = &config.lambda_endpoint {
             let credentials = config.lambda_credentials.as_ref().map(|s| s.0.as_str());
             service.set_lambda(Arc::new(LambdaClient::new(endpoint, credentials)?));
