@@ -54,7 +54,7 @@ pub(crate) use outcome::*;
 use sign_in::*;
 pub(crate) use user_auth::{allows_passwordless, pool_factors};
 
-pub(super) fn not_authorized(message: &str) -> Error {
+pub(crate) fn not_authorized(message: &str) -> Error {
     fail(ErrorCode::NotAuthorizedException, message)
 }
 

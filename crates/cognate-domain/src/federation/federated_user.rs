@@ -7,9 +7,10 @@
 //! user to an existing one (AdminLinkProviderForUser), who then signs in instead.
 
 use super::oidc::{claim_text, FederationFailure, FederationState, IDP_RESPONSE_PATH};
+use crate::auth::not_authorized;
 use crate::clock::now;
-use crate::error::{fail, invalid, Result};
-use crate::oauth::{AuthorizeRefusal, LoginStep};
+use crate::error::{invalid, Result};
+use crate::oauth::LoginStep;
 use crate::pools::client as user_pool_client;
 use crate::pools::PoolView;
 use crate::service::Service;
@@ -17,14 +18,9 @@ use crate::stored::to_doc;
 use crate::users::attributes as attrs;
 use crate::users::{index_entries, save, LinkedIdentity, MfaSettings, UserDoc, LINK_INDEX};
 use cognate_api::types::*;
-use cognate_api::ErrorCode;
 use cognate_store::records::user::{self, UserRow};
 use cognate_store::Conn;
 use serde_json::{Map, Value};
-
-fn not_authorized(message: &str) -> crate::error::Error {
-    fail(ErrorCode::NotAuthorizedException, message)
-}
 
 /// The subject attribute name of AdminLinkProviderForUser: the provider's user id.
 pub const SUBJECT: &str = "Cognito_Subject";
@@ -127,20 +123,31 @@ fn mapped_attributes(
         .collect()
 }
 
-/// Whether a provider's user signs in as someone the pool has already.
-fn known(
+/// Who the pool has already for a provider's user.
+enum Existing {
+    /// A user linked to them (AdminLinkProviderForUser).
+    Linked(UserRow),
+    /// Their own `<ProviderName>_<id>`.
+    Federated(UserRow),
+    New,
+}
+
+fn existing(
     c: &mut dyn Conn,
     pool: &PoolView,
     provider: &IdentityProviderType,
     user_id: &str,
     claims: &Map<String, Value>,
-) -> Result<bool> {
+) -> Result<Existing> {
     let name = provider.provider_name.clone().unwrap_or_default();
-    if linked_user(c, pool, &name, user_id, claims)?.is_some() {
-        return Ok(true);
+    if let Some(row) = linked_user(c, pool, &name, user_id, claims)? {
+        return Ok(Existing::Linked(row));
     }
     let key = pool.fold(&format!("{name}_{user_id}"));
-    Ok(user::get(c, &pool.id, &key)?.is_some())
+    Ok(match user::get(c, &pool.id, &key)? {
+        Some(row) => Existing::Federated(row),
+        None => Existing::New,
+    })
 }
 
 /// In a write: the user a provider's user signs in as, created or updated; `pre` is
@@ -154,22 +161,27 @@ pub(crate) fn sign_in_as(
     issuer: Option<&str>,
     pre: crate::triggers::PreSignUpAnswer,
 ) -> Result<(UserRow, UserDoc)> {
-    let name = provider.provider_name.clone().unwrap_or_default();
-    if let Some(row) = linked_user(c, pool, &name, user_id, claims)? {
-        let doc: UserDoc = crate::stored::from_doc(&row.doc)?;
-        return Ok((row, doc));
-    }
-    let username = format!("{name}_{user_id}");
-    let key = pool.fold(&username);
     let mapped = mapped_attributes(provider, claims);
-    if let Some(row) = user::get(c, &pool.id, &key)? {
-        let mut doc: UserDoc = crate::stored::from_doc(&row.doc)?;
-        for (k, v) in &mapped {
-            attrs::set(&mut doc.attributes, k, v);
+    match existing(c, pool, provider, user_id, claims)? {
+        Existing::Linked(row) => {
+            let doc: UserDoc = crate::stored::from_doc(&row.doc)?;
+            return Ok((row, doc));
         }
-        let row = save(c, pool, row, &doc)?;
-        return Ok((row, doc));
+        Existing::Federated(row) => {
+            let mut doc: UserDoc = crate::stored::from_doc(&row.doc)?;
+            for (k, v) in &mapped {
+                attrs::set(&mut doc.attributes, k, v);
+            }
+            let row = save(c, pool, row, &doc)?;
+            return Ok((row, doc));
+        }
+        Existing::New => {}
     }
+    let username = format!(
+        "{}_{user_id}",
+        provider.provider_name.as_deref().unwrap_or_default()
+    );
+    let key = pool.fold(&username);
     let sub = uuid::Uuid::new_v4().to_string();
     let mut doc = UserDoc {
         attributes: vec![AttributeType {
@@ -220,14 +232,8 @@ impl Service {
     ) -> std::result::Result<(crate::oauth::Authorization, LoginStep), FederationFailure> {
         let state: FederationState = self.open_federation_state(sealed_state, binding)?;
         let a = state.authorization();
-        let redirect = |error: &'static str, description: &'static str| {
-            FederationFailure::Redirect(AuthorizeRefusal::Redirect {
-                redirect_uri: a.redirect_uri.clone(),
-                error,
-                description,
-                state: a.state.clone(),
-            })
-        };
+        let redirect =
+            |error, description| FederationFailure::Redirect(a.refusal(error, description));
         if error.is_some() {
             return Err(redirect(
                 "access_denied",
@@ -254,25 +260,36 @@ impl Service {
                 tracing::warn!(provider = %state.provider, error = %e, "a federated sign-in failed");
                 redirect("invalid_request", "The identity provider's answer could not be verified")
             })?;
-        let user_id = super::federated_user::provider_user_id(&provider, &claims)
+        let user_id = provider_user_id(&provider, &claims)
             .ok_or_else(|| redirect("invalid_request", "The identity provider named no user"))?;
-        let issuer = provider
-            .provider_details
-            .as_ref()
-            .and_then(|d| d.get("oidc_issuer"))
-            .cloned();
+        let issuer = super::oidc::detail(&provider, "oidc_issuer");
+        self.federated_step(&state, &provider, &user_id, &claims, issuer)
+            .await
+    }
+
+    /// The end of every federated sign-in: the pool's user signed in, or the app told
+    /// why not.
+    pub(crate) async fn federated_step(
+        &self,
+        state: &FederationState,
+        provider: &IdentityProviderType,
+        user_id: &str,
+        claims: &Map<String, Value>,
+        issuer: Option<&str>,
+    ) -> std::result::Result<(crate::oauth::Authorization, LoginStep), FederationFailure> {
+        let a = state.authorization();
         let outcome = self
-            .federated_sign_in(&state, &provider, &user_id, &claims, issuer.as_deref())
+            .federated_sign_in(state, provider, user_id, claims, issuer)
             .await;
         let step = self.login_step(outcome).await.map_err(|f| {
             tracing::info!(provider = %state.provider, reason = %f.0, "a federated user was refused");
-            redirect("access_denied", "The user cannot sign in")
+            FederationFailure::Redirect(a.refusal("access_denied", "The user cannot sign in"))
         })?;
         Ok((a, step))
     }
 
     /// Writes the federated user and starts their session's token family.
-    pub(crate) async fn federated_sign_in(
+    async fn federated_sign_in(
         &self,
         state: &FederationState,
         provider: &IdentityProviderType,
@@ -280,18 +297,20 @@ impl Service {
         claims: &Map<String, Value>,
         issuer: Option<&str>,
     ) -> Result<crate::auth::Outcome> {
-        // A user new to the pool: PreSignUp first, outside the write.
+        // A user new to the pool: PreSignUp first, outside the write (only where the
+        // pool has the trigger is the user looked for here).
         let (cache, pool_id) = (self.pool_cache(), state.pool_id.clone());
         let (p, u, cl) = (provider.clone(), user_id.to_string(), claims.clone());
-        let (pool, is_known) = self
+        let (pool, is_new) = self
             .store()
             .read(move |c| {
                 let pool = PoolView::load(c, &cache, &pool_id)?;
-                let is_known = known(c, &pool, &p, &u, &cl)?;
-                Ok::<_, crate::error::Error>((pool, is_known))
+                let is_new = crate::triggers::Trigger::PreSignUp.configured(&pool.pool)
+                    && matches!(existing(c, &pool, &p, &u, &cl)?, Existing::New);
+                Ok::<_, crate::error::Error>((pool, is_new))
             })
             .await?;
-        let pre = if is_known {
+        let pre = if !is_new {
             crate::triggers::PreSignUpAnswer::default()
         } else {
             let username = format!(

@@ -80,14 +80,8 @@ impl Service {
             ));
         }
         let cache = self.pool_cache();
-        let secrets_doc = {
-            let (p, n) = (pool_id.clone(), from.provider.clone());
-            self.store()
-                .read(move |c| super::providers::find(c, &p, &n))
-                .await?
-        };
-        let provider = match secrets_doc {
-            Some(doc) => self.open_provider(&doc)?,
+        let provider = match self.provider_named(&pool_id, &from.provider).await? {
+            Some(provider) => provider,
             None => {
                 return Err(invalid(format!(
                     "The provider {} does not exist for User Pool {pool_id}",

@@ -49,6 +49,30 @@ pub(crate) struct FederationState {
 }
 
 impl FederationState {
+    /// The state of a sign-in at `provider` for a checked authorize request, living
+    /// ten minutes from now.
+    pub(crate) fn new(
+        a: &Authorization,
+        provider: String,
+        upstream_nonce: String,
+        binding: String,
+    ) -> FederationState {
+        FederationState {
+            pool_id: a.pool_id.clone(),
+            provider,
+            client_id: a.client_id.clone(),
+            redirect_uri: a.redirect_uri.clone(),
+            scope: a.scope.clone(),
+            state: a.state.clone(),
+            nonce: a.nonce.clone(),
+            code_challenge: a.code_challenge.clone(),
+            implicit: a.implicit,
+            upstream_nonce,
+            binding,
+            expires_at: now() + STATE_SECONDS,
+        }
+    }
+
     pub(crate) fn authorization(&self) -> Authorization {
         Authorization {
             pool_id: self.pool_id.clone(),
@@ -86,7 +110,7 @@ pub enum FederationFailure {
     Redirect(AuthorizeRefusal),
 }
 
-fn detail<'a>(p: &'a IdentityProviderType, key: &str) -> Option<&'a str> {
+pub(super) fn detail<'a>(p: &'a IdentityProviderType, key: &str) -> Option<&'a str> {
     p.provider_details
         .as_ref()
         .and_then(|d| d.get(key))
@@ -307,12 +331,7 @@ impl Service {
         base: &str,
         binding: &str,
     ) -> std::result::Result<String, AuthorizeRefusal> {
-        let refuse = |description: &'static str| AuthorizeRefusal::Redirect {
-            redirect_uri: a.redirect_uri.clone(),
-            error: "invalid_request",
-            description,
-            state: a.state.clone(),
-        };
+        let refuse = |description| a.refusal("invalid_request", description);
         let name = a.identity_provider.clone().unwrap_or_default();
         let provider = self
             .provider_named(&a.pool_id, &name)
@@ -330,24 +349,12 @@ impl Service {
             refuse("The identity provider cannot be reached")
         })?;
         let upstream_nonce = uuid::Uuid::new_v4().simple().to_string();
-        let state = FederationState {
-            pool_id: a.pool_id.clone(),
-            provider: name,
-            client_id: a.client_id.clone(),
-            redirect_uri: a.redirect_uri.clone(),
-            scope: a.scope.clone(),
-            state: a.state.clone(),
-            nonce: a.nonce.clone(),
-            code_challenge: a.code_challenge.clone(),
-            implicit: a.implicit,
-            upstream_nonce: upstream_nonce.clone(),
-            binding: self.secrets().keyed_hash(&["federation-binding", binding]),
-            expires_at: now() + STATE_SECONDS,
-        };
-        let sealed = self.secrets().seal(
-            Purpose::FederationState,
-            &serde_json::to_string(&state).unwrap_or_default(),
-        );
+        let sealed = self.seal_federation_state(&FederationState::new(
+            a,
+            name,
+            upstream_nonce.clone(),
+            self.secrets().keyed_hash(&["federation-binding", binding]),
+        ));
         let callback = format!("{}{IDP_RESPONSE_PATH}", base.trim_end_matches('/'));
         let scope = scopes(&provider);
         let mut pairs = vec![
@@ -386,6 +393,20 @@ impl Service {
         doc.map(|d| self.open_provider(&d)).transpose()
     }
 
+    /// The state as the provider carries it (`state`, SAML's RelayState): sealed.
+    pub(crate) fn seal_federation_state(&self, state: &FederationState) -> String {
+        self.secrets().seal(
+            Purpose::FederationState,
+            &serde_json::to_string(state).unwrap_or_default(),
+        )
+    }
+
+    /// A sealed state, if it is ours (expired or not).
+    pub(crate) fn unseal_federation_state(&self, sealed: &str) -> Option<FederationState> {
+        let plain = self.secrets().open(Purpose::FederationState, sealed)?;
+        serde_json::from_str(&plain).ok()
+    }
+
     /// Opens the `state` the provider sent back, if it is ours, unexpired and this
     /// browser's.
     pub(crate) fn open_federation_state(
@@ -394,12 +415,9 @@ impl Service {
         binding: Option<&str>,
     ) -> std::result::Result<FederationState, FederationFailure> {
         let page = |m: &str| FederationFailure::Page(m.to_string());
-        let plain = self
-            .secrets()
-            .open(Purpose::FederationState, sealed)
+        let state = self
+            .unseal_federation_state(sealed)
             .ok_or_else(|| page("Invalid state. Start the sign-in again."))?;
-        let state: FederationState =
-            serde_json::from_str(&plain).map_err(|_| page("Invalid state."))?;
         if state.expires_at <= now() {
             return Err(page("The sign-in took too long. Start it again."));
         }

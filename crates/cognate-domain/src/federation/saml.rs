@@ -16,7 +16,7 @@
 //! the pool's key where EncryptedResponses is set. Each assertion is taken once: its id
 //! is recorded until it expires, so a replayed response is refused.
 
-use super::oidc::{FederationFailure, FederationState};
+use super::oidc::{detail, FederationFailure, FederationState};
 use crate::clock::now;
 use crate::crypto::secret_box::Purpose;
 use crate::oauth::{AuthorizeParams, AuthorizeRefusal, LoginStep};
@@ -37,13 +37,6 @@ const STATE_SECONDS: f64 = 600.0;
 /// The pool's entity id as a service provider.
 pub fn sp_entity_id(pool_id: &str) -> String {
     format!("urn:amazon:cognito:sp:{pool_id}")
-}
-
-fn detail<'a>(p: &'a IdentityProviderType, key: &str) -> Option<&'a str> {
-    p.provider_details
-        .as_ref()
-        .and_then(|d| d.get(key))
-        .map(String::as_str)
 }
 
 /// The pool's key and certificate: its ID-token signing key, whose self-signed
@@ -147,24 +140,12 @@ impl Service {
             .make_authentication_request(&sso)
             .map_err(|e| e.to_string())?;
         request.id = format!("_{}", uuid::Uuid::new_v4().simple());
-        let state = FederationState {
-            pool_id: a.pool_id.clone(),
-            provider: p.provider_name.clone().unwrap_or_default(),
-            client_id: a.client_id.clone(),
-            redirect_uri: a.redirect_uri.clone(),
-            scope: a.scope.clone(),
-            state: a.state.clone(),
-            nonce: a.nonce.clone(),
-            code_challenge: a.code_challenge.clone(),
-            implicit: a.implicit,
-            upstream_nonce: request.id.clone(),
-            binding: String::new(),
-            expires_at: now() + STATE_SECONDS,
-        };
-        let relay = self.secrets().seal(
-            Purpose::FederationState,
-            &serde_json::to_string(&state).unwrap_or_default(),
-        );
+        let relay = self.seal_federation_state(&FederationState::new(
+            a,
+            p.provider_name.clone().unwrap_or_default(),
+            request.id.clone(),
+            String::new(),
+        ));
         let url = if detail(p, "RequestSigningAlgorithm") == Some("rsa-sha256") {
             request.signed_redirect(&relay, &key.key)
         } else {
@@ -186,10 +167,7 @@ impl Service {
         let page = |m: &str| FederationFailure::Page(m.to_string());
         let relay = relay_state.unwrap_or_default();
         // Ours (SP-initiated), or the authorize request's query (IdP-initiated).
-        let sealed = self
-            .secrets()
-            .open(Purpose::FederationState, relay)
-            .and_then(|plain| serde_json::from_str::<FederationState>(&plain).ok());
+        let sealed = self.unseal_federation_state(relay);
         let idp_initiated = sealed.is_none();
         let state = match sealed {
             Some(s) if s.expires_at <= now() => {
@@ -199,14 +177,8 @@ impl Service {
             None => self.idp_initiated_state(relay).await?,
         };
         let a = state.authorization();
-        let refuse = |description: &'static str| {
-            FederationFailure::Redirect(AuthorizeRefusal::Redirect {
-                redirect_uri: a.redirect_uri.clone(),
-                error: "invalid_request",
-                description,
-                state: a.state.clone(),
-            })
-        };
+        let refuse =
+            |description| FederationFailure::Redirect(a.refusal("invalid_request", description));
         let provider = self
             .provider_named(&state.pool_id, &state.provider)
             .await
@@ -293,19 +265,8 @@ impl Service {
             }
         }
         let issuer = assertion.issuer.value.clone().filter(|i| !i.is_empty());
-        let outcome = self
-            .federated_sign_in(&state, &provider, &user_id, &claims, issuer.as_deref())
-            .await;
-        let step = self.login_step(outcome).await.map_err(|f| {
-            tracing::info!(provider = %state.provider, reason = %f.0, "a federated user was refused");
-            FederationFailure::Redirect(AuthorizeRefusal::Redirect {
-                redirect_uri: a.redirect_uri.clone(),
-                error: "access_denied",
-                description: "The user cannot sign in",
-                state: a.state.clone(),
-            })
-        })?;
-        Ok((a, step))
+        self.federated_step(&state, &provider, &user_id, &claims, issuer.as_deref())
+            .await
     }
 
     /// IdP-initiated: the authorize request RelayState carries, checked as at
@@ -332,14 +293,8 @@ impl Service {
                 AuthorizeRefusal::Page(m) => FederationFailure::Page(m.to_string()),
                 r => FederationFailure::Redirect(r),
             })?;
-        let refuse = |description: &'static str| {
-            FederationFailure::Redirect(AuthorizeRefusal::Redirect {
-                redirect_uri: a.redirect_uri.clone(),
-                error: "invalid_request",
-                description,
-                state: a.state.clone(),
-            })
-        };
+        let refuse =
+            |description| FederationFailure::Redirect(a.refusal("invalid_request", description));
         let Some(name) = a.identity_provider.clone() else {
             return Err(refuse("RelayState names no identity_provider"));
         };
@@ -362,20 +317,7 @@ impl Service {
                 ));
             }
         }
-        Ok(FederationState {
-            pool_id: a.pool_id.clone(),
-            provider: name,
-            client_id: a.client_id.clone(),
-            redirect_uri: a.redirect_uri.clone(),
-            scope: a.scope.clone(),
-            state: a.state.clone(),
-            nonce: None,
-            code_challenge: a.code_challenge.clone(),
-            implicit: a.implicit,
-            upstream_nonce: String::new(),
-            binding: String::new(),
-            expires_at: now() + STATE_SECONDS,
-        })
+        Ok(FederationState::new(&a, name, String::new(), String::new()))
     }
 
     /// The pool's SAML service-provider metadata: its entity id, its assertion consumer

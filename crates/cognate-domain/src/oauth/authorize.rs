@@ -92,6 +92,19 @@ pub struct Authorization {
     pub cognito: bool,
 }
 
+impl Authorization {
+    /// A refusal sent to the app's redirect URI, with the request's `state`
+    /// (RFC 6749 §4.1.2.1).
+    pub fn refusal(&self, error: &'static str, description: &'static str) -> AuthorizeRefusal {
+        AuthorizeRefusal::Redirect {
+            redirect_uri: self.redirect_uri.clone(),
+            error,
+            description,
+            state: self.state.clone(),
+        }
+    }
+}
+
 /// What a code remembers until its exchange.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct CodeDoc {
@@ -307,16 +320,10 @@ impl Service {
             expires_at: now() + CODE_LIFETIME_SECONDS,
             doc: serde_json::to_string(&doc).unwrap_or_default(),
         };
-        let server_error = || AuthorizeRefusal::Redirect {
-            redirect_uri: a.redirect_uri.clone(),
-            error: "server_error",
-            description: "The code could not be issued",
-            state: a.state.clone(),
-        };
         self.store()
             .write(move |c| records::insert(c, &row).map_err(crate::error::Error::from))
             .await
-            .map_err(|_| server_error())?;
+            .map_err(|_| a.refusal("server_error", "The code could not be issued"))?;
         let mut pairs = vec![("code", code.as_str())];
         if let Some(s) = &a.state {
             pairs.push(("state", s.as_str()));
@@ -332,12 +339,7 @@ impl Service {
         a: &Authorization,
         session: &HostedSession,
     ) -> Result<String, AuthorizeRefusal> {
-        let refused = |error: &'static str, description: &'static str| AuthorizeRefusal::Redirect {
-            redirect_uri: a.redirect_uri.clone(),
-            error,
-            description,
-            state: a.state.clone(),
-        };
+        let refused = |error, description| a.refusal(error, description);
         let (cache, pool_id, client_id) =
             (self.pool_cache(), a.pool_id.clone(), a.client_id.clone());
         let (username, sub, scope) = (
@@ -433,12 +435,7 @@ impl Service {
 
     /// `prompt=none` without a session: AWS's `login_required`, redirected.
     pub fn login_required(a: &Authorization) -> AuthorizeRefusal {
-        AuthorizeRefusal::Redirect {
-            redirect_uri: a.redirect_uri.clone(),
-            error: "login_required",
-            description: "The user is not signed in",
-            state: a.state.clone(),
-        }
+        a.refusal("login_required", "The user is not signed in")
     }
 }
 

@@ -28,6 +28,11 @@ impl Trigger {
         }
     }
 
+    /// Whether the pool names a function for this trigger.
+    pub(crate) fn configured(self, pool: &UserPoolType) -> bool {
+        self.arn(pool).is_some()
+    }
+
     fn arn(self, pool: &UserPoolType) -> Option<String> {
         let config = pool.lambda_config.as_ref()?;
         match self {

@@ -13,6 +13,7 @@ mod invoke;
 mod post_confirmation;
 mod pre_sign_up;
 
+pub(crate) use event::Trigger;
 pub use invoke::{InvokeAnswer, InvokeFuture, LambdaInvoker, NoLambda};
 pub(crate) use post_confirmation::{has_post_confirmation, PostConfirmation};
 pub(crate) use pre_sign_up::{PreSignUp, PreSignUpAnswer};

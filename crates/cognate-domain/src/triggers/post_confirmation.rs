@@ -23,10 +23,7 @@ pub(crate) struct PostConfirmation<'a> {
 /// Whether the pool has a PostConfirmation trigger (its callers skip the call's read
 /// otherwise).
 pub(crate) fn has_post_confirmation(pool: &cognate_api::types::UserPoolType) -> bool {
-    pool.lambda_config
-        .as_ref()
-        .and_then(|l| l.post_confirmation.as_deref())
-        .is_some_and(|a| !a.is_empty())
+    Trigger::PostConfirmation.configured(pool)
 }
 
 impl Service {
@@ -42,15 +39,6 @@ impl Service {
                 Ok::<_, crate::error::Error>((pool, user))
             })
             .await?;
-        if pool
-            .pool
-            .lambda_config
-            .as_ref()
-            .and_then(|l| l.post_confirmation.as_ref())
-            .is_none()
-        {
-            return Ok(());
-        }
         let Some((row, doc)) = user else {
             return Ok(());
         };
