@@ -98,7 +98,7 @@ impl LambdaClient {
             .map(|a| a.as_str().to_string())
             .unwrap_or_default();
         let region = region_of(arn);
-        let now = chrono_now();
+        let now = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
         let (date, stamp) = (&now[..8], now.as_str());
         let body_hash = hex(&Sha256::digest(&payload));
         // The path as sent is already escaped; SigV4 escapes it once more for all
@@ -157,32 +157,6 @@ impl LambdaClient {
     }
 }
 
-/// The time as SigV4 writes it, `YYYYMMDDTHHMMSSZ`.
-fn chrono_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default();
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
 impl LambdaInvoker for LambdaClient {
     fn invoke(&self, function_arn: &str, payload: Vec<u8>) -> InvokeFuture<'_> {
         let arn = function_arn.to_string();
@@ -204,8 +178,5 @@ mod tests {
             escape("arn:aws:lambda:eu-west-1:1:function:f"),
             "arn%3Aaws%3Alambda%3Aeu-west-1%3A1%3Afunction%3Af"
         );
-        let now = chrono_now();
-        assert_eq!(now.len(), 16);
-        assert!(now.starts_with("20"));
     }
 }

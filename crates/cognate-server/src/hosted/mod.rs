@@ -314,7 +314,7 @@ impl Visit<'_> {
             return error_page("Missing required parameter state");
         };
         let binding = self.cookies.get(CSRF_COOKIE).map(String::as_str);
-        match self
+        let finished = self
             .service
             .federation_finish(
                 state,
@@ -323,8 +323,16 @@ impl Visit<'_> {
                 &self.base(),
                 binding,
             )
-            .await
-        {
+            .await;
+        self.federated(finished).await
+    }
+
+    /// Where a federated sign-in (OIDC or SAML) leads: the app with its code, or why not.
+    async fn federated(
+        &self,
+        finished: Result<(Authorization, LoginStep), FederationFailure>,
+    ) -> Response<Body> {
+        match finished {
             Ok((a, LoginStep::SignedIn { session, cookie })) => {
                 self.signed_in(&a, &session, &cookie).await
             }
@@ -341,24 +349,15 @@ impl Visit<'_> {
         let Some(saml) = form.get("SAMLResponse") else {
             return error_page("Missing required parameter SAMLResponse");
         };
-        match self
+        let finished = self
             .service
             .saml_finish(
                 saml,
                 form.get("RelayState").map(String::as_str),
                 &self.base(),
             )
-            .await
-        {
-            Ok((a, LoginStep::SignedIn { session, cookie })) => {
-                self.signed_in(&a, &session, &cookie).await
-            }
-            Ok((_, LoginStep::Challenge { .. })) => {
-                error_page("An error was encountered with the requested page.")
-            }
-            Err(FederationFailure::Page(m)) => error_page(&m),
-            Err(FederationFailure::Redirect(r)) => refusal(&r),
-        }
+            .await;
+        self.federated(finished).await
     }
 
     /// `GET /saml2/metadata`: the pool's SAML service-provider metadata; the pool is the
