@@ -46,10 +46,15 @@ impl HttpUpstream {
     }
 
     async fn send_now(&self, r: UpstreamRequest) -> Result<UpstreamResponse, String> {
-        let uri: hyper::Uri = r
+        // Errors name the URL without its query, which may carry a client secret (a
+        // token request by GET, as Facebook's).
+        let shown = r
             .url
-            .parse()
-            .map_err(|_| format!("{} is not a URL", r.url))?;
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let uri: hyper::Uri = r.url.parse().map_err(|_| format!("{shown} is not a URL"))?;
         let method = if r.method == "POST" {
             Method::POST
         } else {
@@ -77,12 +82,12 @@ impl HttpUpstream {
                 .client()?
                 .request(request)
                 .await
-                .map_err(|e| format!("{}: {e}", r.url))?;
+                .map_err(|e| format!("{shown}: {e}"))?;
             let status = response.status().as_u16();
             let body = Limited::new(response.into_body(), MAX_BODY)
                 .collect()
                 .await
-                .map_err(|e| format!("{}: the answer could not be read: {e}", r.url))?
+                .map_err(|e| format!("{shown}: the answer could not be read: {e}"))?
                 .to_bytes();
             Ok::<_, String>(UpstreamResponse {
                 status,
@@ -90,7 +95,7 @@ impl HttpUpstream {
             })
         })
         .await
-        .map_err(|_| format!("{} did not answer within {TIMEOUT:?}", r.url))??;
+        .map_err(|_| format!("{shown} did not answer within {TIMEOUT:?}"))??;
         Ok(answer)
     }
 }
