@@ -66,6 +66,15 @@ pub(super) struct Challenge {
     /// WEB_AUTHN: the passkey ceremony's state (its challenge among it).
     #[serde(rename = "w", default, skip_serializing_if = "Option::is_none")]
     pub(super) passkey_state: Option<String>,
+    /// CUSTOM_AUTH: the challenges so far and their results (the triggers' `session`).
+    #[serde(rename = "cs", default, skip_serializing_if = "Option::is_none")]
+    pub(super) custom: Option<Vec<crate::triggers::ChallengeResult>>,
+    /// CUSTOM_CHALLENGE: CreateAuthChallenge's private parameters.
+    #[serde(rename = "cp", default, skip_serializing_if = "Option::is_none")]
+    pub(super) private: Option<serde_json::Map<String, serde_json::Value>>,
+    /// CUSTOM_CHALLENGE: CreateAuthChallenge's challengeMetadata.
+    #[serde(rename = "cm", default, skip_serializing_if = "Option::is_none")]
+    pub(super) challenge_metadata: Option<String>,
 }
 
 impl Service {
@@ -130,6 +139,9 @@ impl Service {
             device_key: None,
             signed_up: false,
             passkey_state: None,
+            custom: None,
+            private: None,
+            challenge_metadata: None,
         }
     }
 }

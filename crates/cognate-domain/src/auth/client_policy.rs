@@ -36,6 +36,9 @@ pub(super) fn flow_allowed(client: &UserPoolClientType, flow: &AuthFlowType) -> 
         has(ExplicitAuthFlowsType::ALLOW_REFRESH_TOKEN_AUTH) || legacy
     } else if *flow == AuthFlowType::USER_AUTH {
         has(ExplicitAuthFlowsType::ALLOW_USER_AUTH)
+    } else if *flow == AuthFlowType::CUSTOM_AUTH {
+        has(ExplicitAuthFlowsType::ALLOW_CUSTOM_AUTH)
+            || has(ExplicitAuthFlowsType::CUSTOM_AUTH_FLOW_ONLY)
     } else {
         false
     }

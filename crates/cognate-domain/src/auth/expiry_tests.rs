@@ -1,5 +1,6 @@
 //! What needs a running service: expiry of tokens and sessions, which the end-to-end
 //! tests cannot wait for.
+use super::initiate::Caller;
 use crate::clock::now;
 use crate::error::Error;
 use crate::pools::PoolView;
@@ -68,7 +69,7 @@ async fn expired_tokens_and_sessions_are_refused() {
             &f.client_id,
             &AuthFlowType::USER_PASSWORD_AUTH,
             sign_in("Temp0rary!"),
-            None,
+            Caller::default(),
             None,
         )
         .await
@@ -92,7 +93,7 @@ async fn expired_tokens_and_sessions_are_refused() {
             &ChallengeNameType::NEW_PASSWORD_REQUIRED,
             Some(&expired),
             responses.clone(),
-            None,
+            Caller::default(),
         )
         .await
         .err()
@@ -109,7 +110,7 @@ async fn expired_tokens_and_sessions_are_refused() {
             &ChallengeNameType::NEW_PASSWORD_REQUIRED,
             challenge.session.as_ref(),
             responses,
-            None,
+            Caller::default(),
         )
         .await
         .expect("new password");
@@ -172,7 +173,7 @@ async fn expired_temporary_passwords_are_refused_and_required_mfa_is_challenged(
             &f.client_id,
             &AuthFlowType::USER_PASSWORD_AUTH,
             sign_in("Temp0rary!"),
-            None,
+            Caller::default(),
             None,
         )
         .await
@@ -197,7 +198,7 @@ async fn expired_temporary_passwords_are_refused_and_required_mfa_is_challenged(
         &f.client_id,
         &AuthFlowType::USER_PASSWORD_AUTH,
         sign_in("Passw0rd!"),
-        None,
+        Caller::default(),
         None,
     )
     .await
@@ -218,7 +219,7 @@ async fn expired_temporary_passwords_are_refused_and_required_mfa_is_challenged(
             &f.client_id,
             &AuthFlowType::USER_PASSWORD_AUTH,
             sign_in("Passw0rd!"),
-            None,
+            Caller::default(),
             None,
         )
         .await
@@ -246,7 +247,14 @@ async fn an_expired_user_auth_session_is_refused() {
             ("EMAIL_OTP_CODE".to_string(), "123456".to_string()),
         ]);
         let e = s
-            .respond_to_challenge(None, &f.client_id, &name, Some(&expired), responses, None)
+            .respond_to_challenge(
+                None,
+                &f.client_id,
+                &name,
+                Some(&expired),
+                responses,
+                Caller::default(),
+            )
             .await
             .err()
             .expect("expired session refused");
@@ -280,7 +288,14 @@ async fn expired_mfa_sessions_are_refused() {
             (answer.to_string(), "123456".to_string()),
         ]);
         let e = s
-            .respond_to_challenge(None, &f.client_id, &name, Some(&expired), responses, None)
+            .respond_to_challenge(
+                None,
+                &f.client_id,
+                &name,
+                Some(&expired),
+                responses,
+                Caller::default(),
+            )
             .await
             .err()
             .expect("expired session refused");

@@ -17,6 +17,7 @@ impl Service {
     async fn page_client(&self, client_id: &str) -> Result<AuthClient> {
         let mut client = self.client_for(client_id, None).await?;
         client.secret = None;
+        client.hosted = true;
         Ok(client)
     }
 

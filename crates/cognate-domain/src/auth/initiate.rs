@@ -26,6 +26,14 @@ fn source_ip(ctx: &RequestContext, context_data: Option<&ContextDataType>) -> Op
         .or_else(|| ctx.source_ip.clone())
 }
 
+/// Who is signing in, beyond the client: where from, and the request's ClientMetadata
+/// (for the triggers AWS passes it to).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Caller {
+    pub ip: Option<String>,
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
 impl Service {
     /// InitiateAuth and AdminInitiateAuth. `admin` names the pool of an admin call.
     pub(crate) async fn initiate_auth_flow(
@@ -34,11 +42,12 @@ impl Service {
         client_id: &str,
         flow: &AuthFlowType,
         params: BTreeMap<String, String>,
-        ip: Option<String>,
+        caller: Caller,
         session: Option<&String>,
     ) -> Result<Outcome> {
         let mut client = self.client_for(client_id, admin).await?;
-        client.source_ip = ip;
+        client.source_ip = caller.ip;
+        client.client_metadata = caller.metadata;
         let supported: &[AuthFlowType] = if admin.is_some() {
             &[
                 AuthFlowType::USER_SRP_AUTH,
@@ -62,11 +71,6 @@ impl Service {
         if !supported.contains(flow) {
             return Err(invalid("Initiate Auth method not supported."));
         }
-        if *flow == AuthFlowType::CUSTOM_AUTH {
-            return Err(invalid(
-                "Custom auth lambda trigger is not configured for the user pool.",
-            ));
-        }
         if !flow_allowed(&client.client, flow) {
             return Err(invalid(format!("{flow} flow not enabled for this client")));
         }
@@ -78,6 +82,7 @@ impl Service {
         match flow {
             f if password.contains(f) => self.password_flow(client, &params).await,
             f if *f == AuthFlowType::USER_SRP_AUTH => self.srp_flow(client, &params).await,
+            f if *f == AuthFlowType::CUSTOM_AUTH => self.custom_flow(client, &params).await,
             f if *f == AuthFlowType::USER_AUTH => {
                 self.user_auth_flow(client, &params, session).await
             }
@@ -118,10 +123,11 @@ impl Service {
         challenge: &ChallengeNameType,
         session: Option<&String>,
         responses: BTreeMap<String, String>,
-        ip: Option<String>,
+        caller: Caller,
     ) -> Result<Outcome> {
         let mut client = self.client_for(client_id, admin).await?;
-        client.source_ip = ip;
+        client.source_ip = caller.ip;
+        client.client_metadata = caller.metadata;
         self.answer_challenge(client, challenge, session, responses)
             .await
     }
@@ -152,6 +158,10 @@ impl Service {
             }
             c if *c == ChallengeNameType::SELECT_CHALLENGE => {
                 self.answer_select_challenge(client, session, &responses)
+                    .await
+            }
+            c if *c == ChallengeNameType::CUSTOM_CHALLENGE => {
+                self.answer_custom_challenge(client, session, &responses)
                     .await
             }
             c if *c == ChallengeNameType::NEW_PASSWORD_REQUIRED => {
@@ -188,7 +198,10 @@ impl Service {
                 client_id,
                 flow,
                 input.auth_parameters.unwrap_or_default(),
-                source_ip(ctx, None),
+                Caller {
+                    ip: source_ip(ctx, None),
+                    metadata: input.client_metadata,
+                },
                 input.session.as_ref(),
             )
             .await?;
@@ -209,7 +222,10 @@ impl Service {
                 client_id,
                 flow,
                 input.auth_parameters.unwrap_or_default(),
-                source_ip(ctx, input.context_data.as_ref()),
+                Caller {
+                    ip: source_ip(ctx, input.context_data.as_ref()),
+                    metadata: input.client_metadata,
+                },
                 input.session.as_ref(),
             )
             .await?;
@@ -230,7 +246,10 @@ impl Service {
                 challenge,
                 input.session.as_ref(),
                 input.challenge_responses.unwrap_or_default(),
-                source_ip(ctx, None),
+                Caller {
+                    ip: source_ip(ctx, None),
+                    metadata: input.client_metadata,
+                },
             )
             .await?;
         Ok(o.into())
@@ -251,7 +270,10 @@ impl Service {
                 challenge,
                 input.session.as_ref(),
                 input.challenge_responses.unwrap_or_default(),
-                source_ip(ctx, input.context_data.as_ref()),
+                Caller {
+                    ip: source_ip(ctx, input.context_data.as_ref()),
+                    metadata: input.client_metadata,
+                },
             )
             .await?;
         Ok(o.into())

@@ -393,10 +393,14 @@ impl Service {
             })
             .await?;
         match verdict {
-            Verdict::Grant(grant) => Ok(Outcome {
-                authentication_result: Some(self.issue(*grant).await?),
-                ..Outcome::default()
-            }),
+            Verdict::Grant(grant) => {
+                self.signed_in(
+                    &client_for_device,
+                    *grant,
+                    tokens::TokenSource::Authentication,
+                )
+                .await
+            }
             Verdict::Device(row) => {
                 let key = device_key.unwrap_or_default();
                 self.device_challenge(&client_for_device, &row, key)
@@ -531,10 +535,14 @@ impl Service {
                 let key = row_device_key.unwrap_or_default();
                 self.device_challenge(&client_for_device, &row, key)
             }
-            Verdict::Grant(grant) => Ok(Outcome {
-                authentication_result: Some(self.issue(*grant).await?),
-                ..Outcome::default()
-            }),
+            Verdict::Grant(grant) => {
+                self.signed_in(
+                    &client_for_device,
+                    *grant,
+                    tokens::TokenSource::Authentication,
+                )
+                .await
+            }
             Verdict::Mismatch => Err(crate::error::internal("MFA_SETUP has no code")),
         }
     }

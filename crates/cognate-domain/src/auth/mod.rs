@@ -18,6 +18,7 @@
 
 mod challenge;
 mod client_policy;
+mod custom_flow;
 mod device_srp;
 mod devices;
 #[cfg(test)]

@@ -167,10 +167,10 @@ impl Service {
             })
             .await?;
         match grant {
-            Ok(grant) => Ok(Outcome {
-                authentication_result: Some(self.issue(grant).await?),
-                ..Outcome::default()
-            }),
+            Ok(grant) => {
+                self.signed_in(&client, grant, tokens::TokenSource::NewPasswordChallenge)
+                    .await
+            }
             Err((pool, row, doc, step)) => {
                 self.mfa_challenge(&client, &pool, &row, &doc, step, None)
                     .await

@@ -33,6 +33,7 @@ impl Service {
         let pool_id = client.pool_id.clone();
         let app = client.client.clone();
         let secret_hash = secret_hash.map(str::to_string);
+        let client_metadata = client.client_metadata.clone();
         let grace = client
             .client
             .refresh_token_rotation
@@ -105,6 +106,11 @@ impl Service {
                 device_key: family.device_key,
                 new_device: false,
                 scope: family.scope,
+                status: user.status.to_string(),
+                lambda: pool.pool.lambda_config.clone(),
+                source: Some(tokens::TokenSource::RefreshTokens),
+                post_authentication: false,
+                client_metadata: client_metadata.clone(),
             })
         };
         let grant = if rotate {

@@ -157,6 +157,10 @@ impl Service {
         consumed: Option<(String, f64)>,
         device: Option<String>,
     ) -> Result<Outcome> {
+        let source = match device {
+            Some(_) => tokens::TokenSource::AuthenticateDevice,
+            None => tokens::TokenSource::Authentication,
+        };
         let device = tokens::SignInDevice {
             key: device,
             ip: client.source_ip.clone(),
@@ -181,6 +185,45 @@ impl Service {
                 tokens::start_family(c, &pool, &app, &row, &doc, &device)
             })
             .await?;
+        self.signed_in(client, grant, source).await
+    }
+
+    /// PreAuthentication, as a sign-in starts: for the user found, or for no user where
+    /// the client hides which users exist (otherwise the sign-in has failed already).
+    pub(super) async fn before_sign_in(
+        &self,
+        client: &AuthClient,
+        pool: &PoolView,
+        username: &str,
+        user: Option<(&UserRow, &UserDoc)>,
+    ) -> Result<()> {
+        if client.pre_authenticated {
+            return Ok(());
+        }
+        self.pre_authentication(crate::triggers::SigningIn {
+            pool: &pool.pool,
+            pool_id: &pool.id,
+            client_id: client.client.client_id.as_deref(),
+            username: user.map_or(username, |(r, _)| r.username.as_str()),
+            user: user.map(|(r, d)| (d.attributes.as_slice(), r.status.as_str())),
+            prevents_existence_errors: prevents_existence_errors(client),
+            metadata: client.client_metadata.as_ref(),
+        })
+        .await
+    }
+
+    /// The tokens of a sign-in that has just succeeded: PostAuthentication, then
+    /// PreTokenGeneration for `source` (unless they only start the hosted page's
+    /// session), then the tokens.
+    pub(super) async fn signed_in(
+        &self,
+        client: &AuthClient,
+        mut grant: tokens::Grant,
+        source: tokens::TokenSource,
+    ) -> Result<Outcome> {
+        grant.post_authentication = true;
+        grant.source = (!client.hosted).then_some(source);
+        grant.client_metadata = client.client_metadata.clone();
         Ok(Outcome {
             authentication_result: Some(self.issue(grant).await?),
             ..Outcome::default()

@@ -22,6 +22,18 @@ impl Service {
         client: AuthClient,
         params: &BTreeMap<String, String>,
     ) -> Result<Outcome> {
+        self.srp_challenge(client, params, None).await
+    }
+
+    /// The PASSWORD_VERIFIER challenge for the client's A; `custom` is the history of
+    /// a CUSTOM_AUTH sign-in whose DefineAuthChallenge asked for it (the flow goes
+    /// back there once the password is proven).
+    pub(super) async fn srp_challenge(
+        &self,
+        client: AuthClient,
+        params: &BTreeMap<String, String>,
+        custom: Option<Vec<crate::triggers::ChallengeResult>>,
+    ) -> Result<Outcome> {
         let username = params.get("USERNAME").ok_or_else(|| missing("USERNAME"))?;
         let srp_a = params.get("SRP_A").ok_or_else(|| missing("SRP_A"))?;
         // A must be below N and not a multiple of it (RFC 5054 §2.5.4 refuses A mod N =
@@ -40,6 +52,8 @@ impl Service {
         let (mut state, salt, verifier) = match &ctx.user {
             Some((row, doc)) => {
                 check_secret_hash(&client, &[username, &row.username, &row.sub], secret_hash)?;
+                self.before_sign_in(&client, &ctx.pool, username, Some((row, doc)))
+                    .await?;
                 // A client hiding which users exist says so only to the right password.
                 if !row.enabled && !prevents_existence_errors(&client) {
                     return Err(not_authorized("User is disabled."));
@@ -62,6 +76,8 @@ impl Service {
                 if !prevents_existence_errors(&client) {
                     return Err(user::user_not_found());
                 }
+                self.before_sign_in(&client, &ctx.pool, username, None)
+                    .await?;
                 // A challenge indistinguishable from a real one, that no answer passes:
                 // the same salt and name each time, as a real user's, for the same work.
                 let decoy = self.decoy_verifier(&ctx.pool, username);
@@ -76,6 +92,7 @@ impl Service {
         state.srp_a = Some(STANDARD.encode(a.to_bytes_be()));
         state.srp_big_b = Some(STANDARD.encode(big_b.to_bytes_be()));
         state.srp_b = Some(STANDARD.encode(b.to_bytes_be()));
+        state.custom = custom;
         let secret_block = STANDARD.encode(self.seal_challenge(&state)?);
         let mut out = BTreeMap::new();
         out.insert("SALT".to_string(), salt);
@@ -172,6 +189,25 @@ impl Service {
         };
         if !ok {
             return Err(self.fail_attempt(attempt).await);
+        }
+        if let Some(mut history) = state.custom.clone() {
+            // A custom sign-in: DefineAuthChallenge decides what follows the password.
+            self.pass_attempt(attempt).await?;
+            history.push(crate::triggers::ChallengeResult {
+                name: "PASSWORD_VERIFIER".into(),
+                result: true,
+                metadata: None,
+            });
+            let metadata = client.client_metadata.clone();
+            let at = super::custom_flow::CustomStep {
+                pool: &ctx.pool,
+                user: Some((row, doc)),
+                username: &row.username,
+                history,
+                consumed: None,
+                metadata: metadata.as_ref(),
+            };
+            return self.custom_next(client, at, None).await;
         }
         self.password_proven(&client, &ctx.pool, (row, doc), attempt, device)
             .await

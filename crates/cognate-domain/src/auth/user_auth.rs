@@ -188,6 +188,8 @@ impl Service {
             if !prevents_existence_errors(&client) {
                 return Err(user::user_not_found());
             }
+            self.before_sign_in(&client, &ctx.pool, username, None)
+                .await?;
             // As for a user with only a password; any answer fails as a wrong password.
             let mut state =
                 self.new_challenge(&client, username, ChallengeNameType::SELECT_CHALLENGE);
@@ -195,6 +197,8 @@ impl Service {
             return self.select_challenge(&state, challenges(&[AuthFactorType::PASSWORD]));
         };
         check_secret_hash(&client, &[username, &row.username, &row.sub], secret_hash)?;
+        self.before_sign_in(&client, &ctx.pool, username, Some((row, doc)))
+            .await?;
         if !row.enabled && !prevents_existence_errors(&client) {
             return Err(not_authorized("User is disabled."));
         }
@@ -416,10 +420,10 @@ impl Service {
         match verdict {
             None => Err(not_authorized("The passkey could not be verified.")),
             Some(Err(row)) => self.device_challenge(&client, &row, device_key.unwrap_or_default()),
-            Some(Ok(grant)) => Ok(Outcome {
-                authentication_result: Some(self.issue(*grant).await?),
-                ..Outcome::default()
-            }),
+            Some(Ok(grant)) => {
+                self.signed_in(&client, *grant, tokens::TokenSource::Authentication)
+                    .await
+            }
         }
     }
 
@@ -440,6 +444,9 @@ impl Service {
             .ok_or_else(|| missing("USERNAME"))?;
         let answer = first_factor(responses.get("ANSWER").ok_or_else(|| missing("ANSWER"))?)?;
         let params = password_params(&state.username, responses, state.device_key.as_ref());
+        // PreAuthentication ran when this USER_AUTH sign-in started.
+        let mut client = client;
+        client.pre_authenticated = true;
         if answer == ChallengeNameType::PASSWORD {
             responses
                 .get("PASSWORD")

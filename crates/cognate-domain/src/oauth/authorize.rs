@@ -371,6 +371,7 @@ impl Service {
                     Some(scope.clone()),
                 )?;
                 grant.auth_time = auth_time;
+                grant.source = Some(crate::tokens::TokenSource::HostedAuth);
                 Ok::<_, crate::error::Error>(Some(grant))
             })
             .await

@@ -6,7 +6,6 @@
 use super::{OAuthError, OAuthErrorCode};
 use crate::crypto::srp::constant_time_eq;
 use crate::pools::client::{self as user_pool_client, AuthClient};
-use crate::pools::PoolView;
 use crate::service::Service;
 
 /// What the request offered to authenticate its client.
@@ -22,11 +21,9 @@ fn invalid_client() -> OAuthError {
     OAuthError::new(OAuthErrorCode::InvalidClient)
 }
 
-/// A client that authenticated, and the creation time of its pool (whose signing keys
-/// its tokens need).
+/// A client that authenticated.
 pub struct Authenticated {
     pub client: AuthClient,
-    pub pool_created: f64,
 }
 
 impl Authenticated {
@@ -61,18 +58,11 @@ impl Service {
         }
         let client_id = basic_id.or(form_id).ok_or_else(invalid_client)?.to_string();
         let given = basic_secret.or(credentials.client_secret.as_deref());
-        let cache = self.pool_cache();
         let loaded = self
             .store()
-            .read(move |c| {
-                let Some(loaded) = user_pool_client::load_for_auth(c, &client_id)? else {
-                    return Ok::<_, crate::error::Error>(None);
-                };
-                let pool = PoolView::load(c, &cache, &loaded.0)?;
-                Ok(Some((loaded, pool.pool.creation_date.unwrap_or_default())))
-            })
+            .read(move |c| user_pool_client::load_for_auth(c, &client_id))
             .await?;
-        let (loaded, pool_created) = loaded.ok_or_else(invalid_client)?;
+        let loaded = loaded.ok_or_else(invalid_client)?;
         if host_pool.is_some_and(|p| p != loaded.0) {
             return Err(invalid_client());
         }
@@ -87,9 +77,6 @@ impl Service {
         if !proven {
             return Err(invalid_client());
         }
-        Ok(Authenticated {
-            client,
-            pool_created,
-        })
+        Ok(Authenticated { client })
     }
 }

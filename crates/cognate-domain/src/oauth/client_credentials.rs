@@ -72,7 +72,7 @@ impl Service {
         let scopes = granted_scopes(client, requested)
             .ok_or_else(|| OAuthError::new(OAuthErrorCode::InvalidScope))?;
         let (access_token, expires_in) = self
-            .issue_client_access(&auth.client.pool_id, auth.pool_created, client, &scopes)
+            .issue_client_access(&auth.client.pool_id, client, &scopes)
             .await?;
         Ok(super::TokenAnswer {
             access_token,
@@ -119,9 +119,8 @@ impl Service {
                 "Invalid scope requested: the scopes must be custom scopes allowed for this client.",
             ));
         };
-        let created = self.pool_created(&client.pool_id).await?;
         let (token, expires_in) = self
-            .issue_client_access(&client.pool_id, created, &client.client, &scopes)
+            .issue_client_access(&client.pool_id, &client.client, &scopes)
             .await?;
         Ok(GetClientTokenResponse {
             client_authentication_result: Some(ClientAuthenticationResultType {

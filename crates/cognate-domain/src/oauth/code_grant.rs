@@ -88,6 +88,7 @@ impl Service {
                 )?;
                 // The code records when the user signed in; its tokens say so.
                 grant.auth_time = doc.auth_time;
+                grant.source = Some(tokens::TokenSource::HostedAuth);
                 Ok(Taken::Granted(Box::new(grant), doc.nonce))
             })
             .await?;

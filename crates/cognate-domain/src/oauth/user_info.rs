@@ -145,6 +145,11 @@ mod tests {
             device_key: None,
             new_device: false,
             scope: scope.map(str::to_string),
+            status: "CONFIRMED".into(),
+            lambda: None,
+            source: None,
+            post_authentication: false,
+            client_metadata: None,
         };
         service
             .issue(grant)

@@ -340,6 +340,14 @@ pub(crate) struct AuthClient {
     pub secret: Option<String>,
     /// Where the sign-in request came from (the peer, or an admin call's ContextData).
     pub source_ip: Option<String>,
+    /// The request's ClientMetadata, for the triggers AWS passes it to.
+    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// The client's own hosted sign-in page is signing the user in: the tokens of
+    /// its steps only start the page's session (the app's come from its code).
+    pub hosted: bool,
+    /// PreAuthentication has run for this sign-in already (a USER_AUTH sign-in
+    /// going on to its password).
+    pub pre_authenticated: bool,
 }
 
 /// The client a sign-in request names, with its secret still sealed; None if unknown.
@@ -378,6 +386,9 @@ impl Service {
             client,
             secret,
             source_ip: None,
+            client_metadata: None,
+            hosted: false,
+            pre_authenticated: false,
         })
     }
 

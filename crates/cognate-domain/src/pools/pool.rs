@@ -109,7 +109,7 @@ fn apply_settings(pool: &mut UserPoolType, s: Settings, software_token_mfa: bool
         s.deletion_protection
             .unwrap_or(DeletionProtectionType::INACTIVE),
     );
-    pool.lambda_config = Some(s.lambda_config.unwrap_or_default());
+    pool.lambda_config = Some(lambda_config(s.lambda_config.unwrap_or_default(), &tier)?);
 
     let auto_verified = s.auto_verified_attributes.unwrap_or_default();
     pool.auto_verified_attributes = (!auto_verified.is_empty()).then(|| auto_verified.clone());
@@ -581,4 +581,59 @@ impl Service {
             })
             .await
     }
+}
+
+/// LambdaConfig as AWS keeps it: PreTokenGeneration and PreTokenGenerationConfig name
+/// the same function (either given sets the other; V1_0 when no version is named);
+/// access-token customization (V2_0, V3_0) needs the Essentials or Plus plan; the
+/// custom senders need the KMS key their codes are encrypted with.
+fn lambda_config(
+    mut config: LambdaConfigType,
+    tier: &UserPoolTierType,
+) -> Result<LambdaConfigType> {
+    let versioned = config
+        .pre_token_generation_config
+        .as_ref()
+        .and_then(|c| c.lambda_arn.clone());
+    match (&config.pre_token_generation, versioned) {
+        (Some(plain), Some(versioned)) if *plain != versioned => {
+            return Err(invalid(
+                "PreTokenGeneration and PreTokenGenerationConfig.LambdaArn must be the same function.",
+            ));
+        }
+        (None, Some(versioned)) => config.pre_token_generation = Some(versioned),
+        (Some(plain), None) => {
+            let version = config
+                .pre_token_generation_config
+                .as_ref()
+                .and_then(|c| c.lambda_version.clone())
+                .unwrap_or(PreTokenGenerationLambdaVersionType::V1_0);
+            config.pre_token_generation_config = Some(PreTokenGenerationVersionConfigType {
+                lambda_arn: Some(plain.clone()),
+                lambda_version: Some(version),
+            });
+        }
+        _ => {}
+    }
+    if let Some(c) = config.pre_token_generation_config.as_mut() {
+        if c.lambda_version.is_none() {
+            c.lambda_version = Some(PreTokenGenerationLambdaVersionType::V1_0);
+        }
+        if c.lambda_version != Some(PreTokenGenerationLambdaVersionType::V1_0)
+            && *tier == UserPoolTierType::LITE
+        {
+            return Err(fail(
+                ErrorCode::FeatureUnavailableInTierException,
+                "Access token customization is not available in the LITE tier.",
+            ));
+        }
+    }
+    if (config.custom_email_sender.is_some() || config.custom_sms_sender.is_some())
+        && config.kms_key_id.as_deref().is_none_or(str::is_empty)
+    {
+        return Err(invalid(
+            "KMSKeyID must be set when a CustomEmailSender or CustomSMSSender is configured.",
+        ));
+    }
+    Ok(config)
 }

@@ -68,6 +68,40 @@ pub struct Grant {
     pub new_device: bool,
     /// The access token's `scope` (None: the API's, `aws.cognito.signin.user.admin`).
     pub scope: Option<String>,
+    /// The user's status (the triggers' `cognito:user_status`).
+    pub status: String,
+    /// The pool's triggers, for PostAuthentication and PreTokenGeneration.
+    pub lambda: Option<LambdaConfigType>,
+    /// What the tokens are for, as PreTokenGeneration's triggerSource names it; None
+    /// when they are not handed to an app (the hosted page's own steps, whose app gets
+    /// its tokens from its code).
+    pub source: Option<TokenSource>,
+    /// A user has just proven who they are: PostAuthentication is called.
+    pub post_authentication: bool,
+    /// The request's ClientMetadata, for those triggers.
+    pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// What tokens are issued for (PreTokenGeneration's trigger sources).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    HostedAuth,
+    Authentication,
+    NewPasswordChallenge,
+    AuthenticateDevice,
+    RefreshTokens,
+}
+
+impl TokenSource {
+    pub fn trigger_source(self) -> &'static str {
+        match self {
+            TokenSource::HostedAuth => "TokenGeneration_HostedAuth",
+            TokenSource::Authentication => "TokenGeneration_Authentication",
+            TokenSource::NewPasswordChallenge => "TokenGeneration_NewPasswordChallenge",
+            TokenSource::AuthenticateDevice => "TokenGeneration_AuthenticateDevice",
+            TokenSource::RefreshTokens => "TokenGeneration_RefreshTokens",
+        }
+    }
 }
 
 /// A new opaque refresh token value.
@@ -180,6 +214,11 @@ pub fn start_scoped_family(
         device_key,
         new_device,
         scope,
+        status: row.status.to_string(),
+        lambda: pool.pool.lambda_config.clone(),
+        source: None,
+        post_authentication: false,
+        client_metadata: None,
     })
 }
 

@@ -86,11 +86,35 @@ impl Service {
         grant: Grant,
         nonce: Option<String>,
     ) -> Result<AuthenticationResultType> {
+        if grant.post_authentication {
+            self.post_authentication(&grant).await?;
+        }
+        let client_id = grant.client.client_id.clone().unwrap_or_default();
+        // A sign-in through the API is granted the API's own scope; one through the
+        // OAuth endpoints, the scopes it was granted there.
+        let scope = grant.scope.as_deref().unwrap_or(API_SCOPE);
+        let overrides = match (&grant.lambda, grant.source) {
+            (Some(config), Some(source)) => {
+                self.pre_token_generation(crate::triggers::TokenEvent {
+                    config,
+                    pool_id: &grant.pool_id,
+                    username: Some(&grant.username),
+                    client_id: &client_id,
+                    trigger_source: source.trigger_source(),
+                    attributes: &grant.attributes,
+                    status: &grant.status,
+                    groups: &grant.groups,
+                    scopes: scope,
+                    client_metadata: grant.client_metadata.as_ref(),
+                })
+                .await?
+            }
+            _ => None,
+        };
         let keys = self.pool_keys(&grant.pool_id, grant.pool_created).await?;
         let iat = now() as i64;
         let v = validity(&grant.client);
         let iss = self.issuer(&grant.pool_id);
-        let client_id = grant.client.client_id.clone().unwrap_or_default();
 
         let mut access = Map::new();
         access.insert("sub".into(), Value::from(grant.sub.clone()));
@@ -100,9 +124,6 @@ impl Service {
         access.insert("origin_jti".into(), Value::from(grant.family_id.clone()));
         access.insert("event_id".into(), Value::from(grant.event_id.clone()));
         access.insert("token_use".into(), Value::from("access"));
-        // A sign-in through the API is granted the API's own scope; one through the
-        // OAuth endpoints, the scopes it was granted there.
-        let scope = grant.scope.as_deref().unwrap_or(API_SCOPE);
         access.insert("scope".into(), Value::from(scope));
         access.insert("auth_time".into(), Value::from(grant.auth_time));
         access.insert("exp".into(), Value::from(iat + v.access));
@@ -140,6 +161,10 @@ impl Service {
         id.insert("iat".into(), Value::from(iat));
         id.insert("jti".into(), Value::from(uuid::Uuid::new_v4().to_string()));
 
+        if let Some(o) = &overrides {
+            o.apply_to_access(&mut access);
+            o.apply_to_id(&mut id);
+        }
         let access = Value::Object(access);
         let access_token = keys.access.sign(&access);
         if let Some(nonce) = nonce {
@@ -178,14 +203,43 @@ impl Service {
     pub(crate) async fn issue_client_access(
         &self,
         pool_id: &str,
-        pool_created: f64,
         client: &UserPoolClientType,
         scopes: &str,
     ) -> Result<(String, i64)> {
+        let cache = self.pool_cache();
+        let id = pool_id.to_string();
+        let (pool_created, lambda) = self
+            .store()
+            .read(move |c| {
+                let pool = crate::pools::PoolView::load(c, &cache, &id)?;
+                Ok::<_, crate::error::Error>((
+                    pool.pool.creation_date.unwrap_or_default(),
+                    pool.pool.lambda_config.clone(),
+                ))
+            })
+            .await?;
+        let client_id = client.client_id.clone().unwrap_or_default();
+        let overrides = match &lambda {
+            Some(config) => {
+                self.pre_token_generation(crate::triggers::TokenEvent {
+                    config,
+                    pool_id,
+                    username: None,
+                    client_id: &client_id,
+                    trigger_source: "TokenGeneration_ClientCredentials",
+                    attributes: &[],
+                    status: "",
+                    groups: &[],
+                    scopes,
+                    client_metadata: None,
+                })
+                .await?
+            }
+            None => None,
+        };
         let keys = self.pool_keys(pool_id, pool_created).await?;
         let iat = now() as i64;
         let lifetime = validity(client).access;
-        let client_id = client.client_id.clone().unwrap_or_default();
         let mut access = Map::new();
         access.insert("sub".into(), Value::from(client_id.clone()));
         access.insert("token_use".into(), Value::from("access"));
@@ -197,6 +251,9 @@ impl Service {
         access.insert("version".into(), Value::from(2));
         access.insert("jti".into(), Value::from(uuid::Uuid::new_v4().to_string()));
         access.insert("client_id".into(), Value::from(client_id));
+        if let Some(o) = &overrides {
+            o.apply_to_access(&mut access);
+        }
         Ok((keys.access.sign(&Value::Object(access)), lifetime))
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::error::{fail, Error, Result};
 use crate::service::Service;
-use cognate_api::types::UserPoolType;
+use cognate_api::types::{LambdaConfigType, UserPoolType};
 use cognate_api::ErrorCode;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
@@ -18,13 +18,27 @@ const ATTEMPTS: usize = 3;
 pub(crate) enum Trigger {
     PreSignUp,
     PostConfirmation,
+    PreAuthentication,
+    PostAuthentication,
+    PreTokenGeneration,
+    DefineAuthChallenge,
+    CreateAuthChallenge,
+    VerifyAuthChallengeResponse,
+    UserMigration,
 }
 
 impl Trigger {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Trigger::PreSignUp => "PreSignUp",
             Trigger::PostConfirmation => "PostConfirmation",
+            Trigger::PreAuthentication => "PreAuthentication",
+            Trigger::PostAuthentication => "PostAuthentication",
+            Trigger::PreTokenGeneration => "PreTokenGeneration",
+            Trigger::DefineAuthChallenge => "DefineAuthChallenge",
+            Trigger::CreateAuthChallenge => "CreateAuthChallenge",
+            Trigger::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
+            Trigger::UserMigration => "UserMigration",
         }
     }
 
@@ -33,11 +47,29 @@ impl Trigger {
         self.arn(pool).is_some()
     }
 
-    fn arn(self, pool: &UserPoolType) -> Option<String> {
-        let config = pool.lambda_config.as_ref()?;
+    pub(crate) fn arn(self, pool: &UserPoolType) -> Option<String> {
+        self.arn_in(pool.lambda_config.as_ref()?)
+    }
+
+    /// The function this trigger names in a pool's LambdaConfig.
+    pub(crate) fn arn_in(self, config: &LambdaConfigType) -> Option<String> {
         match self {
             Trigger::PreSignUp => config.pre_sign_up.clone(),
             Trigger::PostConfirmation => config.post_confirmation.clone(),
+            Trigger::PreAuthentication => config.pre_authentication.clone(),
+            Trigger::PostAuthentication => config.post_authentication.clone(),
+            // The versioned configuration names the same function (the pool's
+            // settings keep the two alike).
+            Trigger::PreTokenGeneration => config.pre_token_generation.clone().or_else(|| {
+                config
+                    .pre_token_generation_config
+                    .as_ref()
+                    .and_then(|c| c.lambda_arn.clone())
+            }),
+            Trigger::DefineAuthChallenge => config.define_auth_challenge.clone(),
+            Trigger::CreateAuthChallenge => config.create_auth_challenge.clone(),
+            Trigger::VerifyAuthChallengeResponse => config.verify_auth_challenge_response.clone(),
+            Trigger::UserMigration => config.user_migration.clone(),
         }
         .filter(|a| !a.is_empty())
     }
@@ -52,10 +84,33 @@ pub(crate) struct EventBase<'a> {
     pub trigger_source: &'a str,
 }
 
-impl EventBase<'_> {
+impl<'a> EventBase<'a> {
+    /// The common fields of an event about `username` in `pool_id` (whose region is
+    /// the pool id's prefix).
+    pub fn new(
+        pool_id: &'a str,
+        username: &'a str,
+        client_id: Option<&'a str>,
+        trigger_source: &'a str,
+    ) -> EventBase<'a> {
+        EventBase {
+            pool_id,
+            region: pool_id.split('_').next().unwrap_or_default(),
+            username,
+            client_id,
+            trigger_source,
+        }
+    }
+
     pub fn event(&self, request: Value, response: Value) -> Value {
+        self.versioned("1", request, response)
+    }
+
+    /// An event of a versioned trigger (PreTokenGeneration's "2" and "3", the custom
+    /// senders' "1").
+    pub fn versioned(&self, version: &str, request: Value, response: Value) -> Value {
         json!({
-            "version": "1",
+            "version": version,
             "region": self.region,
             "userPoolId": self.pool_id,
             "userName": self.username,
@@ -96,7 +151,18 @@ impl Service {
         pool: &UserPoolType,
         event: Value,
     ) -> Result<Option<Value>> {
-        let Some(arn) = trigger.arn(pool) else {
+        self.call_trigger_in(trigger, pool.lambda_config.as_ref(), event)
+            .await
+    }
+
+    /// Calls `trigger` if `config` (a pool's LambdaConfig) names a function for it.
+    pub(crate) async fn call_trigger_in(
+        &self,
+        trigger: Trigger,
+        config: Option<&LambdaConfigType>,
+        event: Value,
+    ) -> Result<Option<Value>> {
+        let Some(arn) = config.and_then(|c| trigger.arn_in(c)) else {
             return Ok(None);
         };
         if !self.lambda().configured() {
@@ -158,4 +224,25 @@ impl Service {
         tracing::warn!(trigger = trigger.name(), function = %arn, error = %last, "a trigger failed");
         Err(unexpected(trigger, "ServiceException"))
     }
+}
+
+/// A stored user's attributes as events carry them: with `cognito:user_status`.
+pub(crate) fn user_attributes(
+    attributes: &[cognate_api::types::AttributeType],
+    status: &str,
+) -> Value {
+    let mut m = attribute_map(attributes);
+    m["cognito:user_status"] = Value::from(status);
+    m
+}
+
+/// Adds the caller's ClientMetadata to an event's request, when it gave some.
+pub(crate) fn with_metadata(
+    mut request: Value,
+    metadata: Option<&std::collections::BTreeMap<String, String>>,
+) -> Value {
+    if let Some(m) = metadata {
+        request["clientMetadata"] = json!(m);
+    }
+    request
 }

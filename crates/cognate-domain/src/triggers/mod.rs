@@ -6,14 +6,24 @@
 //! UnexpectedLambdaException, InvalidLambdaResponseException). PreSignUp
 //! (`pre_sign_up.rs`) for SignUp, AdminCreateUser and a federated user's first sign-in;
 //! PostConfirmation (`post_confirmation.rs`) after ConfirmSignUp, AdminConfirmSignUp,
-//! an auto-confirmed SignUp and ConfirmForgotPassword.
+//! an auto-confirmed SignUp and ConfirmForgotPassword. PreAuthentication and
+//! PostAuthentication (`authentication.rs`) around a sign-in; PreTokenGeneration
+//! (`pre_token_generation.rs`) before tokens are signed, in its three versions.
 
+mod authentication;
+mod custom_auth;
 mod event;
 mod invoke;
 mod post_confirmation;
 mod pre_sign_up;
+mod pre_token_generation;
+mod user_migration;
 
+pub(crate) use authentication::SigningIn;
+pub(crate) use custom_auth::{ChallengeResult, CustomUser, Next};
 pub(crate) use event::Trigger;
 pub use invoke::{InvokeAnswer, InvokeFuture, LambdaInvoker, NoLambda};
 pub(crate) use post_confirmation::{has_post_confirmation, PostConfirmation};
 pub(crate) use pre_sign_up::{PreSignUp, PreSignUpAnswer};
+pub(crate) use pre_token_generation::TokenEvent;
+pub(crate) use user_migration::{Migrated, Migrating};

@@ -3,7 +3,7 @@
 //! permanent password with it. AdminResetUserPassword issues the same code.
 
 use super::confirmation::code_error;
-use super::public_client::{delivery_details, unknown_user};
+use super::public_client::{delivery_details, unknown_user, PublicClient};
 use super::*;
 use crate::crypto::srp;
 use crate::effects::Effects;
@@ -122,6 +122,50 @@ pub(crate) fn send_reset_code(
 }
 
 impl Service {
+    /// A user the pool does not know may be migrated by its UserMigration function
+    /// (`UserMigration_ForgotPassword`): created RESET_REQUIRED, the reset code
+    /// follows. Where the client hides which users exist, a failed migration is as no
+    /// user.
+    async fn migrate_forgotten(
+        &self,
+        client: &PublicClient,
+        given: &str,
+        input: &ForgotPasswordRequest,
+    ) -> Result<()> {
+        let (cache, pool_id, name) = (
+            self.pool_cache(),
+            client.client.pool_id.clone(),
+            given.to_string(),
+        );
+        let (pool, known) = self
+            .store()
+            .read(move |c| {
+                let pool = PoolView::load(c, &cache, &pool_id)?;
+                let known = find(c, &pool, &name)?.is_some();
+                Ok::<_, crate::error::Error>((pool, known))
+            })
+            .await?;
+        if known || !crate::triggers::Trigger::UserMigration.configured(&pool.pool) {
+            return Ok(());
+        }
+        client.check_secret_hash(given, None, input.secret_hash.as_deref())?;
+        let client_id = client.client.client.client_id.clone().unwrap_or_default();
+        match self
+            .migrate_user(
+                &pool,
+                &client_id,
+                given,
+                None,
+                input.client_metadata.as_ref(),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(_) if client.hides_users => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     pub(crate) async fn forgot_password(
         &self,
         input: ForgotPasswordRequest,
@@ -129,6 +173,7 @@ impl Service {
         let client_id = required(&input.client_id, "clientId")?;
         let given = required(&input.username, "username")?.clone();
         let client = self.public_client(client_id).await?;
+        self.migrate_forgotten(&client, &given, &input).await?;
         let (cache, secrets) = (self.pool_cache(), self.secrets().clone());
         let service = self.clone();
         let (details, effects) = self

@@ -21,6 +21,7 @@ pub(crate) mod list_users_filter;
 mod list_users_filter_props;
 mod lookup;
 mod mfa_preferences;
+mod migration;
 mod passwords;
 mod public_client;
 mod record;
