@@ -5,14 +5,19 @@
 //! in the background with retries (`retry.rs`), so a slow or failing mail server never
 //! holds up or fails the request, and a message that cannot be sent is logged with its
 //! id, never dropped silently. Requests to identity providers for federated sign-in
-//! go out through `upstream_http.rs`, and Lambda triggers' calls through `lambda.rs`.
+//! go out through `upstream_http.rs`, Lambda triggers' calls through `lambda.rs`, and
+//! the requests for the data keys of custom sender triggers' codes through `kms.rs`,
+//! both signed by `sigv4.rs`.
 
+mod kms;
 mod lambda;
 mod retry;
+mod sigv4;
 mod sms_webhook;
 mod smtp;
 mod upstream_http;
 
+pub use kms::KmsClient;
 pub use lambda::LambdaClient;
 pub use retry::RetryPolicy;
 pub use sms_webhook::SmsWebhook;

@@ -6,6 +6,7 @@
 use crate::messages::{Channel, EmailSender, Message, Outgoing};
 use crate::pools::PoolView;
 use crate::service::Service;
+use cognate_api::types::LambdaConfigType;
 use std::collections::BTreeMap;
 
 /// The effects of one committed write.
@@ -14,6 +15,10 @@ use std::collections::BTreeMap;
 pub(crate) struct Effects {
     /// Emails and SMS to deliver now.
     pub(crate) messages: Vec<Message>,
+    /// The app client the request named, and its ClientMetadata, for the messages'
+    /// triggers (CustomMessage).
+    pub(crate) client_id: Option<String>,
+    pub(crate) client_metadata: Option<BTreeMap<String, String>>,
 }
 
 impl Effects {
@@ -21,7 +26,19 @@ impl Effects {
     pub(crate) fn of(message: Message) -> Effects {
         Effects {
             messages: vec![message],
+            ..Effects::default()
         }
+    }
+
+    /// The request's client and ClientMetadata, for the messages' triggers.
+    pub(crate) fn for_client(
+        mut self,
+        client_id: Option<&str>,
+        metadata: Option<&BTreeMap<String, String>>,
+    ) -> Effects {
+        self.client_id = client_id.map(str::to_string);
+        self.client_metadata = metadata.cloned();
+        self
     }
 
     pub(crate) fn send(&mut self, message: Message) {
@@ -30,19 +47,54 @@ impl Effects {
 }
 
 impl Service {
-    /// Carries out a committed write's effects: its messages go to the delivery, emails
-    /// with their pool's sender when the delivery sends mail.
-    pub(crate) async fn after_commit(&self, effects: Effects) {
+    /// Carries out a committed write's effects: each message is made by the pool's
+    /// CustomMessage trigger where it has one, then goes to the delivery, emails with
+    /// their pool's sender when the delivery sends mail. A trigger's failure is the
+    /// caller's error (the write stands, and that message is not sent).
+    pub(crate) async fn after_commit(&self, effects: Effects) -> crate::error::Result<()> {
         if effects.messages.is_empty() {
-            return;
+            return Ok(());
         }
+        let mut messages = effects.messages;
+        let mut failure = None;
+        let triggers = self.message_triggers(&messages).await;
+        for m in &mut messages {
+            let Some((config, attributes)) = triggers.get(&(m.pool_id.clone(), m.username.clone()))
+            else {
+                continue;
+            };
+            if self
+                .custom_sender(
+                    config,
+                    attributes,
+                    effects.client_id.as_deref(),
+                    effects.client_metadata.as_ref(),
+                    m,
+                )
+                .await
+            {
+                // The pool's function sends it.
+                m.kind.clear();
+                continue;
+            }
+            let event = crate::triggers::MessageEvent {
+                config,
+                user_attributes: attributes.clone(),
+                client_id: effects.client_id.as_deref(),
+                metadata: effects.client_metadata.as_ref(),
+            };
+            if let Err(e) = self.custom_message(event, m).await {
+                failure = Some(e);
+                m.kind.clear();
+            }
+        }
+        messages.retain(|m| !m.kind.is_empty());
         let senders = if self.delivery().needs_sender() {
-            self.email_senders(&effects.messages).await
+            self.email_senders(&messages).await
         } else {
             BTreeMap::new()
         };
-        let outgoing: Vec<Outgoing> = effects
-            .messages
+        let outgoing: Vec<Outgoing> = messages
             .into_iter()
             .map(|message| Outgoing {
                 sender: (message.channel == Channel::Email)
@@ -51,7 +103,52 @@ impl Service {
                 message,
             })
             .collect();
-        self.delivery().deliver(&outgoing).await;
+        if !outgoing.is_empty() {
+            self.delivery().deliver(&outgoing).await;
+        }
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// For each message's user whose pool has message triggers: the pool's
+    /// LambdaConfig and the user's attributes as events carry them.
+    async fn message_triggers(
+        &self,
+        messages: &[Message],
+    ) -> BTreeMap<(String, String), (LambdaConfigType, serde_json::Value)> {
+        let wanted: Vec<(String, String)> = messages
+            .iter()
+            .map(|m| (m.pool_id.clone(), m.username.clone()))
+            .collect();
+        let cache = self.pool_cache();
+        let read = self
+            .store()
+            .read(move |c| {
+                let mut found = BTreeMap::new();
+                for (pool_id, username) in wanted {
+                    let Ok(pool) = PoolView::load(c, &cache, &pool_id) else {
+                        continue;
+                    };
+                    let Some(config) = pool
+                        .pool
+                        .lambda_config
+                        .clone()
+                        .filter(crate::triggers::message_triggers)
+                    else {
+                        continue;
+                    };
+                    let Some((row, doc)) = crate::users::find(c, &pool, &username)? else {
+                        continue;
+                    };
+                    let attributes = crate::triggers::user_attributes(&doc.attributes, &row.status);
+                    found.insert((pool_id, username), (config, attributes));
+                }
+                Ok::<_, crate::error::Error>(found)
+            })
+            .await;
+        read.unwrap_or_default()
     }
 
     /// The sender of each pool that `messages` send email for. A pool deleted since

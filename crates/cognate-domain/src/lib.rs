@@ -6,7 +6,7 @@
 mod auth;
 mod clock;
 mod control;
-mod crypto;
+pub mod crypto;
 mod effects;
 mod error;
 pub mod federation;

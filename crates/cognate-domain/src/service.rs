@@ -2,6 +2,7 @@
 //! caches every operation shares. Operations are `Service` methods in their area's
 //! module, registered there (see `operations`).
 
+use crate::crypto::kms::{KeyService, NoKms};
 use crate::crypto::secret_box::SecretBox;
 use crate::federation::{NoUpstream, Upstream};
 use crate::messages::{Delivery, Discard, OutboxDelivery};
@@ -49,6 +50,8 @@ struct Inner {
     upstream: std::sync::OnceLock<Arc<dyn Upstream>>,
     /// The Lambda Invoke API client that calls the pools' triggers.
     lambda: std::sync::OnceLock<Arc<dyn LambdaInvoker>>,
+    /// The KMS client that makes the data keys of the custom sender triggers' codes.
+    kms: std::sync::OnceLock<Arc<dyn KeyService>>,
 }
 
 impl Service {
@@ -82,6 +85,7 @@ impl Service {
                 delivery,
                 upstream: std::sync::OnceLock::new(),
                 lambda: std::sync::OnceLock::new(),
+                kms: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -117,6 +121,19 @@ impl Service {
         match self.inner.lambda.get() {
             Some(l) => l.as_ref(),
             None => &NoLambda,
+        }
+    }
+
+    /// Gives the service its KMS client (`--kms-endpoint`); without one, a pool's
+    /// CustomEmailSender or CustomSMSSender code cannot be encrypted. Set once.
+    pub fn set_kms(&self, kms: Arc<dyn KeyService>) {
+        let _ = self.inner.kms.set(kms);
+    }
+
+    pub(crate) fn kms(&self) -> &dyn KeyService {
+        match self.inner.kms.get() {
+            Some(k) => k.as_ref(),
+            None => &NoKms,
         }
     }
 

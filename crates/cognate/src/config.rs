@@ -129,6 +129,22 @@ pub struct ServeConfig {
     )]
     pub lambda_credentials: Option<Secret>,
 
+    /// KMS's JSON API, for the data keys of CustomEmailSender and CustomSMSSender codes
+    /// (`POST <URL>/`, `TrentService.GenerateDataKey` under the pool's KMSKeyID):
+    /// LocalStack, moto or AWS. Without it, such a trigger's code cannot be encrypted.
+    #[arg(long, env = "COGNATE_KMS_ENDPOINT", value_name = "URL")]
+    pub kms_endpoint: Option<String>,
+
+    /// The access key (KEY_ID:SECRET) the KMS calls are signed with (SigV4, service
+    /// `kms`). Default: a test key that LocalStack and moto accept.
+    #[arg(
+        long,
+        env = "COGNATE_KMS_CREDENTIALS",
+        hide_env_values = true,
+        value_name = "KEY_ID:SECRET"
+    )]
+    pub kms_credentials: Option<Secret>,
+
     /// Milliseconds a client has to send a request's headers (also how long a kept-alive
     /// connection may stay idle); the connection is closed after it.
     #[arg(long, env = "COGNATE_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]

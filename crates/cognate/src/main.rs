@@ -6,7 +6,7 @@ mod seed_file;
 
 use clap::Parser;
 use cognate_api::Operation;
-use cognate_delivery::{HttpUpstream, LambdaClient, Outbound, SmsWebhook, Smtp};
+use cognate_delivery::{HttpUpstream, KmsClient, LambdaClient, Outbound, SmsWebhook, Smtp};
 use cognate_domain::{Delivery, Discard, OutboxDelivery, Service, ServiceConfig};
 use cognate_server::{IamCredentials, Limits, Server, ServerOptions};
 use cognate_store::Store;
@@ -102,6 +102,10 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         if let Some(endpoint) = &config.lambda_endpoint {
             let credentials = config.lambda_credentials.as_ref().map(|s| s.0.as_str());
             service.set_lambda(Arc::new(LambdaClient::new(endpoint, credentials)?));
+        }
+        if let Some(endpoint) = &config.kms_endpoint {
+            let credentials = config.kms_credentials.as_ref().map(|s| s.0.as_str());
+            service.set_kms(Arc::new(KmsClient::new(endpoint, credentials)?));
         }
         if let (Some(seed), Some(path)) = (seed, config.config.as_deref()) {
             seed_file::apply(&service, seed, path).await?;

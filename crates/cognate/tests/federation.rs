@@ -554,6 +554,75 @@ async fn a_pre_sign_up_trigger_links_a_new_federated_user_to_the_native_one() {
 }
 
 #[tokio::test]
+async fn an_inbound_federation_trigger_sees_the_providers_answer_and_maps_the_attributes() {
+    // The function maps the provider's email in upper case and the ID token's
+    // `cognito:username` to the custom attribute; for bob it answers nothing (`{}`),
+    // which keeps the provider's mapping.
+    let api = common::lambda::LambdaApi::start(|_, event| {
+        let mut answer = event.clone();
+        let attributes = &event["request"]["attributes"];
+        if attributes["idToken"]["cognito:username"] == "alice" {
+            answer["response"]["userAttributesToMap"] = serde_json::json!({
+                "email": attributes["userInfo"]["email"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_uppercase(),
+                "custom:upstream_user": format!(
+                    "via-{}",
+                    attributes["idToken"]["cognito:username"].as_str().unwrap_or_default()
+                ),
+            });
+        }
+        common::lambda::Answer::event(&answer)
+    });
+    let f = setup_with(&["--lambda-endpoint", &api.url], |b| {
+        b.lambda_config(
+            aws_sdk_cognitoidentityprovider::types::LambdaConfigType::builder()
+                .inbound_federation(
+                    aws_sdk_cognitoidentityprovider::types::InboundFederationLambdaType::builder()
+                        .lambda_arn("arn:aws:lambda:us-east-1:123456789012:function:inbound")
+                        .lambda_version(
+                            aws_sdk_cognitoidentityprovider::types::InboundFederationLambdaVersionType::V10,
+                        )
+                        .build()
+                        .expect("config"),
+                )
+                .build(),
+        )
+    })
+    .await;
+    let alice_sub = f.up_sub("alice").await;
+    let tokens = f.sign_in("alice", &[("identity_provider", "Upstream")]);
+    let id = claims(tokens["id_token"].as_str().expect("id token"));
+    assert_eq!(id["email"], "ALICE@EXAMPLE.COM");
+    assert_eq!(id["custom:upstream_user"], "via-alice");
+    let events = api.events();
+    assert_eq!(events.len(), 1);
+    let e = &events[0].1;
+    assert_eq!(e["version"], "1");
+    assert_eq!(e["triggerSource"], "InboundFederation_ExternalProvider");
+    assert_eq!(e["userName"], format!("Upstream_{alice_sub}").as_str());
+    assert_eq!(e["callerContext"]["clientId"], f.client.0.as_str());
+    assert_eq!(e["request"]["providerName"], "Upstream");
+    assert_eq!(e["request"]["providerType"], "OIDC");
+    let attributes = &e["request"]["attributes"];
+    assert_eq!(attributes["idToken"]["sub"], alice_sub.as_str());
+    assert_eq!(attributes["userInfo"]["email"], "alice@example.com");
+    assert_eq!(attributes["tokenResponse"]["token_type"], "Bearer");
+    assert!(attributes["tokenResponse"]["id_token"].is_string());
+    assert_eq!(
+        e["response"],
+        serde_json::json!({"userAttributesToMap": {}})
+    );
+
+    // An empty answer keeps the provider's mapping.
+    let tokens = f.sign_in("bob", &[("identity_provider", "Upstream")]);
+    let id = claims(tokens["id_token"].as_str().expect("id token"));
+    assert_eq!(id["email"], "bob@example.com");
+    assert_eq!(id["custom:upstream_user"], "bob");
+}
+
+#[tokio::test]
 async fn an_idp_response_from_another_browser_or_altered_is_refused() {
     let f = setup().await;
     let r = f.down.get(&format!(

@@ -282,7 +282,11 @@ impl Service {
         }
         let session = self.seal_challenge(&state)?;
         // Nothing was written: the code goes out now, once.
-        self.after_commit(effects).await;
+        self.after_commit(effects.for_client(
+            client.client.client_id.as_deref(),
+            client.client_metadata.as_ref(),
+        ))
+        .await?;
         Ok(Outcome {
             challenge_name: Some(name),
             session: Some(session),

@@ -155,13 +155,12 @@ fn existing(
 pub(crate) fn sign_in_as(
     c: &mut dyn Conn,
     pool: &PoolView,
-    provider: &IdentityProviderType,
+    (provider, mapped): (&IdentityProviderType, &[(String, String)]),
     user_id: &str,
     claims: &Map<String, Value>,
     issuer: Option<&str>,
     pre: crate::triggers::PreSignUpAnswer,
 ) -> Result<(UserRow, UserDoc)> {
-    let mapped = mapped_attributes(provider, claims);
     match existing(c, pool, provider, user_id, claims)? {
         Existing::Linked(row) => {
             let doc: UserDoc = crate::stored::from_doc(&row.doc)?;
@@ -169,7 +168,7 @@ pub(crate) fn sign_in_as(
         }
         Existing::Federated(row) => {
             let mut doc: UserDoc = crate::stored::from_doc(&row.doc)?;
-            for (k, v) in &mapped {
+            for (k, v) in mapped {
                 attrs::set(&mut doc.attributes, k, v);
             }
             let row = save(c, pool, row, &doc)?;
@@ -192,7 +191,7 @@ pub(crate) fn sign_in_as(
         mfa: MfaSettings::default(),
         links: Vec::new(),
     };
-    for (k, v) in &mapped {
+    for (k, v) in mapped {
         attrs::set(&mut doc.attributes, k, v);
     }
     if pre.verify_email {
@@ -253,7 +252,7 @@ impl Service {
             .flatten()
             .ok_or_else(|| redirect("invalid_request", "The identity provider does not exist"))?;
         let callback = format!("{}{IDP_RESPONSE_PATH}", base.trim_end_matches('/'));
-        let claims = self
+        let (claims, raw) = self
             .provider_claims(&provider, code, &callback, &state.upstream_nonce)
             .await
             .map_err(|e| {
@@ -263,7 +262,7 @@ impl Service {
         let user_id = provider_user_id(&provider, &claims)
             .ok_or_else(|| redirect("invalid_request", "The identity provider named no user"))?;
         let issuer = super::oidc::detail(&provider, "oidc_issuer");
-        self.federated_step(&state, &provider, &user_id, &claims, issuer)
+        self.federated_step(&state, &provider, &user_id, (&claims, &raw), issuer)
             .await
     }
 
@@ -274,12 +273,12 @@ impl Service {
         state: &FederationState,
         provider: &IdentityProviderType,
         user_id: &str,
-        claims: &Map<String, Value>,
+        (claims, raw): (&Map<String, Value>, &Value),
         issuer: Option<&str>,
     ) -> std::result::Result<(crate::oauth::Authorization, LoginStep), FederationFailure> {
         let a = state.authorization();
         let outcome = self
-            .federated_sign_in(state, provider, user_id, claims, issuer)
+            .federated_sign_in(state, provider, user_id, (claims, raw), issuer)
             .await;
         let step = self.login_step(outcome).await.map_err(|f| {
             tracing::info!(provider = %state.provider, reason = %f.0, "a federated user was refused");
@@ -294,7 +293,7 @@ impl Service {
         state: &FederationState,
         provider: &IdentityProviderType,
         user_id: &str,
-        claims: &Map<String, Value>,
+        (claims, raw): (&Map<String, Value>, &Value),
         issuer: Option<&str>,
     ) -> Result<crate::auth::Outcome> {
         // A user new to the pool: PreSignUp first, outside the write (only where the
@@ -310,14 +309,47 @@ impl Service {
                 Ok::<_, crate::error::Error>((pool, is_new))
             })
             .await?;
+        let username = format!(
+            "{}_{user_id}",
+            provider.provider_name.as_deref().unwrap_or_default()
+        );
+        // InboundFederation may map the user's attributes in the provider's place.
+        let mapped = match self
+            .inbound_federation(crate::triggers::Inbound {
+                pool: &pool.pool,
+                pool_id: &pool.id,
+                client_id: &state.client_id,
+                username: &username,
+                provider,
+                attributes: raw,
+            })
+            .await?
+        {
+            Some(mapped) => {
+                let mut check: Vec<AttributeType> = mapped
+                    .iter()
+                    .map(|(n, v)| AttributeType {
+                        name: Some(n.clone()),
+                        value: Some(v.clone()),
+                    })
+                    .collect();
+                crate::users::attributes::check_writes(&pool.pool, &mut check, true).map_err(
+                    |e| {
+                        crate::error::fail(
+                            cognate_api::ErrorCode::InvalidLambdaResponseException,
+                            format!("Invalid InboundFederation response: {}", e.0.message),
+                        )
+                    },
+                )?;
+                mapped
+            }
+            None => mapped_attributes(provider, claims),
+        };
         let pre = if !is_new {
             crate::triggers::PreSignUpAnswer::default()
         } else {
-            let username = format!(
-                "{}_{user_id}",
-                provider.provider_name.as_deref().unwrap_or_default()
-            );
-            let attributes: Vec<AttributeType> = mapped_attributes(provider, claims)
+            let attributes: Vec<AttributeType> = mapped
+                .clone()
                 .into_iter()
                 .map(|(n, v)| AttributeType {
                     name: Some(n),
@@ -360,7 +392,7 @@ impl Service {
                 let (row, doc) = sign_in_as(
                     c,
                     &pool,
-                    &provider,
+                    (&provider, &mapped),
                     &user_id,
                     &claims,
                     issuer.as_deref(),

@@ -441,7 +441,7 @@ impl Service {
         code: &str,
         callback: &str,
         upstream_nonce: &str,
-    ) -> std::result::Result<Map<String, Value>, String> {
+    ) -> std::result::Result<(Map<String, Value>, Value), String> {
         let e = self.endpoints(p).await?;
         let client_id = detail(p, "client_id").unwrap_or_default();
         let secret = if kind(p) == "SignInWithApple" {
@@ -497,6 +497,8 @@ impl Service {
         } else if matches!(kind(p), "OIDC" | "Google" | "SignInWithApple") {
             return Err("the token endpoint answered no ID token".into());
         }
+        let id_claims = claims.clone();
+        let mut user_info = Map::new();
         let access = tokens.get("access_token").and_then(Value::as_str);
         // Google's attributes URL is its People API, whose answer is not a claim set:
         // its ID token carries the profile.
@@ -533,10 +535,22 @@ impl Service {
                 }
             }
             for (k, v) in info {
-                claims.insert(k, v);
+                claims.insert(k.clone(), v.clone());
+                user_info.insert(k, v);
             }
         }
-        Ok(claims)
+        // What InboundFederation is shown: the token response with its values as
+        // strings, the ID token's claims, and userInfo.
+        let token_response: Map<String, Value> = tokens
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), Value::from(claim_text(v)?))))
+            .collect();
+        let raw = serde_json::json!({
+            "tokenResponse": token_response,
+            "idToken": id_claims,
+            "userInfo": user_info,
+        });
+        Ok((claims, raw))
     }
 }
 

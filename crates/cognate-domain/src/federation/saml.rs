@@ -265,8 +265,15 @@ impl Service {
             }
         }
         let issuer = assertion.issuer.value.clone().filter(|i| !i.is_empty());
-        self.federated_step(&state, &provider, &user_id, &claims, issuer.as_deref())
-            .await
+        let raw = serde_json::json!({ "samlResponse": claims });
+        self.federated_step(
+            &state,
+            &provider,
+            &user_id,
+            (&claims, &raw),
+            issuer.as_deref(),
+        )
+        .await
     }
 
     /// IdP-initiated: the authorize request RelayState carries, checked as at

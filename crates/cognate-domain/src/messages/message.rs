@@ -16,6 +16,8 @@ pub struct Message {
     pub body: String,
     /// The code or temporary password the message carries, if any.
     pub code: Option<String>,
+    /// The confirmation link a link message carries (its `{##text##}` made into it).
+    pub link: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -85,6 +85,7 @@ impl Template<'_> {
             subject,
             body: fill(&body, to.username, code),
             code: Some(code.to_string()),
+            link: None,
         }
     }
 }
@@ -150,6 +151,7 @@ pub(crate) fn verification_message(
             subject: Some(subject.to_string()),
             body: fill_link(&fill(body, to.username, code), url),
             code: Some(code.to_string()),
+            link: Some(url.to_string()),
         };
     }
     let default_body = if kind == "FORGOT_PASSWORD" {

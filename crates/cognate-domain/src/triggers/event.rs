@@ -25,6 +25,10 @@ pub(crate) enum Trigger {
     CreateAuthChallenge,
     VerifyAuthChallengeResponse,
     UserMigration,
+    CustomMessage,
+    CustomEmailSender,
+    CustomSmsSender,
+    InboundFederation,
 }
 
 impl Trigger {
@@ -39,6 +43,10 @@ impl Trigger {
             Trigger::CreateAuthChallenge => "CreateAuthChallenge",
             Trigger::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
             Trigger::UserMigration => "UserMigration",
+            Trigger::CustomMessage => "CustomMessage",
+            Trigger::CustomEmailSender => "CustomEmailSender",
+            Trigger::CustomSmsSender => "CustomSMSSender",
+            Trigger::InboundFederation => "InboundFederation",
         }
     }
 
@@ -70,6 +78,19 @@ impl Trigger {
             Trigger::CreateAuthChallenge => config.create_auth_challenge.clone(),
             Trigger::VerifyAuthChallengeResponse => config.verify_auth_challenge_response.clone(),
             Trigger::UserMigration => config.user_migration.clone(),
+            Trigger::CustomMessage => config.custom_message.clone(),
+            Trigger::CustomEmailSender => config
+                .custom_email_sender
+                .as_ref()
+                .and_then(|c| c.lambda_arn.clone()),
+            Trigger::CustomSmsSender => config
+                .custom_sms_sender
+                .as_ref()
+                .and_then(|c| c.lambda_arn.clone()),
+            Trigger::InboundFederation => config
+                .inbound_federation
+                .as_ref()
+                .and_then(|c| c.lambda_arn.clone()),
         }
         .filter(|a| !a.is_empty())
     }

@@ -12,7 +12,10 @@
 
 mod authentication;
 mod custom_auth;
+mod custom_message;
+mod custom_sender;
 mod event;
+mod inbound_federation;
 mod invoke;
 mod post_confirmation;
 mod pre_sign_up;
@@ -21,7 +24,10 @@ mod user_migration;
 
 pub(crate) use authentication::SigningIn;
 pub(crate) use custom_auth::{ChallengeResult, CustomUser, Next};
+pub(crate) use custom_message::{message_triggers, MessageEvent};
+pub(crate) use event::user_attributes;
 pub(crate) use event::Trigger;
+pub(crate) use inbound_federation::Inbound;
 pub use invoke::{InvokeAnswer, InvokeFuture, LambdaInvoker, NoLambda};
 pub(crate) use post_confirmation::{has_post_confirmation, PostConfirmation};
 pub(crate) use pre_sign_up::{PreSignUp, PreSignUpAnswer};

@@ -88,12 +88,14 @@ impl Service {
         let username = required(&input.username, "username")?.clone();
         let writes = required(&input.user_attributes, "userAttributes")?.clone();
         let secrets = self.secrets().clone();
+        let client_metadata = input.client_metadata.clone();
         let (_, effects) = self
             .with_user(pool_id, username, true, move |c, pool, row, doc| {
                 update_attributes(c, &secrets, pool, row, doc, &writes, false)
             })
             .await?;
-        self.after_commit(effects).await;
+        self.after_commit(effects.for_client(None, client_metadata.as_ref()))
+            .await?;
         Ok(AdminUpdateUserAttributesResponse {})
     }
 

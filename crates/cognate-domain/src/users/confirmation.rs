@@ -256,6 +256,7 @@ impl Service {
         let (cache, secrets) = (self.pool_cache(), self.secrets().clone());
         let public_url = self.config().public_url.clone();
         let service = self.clone();
+        let (client_metadata, caller) = (input.client_metadata.clone(), client_id.clone());
         let (details, effects) = self
             .store()
             .write(move |c| {
@@ -297,7 +298,8 @@ impl Service {
                 Ok((details, Effects::of(message)))
             })
             .await?;
-        self.after_commit(effects).await;
+        self.after_commit(effects.for_client(Some(&caller), client_metadata.as_ref()))
+            .await?;
         Ok(ResendConfirmationCodeResponse {
             code_delivery_details: Some(details),
         })

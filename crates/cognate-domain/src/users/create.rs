@@ -265,11 +265,13 @@ impl Service {
             }
         }
         let cache = self.pool_cache();
+        let client_metadata = input.client_metadata.clone();
         let (created, effects) = self
             .store()
             .write(move |c| create_user(c, &cache, &pool_id, &input, &sub))
             .await?;
-        self.after_commit(effects).await;
+        self.after_commit(effects.for_client(None, client_metadata.as_ref()))
+            .await?;
         Ok(created)
     }
 }

@@ -176,6 +176,7 @@ impl Service {
         self.migrate_forgotten(&client, &given, &input).await?;
         let (cache, secrets) = (self.pool_cache(), self.secrets().clone());
         let service = self.clone();
+        let client_metadata = input.client_metadata.clone();
         let (details, effects) = self
             .store()
             .write(move |c| {
@@ -216,7 +217,8 @@ impl Service {
                 }
             })
             .await?;
-        self.after_commit(effects).await;
+        self.after_commit(effects.for_client(Some(client_id.as_str()), client_metadata.as_ref()))
+            .await?;
         Ok(ForgotPasswordResponse {
             code_delivery_details: Some(details),
         })

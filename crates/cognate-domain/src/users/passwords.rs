@@ -112,6 +112,7 @@ impl Service {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
         let secrets = self.secrets().clone();
+        let client_metadata = input.client_metadata.clone();
         let effects = self
             .with_user(pool_id, username, true, move |c, pool, mut row, doc| {
                 if !row.enabled {
@@ -128,7 +129,8 @@ impl Service {
                 Ok(Effects::of(message))
             })
             .await?;
-        self.after_commit(effects).await;
+        self.after_commit(effects.for_client(None, client_metadata.as_ref()))
+            .await?;
         Ok(AdminResetUserPasswordResponse {})
     }
 }

@@ -101,6 +101,7 @@ impl Service {
         let token = required(&input.access_token, "accessToken")?;
         let writes = required(&input.user_attributes, "userAttributes")?.clone();
         let secrets = self.secrets().clone();
+        let client_metadata = input.client_metadata.clone();
         let (deliveries, effects) = self
             .with_access_token(token, true, move |c, pool, row, doc, claims| {
                 let names = writes.iter().map(|a| a.name.as_deref().unwrap_or(""));
@@ -108,7 +109,8 @@ impl Service {
                 user::update_attributes(c, &secrets, pool, row, doc, &writes, true)
             })
             .await?;
-        self.after_commit(effects).await;
+        self.after_commit(effects.for_client(None, client_metadata.as_ref()))
+            .await?;
         Ok(UpdateUserAttributesResponse {
             code_delivery_details_list: (!deliveries.is_empty()).then_some(deliveries),
         })

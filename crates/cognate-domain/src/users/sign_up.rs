@@ -221,7 +221,8 @@ impl Service {
             .store()
             .write(move |c| sign_up_user(c, &cache, &secrets, &client, &input, &new))
             .await?;
-        self.after_commit(effects).await;
+        self.after_commit(effects.for_client(Some(client_id), client_metadata.as_ref()))
+            .await?;
         if response.user_confirmed == Some(true)
             && crate::triggers::has_post_confirmation(&pool.pool)
         {

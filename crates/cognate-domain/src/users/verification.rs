@@ -108,6 +108,7 @@ impl Service {
         let name = required(&input.attribute_name, "attributeName")?.clone();
         verifiable(&name)?;
         let secrets = self.secrets().clone();
+        let client_metadata = input.client_metadata.clone();
         let (details, effects) = self
             .with_access_token(token, true, move |c, pool, row, doc, _| {
                 // A value waiting for verification is the one to verify.
@@ -140,7 +141,8 @@ impl Service {
                 Ok((details, Effects::of(message)))
             })
             .await?;
-        self.after_commit(effects).await;
+        self.after_commit(effects.for_client(None, client_metadata.as_ref()))
+            .await?;
         Ok(GetUserAttributeVerificationCodeResponse {
             code_delivery_details: Some(details),
         })
