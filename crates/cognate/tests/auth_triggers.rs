@@ -728,6 +728,10 @@ async fn user_migration_brings_in_users_at_sign_in_and_at_forgot_password() {
                 answer["response"]["finalUserStatus"] = json!("RESET_REQUIRED");
                 answer["response"]["messageAction"] = json!("SUPPRESS");
             }
+            ("UserMigration_Authentication", "welcome") => {
+                answer["response"]["userAttributes"] = json!({"email": "w@example.com"});
+                answer["response"]["desiredDeliveryMediums"] = json!(["EMAIL"]);
+            }
             ("UserMigration_ForgotPassword", "forgetful") => {
                 answer["response"]["userAttributes"] = json!({
                     "email": "forgetful@example.com",
@@ -775,8 +779,15 @@ async fn user_migration_brings_in_users_at_sign_in_and_at_forgot_password() {
     assert_eq!(e["userName"], "legacy");
     assert_eq!(e["callerContext"]["clientId"], app.as_str());
     assert_eq!(e["request"]["password"], "0ld-Passw0rd");
-    assert_eq!(e["request"]["clientMetadata"]["app"], "web");
+    assert_eq!(
+        e["request"]["validationData"]["app"], "web",
+        "a sign-in's ClientMetadata is the event's validationData"
+    );
     assert_eq!(e["response"]["userAttributes"], Value::Null);
+    assert!(
+        messages(&server, &pool, "legacy").is_empty(),
+        "messageAction SUPPRESS: no welcome message"
+    );
     assert_eq!(status(&c, &pool, "legacy").await, "CONFIRMED");
     assert_eq!(
         attribute(&c, &pool, "legacy", "custom:plan")
@@ -807,11 +818,19 @@ async fn user_migration_brings_in_users_at_sign_in_and_at_forgot_password() {
     assert_eq!(fails(reset).0, "PasswordResetRequiredException");
     assert_eq!(status(&c, &pool, "must-reset").await, "RESET_REQUIRED");
 
+    // Without SUPPRESS the welcome message goes out, by the medium asked for.
+    sign_in(&c, &app, "welcome", "any-Passw0rd").await;
+    let welcome = messages(&server, &pool, "welcome");
+    assert_eq!(welcome.len(), 1);
+    assert_eq!(welcome[0]["channel"], "EMAIL");
+    assert_eq!(welcome[0]["destination"], "w@example.com");
+
     // ForgotPassword for an unknown user: migrated, and the reset code sent.
     let forgot = c
         .forgot_password()
         .client_id(&app)
         .username("forgetful")
+        .client_metadata("app", "mobile")
         .send()
         .await
         .expect("forgot");
@@ -824,6 +843,7 @@ async fn user_migration_brings_in_users_at_sign_in_and_at_forgot_password() {
     let e = api.events().last().expect("event").1.clone();
     assert_eq!(e["triggerSource"], "UserMigration_ForgotPassword");
     assert!(e["request"].get("password").is_none());
+    assert_eq!(e["request"]["clientMetadata"]["app"], "mobile");
     assert_eq!(status(&c, &pool, "forgetful").await, "RESET_REQUIRED");
     let code = last_code(&server, &pool, "forgetful");
     c.confirm_forgot_password()
@@ -835,4 +855,108 @@ async fn user_migration_brings_in_users_at_sign_in_and_at_forgot_password() {
         .await
         .expect("reset");
     sign_in(&c, &app, "forgetful", "N3w-Passw0rd!").await;
+}
+
+#[tokio::test]
+async fn pre_token_generation_names_the_hosted_and_new_password_sources() {
+    use common::forms::*;
+    const CALLBACK: &str = "https://app.example.com/callback";
+    let api = LambdaApi::start(|_, event: &Value| {
+        let mut answer = event.clone();
+        answer["response"]["claimsOverrideDetails"] = json!({
+            "claimsToAddOrOverride": {"source": event["triggerSource"]}
+        });
+        Answer::event(&answer)
+    });
+    let server = Server::sqlite_with(&["--lambda-endpoint", &api.url]);
+    let c = server.client();
+    let (pool, app) = token_pool(&c, PreTokenGenerationLambdaVersionType::V10).await;
+
+    // NEW_PASSWORD_REQUIRED answered: TokenGeneration_NewPasswordChallenge.
+    create_user(&c, &pool, "newbie", Some("Temp0rary!")).await;
+    let start = password_auth(&c, &app, "newbie", "Temp0rary!")
+        .await
+        .expect("challenge");
+    assert_eq!(
+        start.challenge_name(),
+        Some(&ChallengeNameType::NewPasswordRequired)
+    );
+    let done = respond(
+        &c,
+        &app,
+        ChallengeNameType::NewPasswordRequired,
+        start.session(),
+        params(&[("USERNAME", "newbie"), ("NEW_PASSWORD", "N3w-Passw0rd!")]),
+    )
+    .await
+    .expect("new password");
+    let t = tokens(done.authentication_result());
+    assert_eq!(
+        claims(&t.id)["source"],
+        "TokenGeneration_NewPasswordChallenge"
+    );
+
+    // The hosted page: its own sign-in issues no tokens to customize; the code's do
+    // (TokenGeneration_HostedAuth).
+    let web = c
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("web")
+        .allowed_o_auth_flows_user_pool_client(true)
+        .allowed_o_auth_flows(aws_sdk_cognitoidentityprovider::types::OAuthFlowType::Code)
+        .allowed_o_auth_scopes("openid")
+        .supported_identity_providers("COGNITO")
+        .callback_urls(CALLBACK)
+        .send()
+        .await
+        .expect("client");
+    let web = web
+        .user_pool_client()
+        .and_then(|c| c.client_id())
+        .expect("id")
+        .to_string();
+    let before = api.events().len();
+    let q = query(&[
+        ("response_type", "code"),
+        ("client_id", &web),
+        ("redirect_uri", CALLBACK),
+        ("scope", "openid"),
+    ]);
+    let page = server.get(&format!("/login?{q}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let cookie = set_cookie(&page, "XSRF-TOKEN").expect("csrf cookie");
+    let csrf = hidden(&page.body, "_csrf");
+    let r = server.request(
+        "POST",
+        &format!("/login?{q}"),
+        &[FORM, ("Cookie", &cookie)],
+        &query(&[
+            ("_csrf", &csrf),
+            ("username", "alice"),
+            ("password", PASSWORD),
+        ]),
+    );
+    assert_eq!(r.status, 302, "{}", r.body);
+    assert_eq!(
+        api.events().len(),
+        before,
+        "the page's own sign-in customizes no tokens"
+    );
+    let location = r.header("location").expect("to the app").to_string();
+    let code = location_params(&location)["code"].clone();
+    let t = server.request(
+        "POST",
+        "/oauth2/token",
+        &[FORM],
+        &query(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", &web),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+        ]),
+    );
+    assert_eq!(t.status, 200, "{}", t.body);
+    let id = claims(t.json()["id_token"].as_str().expect("id token"));
+    assert_eq!(id["source"], "TokenGeneration_HostedAuth");
+    assert_eq!(api.events().len(), before + 1);
 }

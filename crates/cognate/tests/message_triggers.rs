@@ -52,6 +52,9 @@ async fn custom_message_makes_each_message_and_its_failure_reaches_the_caller() 
                 // No {username}: the pool's invitation is sent instead.
                 r["emailMessage"] = json!("Your password is {####}");
             }
+            "CustomMessage_Authentication" => {
+                r["smsMessage"] = json!("Sign-in code: {####}");
+            }
             "CustomMessage_ForgotPassword" => {
                 return Answer {
                     status: 200,
@@ -126,6 +129,27 @@ async fn custom_message_makes_each_message_and_its_failure_reaches_the_caller() 
         .as_str()
         .is_some_and(|b| b.contains(resent["code"].as_str().unwrap_or("-"))));
 
+    // A changed email and a verification code asked for: their own sources.
+    let t = sign_in(&c, &app, "claire", PASSWORD).await;
+    c.update_user_attributes()
+        .access_token(&t.access)
+        .user_attributes(attr("email", "claire@new.example.com"))
+        .client_metadata("lang", "de")
+        .send()
+        .await
+        .expect("update");
+    let e = api.events().last().expect("event").1.clone();
+    assert_eq!(e["triggerSource"], "CustomMessage_UpdateUserAttribute");
+    assert_eq!(e["request"]["clientMetadata"]["lang"], "de");
+    c.get_user_attribute_verification_code()
+        .access_token(&t.access)
+        .attribute_name("email")
+        .send()
+        .await
+        .expect("verification code");
+    let e = api.events().last().expect("event").1.clone();
+    assert_eq!(e["triggerSource"], "CustomMessage_VerifyUserAttribute");
+
     // An invitation needs {username}: without it the pool's invitation goes out.
     c.admin_create_user()
         .user_pool_id(&pool)
@@ -161,6 +185,48 @@ async fn custom_message_makes_each_message_and_its_failure_reaches_the_caller() 
         )
     );
     assert_eq!(messages(&server, &pool, "oscar").len(), before);
+
+    // An MFA code by SMS: CustomMessage_Authentication, and its code signs in.
+    c.set_user_pool_mfa_config()
+        .user_pool_id(&pool)
+        .mfa_configuration(aws_sdk_cognitoidentityprovider::types::UserPoolMfaType::On)
+        .sms_mfa_configuration(
+            aws_sdk_cognitoidentityprovider::types::SmsMfaConfigType::builder()
+                .sms_configuration(
+                    aws_sdk_cognitoidentityprovider::types::SmsConfigurationType::builder()
+                        .sns_caller_arn("arn:aws:iam::000000000000:role/sns")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("MFA on");
+    c.admin_update_user_attributes()
+        .user_pool_id(&pool)
+        .username("oscar")
+        .user_attributes(attr("phone_number", "+15555550199"))
+        .send()
+        .await
+        .expect("phone");
+    let start = password_auth(&c, &app, "oscar", PASSWORD)
+        .await
+        .expect("MFA challenge");
+    let e = api.events().last().expect("event").1.clone();
+    assert_eq!(e["triggerSource"], "CustomMessage_Authentication");
+    let sms = last_message(&server, &pool, "oscar");
+    let code = sms["code"].as_str().expect("code").to_string();
+    assert_eq!(sms["message"], format!("Sign-in code: {code}"));
+    let done = respond(
+        &c,
+        &app,
+        aws_sdk_cognitoidentityprovider::types::ChallengeNameType::SmsMfa,
+        start.session(),
+        params(&[("USERNAME", "oscar"), ("SMS_MFA_CODE", &code)]),
+    )
+    .await
+    .expect("signed in");
+    assert!(done.authentication_result().is_some());
 }
 
 /// A Lambda Invoke API that is also KMS: GenerateDataKey (a POST to `/`) answers a

@@ -1,10 +1,11 @@
 //! Lambda triggers through the Lambda Invoke API (`--lambda-endpoint`), against an
 //! Invoke API started by the test that records each event and answers as scripted:
 //! PreSignUp on SignUp (the event's fields as AWS documents them; autoConfirmUser and
-//! autoVerifyEmail honoured) and its failures (a function that throws, garbage, no
-//! endpoint at all), each leaving no user behind; PreSignUp on AdminCreateUser; and
-//! PostConfirmation after ConfirmSignUp, AdminConfirmSignUp and ConfirmForgotPassword,
-//! whose failure reaches the caller while the user stays confirmed.
+//! autoVerifyEmail honoured) and its failures (a function that throws, answers garbage,
+//! takes longer than 5 seconds, or no endpoint at all), each leaving no user behind;
+//! PreSignUp on AdminCreateUser; and PostConfirmation after ConfirmSignUp,
+//! AdminConfirmSignUp and ConfirmForgotPassword, whose failure reaches the caller while
+//! the user stays confirmed.
 
 mod common;
 
@@ -147,6 +148,11 @@ async fn a_failing_trigger_fails_sign_up_as_aws_does_and_creates_no_user() {
             function_error: false,
             payload: "not json".into(),
         },
+        Some("slow") => {
+            // Past AWS's 5 seconds.
+            std::thread::sleep(std::time::Duration::from_secs(6));
+            Answer::event(event)
+        }
         _ => Answer {
             status: 500,
             function_error: false,
@@ -166,6 +172,18 @@ async fn a_failing_trigger_fails_sign_up_as_aws_does_and_creates_no_user() {
     assert_eq!(
         sign_up(&c, &client, "garbage").await.map_err(|e| e.0),
         Err("InvalidLambdaResponseException".into())
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(
+        sign_up(&c, &client, "slow").await,
+        Err((
+            "UnexpectedLambdaException".into(),
+            "PreSignUp invocation failed due to error TimeoutException.".into()
+        ))
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(6),
+        "the call gives up at 5 s"
     );
     let before = api.events().len();
     assert_eq!(

@@ -113,11 +113,21 @@ impl Service {
         if !Trigger::UserMigration.configured(m.pool) {
             return Ok(None);
         }
+        // AWS: a sign-in's ClientMetadata is the event's validationData; ForgotPassword's
+        // is its clientMetadata.
         let (source, request) = match m.password {
-            Some(p) => ("UserMigration_Authentication", json!({ "password": p })),
-            None => ("UserMigration_ForgotPassword", json!({})),
+            Some(p) => {
+                let mut request = json!({ "password": p });
+                if let Some(v) = m.metadata {
+                    request["validationData"] = json!(v);
+                }
+                ("UserMigration_Authentication", request)
+            }
+            None => (
+                "UserMigration_ForgotPassword",
+                with_metadata(json!({}), m.metadata),
+            ),
         };
-        let request = with_metadata(request, m.metadata);
         let event = EventBase::new(m.pool_id, m.username, Some(m.client_id), source).event(
             request,
             json!({

@@ -21,8 +21,9 @@ use cognate_store::Conn;
 
 operation!(AdminCreateUser => Service::admin_create_user);
 
-/// The invitation of AdminCreateUser through each requested medium the user can receive.
-fn send_invitation(
+/// The invitation of AdminCreateUser through each requested medium the user can receive
+/// (also a migrated user's welcome message).
+pub(super) fn send_invitation(
     effects: &mut Effects,
     pool: &PoolView,
     username: &str,

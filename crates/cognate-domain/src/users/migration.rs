@@ -7,6 +7,7 @@
 use super::*;
 use crate::clock::now;
 use crate::crypto::srp;
+use crate::effects::Effects;
 use crate::error::{fail, Result};
 use crate::pools::PoolView;
 use crate::service::Service;
@@ -45,8 +46,9 @@ impl Service {
         let Migrated {
             attributes: mut writes,
             reset_required,
+            suppress,
+            mediums,
             force_alias_creation,
-            ..
         } = migrated;
         attrs::check_writes(&pool.pool, &mut writes, true)?;
         let sub = uuid::Uuid::new_v4().to_string();
@@ -111,8 +113,18 @@ impl Service {
                     doc: to_doc(&doc)?,
                 };
                 user::insert(c, &row, &index_entries(&pool, &row, &doc))?;
-                Ok((row, doc))
+                // The welcome message new users get (the pool's invitation), unless the
+                // function suppressed it; the user keeps their own password, so none is
+                // in it.
+                let mut effects = Effects::default();
+                if !suppress {
+                    send_invitation(&mut effects, &pool, &row.username, &doc, &mediums, "");
+                }
+                Ok(((row, doc), effects))
             })
+            .await?;
+        let (created, effects) = created;
+        self.after_commit(effects.for_client(Some(client_id), metadata))
             .await?;
         Ok(Some(created))
     }
