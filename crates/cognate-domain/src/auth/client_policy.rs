@@ -52,9 +52,9 @@ pub(crate) fn check_secret_hash(
     usernames: &[&str],
     given: Option<&str>,
 ) -> Result<()> {
-    let Some(secret) = &client.secret else {
+    if client.secret.is_none() {
         return Ok(());
-    };
+    }
     let client_id = client.client.client_id.as_deref().unwrap_or_default();
     let Some(given) = given else {
         return Err(not_authorized(&format!(
@@ -62,10 +62,13 @@ pub(crate) fn check_secret_hash(
         )));
     };
     let given = STANDARD.decode(given).unwrap_or_default();
-    let ok = usernames.iter().any(|name| {
-        let expected =
-            srp::hmac_sha256(secret.as_bytes(), &[name.as_bytes(), client_id.as_bytes()]);
-        constant_time_eq(&expected, &given)
+    // Any of the client's active secrets (two during a rotation).
+    let ok = client.secret_candidates().any(|secret| {
+        usernames.iter().any(|name| {
+            let expected =
+                srp::hmac_sha256(secret.as_bytes(), &[name.as_bytes(), client_id.as_bytes()]);
+            constant_time_eq(&expected, &given)
+        })
     });
     if ok {
         Ok(())

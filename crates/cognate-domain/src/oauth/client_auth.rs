@@ -4,7 +4,6 @@
 //! with `client_id` alone. Secrets are compared in constant time.
 
 use super::{OAuthError, OAuthErrorCode};
-use crate::crypto::srp::constant_time_eq;
 use crate::pools::client::{self as user_pool_client, AuthClient};
 use crate::service::Service;
 
@@ -68,9 +67,7 @@ impl Service {
         }
         let client = self.auth_client(loaded)?;
         let proven = match (&client.secret, given) {
-            (Some(expected), Some(given)) => {
-                constant_time_eq(given.as_bytes(), expected.as_bytes())
-            }
+            (Some(_), Some(given)) => client.secret_matches(given.as_bytes()),
             (Some(_), None) | (None, Some(_)) => false,
             (None, None) => true,
         };

@@ -91,12 +91,12 @@ impl Service {
         let client_id = required(&input.client_id, "clientId")?;
         let secret = required(&input.secret, "secret")?;
         let client = self.client_for(client_id, None).await?;
-        let Some(expected) = &client.secret else {
+        if client.secret.is_none() {
             return Err(invalid(format!(
                 "Client {client_id} does not have a client secret."
             )));
-        };
-        if !crate::crypto::srp::constant_time_eq(secret.as_bytes(), expected.as_bytes()) {
+        }
+        if !client.secret_matches(secret.as_bytes()) {
             return Err(fail(
                 ErrorCode::NotAuthorizedException,
                 "Invalid client secret.",

@@ -17,6 +17,7 @@ use cognate_store::records::pool_object::{self, Kind};
 use cognate_store::records::PageRequest;
 use cognate_store::Conn;
 use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
 
 operation!(CreateUserPoolClient => Service::create_user_pool_client);
 operation!(DeleteUserPoolClient => Service::delete_user_pool_client);
@@ -26,10 +27,84 @@ operation!(UpdateUserPoolClient => Service::update_user_pool_client);
 
 /// What is stored of a client: its description without the secret, and the secret sealed.
 #[derive(Serialize, Deserialize)]
-struct ClientDoc {
-    client: UserPoolClientType,
+pub(crate) struct ClientDoc {
+    pub(crate) client: UserPoolClientType,
+    /// The client's first secret, sealed (the one DescribeUserPoolClient answers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    sealed_secret: Option<String>,
+    pub(crate) sealed_secret: Option<String>,
+    /// Its ClientSecretId and creation time (absent in documents written before
+    /// AddUserPoolClientSecret: see [`ClientDoc::secrets`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    secret_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    secret_created: Option<f64>,
+    /// The other active secrets (AddUserPoolClientSecret: two at most in all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    more_secrets: Vec<SecretEntry>,
+}
+
+/// One of a client's secrets, sealed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SecretEntry {
+    pub(crate) id: String,
+    pub(crate) sealed: String,
+    pub(crate) created: f64,
+}
+
+impl ClientDoc {
+    pub(crate) fn new(client: UserPoolClientType, sealed_secret: Option<String>) -> ClientDoc {
+        let created = client.creation_date;
+        ClientDoc {
+            client,
+            secret_id: sealed_secret
+                .as_ref()
+                .map(|_| uuid::Uuid::new_v4().to_string()),
+            secret_created: sealed_secret.as_ref().and(created),
+            sealed_secret,
+            more_secrets: Vec::new(),
+        }
+    }
+
+    /// The client's secrets, the first first.
+    pub(crate) fn secrets(&self) -> Vec<SecretEntry> {
+        let Some(sealed) = &self.sealed_secret else {
+            return Vec::new();
+        };
+        let client_id = self.client.client_id.as_deref().unwrap_or_default();
+        let first = SecretEntry {
+            // A document from before secrets had ids: one derived from the client's.
+            id: self.secret_id.clone().unwrap_or_else(|| {
+                let digest = sha2::Sha256::digest(format!("client-secret:{client_id}"));
+                uuid::Builder::from_random_bytes(digest[..16].try_into().unwrap_or_default())
+                    .into_uuid()
+                    .to_string()
+            }),
+            sealed: sealed.clone(),
+            created: self
+                .secret_created
+                .or(self.client.creation_date)
+                .unwrap_or_default(),
+        };
+        std::iter::once(first)
+            .chain(self.more_secrets.iter().cloned())
+            .collect()
+    }
+
+    /// Makes `secrets` the client's, the first first.
+    pub(crate) fn set_secrets(&mut self, mut secrets: Vec<SecretEntry>) {
+        if secrets.is_empty() {
+            self.sealed_secret = None;
+            self.secret_id = None;
+            self.secret_created = None;
+            self.more_secrets.clear();
+            return;
+        }
+        let first = secrets.remove(0);
+        self.sealed_secret = Some(first.sealed);
+        self.secret_id = Some(first.id);
+        self.secret_created = Some(first.created);
+        self.more_secrets = secrets;
+    }
 }
 
 pub(crate) const STANDARD_SCOPES: &[&str] = &[
@@ -317,7 +392,11 @@ pub fn not_found_message(client_id: &str) -> String {
 }
 
 /// The client `client_id` of pool `pool_id`, or ResourceNotFoundException.
-fn load(conn: &mut dyn Conn, pool_id: &str, client_id: &str) -> Result<(ClientRow, ClientDoc)> {
+pub(super) fn load(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    client_id: &str,
+) -> Result<(ClientRow, ClientDoc)> {
     load_pool(conn, pool_id)?;
     let row = client::get(conn, client_id)?
         .filter(|r| r.pool_id == pool_id)
@@ -348,43 +427,69 @@ pub(crate) struct AuthClient {
     /// PreAuthentication has run for this sign-in already (a USER_AUTH sign-in
     /// going on to its password).
     pub pre_authenticated: bool,
+    /// The client's other active secrets (AddUserPoolClientSecret), opened: each is
+    /// accepted as `secret` is.
+    pub other_secrets: Vec<String>,
+}
+
+impl AuthClient {
+    /// Whether `given` is one of the client's secrets (in constant time each). A
+    /// client whose `secret` is None asks for none.
+    pub(crate) fn secret_matches(&self, given: &[u8]) -> bool {
+        self.secret_candidates()
+            .any(|s| crate::crypto::srp::constant_time_eq(given, s.as_bytes()))
+    }
+
+    /// The secrets a caller may prove: none when the client asks for none.
+    pub(crate) fn secret_candidates(&self) -> impl Iterator<Item = &String> {
+        let others: &[String] = if self.secret.is_some() {
+            &self.other_secrets
+        } else {
+            &[]
+        };
+        self.secret.iter().chain(others.iter())
+    }
 }
 
 /// The client a sign-in request names, with its secret still sealed; None if unknown.
 pub(crate) fn load_for_auth(
     conn: &mut dyn Conn,
     client_id: &str,
-) -> Result<Option<(String, UserPoolClientType, Option<String>)>> {
+) -> Result<Option<(String, UserPoolClientType, Vec<String>)>> {
     let Some(row) = client::get(conn, client_id)? else {
         return Ok(None);
     };
     let doc: ClientDoc = from_doc(&row.doc)?;
-    Ok(Some((row.pool_id, doc.client, doc.sealed_secret)))
+    let sealed = doc.secrets().into_iter().map(|s| s.sealed).collect();
+    Ok(Some((row.pool_id, doc.client, sealed)))
 }
 
 impl Service {
     /// Opens the sealed secret of a client loaded by `load_for_auth`.
     pub(crate) fn auth_client(
         &self,
-        loaded: (String, UserPoolClientType, Option<String>),
+        loaded: (String, UserPoolClientType, Vec<String>),
     ) -> Result<AuthClient> {
         let (pool_id, client, sealed) = loaded;
-        let secret = match sealed {
-            Some(sealed) => Some(
+        let mut opened = Vec::with_capacity(sealed.len());
+        for s in &sealed {
+            opened.push(
                 self.secrets()
-                    .open(Purpose::ClientSecret, &sealed)
+                    .open(Purpose::ClientSecret, s)
                     .ok_or_else(|| {
                         crate::error::internal(
                             "a client secret cannot be opened with this master key",
                         )
                     })?,
-            ),
-            None => None,
-        };
+            );
+        }
+        let mut opened = opened.into_iter();
+        let secret = opened.next();
         Ok(AuthClient {
             pool_id,
             client,
             secret,
+            other_secrets: opened.collect(),
             source_ip: None,
             client_metadata: None,
             hosted: false,
@@ -473,12 +578,12 @@ impl Service {
             },
             settings.clone(),
         );
-        let doc = ClientDoc {
-            client: client.clone(),
-            sealed_secret: secret
+        let doc = ClientDoc::new(
+            client.clone(),
+            secret
                 .as_deref()
                 .map(|s| self.secrets().seal(Purpose::ClientSecret, s)),
-        };
+        );
         let row = ClientRow {
             client_id,
             pool_id: pool_id.clone(),
@@ -554,10 +659,7 @@ impl Service {
                     row.name = name.clone();
                 }
                 client.last_modified_date = Some(now());
-                let doc = ClientDoc {
-                    client,
-                    sealed_secret: doc.sealed_secret,
-                };
+                let doc = ClientDoc { client, ..doc };
                 row.doc = to_doc(&doc)?;
                 client::update(c, &row)?;
                 Ok::<ClientDoc, Error>(doc)

@@ -1,11 +1,13 @@
 //! User pools and what belongs to them: the pool (`pool`), its cached parsed form
-//! (`cache`, `view`), its domains (`domain`), app clients (`client`), resource servers, the attribute schema,
+//! (`cache`, `view`), its domains (`domain`), app clients (`client`) and their secrets
+//! (`client_secrets`), resource servers, the attribute schema,
 //! the password policy, the MFA configuration, tags, and how the client's pages look
 //! (`branding`: classic UI customization, managed login styles, terms documents).
 
 pub(crate) mod branding;
 pub(crate) mod cache;
 pub(crate) mod client;
+mod client_secrets;
 pub(crate) mod domain;
 pub(crate) mod mfa_config;
 pub(crate) mod password_policy;

@@ -138,9 +138,9 @@ impl Service {
             }
             Err(e) => return Err(e),
         };
-        if let Some(expected) = &client.secret {
+        if client.secret.is_some() {
             let given = secret.map(String::as_bytes).unwrap_or_default();
-            if !crate::crypto::srp::constant_time_eq(given, expected.as_bytes()) {
+            if !client.secret_matches(given) {
                 let message = if secret.is_none() {
                     format!(
                         "Client {client_id} is configured for secret but secret was not received"
