@@ -1,6 +1,6 @@
 //! User pools and what belongs to them: the pool (`pool`), its cached parsed form
 //! (`cache`, `view`), its domains (`domain`), app clients (`client`) and their secrets
-//! (`client_secrets`), resource servers, the attribute schema,
+//! (`client_secrets`), session tracking (`session_config`), resource servers, the attribute schema,
 //! the password policy, the MFA configuration, tags, and how the client's pages look
 //! (`branding`: classic UI customization, managed login styles, terms documents).
 
@@ -14,6 +14,7 @@ pub(crate) mod password_policy;
 pub(crate) mod pool;
 pub(crate) mod resource_server;
 pub(crate) mod schema;
+pub(crate) mod session_config;
 pub(crate) mod tags;
 mod view;
 

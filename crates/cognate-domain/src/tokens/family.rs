@@ -171,6 +171,8 @@ pub fn start_scoped_family(
         }
         (Some(_), None) => (Some(new_device_key(&pool.id)), true),
     };
+    // Where the pool tracks sessions, the user's oldest go beyond its MaxPerUser.
+    crate::pools::session_config::evict_sessions(conn, &pool.id, &row.username_key)?;
     let family_id = uuid::Uuid::new_v4().to_string();
     let refresh_token = new_refresh_token();
     let auth_time = t as i64;

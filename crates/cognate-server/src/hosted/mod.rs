@@ -264,7 +264,18 @@ impl Visit<'_> {
         }
         if a.prompt.as_deref() != Some("login") {
             if let Some(cookie) = self.cookies.get(&session_cookie_name(&a.pool_id)) {
-                if let Some(session) = self.service.hosted_session(cookie, &a.pool_id).await {
+                let session = match self.service.hosted_session(cookie, &a.pool_id).await {
+                    Some(s)
+                        if self
+                            .service
+                            .reuses_session(&a.pool_id, &a.client_id, s.auth_time)
+                            .await =>
+                    {
+                        Some(s)
+                    }
+                    _ => None,
+                };
+                if let Some(session) = session {
                     return match self.service.issue_code(&a, &session).await {
                         Ok(location) => redirect(&location),
                         Err(r) => refusal(&r),

@@ -23,6 +23,8 @@ pub enum Kind {
     /// An app client's terms documents: `<client id>/<terms name>` → terms id.
     TermsOfClient,
     UserImportJob,
+    /// Session tracking: the pool's (`pool`) and each app client's (its id).
+    SessionConfig,
 }
 
 impl Kind {
@@ -40,6 +42,7 @@ impl Kind {
             Kind::Terms => "terms",
             Kind::TermsOfClient => "terms_of_client",
             Kind::UserImportJob => "user_import_job",
+            Kind::SessionConfig => "session_config",
         }
     }
 }
