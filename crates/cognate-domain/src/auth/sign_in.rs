@@ -188,8 +188,9 @@ impl Service {
         self.signed_in(client, grant, source).await
     }
 
-    /// PreAuthentication, as a sign-in starts: for the user found, or for no user where
-    /// the client hides which users exist (otherwise the sign-in has failed already).
+    /// As a sign-in starts: threat protection's blocked IP ranges, then PreAuthentication
+    /// for the user found, or for no user where the client hides which users exist
+    /// (otherwise the sign-in has failed already).
     pub(super) async fn before_sign_in(
         &self,
         client: &AuthClient,
@@ -200,6 +201,12 @@ impl Service {
         if client.pre_authenticated {
             return Ok(());
         }
+        self.check_blocked_ip(
+            pool,
+            client.client.client_id.as_deref(),
+            client.source_ip.as_deref(),
+        )
+        .await?;
         self.pre_authentication(crate::triggers::SigningIn {
             pool: &pool.pool,
             pool_id: &pool.id,

@@ -1,6 +1,7 @@
 //! User pools and what belongs to them: the pool (`pool`), its cached parsed form
 //! (`cache`, `view`), its domains (`domain`), app clients (`client`) and their secrets
-//! (`client_secrets`), session tracking (`session_config`), resource servers, the attribute schema,
+//! (`client_secrets`), session tracking (`session_config`), threat protection's settings
+//! (`risk_configuration`), resource servers, the attribute schema,
 //! the password policy, the MFA configuration, tags, and how the client's pages look
 //! (`branding`: classic UI customization, managed login styles, terms documents).
 
@@ -13,6 +14,7 @@ pub(crate) mod mfa_config;
 pub(crate) mod password_policy;
 pub(crate) mod pool;
 pub(crate) mod resource_server;
+mod risk_configuration;
 pub(crate) mod schema;
 pub(crate) mod session_config;
 pub(crate) mod tags;

@@ -1,0 +1,172 @@
+//! Threat protection's settings through the official SDK: SetRiskConfiguration and
+//! DescribeRiskConfiguration for the pool and for a client (whose own configuration
+//! stands in place of the pool's), their errors, and the blocked IP ranges refusing a
+//! sign-in in ENFORCED mode (not in AUDIT, and not from a skipped range).
+
+mod common;
+
+use aws_sdk_cognitoidentityprovider::types::{
+    AccountTakeoverActionType, AccountTakeoverActionsType, AccountTakeoverEventActionType,
+    AccountTakeoverRiskConfigurationType, AdvancedSecurityModeType,
+    CompromisedCredentialsActionsType, CompromisedCredentialsEventActionType,
+    CompromisedCredentialsRiskConfigurationType, EventFilterType, RiskExceptionConfigurationType,
+    UserPoolAddOnsType, UserPoolTierType,
+};
+use aws_sdk_cognitoidentityprovider::Client;
+use common::*;
+
+async fn pool_in(c: &Client, mode: AdvancedSecurityModeType) -> (String, String) {
+    let pool = create_pool_with(c, "risky", |b| {
+        b.user_pool_tier(UserPoolTierType::Plus).user_pool_add_ons(
+            UserPoolAddOnsType::builder()
+                .advanced_security_mode(mode)
+                .build()
+                .expect("add-ons"),
+        )
+    })
+    .await;
+    let app = app_client(c, &pool, |b| b).await;
+    add_user(c, &pool, "alice", PASSWORD).await;
+    (pool, app)
+}
+
+fn exceptions(blocked: &[&str], skipped: &[&str]) -> RiskExceptionConfigurationType {
+    RiskExceptionConfigurationType::builder()
+        .set_blocked_ip_range_list(Some(blocked.iter().map(|s| s.to_string()).collect()))
+        .set_skipped_ip_range_list(Some(skipped.iter().map(|s| s.to_string()).collect()))
+        .build()
+}
+
+#[tokio::test]
+async fn risk_configuration_is_kept_and_blocked_ranges_refuse_sign_in() {
+    let server = Server::sqlite();
+    let c = server.client();
+
+    // Without threat protection there is nothing to configure.
+    let plain = create_pool(&c, "plain").await;
+    let refused = c
+        .set_risk_configuration()
+        .user_pool_id(&plain)
+        .risk_exception_configuration(exceptions(&["10.0.0.0/8"], &[]))
+        .send()
+        .await;
+    assert_eq!(fails(refused).0, "UserPoolAddOnNotEnabledException");
+    let described = c
+        .describe_risk_configuration()
+        .user_pool_id(&plain)
+        .send()
+        .await
+        .expect("describe");
+    let r = described.risk_configuration().expect("configuration");
+    assert_eq!(r.user_pool_id(), Some(plain.as_str()));
+    assert!(r.risk_exception_configuration().is_none());
+
+    let (pool, app) = pool_in(&c, AdvancedSecurityModeType::Enforced).await;
+    let compromised = CompromisedCredentialsRiskConfigurationType::builder()
+        .event_filter(EventFilterType::SignIn)
+        .actions(
+            CompromisedCredentialsActionsType::builder()
+                .event_action(CompromisedCredentialsEventActionType::Block)
+                .build()
+                .expect("actions"),
+        )
+        .build();
+    let takeover = AccountTakeoverRiskConfigurationType::builder()
+        .actions(
+            AccountTakeoverActionsType::builder()
+                .high_action(
+                    AccountTakeoverActionType::builder()
+                        .notify(false)
+                        .event_action(AccountTakeoverEventActionType::Block)
+                        .build()
+                        .expect("action"),
+                )
+                .build(),
+        )
+        .build();
+    let set = c
+        .set_risk_configuration()
+        .user_pool_id(&pool)
+        .compromised_credentials_risk_configuration(compromised.clone())
+        .account_takeover_risk_configuration(takeover.clone())
+        .risk_exception_configuration(exceptions(&["127.0.0.0/8"], &[]))
+        .send()
+        .await
+        .expect("set");
+    assert!(set
+        .risk_configuration()
+        .and_then(|r| r.last_modified_date())
+        .is_some());
+    let described = c
+        .describe_risk_configuration()
+        .user_pool_id(&pool)
+        .send()
+        .await
+        .expect("describe");
+    let r = described.risk_configuration().expect("configuration");
+    assert_eq!(
+        r.compromised_credentials_risk_configuration(),
+        Some(&compromised)
+    );
+    assert_eq!(r.account_takeover_risk_configuration(), Some(&takeover));
+    assert_eq!(
+        r.risk_exception_configuration()
+            .map(|e| e.blocked_ip_range_list().to_vec()),
+        Some(vec!["127.0.0.0/8".to_string()])
+    );
+
+    // The test connects from 127.0.0.1: refused before the password is looked at.
+    assert_eq!(
+        fails(password_auth(&c, &app, "alice", PASSWORD).await),
+        na("Request not allowed due to security reasons.")
+    );
+
+    // A client's own configuration stands in place of the pool's.
+    let other = app_client(&c, &pool, |b| b).await;
+    c.set_risk_configuration()
+        .user_pool_id(&pool)
+        .client_id(&other)
+        .risk_exception_configuration(exceptions(&["127.0.0.0/8"], &["127.0.0.1/32"]))
+        .send()
+        .await
+        .expect("set for a client");
+    sign_in(&c, &other, "alice", PASSWORD).await;
+    let described = c
+        .describe_risk_configuration()
+        .user_pool_id(&pool)
+        .client_id(&other)
+        .send()
+        .await
+        .expect("describe a client's");
+    assert_eq!(
+        described.risk_configuration().and_then(|r| r.client_id()),
+        Some(other.as_str())
+    );
+    assert!(password_auth(&c, &app, "alice", PASSWORD).await.is_err());
+
+    // Errors: a malformed range, an unknown client.
+    let bad = c
+        .set_risk_configuration()
+        .user_pool_id(&pool)
+        .risk_exception_configuration(exceptions(&["127.0.0.1"], &[]))
+        .send()
+        .await;
+    assert_eq!(fails(bad).0, "InvalidParameterException");
+    let unknown = c
+        .describe_risk_configuration()
+        .user_pool_id(&pool)
+        .client_id("nosuchclient")
+        .send()
+        .await;
+    assert_eq!(fails(unknown).0, "ResourceNotFoundException");
+
+    // AUDIT mode records and never blocks.
+    let (audit, audit_app) = pool_in(&c, AdvancedSecurityModeType::Audit).await;
+    c.set_risk_configuration()
+        .user_pool_id(&audit)
+        .risk_exception_configuration(exceptions(&["127.0.0.0/8"], &[]))
+        .send()
+        .await
+        .expect("set");
+    sign_in(&c, &audit_app, "alice", PASSWORD).await;
+}
