@@ -1,7 +1,8 @@
 //! Threat protection's settings through the official SDK: SetRiskConfiguration and
 //! DescribeRiskConfiguration for the pool and for a client (whose own configuration
 //! stands in place of the pool's), their errors, and the blocked IP ranges refusing a
-//! sign-in in ENFORCED mode (not in AUDIT, and not from a skipped range).
+//! sign-in in ENFORCED mode (not in AUDIT, and not from a skipped range); the sign-in
+//! history (AdminListUserAuthEvents) and its feedback (AdminUpdateAuthEventFeedback).
 
 mod common;
 
@@ -169,4 +170,113 @@ async fn risk_configuration_is_kept_and_blocked_ranges_refuse_sign_in() {
         .await
         .expect("set");
     sign_in(&c, &audit_app, "alice", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn sign_ins_are_recorded_and_take_feedback_where_threat_protection_is_on() {
+    let server = Server::sqlite();
+    let c = server.client();
+    let (pool, app) = pool_in(&c, AdvancedSecurityModeType::Audit).await;
+    sign_in(&c, &app, "alice", PASSWORD).await;
+    assert!(password_auth(&c, &app, "alice", WRONG).await.is_err());
+    let events = c
+        .admin_list_user_auth_events()
+        .user_pool_id(&pool)
+        .username("alice")
+        .send()
+        .await
+        .expect("events");
+    let events = events.auth_events();
+    assert_eq!(events.len(), 2);
+    // Newest first: the failure, then the success.
+    let (failed, passed) = (&events[0], &events[1]);
+    use aws_sdk_cognitoidentityprovider::types::{
+        ChallengeName, ChallengeResponse, EventResponseType, EventType, FeedbackValueType,
+        RiskDecisionType,
+    };
+    assert_eq!(failed.event_type(), Some(&EventType::SignIn));
+    assert_eq!(failed.event_response(), Some(&EventResponseType::Fail));
+    assert_eq!(passed.event_response(), Some(&EventResponseType::Pass));
+    assert_eq!(
+        passed.challenge_responses()[0].challenge_name(),
+        Some(&ChallengeName::Password)
+    );
+    assert_eq!(
+        passed.challenge_responses()[0].challenge_response(),
+        Some(&ChallengeResponse::Success)
+    );
+    assert_eq!(
+        failed.challenge_responses()[0].challenge_response(),
+        Some(&ChallengeResponse::Failure)
+    );
+    assert_eq!(
+        passed.event_risk().and_then(|r| r.risk_decision()),
+        Some(&RiskDecisionType::NoRisk)
+    );
+    assert_eq!(
+        passed.event_context_data().and_then(|d| d.ip_address()),
+        Some("127.0.0.1")
+    );
+    assert!(passed.creation_date().is_some());
+
+    // One page at a time.
+    let first = c
+        .admin_list_user_auth_events()
+        .user_pool_id(&pool)
+        .username("alice")
+        .max_results(1)
+        .send()
+        .await
+        .expect("a page");
+    assert_eq!(first.auth_events().len(), 1);
+    let rest = c
+        .admin_list_user_auth_events()
+        .user_pool_id(&pool)
+        .username("alice")
+        .max_results(1)
+        .next_token(first.next_token().expect("a next page"))
+        .send()
+        .await
+        .expect("the next page");
+    assert_eq!(rest.auth_events()[0].event_id(), passed.event_id());
+
+    // Feedback on an event.
+    c.admin_update_auth_event_feedback()
+        .user_pool_id(&pool)
+        .username("alice")
+        .event_id(passed.event_id().expect("id"))
+        .feedback_value(FeedbackValueType::Valid)
+        .send()
+        .await
+        .expect("feedback");
+    let events = c
+        .admin_list_user_auth_events()
+        .user_pool_id(&pool)
+        .username("alice")
+        .send()
+        .await
+        .expect("events");
+    let feedback = events.auth_events()[1].event_feedback().expect("feedback");
+    assert_eq!(feedback.feedback_value(), &FeedbackValueType::Valid);
+    assert_eq!(feedback.provider(), "Admin");
+    let unknown = c
+        .admin_update_auth_event_feedback()
+        .user_pool_id(&pool)
+        .username("alice")
+        .event_id("no-such-event")
+        .feedback_value(FeedbackValueType::Invalid)
+        .send()
+        .await;
+    assert_eq!(fails(unknown).0, "ResourceNotFoundException");
+
+    // Without threat protection there is no history.
+    let (plain_server, plain_client, plain, _) = sign_in_fixture().await;
+    let refused = plain_client
+        .admin_list_user_auth_events()
+        .user_pool_id(&plain)
+        .username("alice")
+        .send()
+        .await;
+    assert_eq!(fails(refused).0, "UserPoolAddOnNotEnabledException");
+    drop(plain_server);
 }

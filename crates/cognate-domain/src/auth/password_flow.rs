@@ -80,6 +80,14 @@ impl Service {
             .as_ref()
             .is_some_and(|p| srp::matches(&p.verifier, &ctx.pool.id, &row.username, password));
         if !ok {
+            self.record_sign_in(
+                crate::users::threat_protection(&ctx.pool.pool),
+                &ctx.pool.id,
+                &row.sub,
+                client.source_ip.clone(),
+                false,
+            )
+            .await;
             return Err(self.fail_attempt(attempt).await);
         }
         self.password_proven(&client, &ctx.pool, (row, doc), attempt, device)

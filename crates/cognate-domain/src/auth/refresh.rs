@@ -111,6 +111,8 @@ impl Service {
                 source: Some(tokens::TokenSource::RefreshTokens),
                 post_authentication: false,
                 client_metadata: client_metadata.clone(),
+                records_events: false,
+                ip: None,
             })
         };
         let grant = if rotate {

@@ -188,6 +188,14 @@ impl Service {
             _ => false,
         };
         if !ok {
+            self.record_sign_in(
+                crate::users::threat_protection(&ctx.pool.pool),
+                &ctx.pool.id,
+                &row.sub,
+                client.source_ip.clone(),
+                false,
+            )
+            .await;
             return Err(self.fail_attempt(attempt).await);
         }
         if let Some(mut history) = state.custom.clone() {

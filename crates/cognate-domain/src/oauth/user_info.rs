@@ -150,6 +150,8 @@ mod tests {
             source: None,
             post_authentication: false,
             client_metadata: None,
+            records_events: false,
+            ip: None,
         };
         service
             .issue(grant)

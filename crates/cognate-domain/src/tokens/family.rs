@@ -80,6 +80,10 @@ pub struct Grant {
     pub post_authentication: bool,
     /// The request's ClientMetadata, for those triggers.
     pub client_metadata: Option<std::collections::BTreeMap<String, String>>,
+    /// The pool records sign-in events (threat protection), and where the sign-in came
+    /// from.
+    pub records_events: bool,
+    pub ip: Option<String>,
 }
 
 /// What tokens are issued for (PreTokenGeneration's trigger sources).
@@ -221,6 +225,8 @@ pub fn start_scoped_family(
         source: None,
         post_authentication: false,
         client_metadata: None,
+        records_events: crate::users::threat_protection(&pool.pool),
+        ip: device.ip.clone(),
     })
 }
 

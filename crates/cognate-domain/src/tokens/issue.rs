@@ -88,6 +88,14 @@ impl Service {
     ) -> Result<AuthenticationResultType> {
         if grant.post_authentication {
             self.post_authentication(&grant).await?;
+            self.record_sign_in(
+                grant.records_events,
+                &grant.pool_id,
+                &grant.sub,
+                grant.ip.clone(),
+                true,
+            )
+            .await;
         }
         let client_id = grant.client.client_id.clone().unwrap_or_default();
         // A sign-in through the API is granted the API's own scope; one through the

@@ -10,6 +10,7 @@
 mod admin;
 mod attribute_writes;
 pub(crate) mod attributes;
+mod auth_events;
 mod confirmation;
 mod create;
 mod forgot_password;
@@ -31,6 +32,7 @@ mod sign_up;
 mod verification;
 
 pub(crate) use attribute_writes::*;
+pub(crate) use auth_events::threat_protection;
 use confirmation::{send_sign_up_code, SignUpCode};
 pub(crate) use create::*;
 pub(crate) use forgot_password::{no_recovery_contact, send_reset_code};

@@ -25,6 +25,8 @@ pub enum Kind {
     UserImportJob,
     /// Session tracking: the pool's (`pool`) and each app client's (its id).
     SessionConfig,
+    /// A user's sign-in events (threat protection): `<sub>/<newest first>/<event id>`.
+    AuthEvent,
 }
 
 impl Kind {
@@ -43,6 +45,7 @@ impl Kind {
             Kind::TermsOfClient => "terms_of_client",
             Kind::UserImportJob => "user_import_job",
             Kind::SessionConfig => "session_config",
+            Kind::AuthEvent => "auth_event",
         }
     }
 }
@@ -131,6 +134,35 @@ pub fn list(
         "SELECT key, created_at, doc FROM pool_objects WHERE pool_id = $1 AND kind = $2 AND key > $3 \
          ORDER BY key LIMIT $4",
         params![pool_id, kind.as_str(), after, page.limit + 1],
+    )?;
+    let rows = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    Ok(paginate(rows, page.limit, |r| r.key.clone()))
+}
+
+/// The objects of `kind` whose keys start with `prefix` (an ASCII prefix ending in `/`),
+/// in key order, a page at a time.
+pub fn list_prefix(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    kind: Kind,
+    prefix: &str,
+    page: &PageRequest,
+) -> Result<Page<PoolObjectRow>, StoreError> {
+    let after = page
+        .after
+        .clone()
+        .filter(|a| a.as_str() >= prefix)
+        .unwrap_or_else(|| prefix.to_string());
+    // Every key with the prefix sorts below the prefix with its last byte raised.
+    let mut upper = prefix.as_bytes().to_vec();
+    if let Some(last) = upper.last_mut() {
+        *last = last.saturating_add(1);
+    }
+    let upper = String::from_utf8_lossy(&upper).into_owned();
+    let rows = conn.query(
+        "SELECT key, created_at, doc FROM pool_objects WHERE pool_id = $1 AND kind = $2 \
+         AND key > $3 AND key < $4 ORDER BY key LIMIT $5",
+        params![pool_id, kind.as_str(), after, upper, page.limit + 1],
     )?;
     let rows = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     Ok(paginate(rows, page.limit, |r| r.key.clone()))
