@@ -30,6 +30,9 @@ pub struct ServiceConfig {
     /// default delivery record sent messages, codes and temporary passwords included, in
     /// the outbox (for at most `OUTBOX_LIFETIME_SECONDS`); without it nothing is kept.
     pub control_api: bool,
+    /// Where log delivery's records are written as JSON lines, one file per
+    /// destination (`--log-delivery-dir`); None: they are not written.
+    pub log_delivery_dir: Option<String>,
 }
 
 #[derive(Clone)]
@@ -171,6 +174,7 @@ pub(crate) fn test_config() -> ServiceConfig {
         public_url: "http://127.0.0.1:9229".into(),
         issuer_base: "http://127.0.0.1:9229".into(),
         control_api: true,
+        log_delivery_dir: None,
     }
 }
 

@@ -119,6 +119,12 @@ pub struct ServeConfig {
     #[arg(long, env = "COGNATE_LAMBDA_ENDPOINT", value_name = "URL")]
     pub lambda_endpoint: Option<String>,
 
+    /// A directory where log delivery (SetLogDeliveryConfiguration) writes its records:
+    /// JSON lines, one file per destination ARN. Without it, the configurations are kept
+    /// and answered, and nothing is written.
+    #[arg(long, env = "COGNATE_LOG_DELIVERY_DIR", value_name = "DIR")]
+    pub log_delivery_dir: Option<String>,
+
     /// The access key (KEY_ID:SECRET) the Invoke API calls are signed with (SigV4,
     /// service `lambda`). Default: a test key that SAM local and LocalStack accept.
     #[arg(

@@ -94,6 +94,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
                     .unwrap_or_else(|| public_url.clone()),
                 public_url: public_url.clone(),
                 control_api: !config.disable_control_api,
+                log_delivery_dir: config.log_delivery_dir.clone(),
             },
             secrets,
             delivery,

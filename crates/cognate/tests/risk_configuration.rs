@@ -280,3 +280,111 @@ async fn sign_ins_are_recorded_and_take_feedback_where_threat_protection_is_on()
     assert_eq!(fails(refused).0, "UserPoolAddOnNotEnabledException");
     drop(plain_server);
 }
+
+#[tokio::test]
+async fn log_delivery_is_configured_and_writes_sign_in_events() {
+    use aws_sdk_cognitoidentityprovider::types::{
+        CloudWatchLogsConfigurationType, EventSourceName, FirehoseConfigurationType,
+        LogConfigurationType, LogLevel, S3ConfigurationType,
+    };
+    const GROUP: &str = "arn:aws:logs:us-east-1:123456789012:log-group:cognito-notifications";
+    const STREAM: &str = "arn:aws:firehose:us-east-1:123456789012:deliverystream/auth-events";
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Server::sqlite_with(&["--log-delivery-dir", &dir.path().to_string_lossy()]);
+    let c = server.client();
+    let (pool, app) = pool_in(&c, AdvancedSecurityModeType::Audit).await;
+    let notification = |level: LogLevel| {
+        LogConfigurationType::builder()
+            .event_source(EventSourceName::UserNotification)
+            .log_level(level)
+            .cloud_watch_logs_configuration(
+                CloudWatchLogsConfigurationType::builder()
+                    .log_group_arn(GROUP)
+                    .build(),
+            )
+            .build()
+            .expect("configuration")
+    };
+    let auth_events = LogConfigurationType::builder()
+        .event_source(EventSourceName::UserAuthEvents)
+        .log_level(LogLevel::Info)
+        .firehose_configuration(
+            FirehoseConfigurationType::builder()
+                .stream_arn(STREAM)
+                .build(),
+        )
+        .build()
+        .expect("configuration");
+
+    // AWS's rules: notifications at ERROR to CloudWatch; auth events on Plus pools.
+    let wrong_level = c
+        .set_log_delivery_configuration()
+        .user_pool_id(&pool)
+        .log_configurations(notification(LogLevel::Info))
+        .send()
+        .await;
+    assert_eq!(fails(wrong_level).0, "InvalidParameterException");
+    let to_s3 = c
+        .set_log_delivery_configuration()
+        .user_pool_id(&pool)
+        .log_configurations(
+            LogConfigurationType::builder()
+                .event_source(EventSourceName::UserNotification)
+                .log_level(LogLevel::Error)
+                .s3_configuration(
+                    S3ConfigurationType::builder()
+                        .bucket_arn("arn:aws:s3:::bucket")
+                        .build(),
+                )
+                .build()
+                .expect("configuration"),
+        )
+        .send()
+        .await;
+    assert_eq!(fails(to_s3).0, "InvalidParameterException");
+    let essentials = create_pool(&c, "essentials").await;
+    let refused = c
+        .set_log_delivery_configuration()
+        .user_pool_id(&essentials)
+        .log_configurations(auth_events.clone())
+        .send()
+        .await;
+    assert_eq!(fails(refused).0, "FeatureUnavailableInTierException");
+
+    c.set_log_delivery_configuration()
+        .user_pool_id(&pool)
+        .log_configurations(notification(LogLevel::Error))
+        .log_configurations(auth_events.clone())
+        .send()
+        .await
+        .expect("set");
+    let got = c
+        .get_log_delivery_configuration()
+        .user_pool_id(&pool)
+        .send()
+        .await
+        .expect("get");
+    let configs = got
+        .log_delivery_configuration()
+        .expect("configuration")
+        .log_configurations();
+    assert_eq!(configs.len(), 2);
+    assert_eq!(configs[1], auth_events);
+
+    // A sign-in's event goes to the Firehose stream's file.
+    sign_in(&c, &app, "alice", PASSWORD).await;
+    let file = dir
+        .path()
+        .join("arn_aws_firehose_us-east-1_123456789012_deliverystream_auth-events.jsonl");
+    let text = std::fs::read_to_string(&file).expect("the destination's file");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["eventSource"], "userAuthEvents");
+    assert_eq!(lines[0]["logLevel"], "INFO");
+    assert_eq!(lines[0]["userPoolId"], pool.as_str());
+    assert_eq!(lines[0]["message"]["EventType"], "SignIn");
+    assert_eq!(lines[0]["message"]["EventResponse"], "Pass");
+}

@@ -10,6 +10,7 @@ pub(crate) mod cache;
 pub(crate) mod client;
 mod client_secrets;
 pub(crate) mod domain;
+pub(crate) mod log_delivery;
 pub(crate) mod mfa_config;
 pub(crate) mod password_policy;
 pub(crate) mod pool;

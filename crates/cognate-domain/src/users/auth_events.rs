@@ -123,25 +123,35 @@ impl Service {
             }),
             event_feedback: None,
         };
-        let (pool_id, key) = (pool_id.to_string(), key(sub, created, &event_id));
+        let (id, key) = (pool_id.to_string(), key(sub, created, &event_id));
+        let record = event.clone();
         let written = self
             .store()
             .write(move |c| {
                 pool_object::put(
                     c,
-                    &pool_id,
+                    &id,
                     Kind::AuthEvent,
                     &PoolObjectRow {
                         key: key.clone(),
                         created_at: created,
-                        doc: to_doc(&event)?,
+                        doc: to_doc(&record)?,
                     },
                 )?;
-                Ok::<_, Error>(())
+                crate::pools::log_delivery::destination_of(c, &id, &EventSourceName::USERAUTHEVENTS)
             })
             .await;
-        if let Err(e) = written {
-            tracing::warn!(error = %e.0.message, "a sign-in event could not be recorded");
+        match written {
+            Ok(Some(destination)) => {
+                let mut message = serde_json::to_value(&event).unwrap_or_default();
+                message["userSub"] = serde_json::Value::from(sub);
+                self.deliver_log(&destination, pool_id, "userAuthEvents", "INFO", message)
+                    .await;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e.0.message, "a sign-in event could not be recorded")
+            }
         }
     }
 
