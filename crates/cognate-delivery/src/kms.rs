@@ -13,7 +13,6 @@ use hyper::{Method, Request};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -33,23 +32,12 @@ pub struct KmsClient {
 impl KmsClient {
     /// `credentials` is `KEY_ID:SECRET`.
     pub fn new(endpoint: &str, credentials: Option<&str>) -> Result<KmsClient, String> {
-        let uri: hyper::Uri = endpoint
-            .parse()
-            .map_err(|e| format!("--kms-endpoint is not a URL: {e}"))?;
-        if !matches!(uri.scheme_str(), Some("http") | Some("https")) || uri.host().is_none() {
-            return Err("--kms-endpoint must be an http:// or https:// URL".into());
-        }
+        let client = crate::sigv4::endpoint_client("--kms-endpoint", endpoint)?;
         let credentials = Credentials::parse("--kms-credentials", credentials)?;
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .map_err(|e| format!("--kms-endpoint: cannot load the system's trusted roots: {e}"))?
-            .https_or_http()
-            .enable_http1()
-            .build();
         Ok(KmsClient {
             url: format!("{}/", endpoint.trim_end_matches('/')),
             credentials,
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            client,
         })
     }
 

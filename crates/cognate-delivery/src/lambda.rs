@@ -12,7 +12,6 @@ use hyper::{Method, Request};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 
 /// AWS: a function's answer is at most 6 MB.
 const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
@@ -26,23 +25,12 @@ pub struct LambdaClient {
 impl LambdaClient {
     /// `credentials` is `KEY_ID:SECRET`.
     pub fn new(endpoint: &str, credentials: Option<&str>) -> Result<LambdaClient, String> {
-        let uri: hyper::Uri = endpoint
-            .parse()
-            .map_err(|e| format!("--lambda-endpoint is not a URL: {e}"))?;
-        if !matches!(uri.scheme_str(), Some("http") | Some("https")) || uri.host().is_none() {
-            return Err("--lambda-endpoint must be an http:// or https:// URL".into());
-        }
+        let client = crate::sigv4::endpoint_client("--lambda-endpoint", endpoint)?;
         let credentials = Credentials::parse("--lambda-credentials", credentials)?;
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .map_err(|e| format!("--lambda-endpoint: cannot load the system's trusted roots: {e}"))?
-            .https_or_http()
-            .enable_http1()
-            .build();
         Ok(LambdaClient {
             endpoint: endpoint.trim_end_matches('/').to_string(),
             credentials,
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            client,
         })
     }
 

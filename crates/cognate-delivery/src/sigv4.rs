@@ -103,6 +103,37 @@ impl Credentials {
     }
 }
 
+/// The HTTP client of an AWS endpoint the operator named with `flag` (`--lambda-endpoint`,
+/// `--kms-endpoint`): HTTP or HTTPS with the system's roots, HTTP/1.1. Refuses an
+/// endpoint that is not an http:// or https:// URL with a host.
+pub(crate) fn endpoint_client(
+    flag: &str,
+    endpoint: &str,
+) -> Result<
+    hyper_util::client::legacy::Client<
+        hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+        http_body_util::Full<bytes::Bytes>,
+    >,
+    String,
+> {
+    let uri: hyper::Uri = endpoint
+        .parse()
+        .map_err(|e| format!("{flag} is not a URL: {e}"))?;
+    if !matches!(uri.scheme_str(), Some("http") | Some("https")) || uri.host().is_none() {
+        return Err(format!("{flag} must be an http:// or https:// URL"));
+    }
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_native_roots()
+        .map_err(|e| format!("{flag}: cannot load the system's trusted roots: {e}"))?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    Ok(
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(connector),
+    )
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

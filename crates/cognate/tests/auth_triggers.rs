@@ -922,20 +922,7 @@ async fn pre_token_generation_names_the_hosted_and_new_password_sources() {
         ("redirect_uri", CALLBACK),
         ("scope", "openid"),
     ]);
-    let page = server.get(&format!("/login?{q}"));
-    assert_eq!(page.status, 200, "{}", page.body);
-    let cookie = set_cookie(&page, "XSRF-TOKEN").expect("csrf cookie");
-    let csrf = hidden(&page.body, "_csrf");
-    let r = server.request(
-        "POST",
-        &format!("/login?{q}"),
-        &[FORM, ("Cookie", &cookie)],
-        &query(&[
-            ("_csrf", &csrf),
-            ("username", "alice"),
-            ("password", PASSWORD),
-        ]),
-    );
+    let r = page_sign_in(&server, &q, "alice", PASSWORD);
     assert_eq!(r.status, 302, "{}", r.body);
     assert_eq!(
         api.events().len(),

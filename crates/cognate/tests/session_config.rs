@@ -140,19 +140,7 @@ async fn session_tracking_limits_sessions_and_the_sso_window() {
         ("redirect_uri", CALLBACK),
         ("scope", "openid"),
     ]);
-    let page = server.get(&format!("/login?{q}"));
-    let cookie = set_cookie(&page, "XSRF-TOKEN").expect("csrf cookie");
-    let csrf = hidden(&page.body, "_csrf");
-    let r = server.request(
-        "POST",
-        &format!("/login?{q}"),
-        &[FORM, ("Cookie", &cookie)],
-        &query(&[
-            ("_csrf", &csrf),
-            ("username", "alice"),
-            ("password", PASSWORD),
-        ]),
-    );
+    let r = page_sign_in(&server, &q, "alice", PASSWORD);
     assert_eq!(r.status, 302, "{}", r.body);
     let session = set_cookie(&r, &format!("cognito-{pool}")).expect("session cookie");
     let authorize = || {

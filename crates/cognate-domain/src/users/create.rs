@@ -112,6 +112,43 @@ pub(crate) fn new_username(
     Ok(username)
 }
 
+/// Stores a new user under `key` (their username folded) once their sign-in names are
+/// known to be free (`forced`: ForceAliasCreation moves a verified alias to them).
+pub(super) fn insert_new_user(
+    c: &mut dyn Conn,
+    pool: &PoolView,
+    (key, username, sub): (String, &str, &str),
+    status: UserStatusType,
+    doc: &UserDoc,
+    forced: bool,
+) -> Result<UserRow> {
+    check_unique_names(
+        c,
+        pool,
+        &key,
+        doc,
+        if forced {
+            Change::ForcedCreation
+        } else {
+            Change::Creation
+        },
+    )?;
+    let t = now();
+    let row = UserRow {
+        pool_id: pool.id.clone(),
+        username_key: key,
+        username: username.to_string(),
+        sub: sub.to_string(),
+        status: status.into(),
+        enabled: true,
+        created_at: t,
+        updated_at: t,
+        doc: to_doc(doc)?,
+    };
+    user::insert(c, &row, &index_entries(pool, &row, doc))?;
+    Ok(row)
+}
+
 /// AdminCreateUser's work inside a transaction; `sub` is the new user's sub (and
 /// username, where email or phone is the sign-in name). Returns the invitations to
 /// send after the commit.
@@ -192,30 +229,14 @@ pub(crate) fn create_user(
         mfa: MfaSettings::default(),
         links: Vec::new(),
     };
-    check_unique_names(
+    let row = insert_new_user(
         c,
         &pool,
-        &key,
+        (key, &username, &precomputed_sub),
+        UserStatusType::FORCE_CHANGE_PASSWORD,
         &doc,
-        if input.force_alias_creation == Some(true) {
-            Change::ForcedCreation
-        } else {
-            Change::Creation
-        },
+        input.force_alias_creation == Some(true),
     )?;
-    let t = now();
-    let row = UserRow {
-        pool_id: pool.id.clone(),
-        username_key: key,
-        username: username.clone(),
-        sub: precomputed_sub.clone(),
-        status: UserStatusType::FORCE_CHANGE_PASSWORD.into(),
-        enabled: true,
-        created_at: t,
-        updated_at: t,
-        doc: to_doc(&doc)?,
-    };
-    user::insert(c, &row, &index_entries(&pool, &row, &doc))?;
     let mut effects = Effects::default();
     if input.message_action != Some(MessageActionType::SUPPRESS) {
         send_invitation(&mut effects, &pool, &username, &doc, &mediums, &password);

@@ -11,7 +11,6 @@ use crate::effects::Effects;
 use crate::error::{fail, Result};
 use crate::pools::PoolView;
 use crate::service::Service;
-use crate::stored::to_doc;
 use crate::triggers::{Migrated, Migrating};
 use crate::users::attributes as attrs;
 use cognate_api::types::*;
@@ -89,30 +88,14 @@ impl Service {
                     mfa: MfaSettings::default(),
                     links: Vec::new(),
                 };
-                check_unique_names(
+                let row = super::create::insert_new_user(
                     c,
                     &pool,
-                    &key,
+                    (key, &username, &sub),
+                    status.clone(),
                     &doc,
-                    if force_alias_creation {
-                        Change::ForcedCreation
-                    } else {
-                        Change::Creation
-                    },
+                    force_alias_creation,
                 )?;
-                let t = now();
-                let row = UserRow {
-                    pool_id: pool.id.clone(),
-                    username_key: key,
-                    username: username.clone(),
-                    sub: sub.clone(),
-                    status: status.clone().into(),
-                    enabled: true,
-                    created_at: t,
-                    updated_at: t,
-                    doc: to_doc(&doc)?,
-                };
-                user::insert(c, &row, &index_entries(&pool, &row, &doc))?;
                 // The welcome message new users get (the pool's invitation), unless the
                 // function suppressed it; the user keeps their own password, so none is
                 // in it.

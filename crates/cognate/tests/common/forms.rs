@@ -78,3 +78,18 @@ pub fn hidden(html: &str, name: &str) -> String {
         .replace("&amp;", "&")
         .replace("&quot;", "\"")
 }
+
+/// Signs `user` in on the hosted login page for the authorize query `q` (its CSRF
+/// cookie and token taken from the page): the form's answer, a redirect on success.
+pub fn page_sign_in(server: &super::Server, q: &str, user: &str, password: &str) -> HttpResponse {
+    let page = server.get(&format!("/login?{q}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let cookie = set_cookie(&page, "XSRF-TOKEN").expect("csrf cookie");
+    let csrf = hidden(&page.body, "_csrf");
+    server.request(
+        "POST",
+        &format!("/login?{q}"),
+        &[FORM, ("Cookie", &cookie)],
+        &query(&[("_csrf", &csrf), ("username", user), ("password", password)]),
+    )
+}
