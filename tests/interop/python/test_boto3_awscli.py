@@ -140,7 +140,7 @@ class Boto3(unittest.TestCase):
     def test_not_implemented_operations_say_so(self):
         c = SERVER.idp()
         with self.assertRaises(ClientError) as e:
-            c.describe_risk_configuration(UserPoolId="us-east-1_nothing")
+            c.list_user_pool_replicas(UserPoolId="us-east-1_nothing")
         self.assertEqual(e.exception.response["Error"]["Code"], "NotImplementedException")
 
 
