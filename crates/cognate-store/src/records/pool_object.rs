@@ -22,6 +22,7 @@ pub enum Kind {
     Terms,
     /// An app client's terms documents: `<client id>/<terms name>` → terms id.
     TermsOfClient,
+    UserImportJob,
 }
 
 impl Kind {
@@ -38,6 +39,7 @@ impl Kind {
             Kind::ManagedLoginBrandingOfClient => "managed_login_branding_of_client",
             Kind::Terms => "terms",
             Kind::TermsOfClient => "terms_of_client",
+            Kind::UserImportJob => "user_import_job",
         }
     }
 }
