@@ -958,16 +958,25 @@ fn imported_users_are_inserted_with_their_index((store, _, _dir): Case) {
             })
             .await
             .expect("insert");
-        let (found, last, counted) = store
+        let (found, last, counted, existing) = store
             .read(|c| {
+                let keys: Vec<String> = (0..600).map(|i| format!("imported{i:03}")).collect();
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
                 Ok::<_, StoreError>((
                     user::find_by_attribute(c, "p_1", "email", "imported007@example.com")?,
                     user::get(c, "p_1", "imported249")?,
                     user_pool::version(c, "p_1")?,
+                    user::existing_keys(c, "p_1", &keys)?,
                 ))
             })
             .await
             .expect("read");
+        assert_eq!(
+            existing.len(),
+            250,
+            "of 600 names looked up, the 250 inserted"
+        );
+        assert!(existing.contains("imported000") && !existing.contains("imported250"));
         assert_eq!(found, ["imported007"]);
         assert_eq!(last.map(|u| u.sub), Some("sub-249".to_string()));
         assert_eq!(counted.map(|(_, users)| users), Some(250));

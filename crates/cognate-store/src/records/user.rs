@@ -111,6 +111,8 @@ pub fn insert(conn: &mut dyn Conn, row: &UserRow, index: &[IndexEntry]) -> Resul
 /// and the pool's id): far below both engines' limits on parameters.
 const USERS_PER_INSERT: usize = 100;
 const ENTRIES_PER_INSERT: usize = 300;
+/// Usernames per lookup of `existing_keys`.
+const KEYS_PER_QUERY: usize = 500;
 
 /// Inserts new users and their index entries with a few multi-row statements, without
 /// counting them in their pool: for bulk imports, which write many users per
@@ -184,6 +186,32 @@ pub fn insert_new(
         conn.execute(&sql, &values)?;
     }
     Ok(())
+}
+
+/// Which of `keys` name users of the pool (one query per few hundred keys).
+pub fn existing_keys(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    keys: &[&str],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in keys.chunks(KEYS_PER_QUERY) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let mut values = Vec::with_capacity(1 + chunk.len());
+        values.push(Value::from(pool_id));
+        values.extend(chunk.iter().map(|k| Value::from(*k)));
+        let rows = conn.query(
+            &format!(
+                "SELECT username_key FROM users WHERE pool_id = $1 AND username_key IN ({})",
+                placeholders.join(", ")
+            ),
+            &values,
+        )?;
+        for r in &rows {
+            found.insert(r.text(0)?);
+        }
+    }
+    Ok(found)
 }
 
 /// Replaces a user's row and index entries.

@@ -4,6 +4,8 @@
 //! password through it), the attributes against the schema, the required ones present,
 //! sign-in names unique. The user arrives in RESET_REQUIRED without a password. A row
 //! whose user exists is skipped; a row that fails a check fails; neither stops the job.
+//! A row is read without the store (`read_row`), then admitted against it (`admit`),
+//! so a batch looks its usernames up in one query.
 
 use super::csv::MAX_ROW_CHARS;
 use crate::error::{Error, Result};
@@ -15,79 +17,82 @@ use crate::users::sign_in_names::{check_unique_names, Change};
 use crate::users::{index_entries, new_username, MfaSettings, UserDoc};
 use cognate_api::types::{AttributeType, UserPoolMfaType, UserStatusType, VerifiedAttributeType};
 use cognate_api::ErrorCode;
-use cognate_store::records::user::{self, IndexEntry, UserRow};
+use cognate_store::records::user::{IndexEntry, UserRow};
 use cognate_store::Conn;
 use std::collections::HashSet;
 
 pub(super) const USERNAME: &str = "cognito:username";
 pub(super) const MFA_ENABLED: &str = "cognito:mfa_enabled";
 
-/// What became of a row.
-#[derive(Debug)]
-pub(super) enum Outcome {
+/// A row read against the pool's rules, before the store is consulted.
+pub(super) enum Read {
+    User(Box<(UserRow, UserDoc)>),
+    /// The row does not make a valid user (FailedUsers).
+    Failed(String),
+}
+
+/// What became of a row's user once checked against the store.
+pub(super) enum Admitted {
     /// A new user, to be inserted with its index entries (ImportedUsers).
     User(Box<(UserRow, Vec<IndexEntry>)>),
     /// The user exists already (SkippedUsers).
     Skipped(String),
-    /// The row does not make a valid user (FailedUsers).
+    /// One of its sign-in names is another user's (FailedUsers).
     Failed(String),
 }
 
 const EXISTS: &str = "The user already exists.";
 
-/// The user of row `text` of a file with `columns` in `pool` at time `t`, checked
-/// against the store and against `pending` (the username keys of users this batch
-/// imports, not yet inserted). Errors are the store's; a row's own problems are its
-/// outcome. The caller inserts the user before the next row when the pool has sign-in
-/// names other than the username, whose uniqueness is checked in the store.
-pub(super) fn check_row(
-    c: &mut dyn Conn,
-    pool: &PoolView,
-    columns: &[String],
-    text: &str,
-    t: f64,
-    pending: &HashSet<String>,
-) -> Result<Outcome> {
-    match checked_user(c, pool, columns, text, t, pending) {
-        Ok(Checked::User(user)) => {
-            let (row, doc) = *user;
-            let index = index_entries(pool, &row, &doc);
-            Ok(Outcome::User(Box::new((row, index))))
-        }
-        Ok(Checked::Exists) => Ok(Outcome::Skipped(EXISTS.into())),
-        Ok(Checked::Invalid(why)) => Ok(Outcome::Failed(why)),
+/// Reads row `text` of a file with `columns` as a user of `pool` created at `t`,
+/// without the store. Errors are internal ones; a row's own problems are its `Read`.
+pub(super) fn read_row(pool: &PoolView, columns: &[String], text: &str, t: f64) -> Result<Read> {
+    match read_user(pool, columns, text, t) {
+        Ok(read) => Ok(read),
         Err(e) if e.0.code == ErrorCode::InternalErrorException => Err(e),
-        Err(e) if e.0.code == ErrorCode::UsernameExistsException => {
-            Ok(Outcome::Skipped(EXISTS.into()))
-        }
-        Err(e) => Ok(Outcome::Failed(e.0.message.trim_end().to_string())),
+        Err(e) => Ok(Read::Failed(e.0.message.trim_end().to_string())),
     }
 }
 
 /// Whether the pool has sign-in names besides the username (emails or phone numbers as
-/// usernames, aliases), which must be unique among users the store holds.
+/// usernames, aliases), which must be unique among the users the store holds: each
+/// user is then inserted before the next row's is admitted.
 pub(super) fn has_other_sign_in_names(pool: &PoolView) -> bool {
     !pool.username_attributes().is_empty() || !pool.alias_attributes().is_empty()
 }
 
-enum Checked {
-    User(Box<(UserRow, UserDoc)>),
-    Exists,
-    Invalid(String),
-}
-
-fn invalid(why: impl Into<String>) -> std::result::Result<Checked, Error> {
-    Ok(Checked::Invalid(why.into()))
-}
-
-fn checked_user(
+/// Admits a read user: skipped if its username is `taken` (in the store or earlier in
+/// the batch), failed if another of its sign-in names is (checked in the store, so
+/// only where the caller inserts users one by one).
+pub(super) fn admit(
     c: &mut dyn Conn,
     pool: &PoolView,
-    columns: &[String],
-    text: &str,
-    t: f64,
-    pending: &HashSet<String>,
-) -> Result<Checked> {
+    user: (UserRow, UserDoc),
+    taken: &HashSet<String>,
+    check_sign_in_names: bool,
+) -> Result<Admitted> {
+    let (row, doc) = user;
+    if taken.contains(&row.username_key) {
+        return Ok(Admitted::Skipped(EXISTS.into()));
+    }
+    if check_sign_in_names {
+        match check_unique_names(c, pool, &row.username_key, &doc, Change::Creation) {
+            Ok(()) => {}
+            Err(e) if e.0.code == ErrorCode::InternalErrorException => return Err(e),
+            Err(e) if e.0.code == ErrorCode::UsernameExistsException => {
+                return Ok(Admitted::Skipped(EXISTS.into()));
+            }
+            Err(e) => return Ok(Admitted::Failed(e.0.message)),
+        }
+    }
+    let index = index_entries(pool, &row, &doc);
+    Ok(Admitted::User(Box::new((row, index))))
+}
+
+fn invalid(why: impl Into<String>) -> std::result::Result<Read, Error> {
+    Ok(Read::Failed(why.into()))
+}
+
+fn read_user(pool: &PoolView, columns: &[String], text: &str, t: f64) -> Result<Read> {
     if text.chars().count() > MAX_ROW_CHARS {
         return invalid(format!(
             "The row is longer than {MAX_ROW_CHARS} characters."
@@ -166,9 +171,6 @@ fn checked_user(
     let username = new_username(pool, &given, &sub, &mut attributes)?;
     attrs::check_required(&pool.pool, &attributes)?;
     let key = pool.fold(&username);
-    if pending.contains(&key) || user::get(c, &pool.id, &key)?.is_some() {
-        return Ok(Checked::Exists);
-    }
     let doc = UserDoc {
         attributes,
         password: None,
@@ -178,7 +180,6 @@ fn checked_user(
         },
         links: Vec::new(),
     };
-    check_unique_names(c, pool, &key, &doc, Change::Creation)?;
     let row = UserRow {
         pool_id: pool.id.clone(),
         username_key: key,
@@ -190,5 +191,5 @@ fn checked_user(
         updated_at: t,
         doc: to_doc(&doc)?,
     };
-    Ok(Checked::User(Box::new((row, doc))))
+    Ok(Read::User(Box::new((row, doc))))
 }

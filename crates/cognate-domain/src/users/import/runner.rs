@@ -8,7 +8,7 @@
 //! nodes never import the same rows.
 
 use super::csv::ImportFile;
-use super::rows::{check_row, has_other_sign_in_names, Outcome};
+use super::rows::{admit, has_other_sign_in_names, read_row, Admitted, Read};
 use super::{find, Job, Lease, Position};
 use crate::clock::now;
 use crate::error::{Error, Result};
@@ -286,36 +286,52 @@ fn batch(
     } else {
         job.doc.position
     };
-    // New users are inserted together at the end of the batch, or after each row where
-    // their other sign-in names must be checked against the store.
-    let one_by_one = has_other_sign_in_names(&pool);
-    let mut new_users = Vec::new();
-    let mut keys = HashSet::new();
-    let mut imported = 0;
-    for _ in 0..BATCH_ROWS {
+    let mut rows = Vec::with_capacity(BATCH_ROWS);
+    while rows.len() < BATCH_ROWS {
         let Some(line) = file.line(at) else {
             break;
         };
-        match check_row(c, &pool, &file.columns, line.text, t, &keys)? {
-            Outcome::User(new_user) => {
+        rows.push((line.number, read_row(&pool, &file.columns, line.text, t)?));
+        at = line.next;
+    }
+    // The batch's usernames are looked up in one query; each new one is then taken.
+    let keys: Vec<&str> = rows
+        .iter()
+        .filter_map(|(_, read)| match read {
+            Read::User(u) => Some(u.0.username_key.as_str()),
+            Read::Failed(_) => None,
+        })
+        .collect();
+    let mut taken = user::existing_keys(c, pool_id, &keys)?;
+    // New users are inserted together at the end of the batch, or one by one where
+    // their other sign-in names are checked against the store.
+    let one_by_one = has_other_sign_in_names(&pool);
+    let mut new_users = Vec::new();
+    let mut imported = 0;
+    for (number, read) in rows {
+        let admitted = match read {
+            Read::Failed(why) => Admitted::Failed(why),
+            Read::User(u) => admit(c, &pool, *u, &taken, one_by_one)?,
+        };
+        match admitted {
+            Admitted::User(new_user) => {
                 imported += 1;
-                keys.insert(new_user.0.username_key.clone());
+                taken.insert(new_user.0.username_key.clone());
                 new_users.push(*new_user);
                 if one_by_one {
                     user::insert_new(c, pool_id, &new_users)?;
                     new_users.clear();
                 }
             }
-            Outcome::Skipped(why) => {
+            Admitted::Skipped(why) => {
                 job.doc.skipped += 1;
-                note(&mut job, line.number, "SKIPPED", &why);
+                note(&mut job, number, "SKIPPED", &why);
             }
-            Outcome::Failed(why) => {
+            Admitted::Failed(why) => {
                 job.doc.failed += 1;
-                note(&mut job, line.number, "FAILED", &why);
+                note(&mut job, number, "FAILED", &why);
             }
         }
-        at = line.next;
     }
     user::insert_new(c, pool_id, &new_users)?;
     if imported > 0 {
