@@ -23,6 +23,11 @@ pub fn client_id() -> String {
     random_from(BASE32HEX, 26)
 }
 
+/// `import-` and 10 letters and digits, as AWS's `import-TZqNQvDRnW`.
+pub fn user_import_job_id() -> String {
+    format!("import-{}", random_from(ALNUM, 10))
+}
+
 /// 51 characters of lower-case base32hex.
 pub fn client_secret() -> String {
     random_from(BASE32HEX, 51)
@@ -45,5 +50,7 @@ mod tests {
         assert!(c.bytes().all(|b| BASE32HEX.contains(&b)));
         assert_eq!(client_secret().len(), 51);
         assert_ne!(client_id(), client_id());
+        let job = user_import_job_id();
+        assert!(job.starts_with("import-") && job.len() == 17, "{job}");
     }
 }

@@ -34,6 +34,11 @@ pub use messages::{
 };
 pub use pools::branding::{HostedLook, Logo, TermsLinks};
 
+/// The pre-signed upload URL of user import jobs, which the HTTP layer serves.
+pub mod user_import {
+    pub use crate::users::import::{upload_path, UploadRefused, UploadTicket, MAX_FILE_BYTES};
+}
+
 /// The master key older versions kept in the PostgreSQL database (to be moved out).
 pub mod master_key {
     pub use crate::crypto::master_key::{stored, SETTING};

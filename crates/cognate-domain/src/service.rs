@@ -11,6 +11,7 @@ use crate::pools::cache::PoolCache;
 use crate::tokens::signing_keys::KeyCache;
 use crate::tokens::VerifiedTokens;
 use crate::triggers::{LambdaInvoker, NoLambda};
+use crate::users::import::ImportRuns;
 use cognate_store::Store;
 use std::sync::Arc;
 
@@ -55,6 +56,8 @@ struct Inner {
     lambda: std::sync::OnceLock<Arc<dyn LambdaInvoker>>,
     /// The KMS client that makes the data keys of the custom sender triggers' codes.
     kms: std::sync::OnceLock<Arc<dyn KeyService>>,
+    /// The user import jobs this node runs.
+    imports: ImportRuns,
 }
 
 impl Service {
@@ -89,6 +92,7 @@ impl Service {
                 upstream: std::sync::OnceLock::new(),
                 lambda: std::sync::OnceLock::new(),
                 kms: std::sync::OnceLock::new(),
+                imports: ImportRuns::default(),
             }),
         }
     }
@@ -162,6 +166,10 @@ impl Service {
 
     pub(crate) fn delivery(&self) -> &dyn Delivery {
         &*self.inner.delivery
+    }
+
+    pub(crate) fn import_runs(&self) -> &ImportRuns {
+        &self.inner.imports
     }
 }
 

@@ -14,12 +14,17 @@ const ALLOW_HEADERS: &str = "content-type, x-amz-target, x-amz-user-agent, x-amz
 const EXPOSE_HEADERS: &str = "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date";
 
 pub fn preflight<B>(req: &Request<B>) -> Response<Body> {
+    preflight_allowing(req, "GET, POST, OPTIONS")
+}
+
+/// A preflight answer allowing `methods` (the upload URL of import jobs takes PUT).
+pub fn preflight_allowing<B>(req: &Request<B>, methods: &'static str) -> Response<Body> {
     let mut r = Response::new(Body::default());
     *r.status_mut() = StatusCode::OK;
     let headers = r.headers_mut();
     headers.insert(
         "access-control-allow-methods",
-        HeaderValue::from_static("GET, POST, OPTIONS"),
+        HeaderValue::from_static(methods),
     );
     let requested = req
         .headers()

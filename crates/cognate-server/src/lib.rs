@@ -2,8 +2,9 @@
 //! and the control API under `/_cognate` (and `/moto-api/reset`). It turns requests into
 //! calls of the generated dispatch and answers in AWS's format; it serves each pool's
 //! discovery documents (JWKS, OpenID configuration), the OAuth 2.0 token, revocation
-//! and userInfo endpoints (`/oauth2/*`), and the confirmation links of
-//! verification emails (`/confirmUser`); it holds no state of its own beyond
+//! and userInfo endpoints (`/oauth2/*`), the confirmation links of verification
+//! emails (`/confirmUser`), and the pre-signed upload URLs of user import jobs
+//! (`PUT /user-import/...`); it holds no state of its own beyond
 //! the service it serves. With IAM credentials configured it verifies SigV4 signatures;
 //! it bounds what a client can hold (connections, requests in flight, body size, time
 //! to send headers and body), and keeps the control API to the server's own origin.
@@ -19,6 +20,7 @@ mod oauth;
 mod query;
 mod response;
 mod sigv4;
+mod user_import;
 
 pub use sigv4::IamCredentials;
 
@@ -219,6 +221,12 @@ impl Server {
                 return (response::forbidden(why), None);
             }
             return (control::handle(&self.inner.service, req).await, None);
+        }
+        if user_import::serves(path) {
+            if req.method() == Method::OPTIONS {
+                return (cors::preflight_allowing(&req, "PUT, OPTIONS"), None);
+            }
+            return (user_import::handle(&self.inner.service, req).await, None);
         }
         if req.method() == Method::OPTIONS {
             return (cors::preflight(&req), None);

@@ -29,6 +29,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/sqlite/0005_sign_in_failure_time.sql"),
         include_str!("migrations/postgres/0005_sign_in_failure_time.sql"),
     ),
+    (
+        6,
+        include_str!("migrations/sqlite/0006_user_import_jobs.sql"),
+        include_str!("migrations/postgres/0006_user_import_jobs.sql"),
+    ),
 ];
 
 /// Tables holding API state, in creation order (reset deletes them in reverse).
@@ -52,6 +57,8 @@ pub const TABLES: &[&str] = &[
     "hosted_sessions",
     "outbox_messages",
     "pool_user_counts",
+    "user_import_jobs",
+    "user_import_files",
 ];
 
 pub const CREATE_VERSION_TABLE: &str =

@@ -51,6 +51,9 @@ on_each_engine!(
     deleting_a_group_removes_only_its_memberships,
     pools_and_clients_are_found_by_name,
     a_pools_domains_are_listed,
+    import_jobs_are_paged_newest_first_and_found_by_status,
+    an_import_file_is_kept_until_its_job_is_done,
+    imported_users_are_inserted_with_their_index,
 );
 
 /// A store on SQLite in a new temporary directory.
@@ -795,4 +798,187 @@ fn hot_statements_use_their_indexes_on_sqlite() {
         !plans.iter().any(|p| p.contains("TEMP B-TREE")),
         "{plans:?}"
     );
+}
+
+fn import_job(
+    pool_id: &str,
+    job_id: &str,
+    created_at: f64,
+    status: &str,
+) -> cognate_store::records::user_import_job::ImportJobRow {
+    cognate_store::records::user_import_job::ImportJobRow {
+        pool_id: pool_id.into(),
+        job_id: job_id.into(),
+        created_at,
+        status: status.into(),
+        expires_at: (status == "Created").then_some(created_at + 900.0),
+        doc: "{}".into(),
+    }
+}
+
+fn import_jobs_are_paged_newest_first_and_found_by_status((store, _, _dir): Case) {
+    use cognate_store::records::user_import_job as jobs;
+    run(async {
+        store
+            .write(|c| {
+                // Two jobs created at the same time are ordered by id.
+                for (id, t, status) in [
+                    ("import-a", 1.5, "Created"),
+                    ("import-b", 2.25, "InProgress"),
+                    ("import-c", 2.25, "Pending"),
+                    ("import-d", 3.0, "Succeeded"),
+                ] {
+                    jobs::insert(c, &import_job("p_1", id, t, status))?;
+                }
+                jobs::insert(c, &import_job("p_2", "import-z", 9.0, "Stopping"))?;
+                Ok::<(), StoreError>(())
+            })
+            .await
+            .expect("insert");
+        let mut seen = Vec::new();
+        let mut after: Option<(f64, String)> = None;
+        loop {
+            let a = after.clone();
+            let (page, more) = store
+                .read(move |c| jobs::list(c, "p_1", a.as_ref().map(|(t, id)| (*t, id.as_str())), 3))
+                .await
+                .expect("list");
+            seen.extend(page.iter().map(|j| j.job_id.clone()));
+            match page.last().filter(|_| more) {
+                Some(last) => after = Some((last.created_at, last.job_id.clone())),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ["import-d", "import-c", "import-b", "import-a"]);
+        let running = store
+            .read(|c| jobs::with_status(c, &["Pending", "InProgress", "Stopping"]))
+            .await
+            .expect("by status");
+        let mut ids: Vec<String> = running.into_iter().map(|j| j.job_id).collect();
+        ids.sort();
+        assert_eq!(ids, ["import-b", "import-c", "import-z"]);
+        // The Created job expires once its time has passed.
+        let moved = store
+            .write(|c| jobs::expire(c, "Created", "Expired", 2.0))
+            .await
+            .expect("expire");
+        assert_eq!(moved, 0);
+        let moved = store
+            .write(|c| jobs::expire(c, "Created", "Expired", 1000.0))
+            .await
+            .expect("expire");
+        assert_eq!(moved, 1);
+        let a = store
+            .read(|c| jobs::get(c, "p_1", "import-a"))
+            .await
+            .expect("get")
+            .expect("job");
+        assert_eq!((a.status.as_str(), a.expires_at), ("Expired", None));
+        // Deleting the pool deletes its jobs.
+        store
+            .write(|c| user_pool::delete(c, "p_1"))
+            .await
+            .expect("delete pool");
+        let left = store
+            .read(|c| jobs::list(c, "p_1", None, 10))
+            .await
+            .expect("list");
+        assert!(left.0.is_empty());
+    });
+}
+
+fn an_import_file_is_kept_until_its_job_is_done((store, _, _dir): Case) {
+    use cognate_store::records::user_import_job as jobs;
+    run(async {
+        // Every byte value, and more than a page of them.
+        let content: Vec<u8> = (0..200_000u32).map(|i| (i % 256) as u8).collect();
+        let kept = content.clone();
+        store
+            .write(move |c| {
+                jobs::insert(c, &import_job("p_1", "import-f", 1.0, "Created"))?;
+                jobs::put_file(c, "p_1", "import-f", 2.0, kept.clone())
+            })
+            .await
+            .expect("put");
+        let got = store
+            .read(|c| jobs::file(c, "p_1", "import-f"))
+            .await
+            .expect("file");
+        assert_eq!(got.as_deref(), Some(content.as_slice()));
+        store
+            .write(|c| jobs::delete_file(c, "p_1", "import-f"))
+            .await
+            .expect("delete");
+        let got = store
+            .read(|c| jobs::file(c, "p_1", "import-f"))
+            .await
+            .expect("file");
+        assert_eq!(got, None);
+    });
+}
+
+fn imported_users_are_inserted_with_their_index((store, _, _dir): Case) {
+    use cognate_store::records::user::{self, IndexEntry, UserRow};
+    run(async {
+        store
+            .write(|c| user_pool::insert(c, &pool("p_1", "us-east-1")))
+            .await
+            .expect("pool");
+        // More users and entries than one statement takes.
+        let users: Vec<(UserRow, Vec<IndexEntry>)> = (0..250)
+            .map(|i| {
+                let key = format!("imported{i:03}");
+                let row = UserRow {
+                    pool_id: "p_1".into(),
+                    username_key: key.clone(),
+                    username: key.clone(),
+                    sub: format!("sub-{i}"),
+                    status: "RESET_REQUIRED".into(),
+                    enabled: true,
+                    created_at: 1.0,
+                    updated_at: 1.0,
+                    doc: "{}".into(),
+                };
+                let entry = |name: &str, value: String| IndexEntry {
+                    name: name.into(),
+                    value,
+                };
+                let index = vec![
+                    entry("username", key.clone()),
+                    entry("email", format!("{key}@example.com")),
+                    entry("email", format!("{key}@example.com")),
+                ];
+                (row, index)
+            })
+            .collect();
+        store
+            .write(move |c| {
+                user::insert_new(c, "p_1", &users)?;
+                user_pool::add_users(c, "p_1", 250)
+            })
+            .await
+            .expect("insert");
+        let (found, last, counted, existing) = store
+            .read(|c| {
+                let keys: Vec<String> = (0..600).map(|i| format!("imported{i:03}")).collect();
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                Ok::<_, StoreError>((
+                    user::find_by_attribute(c, "p_1", "email", "imported007@example.com")?,
+                    user::get(c, "p_1", "imported249")?,
+                    user_pool::version(c, "p_1")?,
+                    user::existing_keys(c, "p_1", &keys)?,
+                ))
+            })
+            .await
+            .expect("read");
+        assert_eq!(
+            existing.len(),
+            250,
+            "of 600 names looked up, the 250 inserted"
+        );
+        assert!(existing.contains("imported000") && !existing.contains("imported250"));
+        assert_eq!(found, ["imported007"]);
+        assert_eq!(last.map(|u| u.sub), Some("sub-249".to_string()));
+        assert_eq!(counted.map(|(_, users)| users), Some(250));
+    });
 }

@@ -71,7 +71,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(async move {
+    let kept = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -99,6 +99,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
             secrets,
             delivery,
         );
+        let kept = service.clone();
         service.set_upstream(Arc::new(HttpUpstream::new()));
         if let Some(endpoint) = &config.lambda_endpoint {
             let credentials = config.lambda_credentials.as_ref().map(|s| s.0.as_str());
@@ -131,6 +132,21 @@ fn serve(config: ServeConfig) -> Result<(), String> {
                 }
             }
         });
+        // User import jobs left running by this process before a restart resume; on
+        // PostgreSQL, those of a node that stopped are taken over once its lease on them
+        // has run out.
+        let importing = service.clone();
+        tokio::spawn(async move {
+            let mut restarted = true;
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(10));
+            loop {
+                every.tick().await;
+                if let Err(e) = importing.resume_user_imports(restarted).await {
+                    tracing::warn!(error = %e.message, "resuming user import jobs failed");
+                }
+                restarted = false;
+            }
+        });
         let server = Server::new(
             service,
             ServerOptions {
@@ -149,8 +165,15 @@ fn serve(config: ServeConfig) -> Result<(), String> {
             );
         }
         tracing::info!("stopped");
-        Ok(())
-    })
+        Ok::<_, String>(kept)
+    })?;
+    // The background tasks (the purge, import jobs) hold the service, and the runtime
+    // drops them as it shuts down. The last holder closes the store, which on PostgreSQL
+    // blocks on its connections: that must happen here, outside the runtime, where
+    // blocking is allowed.
+    drop(runtime);
+    drop(kept);
+    Ok(())
 }
 
 /// Where messages go: the outbox (with the control API) or nowhere, and also SMTP and

@@ -69,6 +69,7 @@ impl Service {
         if !row.enabled && !prevents_existence_errors(&client) {
             return Err(not_authorized("User is disabled."));
         }
+        super::sign_in::reset_without_password(&client, row, doc)?;
         let device = self
             .named_device(&ctx.pool, row, params.get("DEVICE_KEY"))
             .await?;

@@ -45,6 +45,27 @@ pub(super) fn check_status(row: &UserRow, doc: &UserDoc) -> Result<bool> {
     }
 }
 
+/// A user in RESET_REQUIRED without a password (imported from a CSV file, migrated from
+/// a forgotten password) has none to check: as AWS documents for imported users, the
+/// answer is that a reset is required, unless the client hides which users exist (then
+/// the sign-in fails as a wrong password does).
+pub(super) fn reset_without_password(
+    client: &AuthClient,
+    row: &UserRow,
+    doc: &UserDoc,
+) -> Result<()> {
+    if row.status == UserStatusType::RESET_REQUIRED
+        && doc.password.is_none()
+        && !super::client_policy::prevents_existence_errors(client)
+    {
+        return Err(fail(
+            ErrorCode::PasswordResetRequiredException,
+            "Password reset required for the user",
+        ));
+    }
+    Ok(())
+}
+
 /// A device of the user's that a sign-in named (to be proven by device SRP).
 pub(super) struct NamedDevice {
     pub(super) key: String,

@@ -59,6 +59,7 @@ impl Service {
                     return Err(not_authorized("User is disabled."));
                 }
                 let Some(password) = &doc.password else {
+                    super::sign_in::reset_without_password(&client, row, doc)?;
                     return Err(incorrect());
                 };
                 (

@@ -41,6 +41,8 @@ pub enum Purpose {
     ProviderSecret,
     /// A federated sign-in in flight: the `state` sent to the identity provider.
     FederationState,
+    /// The ticket of a user import job's pre-signed upload URL.
+    UserImportUpload,
 }
 
 impl Purpose {
@@ -54,6 +56,7 @@ impl Purpose {
             Purpose::HostedSession => "hosted-session",
             Purpose::ProviderSecret => "provider-secret",
             Purpose::FederationState => "federation-state",
+            Purpose::UserImportUpload => "user-import-upload",
         }
     }
 
@@ -205,6 +208,8 @@ mod tests {
             Purpose::SigningKey,
             Purpose::Challenge,
             Purpose::TotpSecret,
+            Purpose::FederationState,
+            Purpose::UserImportUpload,
         ];
         for sealed_as in all {
             let sealed = a.seal(sealed_as, "s3cret");

@@ -329,8 +329,8 @@ impl Service {
 
 impl Service {
     /// Deletes what has expired: answered challenge sessions, revocations, refresh
-    /// tokens, and sent messages older than the outbox keeps them (they carry codes and
-    /// temporary passwords). Run now and then; every node of a deployment may run it.
+    /// tokens, sent messages older than the outbox keeps them (they carry codes and
+    /// temporary passwords), and the files of import jobs that expired. Run now and then; every node of a deployment may run it.
     pub async fn purge_expired(&self) -> std::result::Result<(), cognate_api::ApiError> {
         self.store()
             .write(|c| {
@@ -338,6 +338,7 @@ impl Service {
                 records::purge_expired(c, t)?;
                 cognate_store::records::oauth_code::purge_expired(c, t)?;
                 outbox::purge_older_than(c, t - OUTBOX_LIFETIME_SECONDS)?;
+                crate::users::import::expire(c, t)?;
                 Ok::<_, crate::error::Error>(())
             })
             .await?;

@@ -71,19 +71,25 @@ impl Service {
     ) -> Result<GetCSVHeaderResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let (_, pool) = self.store().read(move |c| load_pool(c, &pool_id)).await?;
-        let mut header: Vec<String> = pool
-            .schema_attributes
-            .clone()
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|a| a.name)
-            .filter(|n| n != "sub" && !n.starts_with("dev:"))
-            .collect();
-        header.push("cognito:mfa_enabled".into());
-        header.push("cognito:username".into());
         Ok(GetCSVHeaderResponse {
+            csv_header: Some(csv_header(&pool)),
             user_pool_id: pool.id,
-            csv_header: Some(header),
         })
     }
+}
+
+/// The columns of the pool's user import file: its schema's attributes but `sub` and
+/// developer-only ones, then `cognito:mfa_enabled` and `cognito:username`.
+pub(crate) fn csv_header(pool: &UserPoolType) -> Vec<String> {
+    let mut header: Vec<String> = pool
+        .schema_attributes
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|a| a.name.clone())
+        .filter(|n| n != "sub" && !n.starts_with("dev:"))
+        .collect();
+    header.push("cognito:mfa_enabled".into());
+    header.push("cognito:username".into());
+    header
 }

@@ -5,7 +5,8 @@
 //! (`self_service`), MFA preferences and settings (`mfa_preferences`), and groups with
 //! their members. Users who are not signed in (`public_client`): SignUp (`sign_up`),
 //! confirming it (`confirmation`), resetting a forgotten password (`forgot_password`);
-//! and verifying an email or phone number with a code (`verification`).
+//! and verifying an email or phone number with a code (`verification`). Importing users
+//! from a CSV file (`import`).
 
 mod admin;
 mod attribute_writes;
@@ -16,6 +17,7 @@ mod create;
 mod forgot_password;
 mod group_membership;
 mod groups;
+pub(crate) mod import;
 mod list_users;
 pub(crate) mod list_users_filter;
 #[cfg(test)]
@@ -36,6 +38,7 @@ pub(crate) use auth_events::threat_protection;
 use confirmation::{send_sign_up_code, SignUpCode};
 pub(crate) use create::*;
 pub(crate) use forgot_password::{no_recovery_contact, send_reset_code};
+pub(crate) use list_users::csv_header;
 pub(crate) use lookup::*;
 pub(crate) use passwords::*;
 pub(crate) use record::*;

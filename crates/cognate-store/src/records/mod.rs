@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod pool_object;
 pub mod service_setting;
 pub mod user;
+pub mod user_import_job;
 pub mod user_pool;
 pub mod user_pool_domain;
 pub mod webauthn_credential;

@@ -107,6 +107,113 @@ pub fn insert(conn: &mut dyn Conn, row: &UserRow, index: &[IndexEntry]) -> Resul
     super::user_pool::add_users(conn, &row.pool_id, 1)
 }
 
+/// Users per multi-row INSERT (9 parameters each) and index entries per INSERT (3 each
+/// and the pool's id): far below both engines' limits on parameters.
+const USERS_PER_INSERT: usize = 100;
+const ENTRIES_PER_INSERT: usize = 300;
+/// Usernames per lookup of `existing_keys`.
+const KEYS_PER_QUERY: usize = 500;
+
+/// Inserts new users and their index entries with a few multi-row statements, without
+/// counting them in their pool: for bulk imports, which write many users per
+/// transaction and count them once with `user_pool::add_users`. A statement per row
+/// is most of the time such a write takes (PostgreSQL's round trips, SQLite's
+/// statement journal). The users must be new, of one pool, each named once.
+pub fn insert_new(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    users: &[(UserRow, Vec<IndexEntry>)],
+) -> Result<(), StoreError> {
+    for chunk in users.chunks(USERS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO users (pool_id, username_key, username, sub, status, enabled, created_at, updated_at, doc) VALUES ",
+        );
+        let mut values = Vec::with_capacity(9 * chunk.len());
+        for (i, (row, _)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let n = 9 * i;
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6,
+                n + 7,
+                n + 8,
+                n + 9
+            ));
+            values.extend([
+                Value::from(row.pool_id.as_str()),
+                Value::from(row.username_key.as_str()),
+                Value::from(row.username.as_str()),
+                Value::from(row.sub.as_str()),
+                Value::from(row.status.as_str()),
+                Value::from(row.enabled),
+                Value::from(row.created_at),
+                Value::from(row.updated_at),
+                Value::from(row.doc.as_str()),
+            ]);
+        }
+        conn.execute(&sql, &values)?;
+    }
+    let entries: Vec<(&str, &IndexEntry)> = users
+        .iter()
+        .flat_map(|(row, index)| index.iter().map(|e| (row.username_key.as_str(), e)))
+        .collect();
+    for chunk in entries.chunks(ENTRIES_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO user_attributes (pool_id, name, value, username_key) VALUES ",
+        );
+        let mut values = Vec::with_capacity(1 + 3 * chunk.len());
+        values.push(Value::from(pool_id));
+        for (i, (key, e)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let n = 1 + 3 * i;
+            sql.push_str(&format!("($1, ${}, ${}, ${})", n + 1, n + 2, n + 3));
+            values.extend([
+                Value::from(e.name.as_str()),
+                Value::from(e.value.as_str()),
+                Value::from(*key),
+            ]);
+        }
+        sql.push_str(" ON CONFLICT DO NOTHING");
+        conn.execute(&sql, &values)?;
+    }
+    Ok(())
+}
+
+/// Which of `keys` name users of the pool (one query per few hundred keys).
+pub fn existing_keys(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    keys: &[&str],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in keys.chunks(KEYS_PER_QUERY) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let mut values = Vec::with_capacity(1 + chunk.len());
+        values.push(Value::from(pool_id));
+        values.extend(chunk.iter().map(|k| Value::from(*k)));
+        let rows = conn.query(
+            &format!(
+                "SELECT username_key FROM users WHERE pool_id = $1 AND username_key IN ({})",
+                placeholders.join(", ")
+            ),
+            &values,
+        )?;
+        for r in &rows {
+            found.insert(r.text(0)?);
+        }
+    }
+    Ok(found)
+}
+
 /// Replaces a user's row and index entries.
 pub fn update(conn: &mut dyn Conn, row: &UserRow, index: &[IndexEntry]) -> Result<(), StoreError> {
     conn.execute(
