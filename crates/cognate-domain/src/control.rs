@@ -71,6 +71,7 @@ impl Service {
     pub async fn reset(&self) -> Result<(), StoreError> {
         self.store().reset().await?;
         self.domain_hosts().clear();
+        self.reset_quotas();
         Ok(())
     }
 }

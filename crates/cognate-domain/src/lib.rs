@@ -20,6 +20,7 @@ mod pagination_props;
 mod pools;
 #[cfg(test)]
 mod props;
+pub mod quotas;
 pub mod seed;
 mod service;
 mod stored;

@@ -95,6 +95,9 @@ impl Service {
         op: Operation,
         body: &[u8],
     ) -> Result<Vec<u8>, ApiError> {
+        if self.config().enforce_quotas {
+            self.check_quota(ctx, op, body).await?;
+        }
         match table()[op as usize] {
             Some(r) => (r.call)(self, ctx, body).await,
             None => {

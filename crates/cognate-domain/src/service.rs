@@ -34,6 +34,9 @@ pub struct ServiceConfig {
     /// Where log delivery's records are written as JSON lines, one file per
     /// destination (`--log-delivery-dir`); None: they are not written.
     pub log_delivery_dir: Option<String>,
+    /// Whether API requests are held to AWS's request-rate quotas (`--enforce-quotas`);
+    /// off, nothing is ever throttled.
+    pub enforce_quotas: bool,
 }
 
 #[derive(Clone)]
@@ -58,6 +61,8 @@ struct Inner {
     kms: std::sync::OnceLock<Arc<dyn KeyService>>,
     /// The user import jobs this node runs.
     imports: ImportRuns,
+    /// The request-rate quotas' counts and limits on this node.
+    quotas: crate::quotas::Quotas,
 }
 
 impl Service {
@@ -93,6 +98,7 @@ impl Service {
                 lambda: std::sync::OnceLock::new(),
                 kms: std::sync::OnceLock::new(),
                 imports: ImportRuns::default(),
+                quotas: Default::default(),
             }),
         }
     }
@@ -171,6 +177,10 @@ impl Service {
     pub(crate) fn import_runs(&self) -> &ImportRuns {
         &self.inner.imports
     }
+
+    pub(crate) fn quotas(&self) -> &crate::quotas::Quotas {
+        &self.inner.quotas
+    }
 }
 
 /// The configuration of test services.
@@ -183,6 +193,7 @@ pub(crate) fn test_config() -> ServiceConfig {
         issuer_base: "http://127.0.0.1:9229".into(),
         control_api: true,
         log_delivery_dir: None,
+        enforce_quotas: false,
     }
 }
 

@@ -88,6 +88,13 @@ pub async fn handle(
                     code: field("code"),
                     redirect_uri: field("redirect_uri"),
                     code_verifier: field("code_verifier"),
+                    subject_token: field("subject_token"),
+                    subject_token_type: field("subject_token_type"),
+                    actor_token: field("actor_token"),
+                    actor_token_type: field("actor_token_type"),
+                    audience: field("audience"),
+                    resource: field("resource"),
+                    requested_token_type: field("requested_token_type"),
                     credentials,
                     host_pool,
                 };

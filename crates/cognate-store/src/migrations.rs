@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/sqlite/0006_user_import_jobs.sql"),
         include_str!("migrations/postgres/0006_user_import_jobs.sql"),
     ),
+    (
+        9,
+        include_str!("migrations/sqlite/0009_provisioned_limits.sql"),
+        include_str!("migrations/postgres/0009_provisioned_limits.sql"),
+    ),
 ];
 
 /// Tables holding API state, in creation order (reset deletes them in reverse).
@@ -58,6 +63,7 @@ pub const TABLES: &[&str] = &[
     "outbox_messages",
     "pool_user_counts",
     "user_import_jobs",
+    "provisioned_limits",
     "user_import_files",
 ];
 

@@ -125,6 +125,13 @@ pub struct ServeConfig {
     #[arg(long, env = "COGNATE_LOG_DELIVERY_DIR", value_name = "DIR")]
     pub log_delivery_dir: Option<String>,
 
+    /// Hold API requests to AWS's request-rate quotas: each category (UserAuthentication
+    /// 120/s, UserCreation 50/s, ...; raised with UpdateProvisionedLimit) per user pool,
+    /// past it TooManyRequestsException. Nodes on one PostgreSQL database share the rate.
+    /// Off by default, so that test suites are never throttled.
+    #[arg(long, env = "COGNATE_ENFORCE_QUOTAS")]
+    pub enforce_quotas: bool,
+
     /// The access key (KEY_ID:SECRET) the Invoke API calls are signed with (SigV4,
     /// service `lambda`). Default: a test key that SAM local and LocalStack accept.
     #[arg(

@@ -95,6 +95,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
                 public_url: public_url.clone(),
                 control_api: !config.disable_control_api,
                 log_delivery_dir: config.log_delivery_dir.clone(),
+                enforce_quotas: config.enforce_quotas,
             },
             secrets,
             delivery,
@@ -132,6 +133,22 @@ fn serve(config: ServeConfig) -> Result<(), String> {
                 }
             }
         });
+        // With quotas enforced, the raised limits are read, and on PostgreSQL this node's
+        // share of each rate counted, every few seconds.
+        if config.enforce_quotas {
+            let counting = service.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(
+                    cognate_domain::quotas::REFRESH_SECONDS,
+                ));
+                loop {
+                    every.tick().await;
+                    if let Err(e) = counting.refresh_quotas().await {
+                        tracing::warn!(error = %e.message, "reading the quotas failed");
+                    }
+                }
+            });
+        }
         // User import jobs left running by this process before a restart resume; on
         // PostgreSQL, those of a node that stopped are taken over once its lease on them
         // has run out.

@@ -79,6 +79,7 @@ impl Service {
             id_token: None,
             refresh_token: None,
             expires_in,
+            exchanged: None,
         })
     }
 

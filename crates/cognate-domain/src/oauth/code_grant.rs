@@ -103,6 +103,7 @@ impl Service {
             id_token: result.id_token,
             refresh_token: result.refresh_token,
             expires_in: i64::from(result.expires_in.unwrap_or_default()),
+            exchanged: None,
         })
     }
 }

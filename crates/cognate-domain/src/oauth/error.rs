@@ -10,9 +10,13 @@ pub enum OAuthErrorCode {
     UnauthorizedClient,
     UnsupportedGrantType,
     InvalidScope,
+    /// RFC 8693: an unknown `resource` or `audience`.
+    InvalidTarget,
     UnsupportedTokenType,
     InvalidToken,
     ServerError,
+    /// Past the pool's request-rate quota (`--enforce-quotas`): 429.
+    TooManyRequests,
 }
 
 impl OAuthErrorCode {
@@ -24,9 +28,11 @@ impl OAuthErrorCode {
             OAuthErrorCode::UnauthorizedClient => "unauthorized_client",
             OAuthErrorCode::UnsupportedGrantType => "unsupported_grant_type",
             OAuthErrorCode::InvalidScope => "invalid_scope",
+            OAuthErrorCode::InvalidTarget => "invalid_target",
             OAuthErrorCode::UnsupportedTokenType => "unsupported_token_type",
             OAuthErrorCode::InvalidToken => "invalid_token",
             OAuthErrorCode::ServerError => "server_error",
+            OAuthErrorCode::TooManyRequests => "too_many_requests",
         }
     }
 
@@ -36,6 +42,7 @@ impl OAuthErrorCode {
         match self {
             OAuthErrorCode::InvalidClient | OAuthErrorCode::InvalidToken => 401,
             OAuthErrorCode::ServerError => 500,
+            OAuthErrorCode::TooManyRequests => 429,
             _ => 400,
         }
     }

@@ -5,6 +5,7 @@
 
 use super::client_auth::ClientCredentials;
 use super::{OAuthError, OAuthErrorCode};
+use crate::quotas::Category;
 use crate::service::Service;
 use cognate_api::types::*;
 use cognate_api::ErrorCode;
@@ -19,6 +20,14 @@ pub struct TokenRequest {
     pub code: Option<String>,
     pub redirect_uri: Option<String>,
     pub code_verifier: Option<String>,
+    /// The token-exchange grant's parameters (RFC 8693).
+    pub subject_token: Option<String>,
+    pub subject_token_type: Option<String>,
+    pub actor_token: Option<String>,
+    pub actor_token_type: Option<String>,
+    pub audience: Option<String>,
+    pub resource: Option<String>,
+    pub requested_token_type: Option<String>,
     pub credentials: ClientCredentials,
     pub host_pool: Option<String>,
 }
@@ -30,11 +39,26 @@ pub struct TokenAnswer {
     pub id_token: Option<String>,
     pub refresh_token: Option<String>,
     pub expires_in: i64,
+    /// A token exchange's answer: the issued token's type identifier, `token_type`
+    /// (`N_A` for an ID token) and granted scopes.
+    pub exchanged: Option<(&'static str, &'static str, String)>,
 }
 
 impl TokenAnswer {
     /// The JSON body, as AWS's token endpoint writes it.
     pub fn to_json(&self) -> Value {
+        if let Some((issued_type, token_type, scope)) = &self.exchanged {
+            let mut body = json!({
+                "access_token": self.access_token,
+                "issued_token_type": issued_type,
+                "token_type": token_type,
+                "expires_in": self.expires_in,
+            });
+            if !scope.is_empty() {
+                body["scope"] = Value::from(scope.clone());
+            }
+            return body;
+        }
         let mut body = json!({
             "access_token": self.access_token,
             "expires_in": self.expires_in,
@@ -49,6 +73,9 @@ impl TokenAnswer {
         body
     }
 }
+
+/// RFC 8693's grant type.
+const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 
 fn error(code: OAuthErrorCode) -> OAuthError {
     OAuthError::new(code)
@@ -67,18 +94,31 @@ impl Service {
             .to_string();
         if !matches!(
             grant.as_str(),
-            "client_credentials" | "refresh_token" | "authorization_code"
+            "client_credentials" | "refresh_token" | "authorization_code" | TOKEN_EXCHANGE
         ) {
             return Err(error(OAuthErrorCode::UnsupportedGrantType));
         }
         let auth = self
             .authenticate_client(&request.credentials, request.host_pool.as_deref())
             .await?;
+        // A client-credentials grant counts toward ClientAuthentication, a refresh toward
+        // UserAuthentication; a code exchange toward neither (as AWS counts them).
+        let category = match grant.as_str() {
+            "client_credentials" => Some(Category::ClientAuthentication),
+            "refresh_token" => Some(Category::UserAuthentication),
+            TOKEN_EXCHANGE => Some(Category::UserToken),
+            _ => None,
+        };
+        if let Some(category) = category {
+            self.check_endpoint_quota(&auth.client.pool_id, category)
+                .map_err(|_| error(OAuthErrorCode::TooManyRequests))?;
+        }
         match grant.as_str() {
             "client_credentials" => {
                 self.client_credentials_grant(auth, request.scope.as_deref())
                     .await
             }
+            TOKEN_EXCHANGE => self.token_exchange_grant(auth, &request).await,
             "refresh_token" => {
                 let token = present(&request.refresh_token)
                     .ok_or_else(|| error(OAuthErrorCode::InvalidRequest))?;
@@ -145,6 +185,91 @@ impl Service {
             id_token: result.id_token,
             refresh_token: result.refresh_token,
             expires_in: i64::from(result.expires_in.unwrap_or_default()),
+            exchanged: None,
+        })
+    }
+}
+
+impl Service {
+    /// The token-exchange grant (RFC 8693): GetDerivedToken's exchange for a client that
+    /// authenticated at the endpoint. One `audience` or `resource` at most.
+    async fn token_exchange_grant(
+        &self,
+        auth: super::client_auth::Authenticated,
+        request: &TokenRequest,
+    ) -> Result<TokenAnswer, OAuthError> {
+        use crate::tokens::{Exchange, Refusal, TokenKind};
+        let kind = |value: &Option<String>| -> Result<Option<TokenKind>, OAuthError> {
+            match present(value) {
+                None => Ok(None),
+                Some(urn) => TokenKind::from_urn(urn)
+                    .map(Some)
+                    .ok_or_else(|| error(OAuthErrorCode::InvalidRequest)),
+            }
+        };
+        let subject_token = present(&request.subject_token)
+            .ok_or_else(|| error(OAuthErrorCode::InvalidRequest))?
+            .to_string();
+        let subject_kind = kind(&request.subject_token_type)?
+            .ok_or_else(|| error(OAuthErrorCode::InvalidRequest))?;
+        let actor = match (
+            present(&request.actor_token),
+            kind(&request.actor_token_type)?,
+        ) {
+            (None, None) => None,
+            (Some(token), Some(k)) => Some((token.to_string(), k, None)),
+            _ => return Err(error(OAuthErrorCode::InvalidRequest)),
+        };
+        let requested = match present(&request.requested_token_type) {
+            None => TokenKind::Access,
+            Some(urn) => match TokenKind::from_urn(urn) {
+                Some(k @ (TokenKind::Access | TokenKind::Id)) => k,
+                _ => return Err(error(OAuthErrorCode::InvalidRequest)),
+            },
+        };
+        let audience = present(&request.audience).map(str::to_string);
+        let resource = present(&request.resource).map(str::to_string);
+        if audience.is_some() && resource.is_some() {
+            return Err(error(OAuthErrorCode::InvalidRequest));
+        }
+        let scopes = present(&request.scope).map(|s| {
+            s.split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        });
+        let exchange = Exchange {
+            subject_token,
+            subject_kind,
+            subject_provider: None,
+            actor,
+            scopes,
+            audience,
+            resource,
+            requested,
+        };
+        let issued = self
+            .exchange_token(&auth.client, exchange)
+            .await
+            .map_err(|refusal| match refusal {
+                Refusal::Request(_) => error(OAuthErrorCode::InvalidRequest),
+                Refusal::Client(_) => error(OAuthErrorCode::UnauthorizedClient),
+                Refusal::Grant(_) => error(OAuthErrorCode::InvalidGrant),
+                Refusal::Scope(_) => error(OAuthErrorCode::InvalidScope),
+                Refusal::Target(_) => error(OAuthErrorCode::InvalidTarget),
+                Refusal::Other(e) => e.into(),
+            })?;
+        let token_type = if issued.kind == TokenKind::Id {
+            "N_A"
+        } else {
+            "Bearer"
+        };
+        Ok(TokenAnswer {
+            access_token: issued.token,
+            id_token: None,
+            refresh_token: None,
+            expires_in: issued.expires_in,
+            exchanged: Some((issued.kind.urn(), token_type, issued.scopes.join(" "))),
         })
     }
 }

@@ -5,6 +5,7 @@
 //! `access_token` checks the tokens users present.
 
 mod access_token;
+mod exchange;
 mod family;
 mod issue;
 pub(crate) mod jwt;
@@ -16,5 +17,6 @@ pub(crate) mod signing_keys;
 mod validity;
 
 pub(crate) use access_token::*;
+pub(crate) use exchange::{Exchange, Refusal, TokenKind};
 pub(crate) use family::*;
 pub(crate) use validity::*;

@@ -10,6 +10,7 @@ pub mod group_member;
 pub mod oauth_code;
 pub mod outbox;
 pub mod pool_object;
+pub mod provisioned_limit;
 pub mod service_setting;
 pub mod user;
 pub mod user_import_job;
