@@ -98,6 +98,9 @@ impl Service {
         if self.config().enforce_quotas {
             self.check_quota(ctx, op, body).await?;
         }
+        if let Some(region) = &ctx.signed_region {
+            self.check_replica_region(region, op, body).await?;
+        }
         match table()[op as usize] {
             Some(r) => (r.call)(self, ctx, body).await,
             None => {

@@ -140,7 +140,13 @@ class Boto3(unittest.TestCase):
     def test_not_implemented_operations_say_so(self):
         c = SERVER.idp()
         with self.assertRaises(ClientError) as e:
-            c.list_user_pool_replicas(UserPoolId="us-east-1_nothing")
+            c.update_auth_event_feedback(
+                UserPoolId="us-east-1_nothing",
+                Username="alice",
+                EventId="event",
+                FeedbackToken="token",
+                FeedbackValue="Valid",
+            )
         self.assertEqual(e.exception.response["Error"]["Code"], "NotImplementedException")
 
 

@@ -14,6 +14,7 @@ pub(crate) mod log_delivery;
 pub(crate) mod mfa_config;
 pub(crate) mod password_policy;
 pub(crate) mod pool;
+pub(crate) mod replicas;
 pub(crate) mod resource_server;
 mod risk_configuration;
 pub(crate) mod schema;

@@ -494,7 +494,10 @@ impl Service {
                 for (id, _) in &versions.items {
                     // A pool deleted since the page was read is left out.
                     match load_cached(c, &cache, id) {
-                        Ok((pool, _)) => pools.push(pool),
+                        Ok((pool, _)) => {
+                            let replicas = crate::pools::replicas::replica_regions(c, id)?;
+                            pools.push((pool, replicas))
+                        }
                         Err(e) if e.0.code == ErrorCode::ResourceNotFoundException => {}
                         Err(e) => return Err(e),
                     }
@@ -506,8 +509,9 @@ impl Service {
             })
             .await?;
         let mut pools = Vec::with_capacity(page.items.len());
-        for pool in page.items {
+        for (pool, replicas) in page.items {
             pools.push(UserPoolDescriptionType {
+                replica_regions: (!replicas.is_empty()).then_some(replicas),
                 id: pool.id.clone(),
                 name: pool.name.clone(),
                 lambda_config: pool.lambda_config.clone(),

@@ -144,25 +144,10 @@ impl Service {
             return Ok(());
         };
         let region = self.region_of(ctx);
-        let named: Scope = serde_json::from_slice(body).unwrap_or_default();
-        let scope = match named {
-            Scope {
-                user_pool_id: Some(pool),
-                ..
-            } => pool,
-            Scope {
-                client_id: Some(client),
-                ..
-            } => self
-                .pool_of_client(&client)
-                .await?
-                .unwrap_or_else(|| region.clone()),
-            Scope {
-                access_token: Some(token),
-                ..
-            } => pool_of_token(&token).unwrap_or_else(|| region.clone()),
-            _ => region.clone(),
-        };
+        let scope = self
+            .pool_named_by(body)
+            .await?
+            .unwrap_or_else(|| region.clone());
         if self.quotas().admit(&scope, &region, op, counted) {
             Ok(())
         } else {
@@ -191,6 +176,28 @@ impl Service {
         } else {
             Err(throttled())
         }
+    }
+
+    /// The pool a request names: its UserPoolId, its ClientId's pool, or its
+    /// AccessToken's issuer (unverified: for deciding which pool's rules and rates apply,
+    /// never for authorizing).
+    pub(crate) async fn pool_named_by(&self, body: &[u8]) -> Result<Option<String>> {
+        let named: Scope = serde_json::from_slice(body).unwrap_or_default();
+        Ok(match named {
+            Scope {
+                user_pool_id: Some(pool),
+                ..
+            } => Some(pool),
+            Scope {
+                client_id: Some(client),
+                ..
+            } => self.pool_of_client(&client).await?,
+            Scope {
+                access_token: Some(token),
+                ..
+            } => pool_of_token(&token),
+            _ => None,
+        })
     }
 
     async fn pool_of_client(&self, client_id: &str) -> Result<Option<String>> {

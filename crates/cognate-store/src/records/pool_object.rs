@@ -27,6 +27,8 @@ pub enum Kind {
     SessionConfig,
     /// A user's sign-in events (threat protection): `<sub>/<newest first>/<event id>`.
     AuthEvent,
+    /// A secondary replica of the pool, by region.
+    Replica,
 }
 
 impl Kind {
@@ -46,6 +48,7 @@ impl Kind {
             Kind::UserImportJob => "user_import_job",
             Kind::SessionConfig => "session_config",
             Kind::AuthEvent => "auth_event",
+            Kind::Replica => "replica",
         }
     }
 }

@@ -158,10 +158,14 @@ pub fn list(
     Ok(paginate(rows, page.limit, |r| r.id.clone()))
 }
 
-/// Deletes the pool and everything that belongs to it (the outbox keeps what was sent).
+/// Deletes the pool and everything that belongs to it (the outbox keeps what was sent;
+/// raised request rates belong to the region, not the pool).
 pub fn delete(conn: &mut dyn Conn, id: &str) -> Result<bool, StoreError> {
     for table in migrations::TABLES {
-        if *table != "user_pools" && *table != "outbox_messages" {
+        if !matches!(
+            *table,
+            "user_pools" | "outbox_messages" | "provisioned_limits"
+        ) {
             conn.execute(
                 &format!("DELETE FROM {table} WHERE pool_id = $1"),
                 params![id],
