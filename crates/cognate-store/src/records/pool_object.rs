@@ -27,6 +27,10 @@ pub enum Kind {
     SessionConfig,
     /// A user's sign-in events (threat protection): `<sub>/<newest first>/<event id>`.
     AuthEvent,
+    /// A client ID metadata document (CIMD) policy, by its id.
+    CimdPolicy,
+    /// A cached client metadata document: `<policy id>/<metadata URL>`.
+    CimdDocument,
 }
 
 impl Kind {
@@ -46,6 +50,8 @@ impl Kind {
             Kind::UserImportJob => "user_import_job",
             Kind::SessionConfig => "session_config",
             Kind::AuthEvent => "auth_event",
+            Kind::CimdPolicy => "cimd_policy",
+            Kind::CimdDocument => "cimd_document",
         }
     }
 }
