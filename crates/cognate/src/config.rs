@@ -148,6 +148,11 @@ pub struct ServeConfig {
     #[arg(long, env = "COGNATE_KMS_ENDPOINT", value_name = "URL")]
     pub kms_endpoint: Option<String>,
 
+    /// A PEM file of CA certificates that outbound HTTPS trusts beside the system's roots
+    /// (identity providers, client ID metadata documents): an internal CA.
+    #[arg(long, env = "COGNATE_OUTBOUND_CA_FILE", value_name = "FILE")]
+    pub outbound_ca_file: Option<String>,
+
     /// The access key (KEY_ID:SECRET) the KMS calls are signed with (SigV4, service
     /// `kms`). Default: a test key that LocalStack and moto accept.
     #[arg(

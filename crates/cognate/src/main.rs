@@ -101,7 +101,11 @@ fn serve(config: ServeConfig) -> Result<(), String> {
             delivery,
         );
         let kept = service.clone();
-        service.set_upstream(Arc::new(HttpUpstream::new()));
+        let upstream = match &config.outbound_ca_file {
+            Some(path) => HttpUpstream::with_trusted_ca_file(path)?,
+            None => HttpUpstream::new(),
+        };
+        service.set_upstream(Arc::new(upstream));
         if let Some(endpoint) = &config.lambda_endpoint {
             let credentials = config.lambda_credentials.as_ref().map(|s| s.0.as_str());
             service.set_lambda(Arc::new(LambdaClient::new(endpoint, credentials)?));

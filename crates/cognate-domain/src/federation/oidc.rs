@@ -35,6 +35,9 @@ pub(crate) struct FederationState {
     pub pool_id: String,
     pub provider: String,
     pub client_id: String,
+    /// The metadata URL of a CIMD client running as `client_id`.
+    #[serde(default)]
+    pub cimd_url: Option<String>,
     pub redirect_uri: String,
     pub scope: String,
     pub state: Option<String>,
@@ -61,6 +64,7 @@ impl FederationState {
             pool_id: a.pool_id.clone(),
             provider,
             client_id: a.client_id.clone(),
+            cimd_url: a.cimd_url.clone(),
             redirect_uri: a.redirect_uri.clone(),
             scope: a.scope.clone(),
             state: a.state.clone(),
@@ -77,6 +81,7 @@ impl FederationState {
         Authorization {
             pool_id: self.pool_id.clone(),
             client_id: self.client_id.clone(),
+            cimd_url: self.cimd_url.clone(),
             redirect_uri: self.redirect_uri.clone(),
             scope: self.scope.clone(),
             state: self.state.clone(),

@@ -40,11 +40,23 @@ impl UpstreamRequest {
     }
 }
 
-/// Its answer: the status and the body (bounded by the client).
-#[derive(Debug, Clone)]
+/// Its answer: the status, the headers (names in lower case) and the body (bounded by
+/// the client).
+#[derive(Debug, Clone, Default)]
 pub struct UpstreamResponse {
     pub status: u16,
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+impl UpstreamResponse {
+    /// The first value of header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 pub type UpstreamFuture<'a> =

@@ -3,8 +3,11 @@
 //! redirected (RFC 6749 §4.1.2.1: the URI is not trusted yet); every later problem is
 //! redirected to the redirect URI as `error` (and `state`). A valid request by a
 //! signed-in browser gets its authorization code at once (single sign-on); otherwise
-//! the browser goes to `/login` with the same query.
+//! the browser goes to `/login` with the same query. A `client_id` that is an `https`
+//! URL is a CIMD client of the pool the Host names (`cimd`): the request runs as its
+//! policy's app client, with the document's redirect URIs, for the grants both allow.
 
+use super::cimd::CimdRefusal;
 use super::hosted_session::HostedSession;
 use crate::clock::now;
 use crate::pools::client as user_pool_client;
@@ -72,7 +75,10 @@ impl AuthorizeRefusal {
 #[derive(Debug, Clone)]
 pub struct Authorization {
     pub pool_id: String,
+    /// The app client the request runs as (a CIMD client's policy's).
     pub client_id: String,
+    /// A CIMD client's metadata URL, its `client_id` in the request.
+    pub cimd_url: Option<String>,
     pub redirect_uri: String,
     pub scope: String,
     pub state: Option<String>,
@@ -109,6 +115,9 @@ impl Authorization {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct CodeDoc {
     pub client_id: String,
+    /// A CIMD client's metadata URL: the exchange must name it.
+    #[serde(default)]
+    pub cimd_url: Option<String>,
     pub redirect_uri: String,
     pub scope: String,
     pub nonce: Option<String>,
@@ -159,26 +168,51 @@ impl Service {
         host_pool: Option<&str>,
     ) -> Result<Authorization, AuthorizeRefusal> {
         use AuthorizeRefusal::Page;
-        let client_id = given(&p.client_id).ok_or(Page("Missing required parameter client_id"))?;
-        let id = client_id.to_string();
-        let loaded = self
-            .store()
-            .read(move |c| user_pool_client::load_for_auth(c, &id))
-            .await
-            .map_err(|_| Page("An error was encountered with the requested page."))?;
-        let Some((pool_id, client, _)) = loaded else {
-            return Err(Page("Client does not exist"));
+        let requested_id =
+            given(&p.client_id).ok_or(Page("Missing required parameter client_id"))?;
+        // A CIMD client: its document's redirect URIs and grant and response types.
+        let mut cimd: Option<(String, Vec<String>, Vec<String>)> = None;
+        let (pool_id, client, callback_urls) = if requested_id.starts_with("https://") {
+            // Only the pool the Host names is asked, and only for a URL shaped as one.
+            let pool = host_pool
+                .filter(|_| crate::oauth::cimd::is_metadata_url(requested_id))
+                .ok_or(Page("Client does not exist"))?;
+            let found =
+                self.cimd_client(pool, requested_id)
+                    .await
+                    .map_err(|refusal| match refusal {
+                        CimdRefusal::Unknown => Page("Client does not exist"),
+                        CimdRefusal::BadDocument => Page("invalid_client_metadata"),
+                        CimdRefusal::Failed => {
+                            Page("An error was encountered with the requested page.")
+                        }
+                    })?;
+            let doc = found.document;
+            cimd = Some((
+                requested_id.to_string(),
+                doc.grant_types,
+                doc.response_types,
+            ));
+            (found.pool_id, found.client, doc.redirect_uris)
+        } else {
+            let id = requested_id.to_string();
+            let loaded = self
+                .store()
+                .read(move |c| user_pool_client::load_for_auth(c, &id))
+                .await
+                .map_err(|_| Page("An error was encountered with the requested page."))?;
+            let Some((pool_id, client, _)) = loaded else {
+                return Err(Page("Client does not exist"));
+            };
+            let urls = client.callback_urls.clone().unwrap_or_default();
+            (pool_id, client, urls)
         };
         if host_pool.is_some_and(|h| h != pool_id) {
             return Err(Page("Client does not exist"));
         }
+        let client_id = client.client_id.clone().unwrap_or_default();
         let redirect_uri = given(&p.redirect_uri).ok_or(Page("redirect_mismatch"))?;
-        if !client
-            .callback_urls
-            .iter()
-            .flatten()
-            .any(|u| u == redirect_uri)
-        {
+        if !callback_urls.iter().any(|u| u == redirect_uri) {
             return Err(Page("redirect_mismatch"));
         }
         let state = p.state.clone();
@@ -199,7 +233,17 @@ impl Service {
             }
             None => return Err(refuse("invalid_request", "Missing response_type")),
         };
-        let flows_on = client.allowed_o_auth_flows_user_pool_client == Some(true)
+        // A CIMD client gets a grant only where its document lists it too.
+        let document_allows = cimd.as_ref().is_none_or(|(_, grants, responses)| {
+            let (grant, response) = if flow == OAuthFlowType::CODE {
+                ("authorization_code", "code")
+            } else {
+                ("implicit", "token")
+            };
+            grants.iter().any(|g| g == grant) && responses.iter().any(|r| r == response)
+        });
+        let flows_on = document_allows
+            && client.allowed_o_auth_flows_user_pool_client == Some(true)
             && client
                 .allowed_o_auth_flows
                 .iter()
@@ -279,7 +323,8 @@ impl Service {
         };
         Ok(Authorization {
             pool_id,
-            client_id: client_id.to_string(),
+            client_id,
+            cimd_url: cimd.map(|(url, _, _)| url),
             redirect_uri: redirect_uri.to_string(),
             scope,
             state: p.state.clone(),
@@ -306,6 +351,7 @@ impl Service {
         let code = uuid::Uuid::new_v4().to_string();
         let doc = CodeDoc {
             client_id: a.client_id.clone(),
+            cimd_url: a.cimd_url.clone(),
             redirect_uri: a.redirect_uri.clone(),
             scope: a.scope.clone(),
             nonce: a.nonce.clone(),

@@ -1,7 +1,9 @@
 //! Authenticating the app client at the token and revocation endpoints: its id and
 //! secret in an HTTP Basic `Authorization` header (client_secret_basic) or as the form's
 //! `client_id` and `client_secret` (client_secret_post); a public client names itself
-//! with `client_id` alone. Secrets are compared in constant time.
+//! with `client_id` alone. Secrets are compared in constant time. A CIMD client (its
+//! `client_id` an `https` URL that a policy of the Host's pool matches) is public: it
+//! gives no secret, and is its policy's app client without that client's secret.
 
 use super::{OAuthError, OAuthErrorCode};
 use crate::pools::client::{self as user_pool_client, AuthClient};
@@ -23,6 +25,10 @@ fn invalid_client() -> OAuthError {
 /// A client that authenticated.
 pub struct Authenticated {
     pub client: AuthClient,
+    /// A CIMD client's metadata URL.
+    pub cimd_url: Option<String>,
+    /// A CIMD client's app client has a secret (which the CIMD client does not prove).
+    pub cimd_app_secret: bool,
 }
 
 impl Authenticated {
@@ -57,6 +63,11 @@ impl Service {
         }
         let client_id = basic_id.or(form_id).ok_or_else(invalid_client)?.to_string();
         let given = basic_secret.or(credentials.client_secret.as_deref());
+        if client_id.starts_with("https://") {
+            return self
+                .authenticate_cimd(client_id, given.is_some(), host_pool)
+                .await;
+        }
         let loaded = self
             .store()
             .read(move |c| user_pool_client::load_for_auth(c, &client_id))
@@ -74,6 +85,34 @@ impl Service {
         if !proven {
             return Err(invalid_client());
         }
-        Ok(Authenticated { client })
+        Ok(Authenticated {
+            client,
+            cimd_url: None,
+            cimd_app_secret: false,
+        })
+    }
+
+    async fn authenticate_cimd(
+        &self,
+        url: String,
+        secret_given: bool,
+        host_pool: Option<&str>,
+    ) -> Result<Authenticated, OAuthError> {
+        let pool = host_pool
+            .filter(|_| !secret_given && super::cimd::is_metadata_url(&url))
+            .ok_or_else(invalid_client)?;
+        let loaded = self
+            .cimd_app_client(pool, &url)
+            .await?
+            .ok_or_else(invalid_client)?;
+        let mut client = self.auth_client(loaded)?;
+        let cimd_app_secret = client.secret.is_some();
+        client.secret = None;
+        client.other_secrets.clear();
+        Ok(Authenticated {
+            client,
+            cimd_url: Some(url),
+            cimd_app_secret,
+        })
     }
 }

@@ -46,6 +46,7 @@ impl Service {
         let client = auth.client.client.clone();
         let client_id = client.client_id.clone().unwrap_or_default();
         let pool_id = auth.client.pool_id.clone();
+        let cimd_url = auth.cimd_url.clone();
         let (redirect_uri, verifier) = (redirect_uri.to_string(), verifier.map(str::to_string));
         let cache = self.pool_cache();
         let taken = self
@@ -63,6 +64,7 @@ impl Service {
                 };
                 if row.pool_id != pool_id
                     || doc.client_id != client_id
+                    || doc.cimd_url != cimd_url
                     || row.expires_at <= now()
                     || doc.redirect_uri != redirect_uri
                     || !pkce_ok

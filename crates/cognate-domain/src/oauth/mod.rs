@@ -7,9 +7,11 @@
 //! `/oauth2/authorize` (`authorize`), the hosted sign-in page's session, CSRF token and
 //! steps (`hosted_session`), the sign-up, confirmation, password-recovery and
 //! authenticator set-up pages' steps (`hosted_pages`) and the authorization-code grant
-//! (`code_grant`).
+//! (`code_grant`). Client ID metadata documents: policies, the documents' fetching,
+//! checks and cache (`cimd`).
 
 mod authorize;
+pub(crate) mod cimd;
 mod client_auth;
 mod client_credentials;
 mod code_grant;

@@ -114,6 +114,10 @@ impl Service {
                 .map_err(|_| error(OAuthErrorCode::TooManyRequests))?;
         }
         match grant.as_str() {
+            // CIMD clients are public clients, never machines (AWS).
+            "client_credentials" if auth.cimd_url.is_some() => {
+                Err(error(OAuthErrorCode::UnauthorizedClient))
+            }
             "client_credentials" => {
                 self.client_credentials_grant(auth, request.scope.as_deref())
                     .await
@@ -122,6 +126,11 @@ impl Service {
             "refresh_token" => {
                 let token = present(&request.refresh_token)
                     .ok_or_else(|| error(OAuthErrorCode::InvalidRequest))?;
+                // A family records its app client, not the CIMD client that started it:
+                // a metadata URL must not refresh what only the app client's secret may.
+                if auth.cimd_url.is_some() && auth.cimd_app_secret {
+                    return Err(error(OAuthErrorCode::UnauthorizedClient));
+                }
                 self.refresh_token_grant(auth, token).await
             }
             _ => {

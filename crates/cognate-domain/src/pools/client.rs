@@ -392,7 +392,7 @@ pub fn not_found_message(client_id: &str) -> String {
 }
 
 /// The client `client_id` of pool `pool_id`, or ResourceNotFoundException.
-pub(super) fn load(
+pub(crate) fn load(
     conn: &mut dyn Conn,
     pool_id: &str,
     client_id: &str,

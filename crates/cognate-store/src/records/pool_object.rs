@@ -29,6 +29,10 @@ pub enum Kind {
     AuthEvent,
     /// A secondary replica of the pool, by region.
     Replica,
+    /// A client ID metadata document (CIMD) policy, by its id.
+    CimdPolicy,
+    /// A cached client metadata document: `<policy id>/<metadata URL>`.
+    CimdDocument,
 }
 
 impl Kind {
@@ -49,6 +53,8 @@ impl Kind {
             Kind::SessionConfig => "session_config",
             Kind::AuthEvent => "auth_event",
             Kind::Replica => "replica",
+            Kind::CimdPolicy => "cimd_policy",
+            Kind::CimdDocument => "cimd_document",
         }
     }
 }
