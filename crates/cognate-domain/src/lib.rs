@@ -35,6 +35,9 @@ pub use messages::{
 };
 pub use pools::branding::{HostedLook, Logo, TermsLinks};
 
+/// Where threat protection's notification links lead (`Service::feedback_by_token`).
+pub use users::FEEDBACK_PATH;
+
 /// The pre-signed upload URL of user import jobs, which the HTTP layer serves.
 pub mod user_import {
     pub use crate::users::import::{upload_path, UploadRefused, UploadTicket, MAX_FILE_BYTES};

@@ -31,6 +31,35 @@ pub async fn handle(service: &Service, query: Option<&str>) -> Response<Body> {
     }
 }
 
+/// `GET /authEventFeedback?user_pool_id=..&username=..&event_id=..&feedback_token=..&feedback_value=Valid|Invalid`:
+/// the links of threat protection's notification email. Following one records the
+/// user's feedback on the sign-in (UpdateAuthEventFeedback) and answers a small page.
+pub async fn feedback(service: &Service, query: Option<&str>) -> Response<Body> {
+    let q = query::parse(query);
+    let get = |name: &str| q.get(name).map(String::as_str).unwrap_or("");
+    let answer = service
+        .feedback_by_token(
+            get("user_pool_id"),
+            get("username"),
+            get("event_id"),
+            get("feedback_token"),
+            get("feedback_value"),
+        )
+        .await;
+    match answer {
+        Ok(()) => page(
+            StatusCode::OK,
+            "Thank you for your feedback.",
+            "Your answer about this sign-in has been recorded.",
+        ),
+        Err(e) => page(
+            StatusCode::BAD_REQUEST,
+            "Your feedback could not be recorded.",
+            &e.message,
+        ),
+    }
+}
+
 pub(crate) fn page(status: StatusCode, title: &str, detail: &str) -> Response<Body> {
     let html = format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{t}</title></head>\

@@ -250,6 +250,12 @@ impl Server {
             let timeout = self.inner.options.limits.body_read_timeout;
             return (oauth::handle(&self.inner.service, req, timeout).await, None);
         }
+        if req.method() == Method::GET && path == cognate_domain::FEEDBACK_PATH {
+            return (
+                confirm_link::feedback(&self.inner.service, req.uri().query()).await,
+                None,
+            );
+        }
         if req.method() == Method::GET && path == confirm_link::PATH {
             return (
                 confirm_link::handle(&self.inner.service, req.uri().query()).await,

@@ -171,8 +171,8 @@ fn protocol_errors_follow_aws() {
 fn an_operation_not_implemented_says_so_and_changes_nothing() {
     let s = Server::sqlite();
     let r = s.call(
-        "UpdateAuthEventFeedback",
-        r#"{"UserPoolId":"us-east-1_nothing","Username":"alice","EventId":"event","FeedbackToken":"token","FeedbackValue":"Valid"}"#,
+        "ListPointInTimeRecoveries",
+        r#"{"UserPoolId":"us-east-1_nothing"}"#,
     );
     assert_eq!(r.status, 400);
     assert_eq!(r.error_type(), "NotImplementedException");
@@ -181,7 +181,7 @@ fn an_operation_not_implemented_says_so_and_changes_nothing() {
         Some("NotImplementedException")
     );
     assert!(
-        r.message().contains("UpdateAuthEventFeedback"),
+        r.message().contains("ListPointInTimeRecoveries"),
         "{}",
         r.message()
     );

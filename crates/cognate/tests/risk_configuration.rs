@@ -388,3 +388,188 @@ async fn log_delivery_is_configured_and_writes_sign_in_events() {
     assert_eq!(lines[0]["message"]["EventType"], "SignIn");
     assert_eq!(lines[0]["message"]["EventResponse"], "Pass");
 }
+
+/// A sign-in from an address new to a user who signed in before is a Low account-takeover
+/// risk; in ENFORCED mode with a notifying Low action, the user gets the notification
+/// email, whose links (and UpdateAuthEventFeedback with their FeedbackToken) record the
+/// user's feedback.
+#[tokio::test]
+async fn a_sign_in_from_a_new_address_is_notified_and_takes_the_users_feedback() {
+    use aws_sdk_cognitoidentityprovider::types::{
+        AuthFlowType, ContextDataType, FeedbackValueType, HttpHeader, NotifyConfigurationType,
+        NotifyEmailType, RiskDecisionType, RiskLevelType,
+    };
+    let server = Server::sqlite();
+    let c = server.client();
+    let (pool, _) = pool_in(&c, AdvancedSecurityModeType::Enforced).await;
+    let app = app_client(&c, &pool, |b| {
+        b.explicit_auth_flows(aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType::AllowAdminUserPasswordAuth)
+    })
+    .await;
+    let action = |notify: bool| {
+        AccountTakeoverActionType::builder()
+            .notify(notify)
+            .event_action(AccountTakeoverEventActionType::NoAction)
+            .build()
+            .expect("action")
+    };
+    c.set_risk_configuration()
+        .user_pool_id(&pool)
+        .account_takeover_risk_configuration(
+            AccountTakeoverRiskConfigurationType::builder()
+                .notify_configuration(
+                    NotifyConfigurationType::builder()
+                        .from("security@example.com")
+                        .source_arn("arn:aws:ses:us-east-1:000000000000:identity/example.com")
+                        .no_action_email(
+                            NotifyEmailType::builder()
+                                .subject("New sign-in for {username}")
+                                .html_body("<p>From {ip-address}. Yes: {one-click-link-valid} No: {one-click-link-invalid}</p>")
+                                .build()
+                                .expect("email"),
+                        )
+                        .build()
+                        .expect("notify"),
+                )
+                .actions(
+                    AccountTakeoverActionsType::builder()
+                        .low_action(action(true))
+                        .medium_action(action(false))
+                        .high_action(action(false))
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("set risk configuration");
+    let from = |ip: &str| {
+        c.admin_initiate_auth()
+            .user_pool_id(&pool)
+            .client_id(&app)
+            .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+            .auth_parameters("USERNAME", "alice")
+            .auth_parameters("PASSWORD", PASSWORD)
+            .context_data(
+                ContextDataType::builder()
+                    .ip_address(ip)
+                    .server_name("app.example.com")
+                    .server_path("/login")
+                    .http_headers(
+                        HttpHeader::builder()
+                            .header_name("User-Agent")
+                            .header_value("test")
+                            .build(),
+                    )
+                    .build()
+                    .expect("context"),
+            )
+            .send()
+    };
+    from("198.51.100.7").await.expect("first sign-in");
+    from("198.51.100.7").await.expect("same address");
+    let notified = |server: &Server| {
+        messages(server, &pool, "alice")
+            .into_iter()
+            .filter(|m| m["kind"] == "ACCOUNT_TAKEOVER_NOTIFICATION")
+            .collect::<Vec<_>>()
+    };
+    assert!(notified(&server).is_empty(), "known addresses are no risk");
+    from("203.0.113.5")
+        .await
+        .expect("a new address signs in (NO_ACTION)");
+    let sent = notified(&server);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let mail = &sent[0];
+    assert_eq!(mail["subject"], "New sign-in for alice");
+    let body = mail["message"].as_str().expect("body");
+    assert!(body.contains("From 203.0.113.5."), "{body}");
+
+    let events = c
+        .admin_list_user_auth_events()
+        .user_pool_id(&pool)
+        .username("alice")
+        .send()
+        .await
+        .expect("events");
+    let risky = &events.auth_events()[0];
+    assert_eq!(
+        risky.event_risk().and_then(|r| r.risk_decision()),
+        Some(&RiskDecisionType::AccountTakeover)
+    );
+    assert_eq!(
+        risky.event_risk().and_then(|r| r.risk_level()),
+        Some(&RiskLevelType::Low)
+    );
+    assert_eq!(
+        events.auth_events()[1]
+            .event_risk()
+            .and_then(|r| r.risk_decision()),
+        Some(&RiskDecisionType::NoRisk)
+    );
+    let event_id = risky.event_id().expect("id").to_string();
+
+    // The "No" link records Invalid, by the user.
+    let link = |label: &str| {
+        let at = body.find(label).expect("label") + label.len();
+        body[at..]
+            .split_whitespace()
+            .next()
+            .expect("link")
+            .trim_end_matches("</p>")
+            .to_string()
+    };
+    let invalid = link("No: ");
+    let path = &invalid[invalid.find("/authEventFeedback").expect("path")..];
+    let r = server.get(path);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let feedback_of = |events: &aws_sdk_cognitoidentityprovider::operation::admin_list_user_auth_events::AdminListUserAuthEventsOutput| {
+        let f = events.auth_events()[0].event_feedback().expect("feedback");
+        (f.feedback_value().clone(), f.provider().to_string())
+    };
+    let events = c
+        .admin_list_user_auth_events()
+        .user_pool_id(&pool)
+        .username("alice")
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(
+        feedback_of(&events),
+        (FeedbackValueType::Invalid, "User".to_string())
+    );
+
+    // UpdateAuthEventFeedback with the link's token; a token proves only its own event.
+    let token = forms::decode(
+        path.split("feedback_token=")
+            .nth(1)
+            .and_then(|t| t.split('&').next())
+            .expect("token"),
+    );
+    let update = |event: &str, token: &str| {
+        c.update_auth_event_feedback()
+            .user_pool_id(&pool)
+            .username("alice")
+            .event_id(event)
+            .feedback_token(token)
+            .feedback_value(FeedbackValueType::Valid)
+            .send()
+    };
+    update(&event_id, &token).await.expect("feedback");
+    let events = c
+        .admin_list_user_auth_events()
+        .user_pool_id(&pool)
+        .username("alice")
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(
+        feedback_of(&events),
+        (FeedbackValueType::Valid, "User".to_string())
+    );
+    let other = events.auth_events()[1].event_id().expect("id").to_string();
+    assert_eq!(fails(update(&other, &token).await).0, NA);
+    assert_eq!(fails(update(&event_id, "bm90LWEtdG9rZW4").await).0, NA);
+    let r = server.get("/authEventFeedback?user_pool_id=x&username=alice&event_id=e&feedback_token=t&feedback_value=Valid");
+    assert_eq!(r.status, 400);
+}

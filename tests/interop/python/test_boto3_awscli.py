@@ -140,13 +140,7 @@ class Boto3(unittest.TestCase):
     def test_not_implemented_operations_say_so(self):
         c = SERVER.idp()
         with self.assertRaises(ClientError) as e:
-            c.update_auth_event_feedback(
-                UserPoolId="us-east-1_nothing",
-                Username="alice",
-                EventId="event",
-                FeedbackToken="token",
-                FeedbackValue="Valid",
-            )
+            c.list_point_in_time_recoveries(UserPoolId="us-east-1_nothing")
         self.assertEqual(e.exception.response["Error"]["Code"], "NotImplementedException")
 
 

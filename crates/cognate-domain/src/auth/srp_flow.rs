@@ -194,7 +194,7 @@ impl Service {
                 &ctx.pool.id,
                 &row.sub,
                 client.source_ip.clone(),
-                false,
+                None,
             )
             .await;
             return Err(self.fail_attempt(attempt).await);

@@ -43,6 +43,8 @@ pub enum Purpose {
     FederationState,
     /// The ticket of a user import job's pre-signed upload URL.
     UserImportUpload,
+    /// A sign-in event's FeedbackToken (threat protection's notification links).
+    AuthEventFeedback,
 }
 
 impl Purpose {
@@ -57,6 +59,7 @@ impl Purpose {
             Purpose::ProviderSecret => "provider-secret",
             Purpose::FederationState => "federation-state",
             Purpose::UserImportUpload => "user-import-upload",
+            Purpose::AuthEventFeedback => "auth-event-feedback",
         }
     }
 

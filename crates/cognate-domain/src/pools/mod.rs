@@ -16,7 +16,7 @@ pub(crate) mod password_policy;
 pub(crate) mod pool;
 pub(crate) mod replicas;
 pub(crate) mod resource_server;
-mod risk_configuration;
+pub(crate) mod risk_configuration;
 pub(crate) mod schema;
 pub(crate) mod session_config;
 pub(crate) mod tags;

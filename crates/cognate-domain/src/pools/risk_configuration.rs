@@ -78,7 +78,7 @@ fn check_ranges(name: &str, ranges: Option<&Vec<String>>) -> Result<()> {
     Ok(())
 }
 
-fn mode(pool: &UserPoolType) -> AdvancedSecurityModeType {
+pub(crate) fn mode(pool: &UserPoolType) -> AdvancedSecurityModeType {
     pool.user_pool_add_ons
         .as_ref()
         .and_then(|a| a.advanced_security_mode.clone())
@@ -86,7 +86,7 @@ fn mode(pool: &UserPoolType) -> AdvancedSecurityModeType {
 }
 
 /// The configuration that applies to `client_id`: its own, else the pool's.
-fn effective(
+pub(crate) fn effective(
     c: &mut dyn Conn,
     pool_id: &str,
     client_id: Option<&str>,

@@ -88,12 +88,21 @@ impl Service {
     ) -> Result<AuthenticationResultType> {
         if grant.post_authentication {
             self.post_authentication(&grant).await?;
+            let email = grant
+                .attributes
+                .iter()
+                .find(|a| a.name.as_deref() == Some("email"))
+                .and_then(|a| a.value.as_deref());
             self.record_sign_in(
                 grant.records_events,
                 &grant.pool_id,
                 &grant.sub,
                 grant.ip.clone(),
-                true,
+                Some(crate::users::SignedIn {
+                    username: &grant.username,
+                    email,
+                    client_id: grant.client.client_id.as_deref(),
+                }),
             )
             .await;
         }
