@@ -28,7 +28,11 @@ use cognate_domain::{Channel, Delivery, Outgoing};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+/// Told of each message that could not be sent, with the last error (the service's
+/// `userNotification` log). Called from the message's background task.
+pub type FailureHook = Arc<dyn Fn(cognate_domain::Message, String) + Send + Sync>;
 
 /// The domain's delivery plus real email and SMS.
 pub struct Outbound {
@@ -37,6 +41,7 @@ pub struct Outbound {
     sms: Option<Arc<SmsWebhook>>,
     retry: RetryPolicy,
     pending: Arc<AtomicUsize>,
+    on_failure: Arc<OnceLock<FailureHook>>,
 }
 
 impl Outbound {
@@ -48,7 +53,14 @@ impl Outbound {
             sms: sms.map(Arc::new),
             retry: RetryPolicy::default(),
             pending: Arc::default(),
+            on_failure: Arc::default(),
         }
+    }
+
+    /// Where to set, once, the hook told of messages that could not be sent (the
+    /// service is made after its delivery).
+    pub fn failure_hook(&self) -> Arc<OnceLock<FailureHook>> {
+        self.on_failure.clone()
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
@@ -98,9 +110,13 @@ impl Delivery for Outbound {
                     let about = retry::About::of(&outgoing.message);
                     self.pending.fetch_add(1, Ordering::SeqCst);
                     let (policy, pending) = (self.retry.clone(), self.pending.clone());
+                    let on_failure = self.on_failure.clone();
                     let outgoing = outgoing.clone();
                     tokio::spawn(async move {
-                        retry::run(&policy, &about, || route.send(&outgoing)).await;
+                        let failed = retry::run(&policy, &about, || route.send(&outgoing)).await;
+                        if let (Some(error), Some(hook)) = (failed, on_failure.get()) {
+                            hook(outgoing.message.clone(), error);
+                        }
                         pending.fetch_sub(1, Ordering::SeqCst);
                     });
                 }

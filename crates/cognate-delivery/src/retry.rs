@@ -58,8 +58,8 @@ impl About {
 }
 
 /// Sends with `send` (one attempt per call) until it succeeds, fails for good, or the
-/// policy's attempts are spent.
-pub(crate) async fn run<F, Fut>(policy: &RetryPolicy, about: &About, send: F)
+/// policy's attempts are spent; answers the last error of a message not sent.
+pub(crate) async fn run<F, Fut>(policy: &RetryPolicy, about: &About, send: F) -> Option<String>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<(), Failure>>,
@@ -69,7 +69,7 @@ where
         let failure = match tokio::time::timeout(policy.attempt_timeout, send()).await {
             Ok(Ok(())) => {
                 tracing::debug!(message_id = %about.id, pool = %about.pool, kind = %about.kind, channel = about.channel, attempt, "message sent");
-                return;
+                return None;
             }
             Ok(Err(f)) => f,
             Err(_) => Failure::Transient(format!(
@@ -80,7 +80,7 @@ where
         match failure {
             Failure::Permanent(error) => {
                 tracing::error!(message_id = %about.id, pool = %about.pool, kind = %about.kind, channel = about.channel, attempt, %error, "sending a message failed for good; not retried");
-                return;
+                return Some(error);
             }
             Failure::Transient(error) if attempt < attempts => {
                 let pause = policy.pauses[attempt - 1];
@@ -89,7 +89,9 @@ where
             }
             Failure::Transient(error) => {
                 tracing::error!(message_id = %about.id, pool = %about.pool, kind = %about.kind, channel = about.channel, attempt, %error, "sending a message failed; giving up after the last retry");
+                return Some(error);
             }
         }
     }
+    None
 }

@@ -82,7 +82,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
             .unwrap_or_else(|| format!("http://{address}"))
             .trim_end_matches('/')
             .to_string();
-        let (delivery, unsent) = delivery(&config, &store)?;
+        let (delivery, unsent, failures) = delivery(&config, &store)?;
         let service = Service::with_delivery(
             store,
             ServiceConfig {
@@ -101,6 +101,13 @@ fn serve(config: ServeConfig) -> Result<(), String> {
             delivery,
         );
         let kept = service.clone();
+        if let Some(hook) = failures {
+            let logging = service.clone();
+            let _ = hook.set(Arc::new(move |message, error| {
+                let logging = logging.clone();
+                tokio::spawn(async move { logging.log_delivery_failure(&message, &error).await });
+            }));
+        }
         let upstream = match &config.outbound_ca_file {
             Some(path) => HttpUpstream::with_trusted_ca_file(path)?,
             None => HttpUpstream::new(),
@@ -202,7 +209,13 @@ fn serve(config: ServeConfig) -> Result<(), String> {
 /// tried, reported at shutdown.
 type Unsent = Option<Arc<AtomicUsize>>;
 
-fn delivery(config: &ServeConfig, store: &Store) -> Result<(Arc<dyn Delivery>, Unsent), String> {
+/// Where the service is told of messages that could not be sent, with SMTP or SMS.
+type Failures = Option<Arc<std::sync::OnceLock<cognate_delivery::FailureHook>>>;
+
+fn delivery(
+    config: &ServeConfig,
+    store: &Store,
+) -> Result<(Arc<dyn Delivery>, Unsent, Failures), String> {
     let local: Arc<dyn Delivery> = if config.disable_control_api {
         Arc::new(Discard)
     } else {
@@ -219,14 +232,15 @@ fn delivery(config: &ServeConfig, store: &Store) -> Result<(Arc<dyn Delivery>, U
         .map(SmsWebhook::new)
         .transpose()?;
     if smtp.is_none() && sms.is_none() {
-        return Ok((local, None));
+        return Ok((local, None, None));
     }
     if let Some(smtp) = &smtp {
         tracing::info!(server = smtp.server(), "emails are sent over SMTP");
     }
     let outbound = Outbound::new(local, smtp, sms);
     let unsent = outbound.pending_counter();
-    Ok((Arc::new(outbound), Some(unsent)))
+    let failures = outbound.failure_hook();
+    Ok((Arc::new(outbound), Some(unsent), Some(failures)))
 }
 
 /// Completes on SIGINT or SIGTERM.

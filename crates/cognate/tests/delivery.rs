@@ -101,15 +101,62 @@ fn sms_reach_the_webhook_and_a_failing_webhook_is_retried() {
 }
 
 #[test]
-fn a_webhook_refusing_for_good_is_not_retried() {
+fn a_webhook_refusing_for_good_is_not_retried_and_is_logged() {
     let (url, received) = webhook(&[400]);
-    let s = Server::sqlite_with(&["--sms-webhook", &url]);
-    invite_by_sms(&s);
+    let logs = tempfile::tempdir().expect("log dir");
+    let dir = logs.path().to_str().expect("path");
+    let s = Server::sqlite_with(&["--sms-webhook", &url, "--log-delivery-dir", dir]);
+    let pool = s.call("CreateUserPool", r#"{"PoolName":"sms"}"#).json()["UserPool"]["Id"]
+        .as_str()
+        .expect("pool id")
+        .to_string();
+    let group = "arn:aws:logs:us-east-1:000000000000:log-group:notifications";
+    let r = s.call(
+        "SetLogDeliveryConfiguration",
+        &format!(
+            r#"{{"UserPoolId":"{pool}","LogConfigurations":[{{"EventSource":"userNotification","LogLevel":"ERROR","CloudWatchLogsConfiguration":{{"LogGroupArn":"{group}"}}}}]}}"#
+        ),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = s.call(
+        "AdminCreateUser",
+        &format!(
+            r#"{{"UserPoolId":"{pool}","Username":"alice","DesiredDeliveryMediums":["SMS"],
+                "UserAttributes":[{{"Name":"phone_number","Value":"+15555550100"}}]}}"#
+        ),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
     let (status, _) = received
         .recv_timeout(Duration::from_secs(10))
         .expect("the webhook is called");
     assert_eq!(status, 400);
     assert!(received.recv_timeout(Duration::from_millis(2500)).is_err());
+    // The failure is a userNotification record of the pool's log delivery.
+    let file = logs.path().join(
+        group
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect::<String>()
+            + ".jsonl",
+    );
+    let text = std::fs::read_to_string(&file).expect("the log file");
+    let record: Value = serde_json::from_str(text.lines().next().expect("a record")).expect("json");
+    assert_eq!(record["eventSource"], "userNotification");
+    assert_eq!(record["logLevel"], "ERROR");
+    assert_eq!(record["userPoolId"], pool.as_str());
+    assert_eq!(record["message"]["eventType"], "ADMIN_CREATE_USER");
+    assert_eq!(record["message"]["deliveryMedium"], "SMS");
+    assert_eq!(record["message"]["username"], "alice");
+    assert!(
+        !text.contains("+15555550100"),
+        "no destination in the log: {text}"
+    );
 }
 
 #[test]

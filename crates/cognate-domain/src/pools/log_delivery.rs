@@ -6,7 +6,9 @@
 //! (`--log-delivery-dir`), each record for a destination is appended there as a JSON
 //! line to `<directory>/<destination>.jsonl`, the destination being its ARN with every
 //! character other than letters, digits, `-`, `_` and `.` made `_`: threat
-//! protection's sign-in events (`userAuthEvents`, as they are recorded).
+//! protection's sign-in events (`userAuthEvents`, as they are recorded) and messages
+//! that could not be sent (`userNotification`: kind, medium, user and the last error,
+//! reported by the delivery after its retries).
 //! Kept as the pool object `config` of kind `log_delivery`.
 
 use crate::clock::now;
@@ -163,6 +165,34 @@ impl Service {
         if !matches!(written, Ok(Ok(()))) {
             tracing::warn!(destination, "a log record could not be written");
         }
+    }
+
+    /// A message that could not be sent, for good: a `userNotification` record (at
+    /// ERROR) where the pool delivers those logs. Never the message's text, code or
+    /// destination.
+    pub async fn log_delivery_failure(&self, message: &crate::messages::Message, error: &str) {
+        let pool_id = message.pool_id.clone();
+        let destination = self
+            .store()
+            .read(move |c| destination_of(c, &pool_id, &EventSourceName::USERNOTIFICATION))
+            .await;
+        let Ok(Some(destination)) = destination else {
+            return;
+        };
+        let record = json!({
+            "eventType": message.kind,
+            "deliveryMedium": message.channel.medium().as_str(),
+            "username": message.username,
+            "error": error,
+        });
+        self.deliver_log(
+            &destination,
+            &message.pool_id,
+            "userNotification",
+            "ERROR",
+            record,
+        )
+        .await;
     }
 
     pub(crate) async fn set_log_delivery_configuration(
