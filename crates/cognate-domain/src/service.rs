@@ -34,6 +34,9 @@ pub struct ServiceConfig {
     /// Where log delivery's records are written as JSON lines, one file per
     /// destination (`--log-delivery-dir`); None: they are not written.
     pub log_delivery_dir: Option<String>,
+    /// How far in the past a point-in-time recovery's RestoreTimestamp must be at least
+    /// (AWS: 15 minutes; `--recovery-min-age`, lower for tests).
+    pub recovery_min_age_seconds: f64,
 }
 
 #[derive(Clone)]
@@ -183,6 +186,7 @@ pub(crate) fn test_config() -> ServiceConfig {
         issuer_base: "http://127.0.0.1:9229".into(),
         control_api: true,
         log_delivery_dir: None,
+        recovery_min_age_seconds: 900.0,
     }
 }
 

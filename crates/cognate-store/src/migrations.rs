@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/sqlite/0006_user_import_jobs.sql"),
         include_str!("migrations/postgres/0006_user_import_jobs.sql"),
     ),
+    (
+        7,
+        include_str!("migrations/sqlite/0007_point_in_time_recovery.sql"),
+        include_str!("migrations/postgres/0007_point_in_time_recovery.sql"),
+    ),
 ];
 
 /// Tables holding API state, in creation order (reset deletes them in reverse).
@@ -59,6 +64,9 @@ pub const TABLES: &[&str] = &[
     "pool_user_counts",
     "user_import_jobs",
     "user_import_files",
+    "point_in_time_recoveries",
+    // Last: deleting a pool's users writes their history, which goes after them.
+    "pool_history",
 ];
 
 pub const CREATE_VERSION_TABLE: &str =
