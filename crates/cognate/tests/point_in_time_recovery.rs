@@ -194,6 +194,15 @@ async fn restores(backend: Backend) {
             .await,
     );
     assert_eq!(refused.0, "ConcurrentModificationException", "{refused:?}");
+    let import = fails(
+        c.create_user_import_job()
+            .user_pool_id(&pool)
+            .job_name("during")
+            .cloud_watch_logs_role_arn("arn:aws:iam::000000000000:role/import")
+            .send()
+            .await,
+    );
+    assert_eq!(import.0, "ConcurrentModificationException", "{import:?}");
     sign_in(&c, &app, "carol", PASSWORD).await;
     let again = err(
         &server,

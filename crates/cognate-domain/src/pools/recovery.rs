@@ -485,6 +485,21 @@ fn step(c: &mut dyn Conn, cache: &PoolCache, pool_id: &str, restore_id: &str) ->
     Ok(())
 }
 
+/// Refuses what cannot start during a recovery of the pool (user import jobs, as AWS).
+pub(crate) fn ensure_none_in_progress(c: &mut dyn Conn, pool_id: &str) -> Result<()> {
+    let t = now();
+    for row in records::created_since(c, pool_id, t - PREVIEW_LIFETIME - 30.0 * DAY)? {
+        if Recovery::read(row)?.is_active(t) {
+            return Err(fail(
+                ErrorCode::ConcurrentModificationException,
+                "A point-in-time recovery of the user pool is in progress: start import jobs \
+                 after it ends.",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Persists the expiry of previews past their 24 hours (writes resume).
 pub(crate) fn expire(c: &mut dyn Conn, t: f64) -> Result<()> {
     for row in records::with_status(

@@ -177,12 +177,19 @@ pub fn first_changes_since(
     Ok(out)
 }
 
-/// Deletes the history older than `before`.
+/// Deletes the history older than `before`, pool by pool (through the one index the
+/// history has, by pool and time).
 pub fn purge_history(conn: &mut dyn Conn, before: f64) -> Result<u64, StoreError> {
-    conn.execute(
-        "DELETE FROM pool_history WHERE changed_at < $1",
-        params![before],
-    )
+    // A deleted pool's history goes with it: the pools that exist are all there is.
+    let pools = conn.query("SELECT id FROM user_pools", &[])?;
+    let mut deleted = 0;
+    for r in &pools {
+        deleted += conn.execute(
+            "DELETE FROM pool_history WHERE pool_id = $1 AND changed_at < $2",
+            params![r.text(0)?, before],
+        )?;
+    }
+    Ok(deleted)
 }
 
 /// Puts back a group (a `group` pool object) as it was.

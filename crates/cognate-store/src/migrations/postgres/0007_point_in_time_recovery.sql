@@ -3,7 +3,8 @@
 -- (`before`, JSON of its columns; NULL when the change created it), written by the
 -- triggers below in the transaction of the change. The state of an entity at a moment
 -- is the `before` of its first change after that moment, or its current row when it
--- has not changed since. Rows older than the longest recovery period are purged.
+-- has not changed since. Rows older than the longest recovery period are purged,
+-- pool by pool (one index: each change writes as little as it can).
 CREATE TABLE pool_history (
     seq BIGSERIAL PRIMARY KEY,
     pool_id TEXT COLLATE "C" NOT NULL,
@@ -13,7 +14,6 @@ CREATE TABLE pool_history (
     before TEXT COLLATE "C"
 );
 CREATE INDEX pool_history_by_pool ON pool_history (pool_id, changed_at);
-CREATE INDEX pool_history_by_age ON pool_history (changed_at);
 
 -- A pool's recoveries (InitiatePointInTimeRecovery to its end). While `paused_until` is
 -- in the future, the triggers refuse writes of the pool's user data, as Cognito pauses
