@@ -621,6 +621,9 @@ impl Service {
                     doc: to_doc(&doc)?,
                 };
                 records::insert(c, &row)?;
+                // Two initiations at once both update the pool's row, so that on
+                // PostgreSQL one is rerun and finds the other's recovery in progress.
+                records::bump_pool_version(c, &pool_id)?;
                 Ok(Recovery { row, doc })
             })
             .await?;
@@ -765,11 +768,28 @@ impl Service {
         });
     }
 
+    /// A preview that cannot be made fails (PREVIEW_GENERATION_FAILED: writes resume and
+    /// a new recovery may be initiated). A restore that fails is tried again at the next
+    /// round: it is one write, so nothing of it is applied until it succeeds.
     async fn advance(&self, pool_id: String, restore_id: String) -> Result<()> {
         let cache = self.pool_cache();
-        self.store()
-            .write(move |c| step(c, &cache, &pool_id, &restore_id))
-            .await
+        let (p, r) = (pool_id.clone(), restore_id.clone());
+        let outcome = self.store().write(move |c| step(c, &cache, &p, &r)).await;
+        if outcome.is_err() {
+            self.store()
+                .write(move |c| {
+                    let Some(row) = records::get(c, &pool_id, &restore_id)? else {
+                        return Ok(());
+                    };
+                    let mut recovery = Recovery::read(row)?;
+                    if recovery.status(now()) == Status::PREVIEW_GENERATING {
+                        recovery.save(c, Status::PREVIEW_GENERATION_FAILED, 0.0)?;
+                    }
+                    Ok::<_, Error>(())
+                })
+                .await?;
+        }
+        outcome
     }
 
     /// Takes the next step of every recovery left generating its preview or restoring
