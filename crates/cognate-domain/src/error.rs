@@ -17,6 +17,12 @@ impl From<ApiError> for Error {
 
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
+        if e.kind == cognate_store::StoreErrorKind::Paused {
+            return Error(ApiError::new(
+                cognate_api::ErrorCode::ConcurrentModificationException,
+                "A point-in-time recovery of the user pool is in progress: its user data cannot change until the recovery ends.",
+            ));
+        }
         // A conflict between concurrent transactions is retried by the store, not answered.
         if e.kind != cognate_store::StoreErrorKind::Retry {
             tracing::error!(error = %e, "database failure");

@@ -37,6 +37,9 @@ pub struct ServiceConfig {
     /// Whether API requests are held to AWS's request-rate quotas (`--enforce-quotas`);
     /// off, nothing is ever throttled.
     pub enforce_quotas: bool,
+    /// How far in the past a point-in-time recovery's RestoreTimestamp must be at least
+    /// (AWS: 15 minutes; `--recovery-min-age`, lower for tests).
+    pub recovery_min_age_seconds: f64,
 }
 
 #[derive(Clone)]
@@ -194,6 +197,7 @@ pub(crate) fn test_config() -> ServiceConfig {
         control_api: true,
         log_delivery_dir: None,
         enforce_quotas: false,
+        recovery_min_age_seconds: 900.0,
     }
 }
 

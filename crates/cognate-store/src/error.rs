@@ -13,6 +13,8 @@ pub enum StoreErrorKind {
     Conflict,
     /// Concurrent transactions conflicted; the transaction may be retried.
     Retry,
+    /// A point-in-time recovery of the pool is in progress: its user data cannot change.
+    Paused,
     Other,
 }
 
@@ -37,9 +39,13 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+/// The message of the triggers that refuse writes during a point-in-time recovery.
+const PAUSED: &str = "point-in-time recovery in progress";
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         let kind = match &e {
+            rusqlite::Error::SqliteFailure(_, Some(m)) if m == PAUSED => StoreErrorKind::Paused,
             rusqlite::Error::SqliteFailure(f, _)
                 if f.code == rusqlite::ErrorCode::ConstraintViolation =>
             {
@@ -58,6 +64,12 @@ impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
         use postgres::error::SqlState;
         let kind = match e.code() {
+            Some(c)
+                if *c == SqlState::RAISE_EXCEPTION
+                    && e.as_db_error().is_some_and(|d| d.message() == PAUSED) =>
+            {
+                StoreErrorKind::Paused
+            }
             Some(c) if *c == SqlState::UNIQUE_VIOLATION => StoreErrorKind::Conflict,
             Some(c)
                 if *c == SqlState::T_R_SERIALIZATION_FAILURE

@@ -110,6 +110,8 @@ impl Store {
             for table in migrations::TABLES.iter().rev() {
                 conn.execute(&format!("DELETE FROM {table}"), &[])?;
             }
+            // Deleting the users wrote their history again.
+            conn.execute("DELETE FROM pool_history", &[])?;
             Ok::<(), StoreError>(())
         })
         .await

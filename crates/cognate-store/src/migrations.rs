@@ -35,9 +35,14 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/postgres/0006_user_import_jobs.sql"),
     ),
     (
-        9,
-        include_str!("migrations/sqlite/0009_provisioned_limits.sql"),
-        include_str!("migrations/postgres/0009_provisioned_limits.sql"),
+        7,
+        include_str!("migrations/sqlite/0007_point_in_time_recovery.sql"),
+        include_str!("migrations/postgres/0007_point_in_time_recovery.sql"),
+    ),
+    (
+        8,
+        include_str!("migrations/sqlite/0008_provisioned_limits.sql"),
+        include_str!("migrations/postgres/0008_provisioned_limits.sql"),
     ),
 ];
 
@@ -65,6 +70,9 @@ pub const TABLES: &[&str] = &[
     "user_import_jobs",
     "provisioned_limits",
     "user_import_files",
+    "point_in_time_recoveries",
+    // Last: deleting a pool's users writes their history, which goes after them.
+    "pool_history",
 ];
 
 pub const CREATE_VERSION_TABLE: &str =

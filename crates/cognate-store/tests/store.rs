@@ -54,6 +54,7 @@ on_each_engine!(
     import_jobs_are_paged_newest_first_and_found_by_status,
     an_import_file_is_kept_until_its_job_is_done,
     imported_users_are_inserted_with_their_index,
+    history_keeps_each_change_and_a_recovery_pauses_writes,
 );
 
 /// A store on SQLite in a new temporary directory.
@@ -980,5 +981,117 @@ fn imported_users_are_inserted_with_their_index((store, _, _dir): Case) {
         assert_eq!(found, ["imported007"]);
         assert_eq!(last.map(|u| u.sub), Some("sub-249".to_string()));
         assert_eq!(counted.map(|(_, users)| users), Some(250));
+    });
+}
+
+fn history_keeps_each_change_and_a_recovery_pauses_writes((store, _, _dir): Case) {
+    use cognate_store::records::group_member;
+    use cognate_store::records::point_in_time_recovery::{self as pitr, Change, RecoveryRow};
+    use cognate_store::StoreErrorKind;
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs_f64()
+    };
+    let pause = std::time::Duration::from_millis(50);
+    let group = |doc: &str| PoolObjectRow {
+        key: "g".into(),
+        created_at: 1.0,
+        doc: doc.into(),
+    };
+    run(async {
+        let engine = store.engine();
+        let id = "us-east-1_h";
+        store
+            .write(|c| user_pool::insert(c, &pool(id, "us-east-1")))
+            .await
+            .expect("pool");
+        let start = now();
+        std::thread::sleep(pause);
+        let g1 = group("{\"v\":1}");
+        store
+            .write(move |c| pool_object::put(c, id, Kind::Group, &g1))
+            .await
+            .expect("create");
+        std::thread::sleep(pause);
+        let created = now();
+        std::thread::sleep(pause);
+        let g2 = group("{\"v\":2}");
+        store
+            .write(move |c| {
+                pool_object::put(c, id, Kind::Group, &g2)?;
+                group_member::add(c, id, "g", "alice")?;
+                // Other kinds of pool object are not user data: no history.
+                pool_object::put(c, id, Kind::ResourceServer, &group("{}"))
+            })
+            .await
+            .expect("update");
+        let (since_start, since_created) = store
+            .read(move |c| {
+                Ok::<_, StoreError>((
+                    pitr::first_changes_since(c, id, start)?,
+                    pitr::first_changes_since(c, id, created)?,
+                ))
+            })
+            .await
+            .expect("history");
+        let member_key = |c: &Change| c.entity == "group_member";
+        assert_eq!(since_start.len(), 2, "{engine:?}: {since_start:?}");
+        assert_eq!(since_start[0].before, None, "{engine:?}: created");
+        assert!(since_start.iter().any(member_key), "{engine:?}");
+        let first_update = &since_created[0];
+        assert_eq!(
+            (first_update.entity.as_str(), first_update.key.as_str()),
+            ("group", "g")
+        );
+        // The row before the update: its document as it was (a JSON string in the JSON).
+        let before = first_update.before.as_deref().expect("before");
+        assert!(before.contains(r#""{\"v\":1}""#), "{engine:?}: {before}");
+
+        // A recovery in progress refuses changes of user data, and only then.
+        let recovery = |paused_until: f64| RecoveryRow {
+            pool_id: id.into(),
+            restore_id: "r".into(),
+            created_at: now(),
+            status: "PREVIEW_GENERATING".into(),
+            paused_until,
+            doc: "{}".into(),
+        };
+        let paused = recovery(now() + 3600.0);
+        store
+            .write(move |c| pitr::insert(c, &paused))
+            .await
+            .expect("recovery");
+        let refused = store
+            .write(move |c| group_member::add(c, id, "g", "bob"))
+            .await
+            .expect_err("paused");
+        assert_eq!(
+            refused.kind,
+            StoreErrorKind::Paused,
+            "{engine:?}: {refused}"
+        );
+        let resumed = recovery(0.0);
+        store
+            .write(move |c| {
+                pitr::update(c, &resumed)?;
+                group_member::add(c, id, "g", "bob")
+            })
+            .await
+            .expect("resumed");
+
+        // The purge drops what is older than it is told; a reset drops everything.
+        let purged = store
+            .write(move |c| pitr::purge_history(c, created))
+            .await
+            .expect("purge");
+        assert_eq!(purged, 1, "{engine:?}");
+        store.reset().await.expect("reset");
+        let left = store
+            .read(move |c| pitr::first_changes_since(c, id, 0.0))
+            .await
+            .expect("read");
+        assert!(left.is_empty(), "{engine:?}: {left:?}");
     });
 }

@@ -131,6 +131,15 @@ pub struct ServeConfig {
     /// Off by default, so that test suites are never throttled.
     #[arg(long, env = "COGNATE_ENFORCE_QUOTAS")]
     pub enforce_quotas: bool,
+    /// How many seconds in the past a point-in-time recovery's RestoreTimestamp must be
+    /// at least. AWS's 15 minutes by default; tests of recovery lower it.
+    #[arg(
+        long,
+        env = "COGNATE_RECOVERY_MIN_AGE",
+        value_name = "SECONDS",
+        default_value_t = 900
+    )]
+    pub recovery_min_age: u64,
 
     /// The access key (KEY_ID:SECRET) the Invoke API calls are signed with (SigV4,
     /// service `lambda`). Default: a test key that SAM local and LocalStack accept.

@@ -96,6 +96,7 @@ fn serve(config: ServeConfig) -> Result<(), String> {
                 control_api: !config.disable_control_api,
                 log_delivery_dir: config.log_delivery_dir.clone(),
                 enforce_quotas: config.enforce_quotas,
+                recovery_min_age_seconds: config.recovery_min_age as f64,
             },
             secrets,
             delivery,
@@ -162,7 +163,8 @@ fn serve(config: ServeConfig) -> Result<(), String> {
         }
         // User import jobs left running by this process before a restart resume; on
         // PostgreSQL, those of a node that stopped are taken over once its lease on them
-        // has run out.
+        // has run out. Point-in-time recoveries left generating their preview or restoring
+        // take their next step the same way.
         let importing = service.clone();
         tokio::spawn(async move {
             let mut restarted = true;
@@ -171,6 +173,9 @@ fn serve(config: ServeConfig) -> Result<(), String> {
                 every.tick().await;
                 if let Err(e) = importing.resume_user_imports(restarted).await {
                     tracing::warn!(error = %e.message, "resuming user import jobs failed");
+                }
+                if let Err(e) = importing.advance_recoveries().await {
+                    tracing::warn!(error = %e.message, "advancing point-in-time recoveries failed");
                 }
                 restarted = false;
             }

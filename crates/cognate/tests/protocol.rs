@@ -1,5 +1,5 @@
 //! The wire protocol over raw HTTP: validation messages for each kind of constraint,
-//! protocol errors, NotImplementedException, request ids, CORS, regions and the
+//! protocol errors, request ids, CORS, regions and the
 //! control API.
 
 mod common;
@@ -165,26 +165,6 @@ fn protocol_errors_follow_aws() {
         r#"{"AuthFlow":"REFRESH_TOKEN_AUTH","ClientId":"nosuchclient","AuthParameters":{"REFRESH_TOKEN":5}}"#,
     );
     assert_eq!(r.error_type(), "SerializationException", "{}", r.body);
-}
-
-#[test]
-fn an_operation_not_implemented_says_so_and_changes_nothing() {
-    let s = Server::sqlite();
-    let r = s.call(
-        "ListPointInTimeRecoveries",
-        r#"{"UserPoolId":"us-east-1_nothing"}"#,
-    );
-    assert_eq!(r.status, 400);
-    assert_eq!(r.error_type(), "NotImplementedException");
-    assert_eq!(
-        r.header("x-amzn-ErrorType"),
-        Some("NotImplementedException")
-    );
-    assert!(
-        r.message().contains("ListPointInTimeRecoveries"),
-        "{}",
-        r.message()
-    );
 }
 
 #[test]

@@ -137,12 +137,6 @@ class Boto3(unittest.TestCase):
         self.assertEqual(err["Code"], "InvalidParameterException")
         self.assertIn("failed to satisfy constraint", err["Message"])
 
-    def test_not_implemented_operations_say_so(self):
-        c = SERVER.idp()
-        with self.assertRaises(ClientError) as e:
-            c.list_point_in_time_recoveries(UserPoolId="us-east-1_nothing")
-        self.assertEqual(e.exception.response["Error"]["Code"], "NotImplementedException")
-
 
 if __name__ == "__main__":
     unittest.main()

@@ -330,7 +330,8 @@ impl Service {
 impl Service {
     /// Deletes what has expired: answered challenge sessions, revocations, refresh
     /// tokens, sent messages older than the outbox keeps them (they carry codes and
-    /// temporary passwords), and the files of import jobs that expired. Run now and then; every node of a deployment may run it.
+    /// temporary passwords), the files of import jobs that expired, recovery previews past
+    /// their 24 hours and the history of user data older than recoveries reach. Run now and then; every node of a deployment may run it.
     pub async fn purge_expired(&self) -> std::result::Result<(), cognate_api::ApiError> {
         self.store()
             .write(|c| {
@@ -339,6 +340,7 @@ impl Service {
                 cognate_store::records::oauth_code::purge_expired(c, t)?;
                 outbox::purge_older_than(c, t - OUTBOX_LIFETIME_SECONDS)?;
                 crate::users::import::expire(c, t)?;
+                crate::pools::recovery::expire(c, t)?;
                 Ok::<_, crate::error::Error>(())
             })
             .await?;

@@ -27,7 +27,7 @@ mod mfa_preferences;
 mod migration;
 mod passwords;
 mod public_client;
-mod record;
+pub(crate) mod record;
 mod self_service;
 mod sign_in_names;
 mod sign_up;

@@ -9,6 +9,7 @@ pub mod device;
 pub mod group_member;
 pub mod oauth_code;
 pub mod outbox;
+pub mod point_in_time_recovery;
 pub mod pool_object;
 pub mod provisioned_limit;
 pub mod service_setting;

@@ -67,6 +67,7 @@ impl Service {
         self.store()
             .write(move |c| {
                 pool_exists(c, &inserted.pool_id)?;
+                crate::pools::recovery::ensure_none_in_progress(c, &inserted.pool_id)?;
                 jobs_table::insert(c, &inserted)?;
                 Ok::<_, crate::error::Error>(())
             })
@@ -151,6 +152,7 @@ impl Service {
             .store()
             .write(move |c| {
                 let pool = PoolView::load(c, &cache, &p)?;
+                crate::pools::recovery::ensure_none_in_progress(c, &p)?;
                 let mut job = load(c, &p, &j)?;
                 let t = now();
                 let status = job.status(t);
