@@ -28,6 +28,8 @@ struct Federation {
     up_pool: String,
     pool: String,
     client: (String, String),
+    /// The provider's app client (id, secret) that our pool signs in through.
+    up_app: (String, String),
 }
 
 fn details(pairs: &[(&str, &str)]) -> HashMap<String, String> {
@@ -138,6 +140,7 @@ async fn setup_with(
         up_pool,
         pool,
         client,
+        up_app: up_client.clone(),
     }
 }
 
@@ -880,4 +883,98 @@ async fn identity_providers_are_created_described_listed_updated_and_deleted() {
         .send()
         .await;
     assert_eq!(fails(gone).0, "ResourceNotFoundException");
+}
+
+/// Token exchange with a provider's ID token (SubjectTokenProviderName): verified against
+/// the provider's keys, it stands for the pool's user the provider's user signs in as.
+#[tokio::test]
+async fn a_providers_id_token_is_exchanged_for_its_users_token() {
+    let f = setup().await;
+    add_user(&f.dc, &f.pool, "robert", "Passw0rd!y").await;
+    let bob_sub = f.up_sub("bob").await;
+    let who = |provider: &str, name: Option<&str>, value: &str| {
+        ProviderUserIdentifierType::builder()
+            .provider_name(provider)
+            .set_provider_attribute_name(name.map(str::to_string))
+            .provider_attribute_value(value)
+            .build()
+    };
+    f.dc.admin_link_provider_for_user()
+        .user_pool_id(&f.pool)
+        .destination_user(who("Cognito", None, "robert"))
+        .source_user(who("Upstream", Some("Cognito_Subject"), &bob_sub))
+        .send()
+        .await
+        .expect("link");
+    // The provider's ID tokens for the client our pool knows it by.
+    let (up_id, up_secret) = f.up_app.clone();
+    let r = f.up.call(
+        "UpdateUserPoolClient",
+        &serde_json::json!({
+            "UserPoolId": f.up_pool, "ClientId": up_id, "ClientName": "web",
+            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code"],
+            "AllowedOAuthScopes": ["openid", "email", "profile"],
+            "SupportedIdentityProviders": ["COGNITO"],
+            "CallbackURLs": [format!("{}/oauth2/idpresponse", f.down.url())],
+        })
+        .to_string(),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let id_token_of = |user: &str| {
+        let r = f.up.call(
+            "InitiateAuth",
+            &serde_json::json!({
+                "ClientId": up_id, "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": {"USERNAME": user, "PASSWORD": "Passw0rd!x",
+                    "SECRET_HASH": secret_hash(&up_secret, user, &up_id)},
+            })
+            .to_string(),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()["AuthenticationResult"]["IdToken"]
+            .as_str()
+            .expect("id token")
+            .to_string()
+    };
+    let r = f.down.call(
+        "CreateUserPoolClient",
+        &serde_json::json!({
+            "UserPoolId": f.pool, "ClientName": "svc",
+            "ExplicitAuthFlows": ["ALLOW_TOKEN_EXCHANGE_IMPERSONATION"],
+            "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code"],
+            "AllowedOAuthScopes": ["aws.cognito.signin.user.admin"],
+            "CallbackURLs": [CALLBACK],
+        })
+        .to_string(),
+    );
+    let svc = r.json()["UserPoolClient"]["ClientId"]
+        .as_str()
+        .expect("svc")
+        .to_string();
+    let exchange = |token: &str, provider: &str| {
+        f.down.call(
+            "GetDerivedToken",
+            &serde_json::json!({
+                "ClientId": svc, "SubjectToken": token, "SubjectTokenType": "ID_TOKEN",
+                "SubjectTokenProviderName": provider,
+            })
+            .to_string(),
+        )
+    };
+    let bob = id_token_of("bob");
+    let r = exchange(&bob, "Upstream");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let issued = r.json()["IssuedToken"].as_str().expect("token").to_string();
+    let got = claims(&issued);
+    assert_eq!(got["username"], "robert");
+    assert_eq!(got["client_id"], svc.as_str());
+    assert_eq!(get_user(&f.dc, &issued).await, Ok("robert".to_string()));
+    // Another provider name, a token altered, or a provider's user who never signed in.
+    assert_eq!(exchange(&bob, "Nope").error_type(), NA);
+    let forged = altered(&bob, |c| c["sub"] = serde_json::json!("someone-else"));
+    assert_eq!(exchange(&forged, "Upstream").error_type(), NA);
+    let r = exchange(&id_token_of("alice"), "Upstream");
+    assert_eq!(r.error_type(), NA, "{}", r.body);
+    assert!(r.message().contains("never signed in"), "{}", r.body);
 }

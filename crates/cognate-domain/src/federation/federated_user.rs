@@ -150,6 +150,20 @@ fn existing(
     })
 }
 
+/// The pool's user a provider's user already is (linked, or their own federated user).
+pub(crate) fn known_user(
+    c: &mut dyn Conn,
+    pool: &PoolView,
+    provider: &IdentityProviderType,
+    user_id: &str,
+    claims: &Map<String, Value>,
+) -> Result<Option<UserRow>> {
+    Ok(match existing(c, pool, provider, user_id, claims)? {
+        Existing::Linked(row) | Existing::Federated(row) => Some(row),
+        Existing::New => None,
+    })
+}
+
 /// In a write: the user a provider's user signs in as, created or updated; `pre` is
 /// what PreSignUp decided for a new one.
 pub(crate) fn sign_in_as(

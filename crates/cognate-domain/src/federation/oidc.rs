@@ -18,7 +18,7 @@ use crate::service::Service;
 use crate::tokens::jwt;
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
 use base64::Engine as _;
-use cognate_api::types::IdentityProviderType;
+use cognate_api::types::{IdentityProviderType, IdentityProviderTypeType};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -567,6 +567,74 @@ pub(crate) fn claim_text(v: &Value) -> Option<String> {
         Value::Bool(b) => Some(b.to_string()),
         Value::Null => None,
         other => Some(other.to_string()),
+    }
+}
+
+/// An identity provider's ID token presented outside a sign-in (token exchange's
+/// SubjectTokenProviderName): the pool's user it stands for.
+pub(crate) struct ExternalSubject {
+    pub user: cognate_store::records::user::UserRow,
+}
+
+impl Service {
+    /// Verifies an ID token of the pool's OIDC or social provider `provider_name`
+    /// (signature by the provider's keys, issuer, audience its client id, expiry) and
+    /// finds the user it signs in as: one linked to the provider's user, or their own
+    /// `<Provider>_<id>` from an earlier sign-in. Err(None) when no such provider is
+    /// usable, Err(Some(reason)) when the token or its user is refused.
+    pub(crate) async fn external_id_token(
+        &self,
+        pool_id: &str,
+        provider_name: &str,
+        token: &str,
+    ) -> Result<std::result::Result<ExternalSubject, String>> {
+        let Some(p) = self.provider_named(pool_id, provider_name).await? else {
+            return Ok(Err(format!(
+                "Identity provider {provider_name} does not exist in this user pool."
+            )));
+        };
+        if p.provider_type == Some(IdentityProviderTypeType::SAML) {
+            return Ok(Err(
+                "SAML 2.0 assertions cannot be exchanged: present an OIDC provider's ID token."
+                    .into(),
+            ));
+        }
+        let verified = async {
+            let e = self.endpoints(&p).await?;
+            let jwks_url = e.jwks.clone().ok_or("the provider's JWKS is not known")?;
+            let jwks = self.fetch_json(UpstreamRequest::get(&jwks_url)).await?;
+            let nonce = jwt::decode(token)
+                .and_then(|d| d.str_claim("nonce").map(str::to_string))
+                .unwrap_or_default();
+            verify_id_token(
+                token,
+                &jwks,
+                e.issuer.as_deref(),
+                detail(&p, "client_id").unwrap_or_default(),
+                &nonce,
+                crate::clock::now(),
+            )
+        }
+        .await;
+        let claims = match verified {
+            Ok(claims) => claims,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        let Some(user_id) = super::federated_user::provider_user_id(&p, &claims) else {
+            return Ok(Err("the ID token names no user".into()));
+        };
+        let (id, cache) = (pool_id.to_string(), self.pool_cache());
+        let user = self
+            .store()
+            .read(move |c| {
+                let pool = crate::pools::PoolView::load(c, &cache, &id)?;
+                super::federated_user::known_user(c, &pool, &p, &user_id, &claims)
+            })
+            .await?;
+        Ok(match user {
+            Some(user) => Ok(ExternalSubject { user }),
+            None => Err("the provider's user has never signed in to this user pool".into()),
+        })
     }
 }
 

@@ -12,8 +12,10 @@
 //! Scopes: the intersection of those asked for, the subject token's and the requesting
 //! client's AllowedOAuthScopes; none asked, the subject token's (narrowed to a resource
 //! server's scopes when one is named). Both tokens must be this pool's, live, unrevoked,
-//! of a user who exists and is enabled; tokens of external providers (a provider name,
-//! SAML 2.0 assertions) are refused as not supported.
+//! of a user who exists and is enabled; or the subject token is an ID token of one of
+//! the pool's OIDC or social providers (SubjectTokenProviderName), verified against the
+//! provider's keys, standing for the user the provider's user signs in as (linked, or
+//! signed in before). SAML 2.0 assertions are refused as not supported.
 
 use crate::clock::now;
 use crate::error::{fail, invalid, required, Error, Result};
@@ -249,16 +251,19 @@ impl Service {
                 "{name} flow not enabled for this client"
             ))));
         }
-        let external = |provider: &Option<String>, kind: TokenKind| {
-            provider.is_some() || kind == TokenKind::Saml2
-        };
-        if external(&x.subject_provider, x.subject_kind)
+        // An actor is a service of this pool; SAML 2.0 assertions are not taken.
+        if x.subject_kind == TokenKind::Saml2
             || x.actor
                 .as_ref()
-                .is_some_and(|(_, kind, provider)| external(provider, *kind))
+                .is_some_and(|(_, kind, provider)| provider.is_some() || *kind == TokenKind::Saml2)
         {
             return Err(Refusal::Request(invalid(
-                "Only this user pool's access and ID tokens can be exchanged: tokens of external identity providers are not supported.",
+                "SAML 2.0 assertions and actor tokens of external identity providers cannot be exchanged.",
+            )));
+        }
+        if x.subject_provider.is_some() && x.subject_kind != TokenKind::Id {
+            return Err(Refusal::Request(invalid(
+                "A token of an external identity provider must be its ID token (SubjectTokenType ID_TOKEN).",
             )));
         }
         let pool_id = client.pool_id.clone();
@@ -281,9 +286,16 @@ impl Service {
                 "Token exchange is not available in the LITE tier.",
             )));
         }
-        let subject = self
-            .presented(&pool_id, &x.subject_token, x.subject_kind, "subject", true)
-            .await?;
+        let subject = match &x.subject_provider {
+            Some(provider) => {
+                self.external_subject(&pool_id, provider, &x.subject_token)
+                    .await?
+            }
+            None => {
+                self.presented(&pool_id, &x.subject_token, x.subject_kind, "subject", true)
+                    .await?
+            }
+        };
         let actor = match &x.actor {
             Some((token, kind, _)) => Some(
                 self.presented(&pool_id, token, *kind, "actor", false)
@@ -447,6 +459,44 @@ impl Service {
             kind: x.requested,
             expires_in,
             scopes,
+        })
+    }
+
+    /// A subject token of the pool's OIDC or social provider: verified as the provider
+    /// issued it, standing for the pool's user it signs in as (who must have signed in
+    /// before, or be linked). The issued token starts a session of its own.
+    async fn external_subject(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        token: &str,
+    ) -> std::result::Result<Presented, Refusal> {
+        let found = self
+            .external_id_token(pool_id, provider, token)
+            .await?
+            .map_err(|why| {
+                Refusal::Grant(fail(
+                    ErrorCode::NotAuthorizedException,
+                    format!("Invalid subject token: {why}"),
+                ))
+            })?;
+        if !found.user.enabled {
+            return Err(Refusal::Grant(fail(
+                ErrorCode::NotAuthorizedException,
+                "User is disabled.",
+            )));
+        }
+        let doc: UserDoc = from_doc(&found.user.doc)?;
+        let mut claims = Map::new();
+        claims.insert("sub".into(), Value::from(found.user.sub.clone()));
+        claims.insert(
+            "origin_jti".into(),
+            Value::from(uuid::Uuid::new_v4().to_string()),
+        );
+        claims.insert("auth_time".into(), Value::from(now() as i64));
+        Ok(Presented {
+            claims,
+            user: Some((found.user.username, doc)),
         })
     }
 
