@@ -247,6 +247,13 @@ impl Service {
         let a = state.authorization();
         let redirect =
             |error, description| FederationFailure::Redirect(a.refusal(error, description));
+        // A federated sign-in counts toward UserFederation, as AWS's do.
+        if self
+            .check_endpoint_quota(&a.pool_id, crate::quotas::Category::UserFederation)
+            .is_err()
+        {
+            return Err(redirect("temporarily_unavailable", "Rate exceeded"));
+        }
         if error.is_some() {
             return Err(redirect(
                 "access_denied",

@@ -108,6 +108,10 @@ impl Service {
         username: &str,
         password: &str,
     ) -> Result<LoginStep, LoginFailure> {
+        // The hosted page's sign-ins count toward UserAuthentication, as AWS's do.
+        self.check_client_quota(client_id, crate::quotas::Category::UserAuthentication)
+            .await
+            .map_err(super::hosted_pages::page_failure)?;
         let outcome = self.hosted_password(client_id, username, password).await;
         self.login_step(outcome).await
     }

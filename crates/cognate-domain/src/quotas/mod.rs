@@ -200,6 +200,22 @@ impl Service {
         })
     }
 
+    /// For the hosted pages and federation: refuses a request through app client
+    /// `client_id` past `category`'s rate, with `--enforce-quotas`.
+    pub(crate) async fn check_client_quota(
+        &self,
+        client_id: &str,
+        category: Category,
+    ) -> Result<()> {
+        if !self.config().enforce_quotas {
+            return Ok(());
+        }
+        match self.pool_of_client(client_id).await? {
+            Some(pool) => self.check_endpoint_quota(&pool, category),
+            None => Ok(()),
+        }
+    }
+
     async fn pool_of_client(&self, client_id: &str) -> Result<Option<String>> {
         if let Some(pool) = self
             .quotas()
