@@ -269,6 +269,51 @@ async fn sign_ins_are_recorded_and_take_feedback_where_threat_protection_is_on()
         .await;
     assert_eq!(fails(unknown).0, "ResourceNotFoundException");
 
+    // A password reset and a sign-up are recorded too.
+    c.forgot_password()
+        .client_id(&app)
+        .username("alice")
+        .send()
+        .await
+        .expect("forgot password");
+    let events = c
+        .admin_list_user_auth_events()
+        .user_pool_id(&pool)
+        .username("alice")
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(
+        events.auth_events()[0].event_type(),
+        Some(&EventType::ForgotPassword)
+    );
+    c.sign_up()
+        .client_id(&app)
+        .username("carol")
+        .password(PASSWORD)
+        .user_attributes(attr("email", "carol@example.com"))
+        .send()
+        .await
+        .expect("sign up");
+    let events = c
+        .admin_list_user_auth_events()
+        .user_pool_id(&pool)
+        .username("carol")
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(events.auth_events().len(), 1);
+    assert_eq!(
+        events.auth_events()[0].event_type(),
+        Some(&EventType::SignUp)
+    );
+    assert_eq!(
+        events.auth_events()[0]
+            .event_context_data()
+            .and_then(|d| d.ip_address()),
+        Some("127.0.0.1")
+    );
+
     // Without threat protection there is no history.
     let (plain_server, plain_client, plain, _) = sign_in_fixture().await;
     let refused = plain_client

@@ -207,14 +207,17 @@ impl Service {
             })
             .collect();
         let answer = self
-            .sign_up(SignUpRequest {
-                client_id: Some(client_id.to_string()),
-                username: Some(username.to_string()),
-                password: Some(password.to_string()),
-                secret_hash,
-                user_attributes: Some(user_attributes),
-                ..Default::default()
-            })
+            .sign_up(
+                &cognate_api::RequestContext::default(),
+                SignUpRequest {
+                    client_id: Some(client_id.to_string()),
+                    username: Some(username.to_string()),
+                    password: Some(password.to_string()),
+                    secret_hash,
+                    user_attributes: Some(user_attributes),
+                    ..Default::default()
+                },
+            )
             .await
             .map_err(page_failure)?;
         Ok(SignedUp {
@@ -273,12 +276,15 @@ impl Service {
     ) -> Result<Option<String>, LoginFailure> {
         let secret_hash = self.page_secret_hash(client_id, username).await?;
         let answer = self
-            .forgot_password(ForgotPasswordRequest {
-                client_id: Some(client_id.to_string()),
-                username: Some(username.to_string()),
-                secret_hash,
-                ..Default::default()
-            })
+            .forgot_password(
+                &cognate_api::RequestContext::default(),
+                ForgotPasswordRequest {
+                    client_id: Some(client_id.to_string()),
+                    username: Some(username.to_string()),
+                    secret_hash,
+                    ..Default::default()
+                },
+            )
             .await
             .map_err(page_failure)?;
         Ok(answer.code_delivery_details.and_then(|d| d.destination))

@@ -1,8 +1,8 @@
 //! Threat protection's history of sign-ins: where the pool has threat protection on
 //! (UserPoolAddOns AUDIT or ENFORCED), each sign-in that succeeds or fails on its
 //! password is recorded for the user (event type SignIn, the response, the password
-//! challenge's result, the IP address; risk NoRisk, as nothing scores risk), newest
-//! first. AdminListUserAuthEvents lists them; AdminUpdateAuthEventFeedback marks one
+//! challenge's result, the IP address, the risk), newest first, and so are SignUp and
+//! ForgotPassword (`record_event_in`, in their writes). AdminListUserAuthEvents lists them; AdminUpdateAuthEventFeedback marks one
 //! Valid or Invalid (provider `Admin`). Kept as pool objects of kind `auth_event`,
 //! keyed `<sub>/<newest first>/<event id>` so a user made again under the same name
 //! does not inherit them.
@@ -136,6 +136,50 @@ fn notification(
         ))),
         _ => Ok(None),
     }
+}
+
+/// In a write, where the pool has threat protection on: records an event other than a
+/// sign-in (SignUp, ForgotPassword) for the user whose sub is `sub`, from `ip`.
+pub(crate) fn record_event_in(
+    c: &mut dyn Conn,
+    pool: &PoolView,
+    sub: &str,
+    ip: Option<String>,
+    event_type: EventType,
+) -> Result<()> {
+    if !threat_protection(&pool.pool) {
+        return Ok(());
+    }
+    let created = now();
+    let event_id = uuid::Uuid::new_v4().to_string();
+    let event = AuthEventType {
+        event_id: Some(event_id.clone()),
+        event_type: Some(event_type),
+        creation_date: Some(created),
+        event_response: Some(EventResponseType::PASS),
+        event_risk: Some(EventRiskType {
+            risk_decision: Some(RiskDecisionType::NORISK),
+            risk_level: None,
+            compromised_credentials_detected: Some(false),
+        }),
+        challenge_responses: Some(Vec::new()),
+        event_context_data: Some(EventContextDataType {
+            ip_address: ip,
+            ..Default::default()
+        }),
+        event_feedback: None,
+    };
+    pool_object::put(
+        c,
+        &pool.id,
+        Kind::AuthEvent,
+        &PoolObjectRow {
+            key: key(sub, created, &event_id),
+            created_at: created,
+            doc: to_doc(&event)?,
+        },
+    )?;
+    Ok(())
 }
 
 /// Marks the user's event `event_id` Valid or Invalid, by `provider`.

@@ -22,7 +22,7 @@ use cognate_store::records::user::UserRow;
 use cognate_store::Conn;
 
 operation!(ConfirmForgotPassword => Service::confirm_forgot_password);
-operation!(ForgotPassword => Service::forgot_password);
+operation!(ForgotPassword => Service::forgot_password, with_context);
 
 /// The recovery mechanisms of a pool in their priority: its AccountRecoverySetting, or
 /// without one a verified email, then a verified phone number.
@@ -168,8 +168,10 @@ impl Service {
 
     pub(crate) async fn forgot_password(
         &self,
+        ctx: &cognate_api::RequestContext,
         input: ForgotPasswordRequest,
     ) -> Result<ForgotPasswordResponse> {
+        let ip = ctx.source_ip.clone();
         let client_id = required(&input.client_id, "clientId")?;
         let given = required(&input.username, "username")?.clone();
         let client = self.public_client(client_id).await?;
@@ -210,6 +212,13 @@ impl Service {
                         "User password cannot be reset in the current state.",
                     ));
                 }
+                crate::users::record_event_in(
+                    c,
+                    &pool,
+                    &row.sub,
+                    ip.clone(),
+                    EventType::FORGOTPASSWORD,
+                )?;
                 match send_reset_code(c, &secrets, &pool, (&row, &doc), true)? {
                     Some((details, message)) => Ok((details, Effects::of(message))),
                     None if client.hides_users => simulated(&pool),

@@ -35,7 +35,7 @@ mod verification;
 
 pub(crate) use attribute_writes::*;
 pub use auth_events::FEEDBACK_PATH;
-pub(crate) use auth_events::{threat_protection, SignedIn};
+pub(crate) use auth_events::{record_event_in, threat_protection, SignedIn};
 use confirmation::{send_sign_up_code, SignUpCode};
 pub(crate) use create::*;
 pub(crate) use forgot_password::{no_recovery_contact, send_reset_code};

@@ -22,7 +22,7 @@ use cognate_api::ErrorCode;
 use cognate_store::records::user::{self, UserRow};
 use cognate_store::Conn;
 
-operation!(SignUp => Service::sign_up);
+operation!(SignUp => Service::sign_up, with_context);
 
 /// What SignUp's write needs beyond the request.
 struct NewUser {
@@ -133,6 +133,13 @@ fn sign_up_user(
         doc: to_doc(&doc)?,
     };
     user::insert(c, &row, &index_entries(&pool, &row, &doc))?;
+    crate::users::record_event_in(
+        c,
+        &pool,
+        &row.sub,
+        client.client.source_ip.clone(),
+        EventType::SIGNUP,
+    )?;
     if new.pre.auto_confirm {
         return Ok((
             SignUpResponse {
@@ -173,13 +180,18 @@ fn sign_up_user(
 }
 
 impl Service {
-    pub(crate) async fn sign_up(&self, input: SignUpRequest) -> Result<SignUpResponse> {
+    pub(crate) async fn sign_up(
+        &self,
+        ctx: &cognate_api::RequestContext,
+        input: SignUpRequest,
+    ) -> Result<SignUpResponse> {
         let client_id = required(&input.client_id, "clientId")?.clone();
         let client_id = client_id.as_str();
         let given = required(&input.username, "username")?.clone();
         let client_metadata = input.client_metadata.clone();
-        let client = self.public_client(client_id).await?;
+        let mut client = self.public_client(client_id).await?;
         client.check_secret_hash(&given, None, input.secret_hash.as_deref())?;
+        client.client.source_ip = ctx.source_ip.clone();
         let sub = uuid::Uuid::new_v4().to_string();
         // The username the user will get (the sub where email or phone is the sign-in
         // name), for a verifier computed outside the write.

@@ -22,7 +22,6 @@ pub enum Kind {
     Terms,
     /// An app client's terms documents: `<client id>/<terms name>` → terms id.
     TermsOfClient,
-    UserImportJob,
     /// Session tracking: the pool's (`pool`) and each app client's (its id).
     SessionConfig,
     /// A user's sign-in events (threat protection): `<sub>/<newest first>/<event id>`.
@@ -49,7 +48,6 @@ impl Kind {
             Kind::ManagedLoginBrandingOfClient => "managed_login_branding_of_client",
             Kind::Terms => "terms",
             Kind::TermsOfClient => "terms_of_client",
-            Kind::UserImportJob => "user_import_job",
             Kind::SessionConfig => "session_config",
             Kind::AuthEvent => "auth_event",
             Kind::Replica => "replica",
