@@ -3,8 +3,9 @@
 
 use crate::error::Result;
 use crate::pools::cache::PoolCache;
-use crate::pools::pool::load_cached;
+use crate::pools::pool::{load, not_found_message};
 use cognate_api::types::*;
+use cognate_store::records::user_pool;
 use cognate_store::Conn;
 use std::sync::Arc;
 
@@ -17,7 +18,19 @@ pub struct PoolView {
 impl PoolView {
     /// The pool as of this transaction (from the cache while its version is current).
     pub fn load(conn: &mut dyn Conn, cache: &PoolCache, id: &str) -> Result<PoolView> {
-        let (pool, _) = load_cached(conn, cache, id)?;
+        // The version alone: the user count is not summed for requests that never
+        // report it.
+        let version = user_pool::current_version(conn, id)?
+            .ok_or_else(|| crate::error::not_found(not_found_message(id)))?;
+        let pool = match cache.get(id, version) {
+            Some(pool) => pool,
+            None => {
+                let (row, pool) = load(conn, id)?;
+                let pool = Arc::new(pool);
+                cache.put(id, row.version, pool.clone());
+                pool
+            }
+        };
         Ok(PoolView {
             id: id.to_string(),
             pool,

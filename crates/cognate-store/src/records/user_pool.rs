@@ -82,6 +82,14 @@ pub fn oldest_id_by_name(conn: &mut dyn Conn, name: &str) -> Result<Option<Strin
     .transpose()
 }
 
+/// The pool's version alone: what every request checks its cached pool against (the user
+/// count, a sum over shards, only DescribeUserPool and ListUserPools need).
+pub fn current_version(conn: &mut dyn Conn, id: &str) -> Result<Option<i64>, StoreError> {
+    conn.query_opt("SELECT version FROM user_pools WHERE id = $1", params![id])?
+        .map(|r| r.int(0))
+        .transpose()
+}
+
 /// The pool's version and user count, without its document: enough to tell whether a
 /// cached description is current.
 pub fn version(conn: &mut dyn Conn, id: &str) -> Result<Option<(i64, i64)>, StoreError> {
