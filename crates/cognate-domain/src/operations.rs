@@ -95,11 +95,16 @@ impl Service {
         op: Operation,
         body: &[u8],
     ) -> Result<Vec<u8>, ApiError> {
-        if self.config().enforce_quotas {
-            self.check_quota(ctx, op, body).await?;
-        }
-        if let Some(region) = &ctx.signed_region {
-            self.check_replica_region(region, op, body).await?;
+        // The pool a request names, read once for both checks that need it.
+        let quotas = self.config().enforce_quotas;
+        if quotas || ctx.signed_region.is_some() {
+            let pool = self.pool_named_by(body).await?;
+            if quotas {
+                self.check_quota(ctx, op, pool.as_deref())?;
+            }
+            if let (Some(region), Some(pool)) = (&ctx.signed_region, &pool) {
+                self.check_replica_region(region, op, pool).await?;
+            }
         }
         match table()[op as usize] {
             Some(r) => (r.call)(self, ctx, body).await,

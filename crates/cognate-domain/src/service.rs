@@ -181,6 +181,13 @@ impl Service {
         &self.inner.imports
     }
 
+    /// The region a request is in: its signature's, else the default.
+    pub(crate) fn request_region(&self, ctx: &cognate_api::RequestContext) -> String {
+        ctx.signed_region
+            .clone()
+            .unwrap_or_else(|| self.config().default_region.clone())
+    }
+
     pub(crate) fn quotas(&self) -> &crate::quotas::Quotas {
         &self.inner.quotas
     }

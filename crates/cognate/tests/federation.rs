@@ -32,6 +32,15 @@ struct Federation {
     up_app: (String, String),
 }
 
+/// A user named by provider, attribute and value (AdminLinkProviderForUser).
+fn who(provider: &str, name: Option<&str>, value: &str) -> ProviderUserIdentifierType {
+    ProviderUserIdentifierType::builder()
+        .provider_name(provider)
+        .set_provider_attribute_name(name.map(str::to_string))
+        .provider_attribute_value(value)
+        .build()
+}
+
 fn details(pairs: &[(&str, &str)]) -> HashMap<String, String> {
     pairs
         .iter()
@@ -224,6 +233,18 @@ impl Federation {
         t.json()
     }
 
+    /// Links the provider's user whose sub is `provider_sub` to our native user `native`.
+    async fn link(&self, native: &str, provider_sub: &str) {
+        self.dc
+            .admin_link_provider_for_user()
+            .user_pool_id(&self.pool)
+            .destination_user(who("Cognito", None, native))
+            .source_user(who("Upstream", Some("Cognito_Subject"), provider_sub))
+            .send()
+            .await
+            .expect("link");
+    }
+
     async fn up_sub(&self, user: &str) -> String {
         let u = self
             .up_client
@@ -395,20 +416,7 @@ async fn a_linked_provider_user_signs_in_as_the_native_user() {
         .expect("sub")
         .to_string();
     let bob_sub = f.up_sub("bob").await;
-    let who = |provider: &str, name: Option<&str>, value: &str| {
-        ProviderUserIdentifierType::builder()
-            .provider_name(provider)
-            .set_provider_attribute_name(name.map(str::to_string))
-            .provider_attribute_value(value)
-            .build()
-    };
-    f.dc.admin_link_provider_for_user()
-        .user_pool_id(&f.pool)
-        .destination_user(who("Cognito", None, "robert"))
-        .source_user(who("Upstream", Some("Cognito_Subject"), &bob_sub))
-        .send()
-        .await
-        .expect("link");
+    f.link("robert", &bob_sub).await;
     let tokens = f.sign_in("bob", &[("identity_provider", "Upstream")]);
     let id = claims(tokens["id_token"].as_str().expect("id token"));
     assert_eq!(id["sub"], native_sub.as_str());
@@ -892,20 +900,7 @@ async fn a_providers_id_token_is_exchanged_for_its_users_token() {
     let f = setup().await;
     add_user(&f.dc, &f.pool, "robert", "Passw0rd!y").await;
     let bob_sub = f.up_sub("bob").await;
-    let who = |provider: &str, name: Option<&str>, value: &str| {
-        ProviderUserIdentifierType::builder()
-            .provider_name(provider)
-            .set_provider_attribute_name(name.map(str::to_string))
-            .provider_attribute_value(value)
-            .build()
-    };
-    f.dc.admin_link_provider_for_user()
-        .user_pool_id(&f.pool)
-        .destination_user(who("Cognito", None, "robert"))
-        .source_user(who("Upstream", Some("Cognito_Subject"), &bob_sub))
-        .send()
-        .await
-        .expect("link");
+    f.link("robert", &bob_sub).await;
     // The provider's ID tokens for the client our pool knows it by.
     let (up_id, up_secret) = f.up_app.clone();
     let r = f.up.call(

@@ -31,6 +31,20 @@ async fn pool_in(c: &Client, mode: AdvancedSecurityModeType) -> (String, String)
     (pool, app)
 }
 
+/// The user's sign-in history, newest first.
+async fn history(
+    c: &Client,
+    pool: &str,
+    user: &str,
+) -> aws_sdk_cognitoidentityprovider::operation::admin_list_user_auth_events::AdminListUserAuthEventsOutput{
+    c.admin_list_user_auth_events()
+        .user_pool_id(pool)
+        .username(user)
+        .send()
+        .await
+        .expect("events")
+}
+
 fn exceptions(blocked: &[&str], skipped: &[&str]) -> RiskExceptionConfigurationType {
     RiskExceptionConfigurationType::builder()
         .set_blocked_ip_range_list(Some(blocked.iter().map(|s| s.to_string()).collect()))
@@ -179,13 +193,7 @@ async fn sign_ins_are_recorded_and_take_feedback_where_threat_protection_is_on()
     let (pool, app) = pool_in(&c, AdvancedSecurityModeType::Audit).await;
     sign_in(&c, &app, "alice", PASSWORD).await;
     assert!(password_auth(&c, &app, "alice", WRONG).await.is_err());
-    let events = c
-        .admin_list_user_auth_events()
-        .user_pool_id(&pool)
-        .username("alice")
-        .send()
-        .await
-        .expect("events");
+    let events = history(&c, &pool, "alice").await;
     let events = events.auth_events();
     assert_eq!(events.len(), 2);
     // Newest first: the failure, then the success.
@@ -249,13 +257,7 @@ async fn sign_ins_are_recorded_and_take_feedback_where_threat_protection_is_on()
         .send()
         .await
         .expect("feedback");
-    let events = c
-        .admin_list_user_auth_events()
-        .user_pool_id(&pool)
-        .username("alice")
-        .send()
-        .await
-        .expect("events");
+    let events = history(&c, &pool, "alice").await;
     let feedback = events.auth_events()[1].event_feedback().expect("feedback");
     assert_eq!(feedback.feedback_value(), &FeedbackValueType::Valid);
     assert_eq!(feedback.provider(), "Admin");
@@ -276,13 +278,7 @@ async fn sign_ins_are_recorded_and_take_feedback_where_threat_protection_is_on()
         .send()
         .await
         .expect("forgot password");
-    let events = c
-        .admin_list_user_auth_events()
-        .user_pool_id(&pool)
-        .username("alice")
-        .send()
-        .await
-        .expect("events");
+    let events = history(&c, &pool, "alice").await;
     assert_eq!(
         events.auth_events()[0].event_type(),
         Some(&EventType::ForgotPassword)
@@ -295,13 +291,7 @@ async fn sign_ins_are_recorded_and_take_feedback_where_threat_protection_is_on()
         .send()
         .await
         .expect("sign up");
-    let events = c
-        .admin_list_user_auth_events()
-        .user_pool_id(&pool)
-        .username("carol")
-        .send()
-        .await
-        .expect("events");
+    let events = history(&c, &pool, "carol").await;
     assert_eq!(events.auth_events().len(), 1);
     assert_eq!(
         events.auth_events()[0].event_type(),
@@ -530,13 +520,7 @@ async fn a_sign_in_from_a_new_address_is_notified_and_takes_the_users_feedback()
     let body = mail["message"].as_str().expect("body");
     assert!(body.contains("From 203.0.113.5."), "{body}");
 
-    let events = c
-        .admin_list_user_auth_events()
-        .user_pool_id(&pool)
-        .username("alice")
-        .send()
-        .await
-        .expect("events");
+    let events = history(&c, &pool, "alice").await;
     let risky = &events.auth_events()[0];
     assert_eq!(
         risky.event_risk().and_then(|r| r.risk_decision()),
@@ -572,13 +556,7 @@ async fn a_sign_in_from_a_new_address_is_notified_and_takes_the_users_feedback()
         let f = events.auth_events()[0].event_feedback().expect("feedback");
         (f.feedback_value().clone(), f.provider().to_string())
     };
-    let events = c
-        .admin_list_user_auth_events()
-        .user_pool_id(&pool)
-        .username("alice")
-        .send()
-        .await
-        .expect("events");
+    let events = history(&c, &pool, "alice").await;
     assert_eq!(
         feedback_of(&events),
         (FeedbackValueType::Invalid, "User".to_string())
@@ -601,13 +579,7 @@ async fn a_sign_in_from_a_new_address_is_notified_and_takes_the_users_feedback()
             .send()
     };
     update(&event_id, &token).await.expect("feedback");
-    let events = c
-        .admin_list_user_auth_events()
-        .user_pool_id(&pool)
-        .username("alice")
-        .send()
-        .await
-        .expect("events");
+    let events = history(&c, &pool, "alice").await;
     assert_eq!(
         feedback_of(&events),
         (FeedbackValueType::Valid, "User".to_string())

@@ -374,10 +374,7 @@ impl Service {
         ctx: &RequestContext,
         input: CreateUserPoolRequest,
     ) -> Result<CreateUserPoolResponse> {
-        let region = ctx
-            .signed_region
-            .clone()
-            .unwrap_or_else(|| self.config().default_region.clone());
+        let region = self.request_region(ctx);
         let id = ids::user_pool_id(&region);
         let (row, pool) = self.build_user_pool(region, id, input)?;
         let inserted = row.clone();
@@ -477,10 +474,7 @@ impl Service {
         ctx: &RequestContext,
         input: ListUserPoolsRequest,
     ) -> Result<ListUserPoolsResponse> {
-        let region = ctx
-            .signed_region
-            .clone()
-            .unwrap_or_else(|| self.config().default_region.clone());
+        let region = self.request_region(ctx);
         let page = PageRequest {
             after: pagination::decode(input.next_token.as_ref())?,
             limit: pagination::limit(input.max_results, 60),

@@ -273,21 +273,19 @@ impl Service {
         })
     }
 
-    /// Before dispatch, for a request signed for a region other than its pool's
-    /// primary: where the pool has a replica there, what the replica's state allows.
+    /// Before dispatch, for a request signed for a region other than the primary of the
+    /// pool it names: where the pool has a replica there, what the replica's state
+    /// allows.
     pub(crate) async fn check_replica_region(
         &self,
         region: &str,
         op: Operation,
-        body: &[u8],
+        pool_id: &str,
     ) -> Result<()> {
-        let Some(pool_id) = self.pool_named_by(body).await? else {
-            return Ok(());
-        };
-        if primary_region(&pool_id) == region || !replica_rules_apply(op) {
+        if primary_region(pool_id) == region || !replica_rules_apply(op) {
             return Ok(());
         }
-        let (id, key) = (pool_id.clone(), region.to_string());
+        let (id, key) = (pool_id.to_string(), region.to_string());
         let replica = self
             .store()
             .read(move |c| {
@@ -308,7 +306,7 @@ impl Service {
         if !secondary_allows(op) {
             return not_here(&format!(
                 "the replica of user pool {pool_id} there is a secondary; call it in the primary region {}.",
-                primary_region(&pool_id)
+                primary_region(pool_id)
             ));
         }
         if replica.status != "ACTIVE" && !op.needs_iam() {

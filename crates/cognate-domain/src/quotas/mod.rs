@@ -76,12 +76,12 @@ impl Quotas {
     }
 
     /// Whether one more request of `counted` in `scope` fits this node's share.
-    fn admit(&self, scope: &str, region: &str, op: Operation, counted: Counted) -> bool {
+    fn admit(&self, scope: &str, region: &str, op: Option<Operation>, counted: Counted) -> bool {
         let nodes = self.nodes.load(Ordering::Relaxed).max(1) as f64;
         let rate = self.limit(region, counted.category) as f64 / nodes;
         let t = Instant::now();
         let name = counted.category.name();
-        if let Some(cap) = counted.category.per_operation_cap() {
+        if let (Some(cap), Some(op)) = (counted.category.per_operation_cap(), op) {
             if !self.buckets.take(scope, op.name(), cap as f64 / nodes, t) {
                 return false;
             }
@@ -127,28 +127,20 @@ fn throttled() -> crate::error::Error {
 }
 
 impl Service {
-    fn region_of(&self, ctx: &RequestContext) -> String {
-        ctx.signed_region
-            .clone()
-            .unwrap_or_else(|| self.config().default_region.clone())
-    }
-
-    /// With `--enforce-quotas`, refuses an API request past its category's rate.
-    pub(crate) async fn check_quota(
+    /// With `--enforce-quotas`, refuses an API request past its category's rate; `pool` is
+    /// the pool it names (`pool_named_by`), else it counts toward its region.
+    pub(crate) fn check_quota(
         &self,
         ctx: &RequestContext,
         op: Operation,
-        body: &[u8],
+        pool: Option<&str>,
     ) -> Result<()> {
         let Some(counted) = category_of(op) else {
             return Ok(());
         };
-        let region = self.region_of(ctx);
-        let scope = self
-            .pool_named_by(body)
-            .await?
-            .unwrap_or_else(|| region.clone());
-        if self.quotas().admit(&scope, &region, op, counted) {
+        let region = self.request_region(ctx);
+        let scope = pool.unwrap_or(&region);
+        if self.quotas().admit(scope, &region, Some(op), counted) {
             Ok(())
         } else {
             Err(throttled())
@@ -166,12 +158,8 @@ impl Service {
             category,
             challenge_answer: false,
         };
-        // Endpoint requests have no operation of their own; the per-operation cap does
-        // not apply to their categories.
-        if self
-            .quotas()
-            .admit(pool_id, &region, Operation::InitiateAuth, counted)
-        {
+        // Endpoint requests have no operation of their own, so no per-operation cap.
+        if self.quotas().admit(pool_id, &region, None, counted) {
             Ok(())
         } else {
             Err(throttled())

@@ -64,7 +64,7 @@ impl Service {
         input: GetProvisionedLimitRequest,
     ) -> Result<GetProvisionedLimitResponse> {
         let category = category_of(required(&input.limit_definition, "limitDefinition")?)?;
-        let region = self.region_of(ctx);
+        let region = self.request_region(ctx);
         let value = self
             .store()
             .read(move |c| {
@@ -110,7 +110,7 @@ impl Service {
                 ),
             ));
         }
-        let region = self.region_of(ctx);
+        let region = self.request_region(ctx);
         let row = ProvisionedLimitRow {
             region: region.clone(),
             category: category.name().to_string(),

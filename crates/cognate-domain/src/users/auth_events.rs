@@ -61,17 +61,6 @@ fn invalid_token() -> Error {
     fail(ErrorCode::NotAuthorizedException, "Invalid feedback token.")
 }
 
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Whether a passed sign-in from `ip` comes from an address new to a user who has
 /// signed in before (among their latest 50 events).
 fn new_address(c: &mut dyn Conn, pool_id: &str, sub: &str, ip: Option<&str>) -> Result<bool> {
@@ -389,7 +378,7 @@ impl Service {
                     ("feedback_value", value),
                 ]
                 .iter()
-                .map(|(k, v)| format!("{k}={}", url_encode(v)))
+                .map(|(k, v)| format!("{k}={}", crate::oauth::form_encode(v)))
                 .collect::<Vec<_>>()
                 .join("&")
             )
