@@ -2,7 +2,14 @@
 //! is answered. One writer thread owns the write connection and commits in groups: it
 //! runs every write waiting in its queue, each in its own savepoint, then commits them
 //! with one fsync. Reads run on a small set of read connections (WAL readers never wait
-//! for the writer).
+//! for the writer), on the thread that asks.
+//!
+//! On Unix every connection opens through SQLite's `unix-excl` VFS: the first connection
+//! takes one exclusive file lock on the database for the process, and the WAL index lives
+//! in the process's memory instead of the `-shm` file. A read transaction then takes no
+//! file lock (a POSIX lock per transaction was a fcntl system call and a kernel lock per
+//! read), and no other process can open the database while cognate has it, which the
+//! caches in this process need anyway: they are invalidated by this process's writes.
 
 use crate::{migrations, Conn, Row, StoreError, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
@@ -40,8 +47,10 @@ impl SqliteBackend {
         // it 0600 first makes all three private.
         private_file(&file)
             .map_err(|e| StoreError::other(format!("cannot create {}: {e}", file.display())))?;
-        let mut writer = Connection::open(&file)?;
-        writer.pragma_update(None, "journal_mode", "WAL")?;
+        let mut writer = open_connection(&file, OpenFlags::default())?;
+        writer
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| held_elsewhere(e, &file))?;
         // Files made by an earlier version took the umask: tighten them.
         for suffix in ["-wal", "-shm"] {
             let companion = dir.join(format!("cognate.db{suffix}"));
@@ -55,11 +64,15 @@ impl SqliteBackend {
         migrate(&mut writer)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
-            let reader = Connection::open_with_flags(
+            // Opened for writing so that it shares the process's lock (a read-only file
+            // takes SQLite's ordinary per-transaction locks), and kept to reading by
+            // `query_only`.
+            let reader = open_connection(
                 &file,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
             configure(&reader)?;
+            reader.pragma_update(None, "query_only", "ON")?;
             readers.push(Mutex::new(reader));
         }
         let (tx, rx) = mpsc::channel::<Job>();
@@ -145,6 +158,32 @@ impl SqliteBackend {
             .map_err(|_| E::from(StoreError::other("the writer thread has stopped")))?;
         rx.await
             .map_err(|_| E::from(StoreError::other("the writer thread dropped a write")))?
+    }
+}
+
+/// Opens a connection to the database file through [`VFS`].
+fn open_connection(file: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+    Ok(match VFS {
+        Some(vfs) => Connection::open_with_flags_and_vfs(file, flags, vfs)?,
+        None => Connection::open_with_flags(file, flags)?,
+    })
+}
+
+/// The VFS of every connection: see the module's documentation.
+#[cfg(unix)]
+const VFS: Option<&str> = Some("unix-excl");
+#[cfg(not(unix))]
+const VFS: Option<&str> = None;
+
+/// The first statement's error, saying so when another process holds the database.
+fn held_elsewhere(e: rusqlite::Error, file: &Path) -> StoreError {
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
+        StoreError::other(format!(
+            "{} is in use by another process (another cognate on the same --data?)",
+            file.display()
+        ))
+    } else {
+        StoreError::from(e)
     }
 }
 
