@@ -2,49 +2,174 @@
 //! REPEATABLE READ transactions and are rerun (after a jittered pause) when PostgreSQL
 //! reports a concurrent update of the same row or a unique key taken by a concurrent
 //! transaction: the rerun sees the other write, so check-then-write logic that is correct
-//! on one SQLite writer stays correct across nodes, uniqueness being enforced by keys. The synchronous client runs on tokio's blocking threads.
+//! on one SQLite writer stays correct across nodes, uniqueness being enforced by keys.
+//!
+//! Each pooled connection is tokio-postgres's client driven by a runtime of its own on
+//! the calling (blocking) thread, so that no request crosses threads and requests can be
+//! pipelined: a transaction's `BEGIN` goes out with its first statement, in one round
+//! trip, and a read's `COMMIT` is sent without waiting for its answer (the next use of
+//! the connection reads it). A read of two statements, as most of the API's are, costs
+//! two round trips. Statements are prepared once per connection and kept.
 
 use crate::error::StoreErrorKind;
 use crate::postgres_tls::{self, Target};
 use crate::{migrations, Conn, Row, StoreError, Value};
-use postgres::types::{IsNull, ToSql, Type};
-use postgres::{Client, IsolationLevel, NoTls, Statement, Transaction};
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::{pin, Pin};
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use tokio::sync::Semaphore;
+use tokio_postgres::types::{IsNull, ToSql, Type};
+use tokio_postgres::{Client, NoTls, Statement};
 
-const MAX_CONNECTIONS: usize = 16;
 const MAX_ATTEMPTS: usize = 30;
 
-struct PooledClient {
+/// Connections per node: a few per core keeps PostgreSQL's backends busy while requests
+/// wait on the network, without more backends than the database's cores can run.
+fn max_connections() -> usize {
+    let cores = std::thread::available_parallelism().map_or(4, |n| n.get());
+    (cores * 4).clamp(8, 64)
+}
+
+type Driver = Pin<Box<dyn Future<Output = Result<(), tokio_postgres::Error>> + Send>>;
+
+/// One connection to PostgreSQL: the client, the connection future that moves its bytes
+/// (polled only while this thread waits on the client, as the synchronous `postgres`
+/// crate does), and the statements prepared on it.
+pub(crate) struct PgClient {
+    runtime: tokio::runtime::Runtime,
     client: Client,
+    connection: Driver,
+    closed: bool,
     statements: HashMap<String, Statement>,
 }
 
-struct Pool {
-    target: Target,
-    idle: Mutex<Vec<PooledClient>>,
-}
-
-impl Pool {
-    fn take(&self) -> Result<PooledClient, StoreError> {
-        if let Some(c) = self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
-            if !c.client.is_closed() {
-                return Ok(c);
+impl PgClient {
+    /// Connects to `target`. Blocks: call it outside any async task.
+    pub(crate) fn connect(target: &Target) -> Result<PgClient, StoreError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::other(format!("cannot start a connection's runtime: {e}")))?;
+        let (client, connection): (Client, Driver) = match &target.tls {
+            Some(tls) => {
+                let (client, connection) = runtime.block_on(target.config.connect(tls.clone()))?;
+                (client, Box::pin(connection))
             }
-        }
-        let client = match &self.target.tls {
-            Some(tls) => self.target.config.connect(tls.clone())?,
-            None => self.target.config.connect(NoTls)?,
+            None => {
+                let (client, connection) = runtime.block_on(target.config.connect(NoTls))?;
+                (client, Box::pin(connection))
+            }
         };
-        Ok(PooledClient {
+        Ok(PgClient {
+            runtime,
             client,
+            connection,
+            closed: false,
             statements: HashMap::new(),
         })
     }
 
-    fn give_back(&self, c: PooledClient) {
-        if c.client.is_closed() {
+    fn is_closed(&self) -> bool {
+        self.closed || self.client.is_closed()
+    }
+
+    /// Runs the statements of `sql` (no parameters) and waits for their end.
+    pub(crate) fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        let PgClient {
+            runtime,
+            client,
+            connection,
+            closed,
+            ..
+        } = self;
+        drive(runtime, connection, closed, client.batch_execute(sql)).map_err(StoreError::from)
+    }
+
+    /// Runs a query with parameters (preparing it unnamed).
+    pub(crate) fn query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
+        let PgClient {
+            runtime,
+            client,
+            connection,
+            closed,
+            ..
+        } = self;
+        drive(runtime, connection, closed, client.query(sql, params)).map_err(StoreError::from)
+    }
+
+    /// Sends `sql` (no parameters) and returns without waiting for its answer, which the
+    /// connection reads and drops when next used. Only for what cannot fail in a way
+    /// the caller would act on: a read-only transaction's COMMIT.
+    fn send(&mut self, sql: &str) {
+        let PgClient {
+            runtime,
+            client,
+            connection,
+            closed,
+            ..
+        } = self;
+        let mut sent = pin!(client.batch_execute(sql));
+        // The request is queued by the future's first poll; `drive` then flushes it.
+        let _ = drive(runtime, connection, closed, async {
+            std::future::poll_fn(|cx| {
+                let _ = sent.as_mut().poll(cx);
+                Poll::Ready(Ok::<(), tokio_postgres::Error>(()))
+            })
+            .await
+        });
+    }
+}
+
+/// Waits for `f` on this thread, moving the connection's bytes meanwhile, and once more
+/// after `f` is done so that what `f` queued last is sent.
+fn drive<T>(
+    runtime: &tokio::runtime::Runtime,
+    connection: &mut Driver,
+    closed: &mut bool,
+    f: impl Future<Output = Result<T, tokio_postgres::Error>>,
+) -> Result<T, tokio_postgres::Error> {
+    let mut f = pin!(f);
+    runtime.block_on(std::future::poll_fn(|cx| {
+        let mut poll_connection = |cx: &mut std::task::Context<'_>| {
+            if !*closed && connection.as_mut().poll(cx).is_ready() {
+                // Closed or broken: the client's requests fail, saying so.
+                *closed = true;
+            }
+        };
+        poll_connection(cx);
+        match f.as_mut().poll(cx) {
+            Poll::Ready(out) => {
+                poll_connection(cx);
+                Poll::Ready(out)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }))
+}
+
+struct Pool {
+    target: Target,
+    idle: Mutex<Vec<PgClient>>,
+}
+
+impl Pool {
+    fn take(&self) -> Result<PgClient, StoreError> {
+        if let Some(c) = self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
+            if !c.is_closed() {
+                return Ok(c);
+            }
+        }
+        PgClient::connect(&self.target)
+    }
+
+    fn give_back(&self, c: PgClient) {
+        if c.is_closed() {
             return;
         }
         if let Ok(mut idle) = self.idle.lock() {
@@ -58,6 +183,9 @@ pub struct PostgresBackend {
     permits: Arc<Semaphore>,
 }
 
+const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+const BEGIN_WRITE: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ";
+
 impl PostgresBackend {
     pub fn open(url: &str) -> Result<Self, StoreError> {
         let pool = Arc::new(Pool {
@@ -65,11 +193,11 @@ impl PostgresBackend {
             idle: Mutex::new(Vec::new()),
         });
         let mut c = pool.take()?;
-        migrate(&mut c.client)?;
+        migrate(&mut c)?;
         pool.give_back(c);
         Ok(PostgresBackend {
             pool,
-            permits: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
+            permits: Arc::new(Semaphore::new(max_connections())),
         })
     }
 
@@ -84,7 +212,12 @@ impl PostgresBackend {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mut pc = pool.take()?;
-            let result = read_in(&mut pc, f);
+            let mut conn = PgConn::new(&mut pc, BEGIN_READ);
+            let result = f(&mut conn);
+            if conn.began {
+                // Read only: nothing to wait for (an aborted one ends the same way).
+                pc.send("COMMIT");
+            }
             pool.give_back(pc);
             result
         })
@@ -106,27 +239,15 @@ impl PostgresBackend {
             let mut attempt = 0;
             let result = loop {
                 attempt += 1;
-                let PooledClient { client, statements } = &mut pc;
-                let txn = match client
-                    .build_transaction()
-                    .isolation_level(IsolationLevel::RepeatableRead)
-                    .start()
-                {
-                    Ok(t) => t,
-                    Err(e) => break Err(E::from(StoreError::from(e))),
-                };
-                let mut conn = PgConn {
-                    txn,
-                    statements,
-                    conflicted: false,
-                };
+                let mut conn = PgConn::new(&mut pc, BEGIN_WRITE);
                 match f(&mut conn) {
                     Ok(v) => {
-                        let PgConn { txn, .. } = conn;
-                        match txn.commit() {
+                        if !conn.began {
+                            break Ok(v);
+                        }
+                        match pc.batch("COMMIT") {
                             Ok(()) => break Ok(v),
                             Err(e) => {
-                                let e = StoreError::from(e);
                                 if e.kind == StoreErrorKind::Retry && attempt < MAX_ATTEMPTS {
                                     backoff(attempt);
                                     continue;
@@ -136,9 +257,11 @@ impl PostgresBackend {
                         }
                     }
                     Err(e) => {
-                        let retry = conn.conflicted && attempt < MAX_ATTEMPTS;
-                        let _ = conn.txn.rollback();
-                        if retry {
+                        let (began, conflicted) = (conn.began, conn.conflicted);
+                        if began {
+                            let _ = pc.batch("ROLLBACK");
+                        }
+                        if conflicted && attempt < MAX_ATTEMPTS {
                             backoff(attempt);
                             continue;
                         }
@@ -154,8 +277,6 @@ impl PostgresBackend {
     }
 }
 
-/// Waits a little before retrying a conflicted transaction, longer each time and
-/// jittered, so that the transactions that conflicted do not meet again.
 fn backoff(attempt: usize) {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -165,79 +286,124 @@ fn backoff(attempt: usize) {
     std::thread::sleep(std::time::Duration::from_micros(nanos % ceiling));
 }
 
-fn read_in<T, E, F>(pc: &mut PooledClient, f: F) -> Result<T, E>
-where
-    F: FnOnce(&mut dyn Conn) -> Result<T, E>,
-    E: From<StoreError>,
-{
-    let PooledClient { client, statements } = pc;
-    let txn = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .map_err(StoreError::from)?;
-    let mut conn = PgConn {
-        txn,
-        statements,
-        conflicted: false,
-    };
-    let result = f(&mut conn);
-    let _ = conn.txn.commit();
-    result
-}
-
-fn migrate(client: &mut Client) -> Result<(), StoreError> {
-    // Several nodes may start at once: one migrates, the others wait for it.
-    client.batch_execute("SELECT pg_advisory_lock(726863)")?;
+fn migrate(client: &mut PgClient) -> Result<(), StoreError> {
+    client.batch("SELECT pg_advisory_lock(726863)")?;
     let result = (|| {
-        client.batch_execute(migrations::CREATE_VERSION_TABLE)?;
+        client.batch(migrations::CREATE_VERSION_TABLE)?;
         let current: i64 = client
-            .query_one(
+            .query(
                 "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
                 &[],
             )?
-            .get(0);
+            .first()
+            .map(|row| row.try_get(0))
+            .transpose()?
+            .unwrap_or(0);
         for (version, _, postgres) in migrations::MIGRATIONS {
             if *version <= current {
                 continue;
             }
-            let mut tx = client.transaction()?;
-            tx.batch_execute(postgres)?;
-            tx.execute(
-                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
-                &[version, &migrations::now()],
-            )?;
-            tx.commit()?;
+            client.batch("BEGIN")?;
+            let applied = client.batch(postgres).and_then(|()| {
+                client.query(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                    &[version, &migrations::now()],
+                )
+            });
+            match applied {
+                Ok(_) => client.batch("COMMIT")?,
+                Err(e) => {
+                    let _ = client.batch("ROLLBACK");
+                    return Err(e);
+                }
+            }
         }
         Ok::<(), StoreError>(())
     })();
-    client.batch_execute("SELECT pg_advisory_unlock(726863)")?;
+    client.batch("SELECT pg_advisory_unlock(726863)")?;
     result
 }
 
+/// A transaction on a pooled connection, begun by its first statement.
 struct PgConn<'a> {
-    txn: Transaction<'a>,
-    statements: &'a mut HashMap<String, Statement>,
-    /// Set when a statement failed because of a concurrent transaction: the caller's
-    /// error is then retried rather than answered.
+    client: &'a mut PgClient,
+    begin: &'static str,
+    began: bool,
     conflicted: bool,
 }
 
-impl PgConn<'_> {
+impl<'a> PgConn<'a> {
+    fn new(client: &'a mut PgClient, begin: &'static str) -> Self {
+        PgConn {
+            client,
+            begin,
+            began: false,
+            conflicted: false,
+        }
+    }
+
     fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
-        if let Some(s) = self.statements.get(sql) {
+        if let Some(s) = self.client.statements.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.txn.prepare(sql).map_err(|e| self.note(e))?;
-        self.statements.insert(sql.to_string(), s.clone());
+        let PgClient {
+            runtime,
+            client,
+            connection,
+            closed,
+            ..
+        } = &mut *self.client;
+        let s =
+            drive(runtime, connection, closed, client.prepare(sql)).map_err(|e| self.note(e))?;
+        self.client.statements.insert(sql.to_string(), s.clone());
         Ok(s)
     }
 
-    fn note(&mut self, e: postgres::Error) -> StoreError {
+    /// Runs `run` on the client, preceded in the same round trip by the transaction's
+    /// BEGIN when this is its first statement.
+    fn run<'s, T, F>(&'s mut self, run: impl FnOnce(&'s Client) -> F) -> Result<T, StoreError>
+    where
+        F: Future<Output = Result<T, tokio_postgres::Error>>,
+    {
+        let PgConn {
+            client: pc,
+            begin,
+            began,
+            conflicted,
+        } = self;
+        let begin = (!*began).then_some(*begin);
+        *began = true;
+        let PgClient {
+            runtime,
+            client,
+            connection,
+            closed,
+            ..
+        } = &mut **pc;
+        let client: &'s Client = client;
+        let out = drive(runtime, connection, closed, async move {
+            match begin {
+                // Polled in order: BEGIN is queued before the statement.
+                Some(sql) => {
+                    let (began, out) =
+                        futures_util::future::join(client.batch_execute(sql), run(client)).await;
+                    began?;
+                    out
+                }
+                None => run(client).await,
+            }
+        });
+        out.map_err(|e| {
+            let e = StoreError::from(e);
+            if e.kind == StoreErrorKind::Retry || e.kind == StoreErrorKind::Conflict {
+                *conflicted = true;
+            }
+            e
+        })
+    }
+
+    fn note(&mut self, e: tokio_postgres::Error) -> StoreError {
         let e = StoreError::from(e);
-        // A unique key taken by a transaction that committed after this one began is a
-        // race, not an answer: rerun, and the check before the insert sees the row.
         if e.kind == StoreErrorKind::Retry || e.kind == StoreErrorKind::Conflict {
             self.conflicted = true;
         }
@@ -250,7 +416,7 @@ impl Conn for PgConn<'_> {
         let stmt = self.statement(sql)?;
         let refs: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        let rows = self.txn.query(&stmt, &refs).map_err(|e| self.note(e))?;
+        let rows = self.run(|client| client.query(&stmt, &refs))?;
         rows.iter().map(convert_row).collect()
     }
 
@@ -258,11 +424,11 @@ impl Conn for PgConn<'_> {
         let stmt = self.statement(sql)?;
         let refs: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        self.txn.execute(&stmt, &refs).map_err(|e| self.note(e))
+        self.run(|client| client.execute(&stmt, &refs))
     }
 }
 
-fn convert_row(row: &postgres::Row) -> Result<Row, StoreError> {
+fn convert_row(row: &tokio_postgres::Row) -> Result<Row, StoreError> {
     let mut values = Vec::with_capacity(row.len());
     for (i, column) in row.columns().iter().enumerate() {
         let ty = column.type_();
@@ -335,5 +501,5 @@ impl ToSql for Value {
         true
     }
 
-    postgres::types::to_sql_checked!();
+    tokio_postgres::types::to_sql_checked!();
 }

@@ -12,8 +12,6 @@
 //! `sslrootcert=<path>` when given (a private CA). TLS is rustls on aws-lc-rs.
 
 use crate::StoreError;
-use postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
-use postgres::Socket;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, ServerName};
 use std::future::Future;
@@ -22,10 +20,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
+use tokio_postgres::Socket;
 
 /// What to connect to, and how.
 pub(crate) struct Target {
-    pub config: postgres::Config,
+    pub config: tokio_postgres::Config,
     /// None: plain TCP.
     pub tls: Option<MakeRustls>,
 }
@@ -34,13 +34,13 @@ pub(crate) struct Target {
 /// (`host=… sslmode=require`), taking out the TLS options the driver does not know.
 pub(crate) fn parse(url: &str) -> Result<Target, StoreError> {
     let (rest, options) = take_options(url, &["sslmode", "sslrootcert"]);
-    let mut config: postgres::Config = rest
+    let mut config: tokio_postgres::Config = rest
         .parse()
         .map_err(|e| StoreError::other(format!("invalid database URL: {e}")))?;
     let mode = match options.get("sslmode").map(String::as_str) {
-        None | Some("disable") => postgres::config::SslMode::Disable,
-        Some("prefer") => postgres::config::SslMode::Prefer,
-        Some("require" | "verify-ca" | "verify-full") => postgres::config::SslMode::Require,
+        None | Some("disable") => tokio_postgres::config::SslMode::Disable,
+        Some("prefer") => tokio_postgres::config::SslMode::Prefer,
+        Some("require" | "verify-ca" | "verify-full") => tokio_postgres::config::SslMode::Require,
         Some(other) => {
             return Err(StoreError::other(format!(
                 "sslmode={other} is not supported: use disable, prefer, require, verify-ca or verify-full"
@@ -49,7 +49,7 @@ pub(crate) fn parse(url: &str) -> Result<Target, StoreError> {
     };
     config.ssl_mode(mode);
     let tls = match mode {
-        postgres::config::SslMode::Disable => None,
+        tokio_postgres::config::SslMode::Disable => None,
         _ => Some(MakeRustls::new(
             options.get("sslrootcert").map(std::path::Path::new),
         )?),
@@ -246,7 +246,7 @@ impl AsyncWrite for RustlsStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use postgres::config::SslMode;
+    use tokio_postgres::config::SslMode;
 
     #[test]
     fn without_sslmode_or_with_disable_the_connection_is_plain() {
@@ -316,15 +316,12 @@ mod tests {
         // Whether the session is encrypted, or why it could not be opened.
         let encrypted = |url: &str| -> Result<bool, StoreError> {
             let target = parse(url)?;
-            let mut client = match target.tls {
-                Some(tls) => target.config.connect(tls)?,
-                None => target.config.connect(postgres::NoTls)?,
-            };
-            let row = client.query_one(
+            let mut client = crate::postgres_backend::PgClient::connect(&target)?;
+            let rows = client.query(
                 "SELECT coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
                 &[],
             )?;
-            Ok(row.get(0))
+            Ok(rows.first().is_some_and(|row| row.get::<_, bool>(0)))
         };
         match encrypted(&with("require")) {
             Ok(tls) => assert!(tls, "sslmode=require connected in plain"),
