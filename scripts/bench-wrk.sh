@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The benchmark with an outside load generator (wrk), so the client is not cognate's own
 # code: `scripts/bench.sh --wrk [--seconds N] [--connections N] [--users N]
-# [--database-url URL] [--nodes N] [--endpoint URL] [--compare URL] [--json FILE]`.
+# [--database-url URL] [--nodes N] [--binary PATH] [--endpoint URL] [--compare URL]
+# [--json FILE]`.
 #
 # Without --endpoint it builds the release binary and starts it: on SQLite in a temporary
 # directory, or with --database-url on that PostgreSQL database (emptied first), as
 # --nodes servers sharing it (the load is split evenly between them and the figures
-# summed). Against each endpoint (and --compare's, any other Cognito-compatible server)
+# summed). --binary runs that cognate executable instead of building one (to measure
+# an earlier build beside this one). Against each endpoint (and --compare's, any other Cognito-compatible server)
 # it creates a pool with --users users, each with an email address and a permanent
 # password, and an app client, then drives for --seconds each over --connections
 # keep-alive connections (2 wrk threads):
@@ -20,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds=5 connections=16 users=2000 endpoint="" compare="" json="" database_url="" nodes=1
+seconds=5 connections=16 users=2000 endpoint="" compare="" json="" database_url="" nodes=1 binary=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
@@ -31,6 +33,7 @@ while [[ $# -gt 0 ]]; do
     --json) json="$2"; shift 2 ;;
     --database-url) database_url="$2"; shift 2 ;;
     --nodes) nodes="$2"; shift 2 ;;
+    --binary) binary="$2"; shift 2 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -55,7 +58,8 @@ trap cleanup EXIT
 # Starts one server (node $1) and adds its URL to `endpoints`.
 start_node() {
   local n="$1" out="$work/out$1"
-  local args=(serve --listen 127.0.0.1:0 --log warn)
+  # One public URL for every node, as behind a load balancer: it is the tokens' issuer.
+  local args=(serve --listen 127.0.0.1:0 --log warn --public-url http://cognate.localhost)
   if [[ -n "$database_url" ]]; then
     args+=(--database-url "$database_url")
   else
@@ -63,7 +67,7 @@ start_node() {
     args+=(--data "$work/data")
   fi
   COGNATE_MASTER_KEY="${COGNATE_MASTER_KEY:-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=}" \
-    "$target_dir/release/cognate" "${args[@]}" >"$out" &
+    "$binary" "${args[@]}" >"$out" &
   server_pids+=($!)
   for _ in $(seq 200); do
     if grep -q "listening on" "$out" 2>/dev/null; then break; fi
@@ -74,8 +78,11 @@ start_node() {
 
 endpoints=()
 if [[ -z "$endpoint" ]]; then
-  cargo build --release --locked -p cognate >&2
-  target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+  if [[ -z "$binary" ]]; then
+    cargo build --release --locked -p cognate >&2
+    target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+    binary="$target_dir/release/cognate"
+  fi
   if [[ -n "$database_url" ]]; then
     psql -q "$database_url" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;' >&2
   fi
@@ -174,7 +181,7 @@ function request()
       '{"UserPoolId":"$pool","Username":"' .. user .. '","Password":"Bench-Passw0rd!","Permanent":true}')
   end
   counter = counter + 1
-  local name = "new" .. id .. "x" .. counter
+  local name = "new" .. (os.getenv("WRK_NODE") or "0") .. "t" .. id .. "x" .. counter
   return wrk.format("POST", "/", headers("AdminCreateUser"),
     '{"UserPoolId":"$pool","Username":"' .. name .. '","MessageAction":"SUPPRESS",' ..
     '"UserAttributes":[{"Name":"email","Value":"' .. name .. '@example.com"}]}')
@@ -202,13 +209,15 @@ parse() {
   python3 - "$@" <<'EOF'
 import re, sys
 def ms(v):
-    m = re.match(r"([\d.]+)(us|ms|s)", v)
+    m = re.match(r"([\d.]+)(us|ms|s|m)", v)
     n, unit = float(m.group(1)), m.group(2)
-    return n / 1000 if unit == "us" else n * 1000 if unit == "s" else n
+    return n / 1000 if unit == "us" else n * 1000 if unit == "s" else n * 60000 if unit == "m" else n
 rate = p50 = p99 = bad = 0.0
 files = sys.argv[1:]
 for f in files:
     text = open(f).read()
+    if "Requests/sec" not in text:
+        sys.exit(f"wrk did not finish ({f}):\n{text}")
     created = re.search(r"Created: (\d+) in ([\d.]+) s", text)
     rate += int(created.group(1)) / float(created.group(2)) if created else \
         float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
@@ -229,7 +238,7 @@ measure() {
   if [[ "$per" -lt 2 ]]; then threads=1; per=$(( per < 1 ? 1 : per )); fi
   for url in "$@"; do
     i=$((i + 1))
-    wrk -t"$threads" -c"$per" -d"${seconds}s" --latency -s "$script" "$url" >"$work/$name.$i.txt" &
+    WRK_NODE=$i wrk -t"$threads" -c"$per" -d"${seconds}s" --latency -s "$script" "$url" >"$work/$name.$i.txt" &
     outs+=("$work/$name.$i.txt")
   done
   wait
