@@ -49,8 +49,13 @@ fi
 
 work=$(mktemp -d)
 server_pids=()
+schema=""
 cleanup() {
   for pid in "${server_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [[ -n "$schema" ]]; then
+    wait 2>/dev/null || true
+    psql -q "$bench_database_url" -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1 || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -84,7 +89,12 @@ if [[ -z "$endpoint" ]]; then
     binary="$target_dir/release/cognate"
   fi
   if [[ -n "$database_url" ]]; then
-    psql -q "$database_url" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;' >&2
+    # A schema of its own, dropped at the end: nothing else in the database is touched.
+    schema="cognate_bench_$$"
+    psql -q "$database_url" -c "CREATE SCHEMA $schema" >&2
+    bench_database_url="$database_url"
+    sep="?"; [[ "$database_url" == *\?* ]] && sep="&"
+    database_url="$database_url${sep}options=-csearch_path%3D$schema"
   fi
   for n in $(seq "$nodes"); do
     start_node "$n"
@@ -210,6 +220,8 @@ parse() {
 import re, sys
 def ms(v):
     m = re.match(r"([\d.]+)(us|ms|s|m)", v)
+    if not m:
+        sys.exit(f"unreadable latency {v!r} in wrk's output")
     n, unit = float(m.group(1)), m.group(2)
     return n / 1000 if unit == "us" else n * 1000 if unit == "s" else n * 60000 if unit == "m" else n
 rate = p50 = p99 = bad = 0.0
