@@ -34,15 +34,52 @@ fn max_connections() -> usize {
 
 type Driver = Pin<Box<dyn Future<Output = Result<(), tokio_postgres::Error>> + Send>>;
 
-/// One connection to PostgreSQL: the client, the connection future that moves its bytes
-/// (polled only while this thread waits on the client, as the synchronous `postgres`
-/// crate does), and the statements prepared on it.
+/// One connection to PostgreSQL: the client, what moves its bytes, and the statements
+/// prepared on it.
 pub(crate) struct PgClient {
-    runtime: tokio::runtime::Runtime,
+    link: Link,
     client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+/// The connection future that moves a client's bytes, polled only while this thread
+/// waits on the client (as the synchronous `postgres` crate does), on a runtime of its own.
+struct Link {
+    runtime: tokio::runtime::Runtime,
     connection: Driver,
     closed: bool,
-    statements: HashMap<String, Statement>,
+}
+
+impl Link {
+    /// Waits for `f` on this thread, moving the connection's bytes meanwhile, and once
+    /// more after `f` is done so that what `f` queued last is sent.
+    fn drive<T>(
+        &mut self,
+        f: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, tokio_postgres::Error> {
+        let Link {
+            runtime,
+            connection,
+            closed,
+        } = self;
+        let mut f = pin!(f);
+        runtime.block_on(std::future::poll_fn(|cx| {
+            let mut poll_connection = |cx: &mut std::task::Context<'_>| {
+                if !*closed && connection.as_mut().poll(cx).is_ready() {
+                    // Closed or broken: the client's requests fail, saying so.
+                    *closed = true;
+                }
+            };
+            poll_connection(cx);
+            match f.as_mut().poll(cx) {
+                Poll::Ready(out) => {
+                    poll_connection(cx);
+                    Poll::Ready(out)
+                }
+                Poll::Pending => Poll::Pending,
+            }
+        }))
+    }
 }
 
 impl PgClient {
@@ -63,28 +100,23 @@ impl PgClient {
             }
         };
         Ok(PgClient {
-            runtime,
+            link: Link {
+                runtime,
+                connection,
+                closed: false,
+            },
             client,
-            connection,
-            closed: false,
             statements: HashMap::new(),
         })
     }
 
     fn is_closed(&self) -> bool {
-        self.closed || self.client.is_closed()
+        self.link.closed || self.client.is_closed()
     }
 
     /// Runs the statements of `sql` (no parameters) and waits for their end.
     pub(crate) fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
-        let PgClient {
-            runtime,
-            client,
-            connection,
-            closed,
-            ..
-        } = self;
-        drive(runtime, connection, closed, client.batch_execute(sql)).map_err(StoreError::from)
+        Ok(self.link.drive(self.client.batch_execute(sql))?)
     }
 
     /// Runs a query with parameters (preparing it unnamed).
@@ -93,64 +125,20 @@ impl PgClient {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
-        let PgClient {
-            runtime,
-            client,
-            connection,
-            closed,
-            ..
-        } = self;
-        drive(runtime, connection, closed, client.query(sql, params)).map_err(StoreError::from)
+        Ok(self.link.drive(self.client.query(sql, params))?)
     }
 
     /// Sends `sql` (no parameters) and returns without waiting for its answer, which the
     /// connection reads and drops when next used. Only for what cannot fail in a way
     /// the caller would act on: a read-only transaction's COMMIT.
     fn send(&mut self, sql: &str) {
-        let PgClient {
-            runtime,
-            client,
-            connection,
-            closed,
-            ..
-        } = self;
-        let mut sent = pin!(client.batch_execute(sql));
+        let mut sent = pin!(self.client.batch_execute(sql));
         // The request is queued by the future's first poll; `drive` then flushes it.
-        let _ = drive(runtime, connection, closed, async {
-            std::future::poll_fn(|cx| {
-                let _ = sent.as_mut().poll(cx);
-                Poll::Ready(Ok::<(), tokio_postgres::Error>(()))
-            })
-            .await
-        });
+        let _ = self.link.drive(std::future::poll_fn(|cx| {
+            let _ = sent.as_mut().poll(cx);
+            Poll::Ready(Ok::<(), tokio_postgres::Error>(()))
+        }));
     }
-}
-
-/// Waits for `f` on this thread, moving the connection's bytes meanwhile, and once more
-/// after `f` is done so that what `f` queued last is sent.
-fn drive<T>(
-    runtime: &tokio::runtime::Runtime,
-    connection: &mut Driver,
-    closed: &mut bool,
-    f: impl Future<Output = Result<T, tokio_postgres::Error>>,
-) -> Result<T, tokio_postgres::Error> {
-    let mut f = pin!(f);
-    runtime.block_on(std::future::poll_fn(|cx| {
-        let mut poll_connection = |cx: &mut std::task::Context<'_>| {
-            if !*closed && connection.as_mut().poll(cx).is_ready() {
-                // Closed or broken: the client's requests fail, saying so.
-                *closed = true;
-            }
-        };
-        poll_connection(cx);
-        match f.as_mut().poll(cx) {
-            Poll::Ready(out) => {
-                poll_connection(cx);
-                Poll::Ready(out)
-            }
-            Poll::Pending => Poll::Pending,
-        }
-    }))
 }
 
 struct Pool {
@@ -346,15 +334,11 @@ impl<'a> PgConn<'a> {
         if let Some(s) = self.client.statements.get(sql) {
             return Ok(s.clone());
         }
-        let PgClient {
-            runtime,
-            client,
-            connection,
-            closed,
-            ..
-        } = &mut *self.client;
-        let s =
-            drive(runtime, connection, closed, client.prepare(sql)).map_err(|e| self.note(e))?;
+        let pc = &mut *self.client;
+        let s = pc
+            .link
+            .drive(pc.client.prepare(sql))
+            .map_err(|e| note(&mut self.conflicted, e))?;
         self.client.statements.insert(sql.to_string(), s.clone());
         Ok(s)
     }
@@ -365,23 +349,11 @@ impl<'a> PgConn<'a> {
     where
         F: Future<Output = Result<T, tokio_postgres::Error>>,
     {
-        let PgConn {
-            client: pc,
-            begin,
-            began,
-            conflicted,
-        } = self;
-        let begin = (!*began).then_some(*begin);
-        *began = true;
-        let PgClient {
-            runtime,
-            client,
-            connection,
-            closed,
-            ..
-        } = &mut **pc;
+        let begin = (!self.began).then_some(self.begin);
+        self.began = true;
+        let PgClient { link, client, .. } = &mut *self.client;
         let client: &'s Client = client;
-        let out = drive(runtime, connection, closed, async move {
+        link.drive(async move {
             match begin {
                 // Polled in order: BEGIN is queued before the statement.
                 Some(sql) => {
@@ -392,23 +364,19 @@ impl<'a> PgConn<'a> {
                 }
                 None => run(client).await,
             }
-        });
-        out.map_err(|e| {
-            let e = StoreError::from(e);
-            if e.kind == StoreErrorKind::Retry || e.kind == StoreErrorKind::Conflict {
-                *conflicted = true;
-            }
-            e
         })
+        .map_err(|e| note(&mut self.conflicted, e))
     }
+}
 
-    fn note(&mut self, e: tokio_postgres::Error) -> StoreError {
-        let e = StoreError::from(e);
-        if e.kind == StoreErrorKind::Retry || e.kind == StoreErrorKind::Conflict {
-            self.conflicted = true;
-        }
-        e
+/// The store's error for `e`, marking the transaction for a rerun when PostgreSQL
+/// reports a conflict with a concurrent one.
+fn note(conflicted: &mut bool, e: tokio_postgres::Error) -> StoreError {
+    let e = StoreError::from(e);
+    if e.kind == StoreErrorKind::Retry || e.kind == StoreErrorKind::Conflict {
+        *conflicted = true;
     }
+    e
 }
 
 impl Conn for PgConn<'_> {
