@@ -195,15 +195,7 @@ impl Service {
             ));
             (found.pool_id, found.client, doc.redirect_uris)
         } else {
-            let id = requested_id.to_string();
-            let loaded = self
-                .store()
-                .read(move |c| user_pool_client::load_for_auth(c, &id))
-                .await
-                .map_err(|_| Page("An error was encountered with the requested page."))?;
-            let Some((pool_id, client, _)) = loaded else {
-                return Err(Page("Client does not exist"));
-            };
+            let (pool_id, client) = self.client_for_page(requested_id).await?;
             let urls = client.callback_urls.clone().unwrap_or_default();
             (pool_id, client, urls)
         };
@@ -450,6 +442,24 @@ impl Service {
         ))
     }
 
+    /// App client `id` and its pool, for a hosted page: the page's message when there is
+    /// no such client or it cannot be read.
+    async fn client_for_page(
+        &self,
+        id: &str,
+    ) -> Result<(String, UserPoolClientType), AuthorizeRefusal> {
+        let id = id.to_string();
+        let loaded = self
+            .store()
+            .read(move |c| user_pool_client::load_for_auth(c, &id))
+            .await
+            .map_err(|_| {
+                AuthorizeRefusal::Page("An error was encountered with the requested page.")
+            })?;
+        let (pool_id, client, _) = loaded.ok_or(AuthorizeRefusal::Page("Client does not exist"))?;
+        Ok((pool_id, client))
+    }
+
     /// `GET /logout?client_id=..&logout_uri=..`: the pool, if `logout_uri` is one of
     /// the client's LogoutURLs (else the page's message: never a redirect to it).
     pub async fn check_logout(
@@ -463,14 +473,7 @@ impl Service {
             .filter(|c| !c.is_empty())
             .ok_or(Page("Missing required parameter client_id"))?
             .to_string();
-        let loaded = self
-            .store()
-            .read(move |c| user_pool_client::load_for_auth(c, &id))
-            .await
-            .map_err(|_| Page("An error was encountered with the requested page."))?;
-        let Some((pool_id, client, _)) = loaded else {
-            return Err(Page("Client does not exist"));
-        };
+        let (pool_id, client) = self.client_for_page(&id).await?;
         if host_pool.is_some_and(|h| h != pool_id) {
             return Err(Page("Client does not exist"));
         }
