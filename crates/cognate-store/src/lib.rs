@@ -33,6 +33,32 @@ pub trait Conn {
     }
 }
 
+/// A connection that runs one statement (see `Store::read_statement`).
+struct OneStatement<'a> {
+    conn: &'a mut dyn Conn,
+    used: bool,
+}
+
+impl Conn for OneStatement<'_> {
+    /// Runs `sql` if it is the first statement and a SELECT: outside a read-only
+    /// transaction nothing else would stop a write.
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        if std::mem::replace(&mut self.used, true) {
+            return Err(StoreError::other(
+                "a single-statement read made a second statement",
+            ));
+        }
+        if !sql.trim_start().starts_with("SELECT ") {
+            return Err(StoreError::other("a single-statement read is a SELECT"));
+        }
+        self.conn.query(sql, params)
+    }
+
+    fn execute(&mut self, _sql: &str, _params: &[Value]) -> Result<u64, StoreError> {
+        Err(StoreError::other("a single-statement read changes nothing"))
+    }
+}
+
 /// Which engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -84,8 +110,25 @@ impl Store {
         E: From<StoreError> + Send + 'static,
     {
         match &*self.backend {
-            Backend::Sqlite(b) => b.read(f),
-            Backend::Postgres(b) => b.read(f).await,
+            Backend::Sqlite(b) => b.read(true, f),
+            Backend::Postgres(b) => b.read(true, f).await,
+        }
+    }
+
+    /// Runs `f`, which makes one statement, outside any transaction: a single statement
+    /// sees one snapshot by itself, so this reads what `read` would at less cost (on
+    /// PostgreSQL one round trip, with no BEGIN or COMMIT). Only a SELECT runs; a
+    /// second statement of `f`, or one that is not a SELECT, fails instead of running.
+    pub async fn read_statement<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut dyn Conn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let f = move |conn: &mut dyn Conn| f(&mut OneStatement { conn, used: false });
+        match &*self.backend {
+            Backend::Sqlite(b) => b.read(false, f),
+            Backend::Postgres(b) => b.read(false, f).await,
         }
     }
 

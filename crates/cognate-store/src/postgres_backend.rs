@@ -189,7 +189,9 @@ impl PostgresBackend {
         })
     }
 
-    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    /// Runs `f` in a read-only transaction, or with `transaction` false (one statement,
+    /// which is its own snapshot) without one: no BEGIN and no COMMIT, one round trip.
+    pub async fn read<T, E, F>(&self, transaction: bool, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut dyn Conn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -200,7 +202,7 @@ impl PostgresBackend {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mut pc = pool.take()?;
-            let mut conn = PgConn::new(&mut pc, BEGIN_READ);
+            let mut conn = PgConn::new(&mut pc, transaction.then_some(BEGIN_READ));
             let result = f(&mut conn);
             if conn.began {
                 // Read only: nothing to wait for (an aborted one ends the same way).
@@ -227,7 +229,7 @@ impl PostgresBackend {
             let mut attempt = 0;
             let result = loop {
                 attempt += 1;
-                let mut conn = PgConn::new(&mut pc, BEGIN_WRITE);
+                let mut conn = PgConn::new(&mut pc, Some(BEGIN_WRITE));
                 match f(&mut conn) {
                     Ok(v) => {
                         if !conn.began {
@@ -312,16 +314,17 @@ fn migrate(client: &mut PgClient) -> Result<(), StoreError> {
     result
 }
 
-/// A transaction on a pooled connection, begun by its first statement.
+/// A transaction on a pooled connection, begun by its first statement (or, without a
+/// `begin`, statements each in a transaction of its own).
 struct PgConn<'a> {
     client: &'a mut PgClient,
-    begin: &'static str,
+    begin: Option<&'static str>,
     began: bool,
     conflicted: bool,
 }
 
 impl<'a> PgConn<'a> {
-    fn new(client: &'a mut PgClient, begin: &'static str) -> Self {
+    fn new(client: &'a mut PgClient, begin: Option<&'static str>) -> Self {
         PgConn {
             client,
             begin,
@@ -349,8 +352,8 @@ impl<'a> PgConn<'a> {
     where
         F: Future<Output = Result<T, tokio_postgres::Error>>,
     {
-        let begin = (!self.began).then_some(self.begin);
-        self.began = true;
+        let begin = self.begin.filter(|_| !self.began);
+        self.began |= begin.is_some();
         let PgClient { link, client, .. } = &mut *self.client;
         let client: &'s Client = client;
         link.drive(async move {

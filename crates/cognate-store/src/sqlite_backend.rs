@@ -87,7 +87,9 @@ impl SqliteBackend {
         })
     }
 
-    pub fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    /// Runs `f` on a read connection: in a transaction, or with `transaction` false
+    /// (one statement, which is its own snapshot) without one.
+    pub fn read<T, E, F>(&self, transaction: bool, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut dyn Conn) -> Result<T, E>,
         E: From<StoreError>,
@@ -100,6 +102,9 @@ impl SqliteBackend {
             .unwrap_or_else(|| self.readers[start % READERS].lock())
             .map_err(|_| StoreError::other("a read connection was poisoned"))?;
         let conn = &*guard;
+        if !transaction {
+            return f(&mut SqliteConn { conn });
+        }
         conn.prepare_cached("BEGIN")
             .and_then(|mut s| s.execute([]))
             .map_err(StoreError::from)?;

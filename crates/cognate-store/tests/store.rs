@@ -56,6 +56,7 @@ on_each_engine!(
     imported_users_are_inserted_with_their_index,
     history_keeps_each_change_and_a_recovery_pauses_writes,
     a_read_sees_one_snapshot,
+    a_single_statement_read_sees_the_pool_version_and_user_together,
 );
 
 /// A store on SQLite in a new temporary directory.
@@ -187,6 +188,95 @@ fn a_read_sees_one_snapshot((store, _, _dir): Case) {
             .await
             .expect("read");
         assert_eq!(now.map(|p| p.name).as_deref(), Some("renamed"));
+    });
+}
+
+/// `read_statement` runs one SELECT outside a transaction: the joined reads give the
+/// pool's version with the user (or none), and whether a session is revoked; a second
+/// statement or a write is refused and changes nothing.
+fn a_single_statement_read_sees_the_pool_version_and_user_together((store, _, _dir): Case) {
+    use cognate_store::records::auth;
+    use cognate_store::records::user::{self, UserRow};
+    run(async {
+        store
+            .write(|c| {
+                user_pool::insert(c, &pool("p_1", "us-east-1"))?;
+                let row = UserRow {
+                    pool_id: "p_1".into(),
+                    username_key: "alice".into(),
+                    username: "Alice".into(),
+                    sub: "sub-a".into(),
+                    status: "CONFIRMED".into(),
+                    enabled: true,
+                    created_at: 1.0,
+                    updated_at: 2.0,
+                    doc: "{\"a\":1}".into(),
+                };
+                user::insert(c, &row, &[])?;
+                auth::revoke_family(c, "p_1", "family-r", 3.0, 4.0)
+            })
+            .await
+            .expect("setup");
+        let version = store
+            .read(|c| user_pool::current_version(c, "p_1"))
+            .await
+            .expect("version")
+            .expect("pool");
+        let read = |key: &'static str, pool_id: &'static str| {
+            store.read_statement(move |c| user::get_with_pool_version(c, pool_id, key))
+        };
+        let (v, found) = read("alice", "p_1").await.expect("read").expect("pool");
+        assert_eq!(v, version);
+        let found = found.expect("alice");
+        assert_eq!(
+            (found.username.as_str(), found.sub.as_str()),
+            ("Alice", "sub-a")
+        );
+        assert_eq!((found.updated_at, found.doc.as_str()), (2.0, "{\"a\":1}"));
+        assert!(found.enabled);
+        let (v, nobody) = read("bob", "p_1").await.expect("read").expect("pool");
+        assert_eq!((v, nobody.is_none()), (version, true));
+        assert!(read("alice", "p_2").await.expect("read").is_none());
+
+        let session = |jti: &'static str| {
+            store.read_statement(move |c| user::get_for_session(c, "p_1", "alice", jti))
+        };
+        let (v, revoked, found) = session("family-r").await.expect("read").expect("pool");
+        assert_eq!(
+            (v, revoked, found.map(|u| u.sub)),
+            (version, true, Some("sub-a".into()))
+        );
+        let (_, revoked, _) = session("family-ok").await.expect("read").expect("pool");
+        assert!(!revoked);
+
+        store
+            .write(|c| user_pool::update(c, &pool("p_1", "us-east-1")))
+            .await
+            .expect("update");
+        let (v, _) = read("alice", "p_1").await.expect("read").expect("pool");
+        assert_eq!(v, version + 1, "the version is read, not remembered");
+
+        let twice = store
+            .read_statement(|c| {
+                user_pool::current_version(c, "p_1")?;
+                user_pool::current_version(c, "p_1")
+            })
+            .await;
+        assert!(twice.is_err(), "a second statement is refused");
+        let delete = "DELETE FROM users WHERE pool_id = $1";
+        let wrote = store
+            .read_statement(move |c| c.query(delete, &[cognate_store::Value::Text("p_1".into())]))
+            .await;
+        assert!(
+            wrote.is_err(),
+            "a statement that is not a SELECT is refused"
+        );
+        let wrote = store
+            .read_statement(move |c| c.execute(delete, &[cognate_store::Value::Text("p_1".into())]))
+            .await;
+        assert!(wrote.is_err(), "execute is refused");
+        let (_, still) = read("alice", "p_1").await.expect("read").expect("pool");
+        assert!(still.is_some(), "nothing was deleted");
     });
 }
 

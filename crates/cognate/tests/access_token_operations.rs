@@ -163,3 +163,149 @@ async fn a_token_naming_an_unknown_pool_is_an_invalid_access_token() {
         );
     }
 }
+
+/// GetUser and AdminGetUser read in one statement while the pool is cached, and fall
+/// back to a full read otherwise. Either way they see every change: a user disabled,
+/// enabled again, deleted, signed out; the pool updated; and AdminGetUser still finds a
+/// user by a case-folded username, by a verified email alias and by sub.
+#[tokio::test]
+async fn user_reads_see_every_change() {
+    use aws_sdk_cognitoidentityprovider::types::{AliasAttributeType, UsernameConfigurationType};
+    let (_server, c, pool, app) = sign_in_fixture().await;
+    let t = sign_in(&c, &app, "alice", PASSWORD).await;
+    let get_user = |token: String| {
+        let c = c.clone();
+        async move {
+            let out = c.get_user().access_token(token).send().await;
+            outcome(out.map(|o| assert_eq!(o.username(), "alice")))
+        }
+    };
+    let admin_get = |pool: String, name: &'static str| {
+        let c = c.clone();
+        async move {
+            let out = c
+                .admin_get_user()
+                .user_pool_id(pool)
+                .username(name)
+                .send()
+                .await;
+            out.map(|o| (o.username().to_string(), o.enabled()))
+                .map_err(|e| code(&e))
+        }
+    };
+    assert_eq!(get_user(t.access.clone()).await, Ok(()));
+    assert_eq!(
+        admin_get(pool.clone(), "alice").await,
+        Ok(("alice".into(), true))
+    );
+
+    c.admin_disable_user()
+        .user_pool_id(&pool)
+        .username("alice")
+        .send()
+        .await
+        .expect("disable");
+    assert_eq!(
+        get_user(t.access.clone()).await,
+        Err(na("User is disabled."))
+    );
+    assert_eq!(
+        admin_get(pool.clone(), "alice").await,
+        Ok(("alice".into(), false))
+    );
+    c.admin_enable_user()
+        .user_pool_id(&pool)
+        .username("alice")
+        .send()
+        .await
+        .expect("enable");
+    assert_eq!(get_user(t.access.clone()).await, Ok(()));
+
+    // A new version of the pool: the cached one is not used, the answers are the same.
+    c.update_user_pool()
+        .user_pool_id(&pool)
+        .auto_verified_attributes(
+            aws_sdk_cognitoidentityprovider::types::VerifiedAttributeType::Email,
+        )
+        .user_pool_tags("changed", "yes")
+        .send()
+        .await
+        .expect("update pool");
+    assert_eq!(get_user(t.access.clone()).await, Ok(()));
+    assert_eq!(
+        admin_get(pool.clone(), "alice").await,
+        Ok(("alice".into(), true))
+    );
+
+    let second = sign_in(&c, &app, "alice", PASSWORD).await;
+    c.global_sign_out()
+        .access_token(&t.access)
+        .send()
+        .await
+        .expect("sign out");
+    assert_eq!(get_user(t.access.clone()).await, Err(na(REVOKED)));
+    assert_eq!(get_user(second.access.clone()).await, Err(na(REVOKED)));
+    let third = sign_in(&c, &app, "alice", PASSWORD).await;
+    assert_eq!(get_user(third.access.clone()).await, Ok(()));
+    c.admin_delete_user()
+        .user_pool_id(&pool)
+        .username("alice")
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(
+        get_user(third.access.clone()).await,
+        Err((
+            "UserNotFoundException".into(),
+            "User does not exist.".into()
+        ))
+    );
+    assert_eq!(
+        admin_get(pool.clone(), "alice").await,
+        Err("UserNotFoundException".into())
+    );
+    assert_eq!(
+        admin_get("us-east-1_nothere".into(), "alice").await,
+        Err("ResourceNotFoundException".into())
+    );
+
+    // A case-insensitive pool with email as an alias.
+    let aliased = create_pool_with(&c, "aliased", |b| {
+        b.alias_attributes(AliasAttributeType::Email)
+            .username_configuration(
+                UsernameConfigurationType::builder()
+                    .case_sensitive(false)
+                    .build()
+                    .expect("config"),
+            )
+    })
+    .await;
+    create_user(&c, &aliased, "Bob", None).await;
+    let sub = c
+        .admin_get_user()
+        .user_pool_id(&aliased)
+        .username("bob")
+        .send()
+        .await
+        .expect("bob")
+        .user_attributes()
+        .iter()
+        .find(|a| a.name() == "sub")
+        .and_then(|a| a.value())
+        .expect("sub")
+        .to_string();
+    for name in ["bob", "BOB", "Bob@Example.com", "bob@example.com"] {
+        assert_eq!(
+            admin_get(aliased.clone(), name).await,
+            Ok(("Bob".into(), true)),
+            "{name}"
+        );
+    }
+    let by_sub = c
+        .admin_get_user()
+        .user_pool_id(&aliased)
+        .username(&sub)
+        .send()
+        .await;
+    assert_eq!(by_sub.expect("by sub").username(), "Bob");
+}

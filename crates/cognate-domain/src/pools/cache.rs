@@ -33,6 +33,13 @@ impl PoolCache {
             .map(|(_, p)| p.clone())
     }
 
+    /// The pool as last cached, whatever its version: a read that checks the version in
+    /// its own statement uses it when the version is still this one.
+    pub fn latest(&self, id: &str) -> Option<(i64, Arc<UserPoolType>)> {
+        let pools = self.pools.read().ok()?;
+        pools.get(id).cloned()
+    }
+
     pub fn described(&self, id: &str, version: i64, users: i64) -> Option<Arc<[u8]>> {
         let described = self.described.read().ok()?;
         described

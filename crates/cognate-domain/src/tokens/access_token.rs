@@ -18,6 +18,24 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+fn expired_access_token() -> Error {
+    fail(
+        ErrorCode::NotAuthorizedException,
+        "Access Token has expired",
+    )
+}
+
+fn revoked_access_token() -> Error {
+    fail(
+        ErrorCode::NotAuthorizedException,
+        "Access Token has been revoked",
+    )
+}
+
+fn disabled_user() -> Error {
+    fail(ErrorCode::NotAuthorizedException, "User is disabled.")
+}
+
 /// An access token that verified: who it speaks for.
 #[derive(Debug, Clone)]
 pub struct AccessToken {
@@ -130,6 +148,60 @@ impl Service {
         Ok(verified)
     }
 
+    /// `with_access_token`'s read for `work` that needs nothing more from the store:
+    /// with the token's pool cached, one statement reads whether the session was
+    /// revoked, the pool's version and the user, and the cached pool is used only when
+    /// that version is its own; otherwise `with_access_token`'s read.
+    pub(crate) async fn read_with_access_token<T: Send + 'static>(
+        &self,
+        token: &str,
+        work: impl FnOnce(&PoolView, UserRow, UserDoc, &AccessToken) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let verified = self.verify_access_token(token).await?;
+        if verified.exp <= now() {
+            return Err(expired_access_token());
+        }
+        let claims = &verified.claims;
+        if let Some((version, pool)) = self.pool_cache().latest(&claims.pool_id) {
+            let pool = PoolView {
+                id: claims.pool_id.clone(),
+                pool,
+            };
+            let key = pool.fold(&claims.username);
+            let (id, jti) = (claims.pool_id.clone(), claims.origin_jti.clone());
+            let read = self
+                .store()
+                .read_statement(move |c| user::get_for_session(c, &id, &key, &jti))
+                .await?;
+            if let Some((current, revoked, row)) = read {
+                if current == version {
+                    if revoked {
+                        return Err(revoked_access_token());
+                    }
+                    if pool.pool.creation_date.unwrap_or_default() != verified.keys_created {
+                        return Err(invalid_access_token());
+                    }
+                    let row = row
+                        .filter(|r| r.sub == claims.sub)
+                        .ok_or_else(crate::users::user_not_found)?;
+                    if !row.enabled {
+                        return Err(disabled_user());
+                    }
+                    let doc: UserDoc = from_doc(&row.doc)?;
+                    return work(&pool, row, doc, claims);
+                }
+            }
+        }
+        let mut work = Some(work);
+        self.with_access_token(token, false, move |_, pool, row, doc, claims| {
+            let work = work
+                .take()
+                .ok_or_else(|| crate::error::internal("a read ran twice"))?;
+            work(pool, row, doc, claims)
+        })
+        .await
+    }
+
     /// Checks an access token (signature by its pool's access key, issuer, use,
     /// expiry), then, in one read or write `work` transaction, that its session is not
     /// revoked and its user still exists and is enabled.
@@ -143,19 +215,13 @@ impl Service {
     ) -> Result<T> {
         let verified = self.verify_access_token(token).await?;
         if verified.exp <= now() {
-            return Err(fail(
-                ErrorCode::NotAuthorizedException,
-                "Access Token has expired",
-            ));
+            return Err(expired_access_token());
         }
         let (claims, keys_created) = (verified.claims.clone(), verified.keys_created);
         let cache = self.pool_cache();
         let run = move |c: &mut dyn Conn| -> Result<T> {
             if auth::is_revoked(c, &claims.origin_jti)? {
-                return Err(fail(
-                    ErrorCode::NotAuthorizedException,
-                    "Access Token has been revoked",
-                ));
+                return Err(revoked_access_token());
             }
             let pool =
                 PoolView::load(c, &cache, &claims.pool_id).map_err(|_| invalid_access_token())?;
@@ -167,7 +233,7 @@ impl Service {
                 .filter(|r| r.sub == claims.sub)
                 .ok_or_else(crate::users::user_not_found)?;
             if !row.enabled {
-                return Err(fail(ErrorCode::NotAuthorizedException, "User is disabled."));
+                return Err(disabled_user());
             }
             let doc: UserDoc = from_doc(&row.doc)?;
             work(c, &pool, row, doc, &claims)

@@ -25,7 +25,7 @@ impl Service {
     ) -> Result<AdminGetUserResponse> {
         let pool_id = required(&input.user_pool_id, "userPoolId")?.clone();
         let username = required(&input.username, "username")?.clone();
-        self.with_user(pool_id, username, false, |_, _, row, doc| {
+        self.read_user(pool_id, username, |_, row, doc| {
             Ok(AdminGetUserResponse {
                 username: Some(row.username.clone()),
                 user_attributes: Some(doc.attributes.clone()),

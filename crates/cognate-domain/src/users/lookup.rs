@@ -62,6 +62,45 @@ pub fn require(conn: &mut dyn Conn, pool: &PoolView, username: &str) -> Result<(
 }
 
 impl Service {
+    /// Reads user `username` of pool `pool_id` for `work`, which needs nothing more from
+    /// the store: `with_user`'s read, in one statement when the pool is cached. That
+    /// statement reads the user by username together with the pool's version, so the
+    /// cached pool is used only when it was current; a user found only by alias or sub,
+    /// a pool changed since it was cached, or one not cached, take `with_user`'s read.
+    pub(crate) async fn read_user<T: Send + 'static>(
+        &self,
+        pool_id: String,
+        username: String,
+        work: impl FnOnce(&PoolView, UserRow, UserDoc) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        if let Some((version, pool)) = self.pool_cache().latest(&pool_id) {
+            let pool = PoolView {
+                id: pool_id.clone(),
+                pool,
+            };
+            let key = pool.fold(&username);
+            let id = pool_id.clone();
+            let read = self
+                .store()
+                .read_statement(move |c| user::get_with_pool_version(c, &id, &key))
+                .await?;
+            if let Some((current, Some(row))) = read {
+                if current == version {
+                    let doc = from_doc(&row.doc)?;
+                    return work(&pool, row, doc);
+                }
+            }
+        }
+        let mut work = Some(work);
+        self.with_user(pool_id, username, false, move |_, pool, row, doc| {
+            let work = work
+                .take()
+                .ok_or_else(|| crate::error::internal("a read ran twice"))?;
+            work(pool, row, doc)
+        })
+        .await
+    }
+
     /// Runs `work` on user `username` of pool `pool_id` in one read or write
     /// transaction: the pool and the user must exist (ResourceNotFoundException,
     /// UserNotFoundException). The admin operations' twin of `with_access_token`.

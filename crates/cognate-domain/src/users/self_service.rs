@@ -24,7 +24,7 @@ operation!(UpdateUserAttributes => Service::update_user_attributes);
 impl Service {
     pub(crate) async fn get_user(&self, input: GetUserRequest) -> Result<GetUserResponse> {
         let token = required(&input.access_token, "accessToken")?;
-        self.with_access_token(token, false, |_, _, row, doc, _| {
+        self.read_with_access_token(token, |_, row, doc, _| {
             Ok(GetUserResponse {
                 username: Some(row.username),
                 mfa_options: user::mfa_options(&doc),

@@ -245,6 +245,64 @@ pub fn get(
     .transpose()
 }
 
+/// The pool's version and, in the same statement, the user with `username_key` (None
+/// when the pool does not exist): a cached view of the pool was current for this read
+/// exactly when the version is its own.
+pub fn get_with_pool_version(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    username_key: &str,
+) -> Result<Option<(i64, Option<UserRow>)>, StoreError> {
+    let Some(row) = conn.query_opt(
+        &format!(
+            "SELECT p.version, {COLUMNS} FROM user_pools p \
+             LEFT JOIN users u ON u.pool_id = p.id AND u.username_key = $2 WHERE p.id = $1"
+        ),
+        params![pool_id, username_key],
+    )?
+    else {
+        return Ok(None);
+    };
+    let (head, user) = split_joined(row, 1)?;
+    Ok(Some((head.int(0)?, user)))
+}
+
+/// As `get_with_pool_version`, with whether the session whose tokens carry
+/// `origin_jti` was revoked: what an access token's use reads, in one statement.
+pub fn get_for_session(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    username_key: &str,
+    origin_jti: &str,
+) -> Result<Option<(i64, bool, Option<UserRow>)>, StoreError> {
+    let Some(row) = conn.query_opt(
+        &format!(
+            "SELECT p.version, \
+             EXISTS (SELECT 1 FROM revoked_tokens WHERE origin_jti = $3), {COLUMNS} \
+             FROM user_pools p \
+             LEFT JOIN users u ON u.pool_id = p.id AND u.username_key = $2 WHERE p.id = $1"
+        ),
+        params![pool_id, username_key, origin_jti],
+    )?
+    else {
+        return Ok(None);
+    };
+    let (head, user) = split_joined(row, 2)?;
+    Ok(Some((head.int(0)?, head.int(1)? != 0, user)))
+}
+
+/// A row of `n` leading columns and a user's columns from a LEFT JOIN: the leading
+/// columns, and the user if one matched.
+fn split_joined(row: Row, n: usize) -> Result<(Row, Option<UserRow>), StoreError> {
+    let mut head = row.0;
+    let user = Row(head.split_off(n.min(head.len())));
+    let user = match user.0.first() {
+        None | Some(Value::Null) => None,
+        Some(_) => Some(from_row(&user)?),
+    };
+    Ok((Row(head), user))
+}
+
 /// The username keys of users whose attribute `name` is `value`.
 pub fn find_by_attribute(
     conn: &mut dyn Conn,
