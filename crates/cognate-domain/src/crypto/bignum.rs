@@ -10,6 +10,8 @@ use std::sync::LazyLock;
 
 /// Bytes of a number below N.
 const LEN: usize = 384;
+/// 64-bit words of a number below N.
+pub(crate) const WORDS: usize = LEN / 8;
 
 /// An owned BIGNUM.
 struct Bn(*mut ffi::BIGNUM);
@@ -27,6 +29,18 @@ impl Bn {
         // SAFETY: BN_new has no preconditions; it returns a new BIGNUM or null.
         let p = unsafe { ffi::BN_new() };
         (!p.is_null()).then_some(Bn(p))
+    }
+
+    /// Sets the number to `words` (little-endian), keeping all 48 words as its width.
+    fn load(&self, words: &[u64; WORDS]) -> Option<()> {
+        let mut bytes = [0u8; LEN];
+        for (chunk, word) in bytes.chunks_exact_mut(8).zip(words) {
+            chunk.copy_from_slice(&word.to_le_bytes());
+        }
+        // SAFETY: `self.0` is a valid BIGNUM, which BN_le2bn resizes and fills from the
+        // `bytes.len()` bytes of the live buffer, returning it (or null on failure).
+        let p = unsafe { ffi::BN_le2bn(bytes.as_ptr(), bytes.len(), self.0) };
+        (!p.is_null()).then_some(())
     }
 
     fn to_biguint(&self) -> Option<BigUint> {
@@ -52,7 +66,7 @@ struct Modulus {
 }
 
 // SAFETY: after construction neither the BIGNUM nor the Montgomery context is written:
-// BN_mod_exp_mont_consttime takes them as const pointers, and aws-lc documents a
+// BN_mod_exp_mont_consttime and BN_mod_mul_montgomery take them as const pointers, and aws-lc documents a
 // BN_MONT_CTX as safe to share between threads for reading.
 unsafe impl Send for Modulus {}
 // SAFETY: as for Send: shared use is read-only.
@@ -104,6 +118,71 @@ pub fn pow(base: &BigUint, e: &BigUint) -> Option<BigUint> {
         return None;
     }
     out.to_biguint()
+}
+
+/// Montgomery multiplications modulo N by aws-lc (its `bn_mul_mont` or s2n-bignum
+/// assembly, constant time) on numbers held as 48 little-endian 64-bit words below N:
+/// an accumulator multiplied in turn by operands.
+pub(crate) struct Montgomery {
+    acc: Bn,
+    spare: Bn,
+    operand: Bn,
+    ctx: Ctx,
+}
+
+impl Montgomery {
+    /// An accumulator holding `start`. None only if aws-lc cannot allocate.
+    pub(crate) fn new(start: &[u64; WORDS]) -> Option<Montgomery> {
+        // SAFETY: BN_CTX_new has no preconditions; it returns a new context or null.
+        let ctx = Ctx(unsafe { ffi::BN_CTX_new() });
+        if ctx.0.is_null() {
+            return None;
+        }
+        let m = Montgomery {
+            acc: Bn::new()?,
+            spare: Bn::new()?,
+            operand: Bn::new()?,
+            ctx,
+        };
+        m.acc.load(start)?;
+        Some(m)
+    }
+
+    /// acc = acc · b · R⁻¹ mod N, with b below N. None only if aws-lc fails.
+    pub(crate) fn mul(&mut self, b: &[u64; WORDS]) -> Option<()> {
+        let m = MODULUS.as_ref()?;
+        self.operand.load(b)?;
+        // SAFETY: all pointers are live, owned, non-null objects of the right type;
+        // `spare` is distinct from both inputs; both inputs are non-negative and, loaded
+        // from 384 bytes, exactly as wide as N (48 words), which is what sends aws-lc
+        // to its constant-time assembly.
+        let ok = unsafe {
+            ffi::BN_mod_mul_montgomery(self.spare.0, self.acc.0, self.operand.0, m.mont, self.ctx.0)
+        };
+        if ok != 1 {
+            return None;
+        }
+        std::mem::swap(&mut self.acc, &mut self.spare);
+        Some(())
+    }
+
+    /// The accumulator's words.
+    pub(crate) fn value(&self) -> Option<[u64; WORDS]> {
+        let mut bytes = [0u8; LEN];
+        // SAFETY: `acc.0` is a valid BIGNUM; BN_bn2le_padded writes at most `bytes.len()`
+        // bytes into the live buffer and returns 0 if the number does not fit.
+        let ok = unsafe { ffi::BN_bn2le_padded(bytes.as_mut_ptr(), bytes.len(), self.acc.0) };
+        if ok != 1 {
+            return None;
+        }
+        let mut out = [0u64; WORDS];
+        for (word, chunk) in out.iter_mut().zip(bytes.chunks_exact(8)) {
+            let mut le = [0u8; 8];
+            le.copy_from_slice(chunk);
+            *word = u64::from_le_bytes(le);
+        }
+        Some(out)
+    }
 }
 
 #[cfg(test)]
