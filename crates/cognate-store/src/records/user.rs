@@ -103,7 +103,13 @@ pub fn insert(conn: &mut dyn Conn, row: &UserRow, index: &[IndexEntry]) -> Resul
             &row.doc
         ],
     )?;
-    write_index(conn, &row.pool_id, &row.username_key, index)?;
+    // A new user's key has no index rows (deleting a user deletes them): its entries go
+    // in with one statement, without reading what is there first.
+    let entries: Vec<(&str, &IndexEntry)> = index
+        .iter()
+        .map(|e| (row.username_key.as_str(), e))
+        .collect();
+    insert_entries(conn, &row.pool_id, &entries)?;
     super::user_pool::add_users(conn, &row.pool_id, 1)
 }
 
@@ -164,6 +170,16 @@ pub fn insert_new(
         .iter()
         .flat_map(|(row, index)| index.iter().map(|e| (row.username_key.as_str(), e)))
         .collect();
+    insert_entries(conn, pool_id, &entries)
+}
+
+/// Inserts index entries, each (username key, entry), with a statement per few
+/// hundred.
+fn insert_entries(
+    conn: &mut dyn Conn,
+    pool_id: &str,
+    entries: &[(&str, &IndexEntry)],
+) -> Result<(), StoreError> {
     for chunk in entries.chunks(ENTRIES_PER_INSERT) {
         let mut sql = String::from(
             "INSERT INTO user_attributes (pool_id, name, value, username_key) VALUES ",
