@@ -285,7 +285,7 @@ fn apply(service: &Service, c: &mut dyn Conn, seed: &SeedFile) -> Result<SeedRep
             let sub = uuid::Uuid::new_v4().to_string();
             // MessageAction SUPPRESS: the seed sends no invitation.
             let (created, _no_messages) =
-                users::create_user(c, &cache, &pool_id, &input, &sub).map_err(&err)?;
+                users::create_user(c, &cache, &pool_id, &input, &sub, None).map_err(&err)?;
             let username = created.user.and_then(|u| u.username).unwrap_or_default();
             if let (Some(password), false) = (&su.password, su.temporary) {
                 users::set_password(c, &cache, &pool_id, &username, password, true, None)

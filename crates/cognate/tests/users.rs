@@ -9,7 +9,9 @@ use aws_sdk_cognitoidentityprovider::types::{
     SchemaAttributeType, UserStatusType, UsernameAttributeType, UsernameConfigurationType,
 };
 use aws_sdk_cognitoidentityprovider::Client;
-use common::{attr, code, create_pool_with, message, Server};
+use common::{
+    app_client, attr, code, create_pool_with, fails, message, na, password_auth, Server, INCORRECT,
+};
 
 /// A pool with the immutable custom attribute `team`.
 async fn pool(client: &Client) -> String {
@@ -681,6 +683,28 @@ async fn email_as_username() {
         .await
         .expect_err("not an email");
     assert_eq!(code(&err), "InvalidParameterException");
+
+    // A temporary password (its verifier made before the write, for the UUID username)
+    // signs in by email, to the new-password challenge; another does not.
+    client
+        .admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("dave@example.com")
+        .temporary_password("Temp0rary!")
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("create dave");
+    let app = app_client(&client, &pool_id, |b| b).await;
+    let signed = password_auth(&client, &app, "dave@example.com", "Temp0rary!")
+        .await
+        .expect("temporary password");
+    assert_eq!(
+        signed.challenge_name(),
+        Some(&aws_sdk_cognitoidentityprovider::types::ChallengeNameType::NewPasswordRequired)
+    );
+    let wrong = password_auth(&client, &app, "dave@example.com", "Temp0rary?").await;
+    assert_eq!(fails(wrong), na(INCORRECT));
 }
 
 #[tokio::test]

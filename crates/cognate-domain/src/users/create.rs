@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::clock::now;
+use crate::crypto::srp::Verifier;
 use crate::effects::Effects;
 use crate::error::{fail, invalid, required, Result};
 use crate::messages::templates::{Recipient, Template};
@@ -149,6 +150,15 @@ pub(super) fn insert_new_user(
     Ok(row)
 }
 
+/// A temporary password's verifier made before the write, so that the modular
+/// exponentiation stays off the store's writer: used only when the user is created
+/// with this username and password.
+pub(crate) struct PrecomputedPassword {
+    pub username: String,
+    pub password: String,
+    pub verifier: Verifier,
+}
+
 /// AdminCreateUser's work inside a transaction; `sub` is the new user's sub (and
 /// username, where email or phone is the sign-in name). Returns the invitations to
 /// send after the commit.
@@ -158,6 +168,7 @@ pub(crate) fn create_user(
     pool_id: &str,
     input: &AdminCreateUserRequest,
     sub: &str,
+    precomputed: Option<&PrecomputedPassword>,
 ) -> Result<(AdminCreateUserResponse, Effects)> {
     let given = required(&input.username, "username")?.clone();
     let precomputed_sub = sub.to_string();
@@ -225,7 +236,12 @@ pub(crate) fn create_user(
         // presented: nothing is stored for it.
         password: (input.temporary_password.is_some()
             || input.message_action != Some(MessageActionType::SUPPRESS))
-        .then(|| temporary_password(&pool, &username, &password)),
+        .then(|| match precomputed {
+            Some(p) if p.username == username && p.password == password => {
+                temporary_password_of(&pool, p.verifier.clone())
+            }
+            _ => temporary_password(&pool, &username, &password),
+        }),
         mfa: MfaSettings::default(),
         links: Vec::new(),
     };
@@ -258,6 +274,7 @@ impl Service {
         let username = required(&input.username, "username")?.clone();
         let sub = uuid::Uuid::new_v4().to_string();
         let mut input = input;
+        let mut precomputed = None;
         // PreSignUp (PreSignUp_AdminCreateUser) before the write, for a new user; it may
         // verify their email or phone number.
         if input.message_action != Some(MessageActionType::RESEND) {
@@ -285,12 +302,31 @@ impl Service {
             if pre.verify_phone {
                 attrs::set(attributes, "phone_number_verified", "true");
             }
+            // The temporary password that will be kept (given, or generated for an
+            // invitation) and its verifier, for the username the user will have.
+            let suppressed = input.message_action == Some(MessageActionType::SUPPRESS);
+            if input.temporary_password.is_none() && !suppressed {
+                input.temporary_password =
+                    Some(password_policy::temporary(&pool.password_policy()));
+            }
+            if let Some(password) = &input.temporary_password {
+                let username = if pool.username_attributes().is_empty() {
+                    username.clone()
+                } else {
+                    sub.clone()
+                };
+                precomputed = Some(PrecomputedPassword {
+                    verifier: crate::crypto::srp::verifier(&pool.id, &username, password),
+                    username,
+                    password: password.clone(),
+                });
+            }
         }
         let cache = self.pool_cache();
         let client_metadata = input.client_metadata.clone();
         let (created, effects) = self
             .store()
-            .write(move |c| create_user(c, &cache, &pool_id, &input, &sub))
+            .write(move |c| create_user(c, &cache, &pool_id, &input, &sub, precomputed.as_ref()))
             .await?;
         self.after_commit(effects.for_client(None, client_metadata.as_ref()))
             .await?;

@@ -36,13 +36,18 @@ pub(super) fn temporary_password(
     username_for_srp: &str,
     password: &str,
 ) -> StoredPassword {
+    temporary_password_of(pool, srp::verifier(&pool.id, username_for_srp, password))
+}
+
+/// A temporary password of the pool's validity, kept as `verifier`.
+pub(super) fn temporary_password_of(pool: &PoolView, verifier: Verifier) -> StoredPassword {
     let days = pool
         .password_policy()
         .temporary_password_validity_days
         .unwrap_or(7);
     let t = now();
     StoredPassword {
-        verifier: srp::verifier(&pool.id, username_for_srp, password),
+        verifier,
         temporary: true,
         set_at: t,
         expires_at: Some(t + f64::from(days) * 86400.0),
