@@ -233,8 +233,9 @@ for f in files:
     created = re.search(r"Created: (\d+) in ([\d.]+) s", text)
     rate += int(created.group(1)) / float(created.group(2)) if created else \
         float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    p50 += ms(re.search(r"50%\s+(\S+)", text).group(1)) / len(files)
-    p99 = max(p99, ms(re.search(r"99%\s+(\S+)", text).group(1)))
+    # Anchored to the line: a "+/- Stdev" column such as "62.50%" ends in "50%" too.
+    p50 += ms(re.search(r"^\s*50%\s+(\S+)", text, re.M).group(1)) / len(files)
+    p99 = max(p99, ms(re.search(r"^\s*99%\s+(\S+)", text, re.M).group(1)))
     found = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     bad += int(found.group(1)) if found else 0
 print(f"{rate:.0f} {p50:.3f} {p99:.3f} {bad:.0f}")
