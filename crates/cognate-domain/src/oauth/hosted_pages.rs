@@ -9,7 +9,6 @@
 use super::hosted_session::{HostedSession, LoginStep};
 use crate::crypto::srp;
 use crate::error::Error;
-use crate::pools::PoolView;
 use crate::service::Service;
 use crate::users::admin_only;
 use base64::engine::general_purpose::STANDARD;
@@ -83,11 +82,8 @@ impl Service {
             .client_for(client_id, None)
             .await
             .map_err(page_failure)?;
-        let cache = self.pool_cache();
-        let pool_id = client.pool_id.clone();
         let pool = self
-            .store()
-            .read(move |c| PoolView::load(c, &cache, &pool_id))
+            .pool_view(&client.pool_id)
             .await
             .map_err(page_failure)?;
         if admin_only(&pool.pool) {
@@ -132,13 +128,9 @@ impl Service {
 
     /// Whether the sign-in page offers passkeys: the pool allows WEB_AUTHN first.
     pub async fn passkeys_offered(&self, pool_id: &str) -> bool {
-        let (cache, id) = (self.pool_cache(), pool_id.to_string());
-        self.store()
-            .read(move |c| PoolView::load(c, &cache, &id))
-            .await
-            .is_ok_and(|pool| {
-                crate::auth::pool_factors(&pool.pool).contains(&AuthFactorType::WEB_AUTHN)
-            })
+        self.pool_view(pool_id).await.is_ok_and(|pool| {
+            crate::auth::pool_factors(&pool.pool).contains(&AuthFactorType::WEB_AUTHN)
+        })
     }
 
     /// "Sign in with a passkey": the WEB_AUTHN step, with the options the browser's

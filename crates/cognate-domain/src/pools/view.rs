@@ -9,6 +9,32 @@ use cognate_store::records::user_pool;
 use cognate_store::Conn;
 use std::sync::Arc;
 
+impl crate::service::Service {
+    /// The pool as it is now, for work before a write or outside a transaction: with the
+    /// pool cached, one statement (no transaction) checks that its version is the
+    /// cached one; otherwise a read loads it.
+    pub(crate) async fn pool_view(&self, id: &str) -> Result<PoolView> {
+        let cache = self.pool_cache();
+        if let Some((version, pool)) = cache.latest(id) {
+            let owned = id.to_string();
+            let current = self
+                .store()
+                .read_statement(move |c| user_pool::current_version(c, &owned))
+                .await?;
+            if current == Some(version) {
+                return Ok(PoolView {
+                    id: id.to_string(),
+                    pool,
+                });
+            }
+        }
+        let owned = id.to_string();
+        self.store()
+            .read(move |c| PoolView::load(c, &cache, &owned))
+            .await
+    }
+}
+
 /// A user pool as the user operations need it.
 pub struct PoolView {
     pub id: String,

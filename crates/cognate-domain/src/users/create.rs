@@ -278,11 +278,7 @@ impl Service {
         // PreSignUp (PreSignUp_AdminCreateUser) before the write, for a new user; it may
         // verify their email or phone number.
         if input.message_action != Some(MessageActionType::RESEND) {
-            let (cache, id) = (self.pool_cache(), pool_id.clone());
-            let pool = self
-                .store()
-                .read(move |c| PoolView::load(c, &cache, &id))
-                .await?;
+            let pool = self.pool_view(&pool_id).await?;
             let pre = self
                 .pre_sign_up(crate::triggers::PreSignUp {
                     pool: &pool.pool,

@@ -195,12 +195,7 @@ impl Service {
         let sub = uuid::Uuid::new_v4().to_string();
         // The username the user will get (the sub where email or phone is the sign-in
         // name), for a verifier computed outside the write.
-        let cache = self.pool_cache();
-        let pool_id = client.client.pool_id.clone();
-        let pool = self
-            .store()
-            .read(move |c| PoolView::load(c, &cache, &pool_id))
-            .await?;
+        let pool = self.pool_view(&client.client.pool_id).await?;
         let precomputed = input.password.as_deref().map(|password| {
             let username = if pool.username_attributes().is_empty() {
                 given.clone()
