@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::error::Result;
+use crate::pools::cache::PoolCache;
 use crate::pools::PoolView;
 use crate::service::Service;
 use crate::stored::from_doc;
@@ -55,6 +56,52 @@ pub fn find(
         }
     }
     Ok(None)
+}
+
+/// The pool and the user `username` (found as `find` finds them). With the pool cached,
+/// the first statement reads the user by username together with the pool's version,
+/// and the cached pool is used when that version is its own: one statement where the
+/// pool and the user were two.
+pub fn find_with_pool(
+    conn: &mut dyn Conn,
+    cache: &PoolCache,
+    pool_id: &str,
+    username: &str,
+) -> Result<(PoolView, Option<(UserRow, UserDoc)>)> {
+    if let Some((version, pool)) = cache.latest(pool_id) {
+        let pool = PoolView {
+            id: pool_id.to_string(),
+            pool,
+        };
+        let key = pool.fold(username);
+        if let Some((current, row)) = user::get_with_pool_version(conn, pool_id, &key)? {
+            if current == version {
+                let found = match row {
+                    Some(row) => {
+                        let doc = from_doc(&row.doc)?;
+                        Some((row, doc))
+                    }
+                    None => find(conn, &pool, username)?,
+                };
+                return Ok((pool, found));
+            }
+        }
+    }
+    let pool = PoolView::load(conn, cache, pool_id)?;
+    let found = find(conn, &pool, username)?;
+    Ok((pool, found))
+}
+
+/// `find_with_pool`, the user required (UserNotFoundException).
+pub fn require_with_pool(
+    conn: &mut dyn Conn,
+    cache: &PoolCache,
+    pool_id: &str,
+    username: &str,
+) -> Result<(PoolView, UserRow, UserDoc)> {
+    let (pool, found) = find_with_pool(conn, cache, pool_id, username)?;
+    let (row, doc) = found.ok_or_else(user_not_found)?;
+    Ok((pool, row, doc))
 }
 
 pub fn require(conn: &mut dyn Conn, pool: &PoolView, username: &str) -> Result<(UserRow, UserDoc)> {
@@ -113,8 +160,7 @@ impl Service {
     ) -> Result<T> {
         let cache = self.pool_cache();
         let run = move |c: &mut dyn Conn| -> Result<T> {
-            let pool = PoolView::load(c, &cache, &pool_id)?;
-            let (row, doc) = require(c, &pool, &username)?;
+            let (pool, row, doc) = require_with_pool(c, &cache, &pool_id, &username)?;
             work(c, &pool, row, doc)
         };
         if write {

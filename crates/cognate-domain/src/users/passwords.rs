@@ -66,8 +66,7 @@ pub(crate) fn set_password(
     permanent: bool,
     precomputed: Option<&Verifier>,
 ) -> Result<()> {
-    let pool = PoolView::load(c, cache, pool_id)?;
-    let (mut row, mut doc) = require(c, &pool, username)?;
+    let (pool, mut row, mut doc) = require_with_pool(c, cache, pool_id, username)?;
     password_policy::check(&pool.password_policy(), password)?;
     if permanent {
         let verifier = match precomputed {
