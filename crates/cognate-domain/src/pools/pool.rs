@@ -394,6 +394,16 @@ impl Service {
     ) -> Result<Reply<DescribeUserPoolResponse>> {
         let id = required(&input.user_pool_id, "userPoolId")?.clone();
         let cache = self.pool_cache();
+        // The answer kept for this version and user count, checked in one statement
+        // outside a transaction; on a miss, the pool is read as below.
+        let read_id = id.clone();
+        let current = self
+            .store()
+            .read_statement(move |c| user_pool::version(c, &read_id))
+            .await?;
+        if let Some(json) = current.and_then(|(v, users)| cache.described(&id, v, users)) {
+            return Ok(Reply::Json(json));
+        }
         let read_cache = cache.clone();
         let read_id = id.clone();
         let found = self
