@@ -27,6 +27,13 @@ pub trait Conn {
     /// Runs a statement, returning the number of rows it changed.
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError>;
 
+    /// Runs a statement whose row count the caller does not need. A backend may send it
+    /// without waiting for its answer; a failure is then reported by the transaction's
+    /// next statement or its commit, so the transaction fails as it would have.
+    fn execute_later(&mut self, sql: &str, params: &[Value]) -> Result<(), StoreError> {
+        self.execute(sql, params).map(|_| ())
+    }
+
     /// The first row of `query`, if any.
     fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
         Ok(self.query(sql, params)?.into_iter().next())

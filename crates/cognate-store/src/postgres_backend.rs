@@ -204,7 +204,9 @@ impl PostgresBackend {
             let mut pc = pool.take()?;
             let mut conn = PgConn::new(&mut pc, transaction.then_some(BEGIN_READ));
             let result = f(&mut conn);
-            if conn.began {
+            let began = conn.began;
+            drop(conn);
+            if began {
                 // Read only: nothing to wait for (an aborted one ends the same way).
                 pc.send("COMMIT");
             }
@@ -235,10 +237,17 @@ impl PostgresBackend {
                         if !conn.began {
                             break Ok(v);
                         }
-                        match pc.batch("COMMIT") {
+                        // The statements still in flight are answered before the
+                        // COMMIT's own answer, in the same round trip.
+                        match conn.commit() {
                             Ok(()) => break Ok(v),
                             Err(e) => {
-                                if e.kind == StoreErrorKind::Retry && attempt < MAX_ATTEMPTS {
+                                let conflicted = conn.conflicted;
+                                drop(conn);
+                                // A statement in flight failed: the COMMIT only ended
+                                // the transaction.
+                                let _ = pc.batch("ROLLBACK");
+                                if conflicted && attempt < MAX_ATTEMPTS {
                                     backoff(attempt);
                                     continue;
                                 }
@@ -247,7 +256,10 @@ impl PostgresBackend {
                         }
                     }
                     Err(e) => {
+                        // A statement still in flight may have been the conflict.
+                        let _ = conn.settle();
                         let (began, conflicted) = (conn.began, conn.conflicted);
+                        drop(conn);
                         if began {
                             let _ = pc.batch("ROLLBACK");
                         }
@@ -314,61 +326,103 @@ fn migrate(client: &mut PgClient) -> Result<(), StoreError> {
     result
 }
 
+/// A statement sent and not yet answered.
+type InFlight<'a> = Pin<Box<dyn Future<Output = Result<u64, tokio_postgres::Error>> + Send + 'a>>;
+
 /// A transaction on a pooled connection, begun by its first statement (or, without a
 /// `begin`, statements each in a transaction of its own).
 struct PgConn<'a> {
-    client: &'a mut PgClient,
+    link: &'a mut Link,
+    client: &'a Client,
+    statements: &'a mut HashMap<String, Statement>,
     begin: Option<&'static str>,
     began: bool,
     conflicted: bool,
+    /// Statements of `execute_later`, sent in order and answered in order: their
+    /// answers are read with the next statement's, or the COMMIT's.
+    in_flight: Vec<InFlight<'a>>,
 }
 
 impl<'a> PgConn<'a> {
-    fn new(client: &'a mut PgClient, begin: Option<&'static str>) -> Self {
-        PgConn {
+    fn new(pc: &'a mut PgClient, begin: Option<&'static str>) -> Self {
+        let PgClient {
+            link,
             client,
+            statements,
+        } = pc;
+        PgConn {
+            link,
+            client,
+            statements,
             begin,
             began: false,
             conflicted: false,
+            in_flight: Vec::new(),
         }
     }
 
     fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
-        if let Some(s) = self.client.statements.get(sql) {
+        if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let pc = &mut *self.client;
-        let s = pc
+        // Preparing answers in order too: a statement in flight that failed is the
+        // answer, not the failed transaction's refusal to prepare.
+        self.settle()?;
+        let s = self
             .link
-            .drive(pc.client.prepare(sql))
+            .drive(self.client.prepare(sql))
             .map_err(|e| note(&mut self.conflicted, e))?;
-        self.client.statements.insert(sql.to_string(), s.clone());
+        self.statements.insert(sql.to_string(), s.clone());
         Ok(s)
     }
 
     /// Runs `run` on the client, preceded in the same round trip by the transaction's
-    /// BEGIN when this is its first statement.
-    fn run<'s, T, F>(&'s mut self, run: impl FnOnce(&'s Client) -> F) -> Result<T, StoreError>
+    /// BEGIN when this is its first statement, and reading first the answers of the
+    /// statements in flight: the first of them that failed is the answer.
+    fn run<T, F>(&mut self, run: impl FnOnce(&'a Client) -> F) -> Result<T, StoreError>
     where
         F: Future<Output = Result<T, tokio_postgres::Error>>,
     {
         let begin = self.begin.filter(|_| !self.began);
         self.began |= begin.is_some();
-        let PgClient { link, client, .. } = &mut *self.client;
-        let client: &'s Client = client;
-        link.drive(async move {
-            match begin {
-                // Polled in order: BEGIN is queued before the statement.
-                Some(sql) => {
-                    let (began, out) =
-                        futures_util::future::join(client.batch_execute(sql), run(client)).await;
-                    began?;
-                    out
+        let client: &'a Client = self.client;
+        let in_flight = std::mem::take(&mut self.in_flight);
+        self.link
+            .drive(async move {
+                let earlier = futures_util::future::join_all(in_flight);
+                match begin {
+                    // Polled in order: BEGIN is queued before the statement.
+                    Some(sql) => {
+                        let (began, out) =
+                            futures_util::future::join(client.batch_execute(sql), run(client))
+                                .await;
+                        began?;
+                        out
+                    }
+                    None => {
+                        let (earlier, out) = futures_util::future::join(earlier, run(client)).await;
+                        for answer in earlier {
+                            answer?;
+                        }
+                        out
+                    }
                 }
-                None => run(client).await,
-            }
-        })
-        .map_err(|e| note(&mut self.conflicted, e))
+            })
+            .map_err(|e| note(&mut self.conflicted, e))
+    }
+
+    /// Reads the answers of the statements in flight.
+    fn settle(&mut self) -> Result<(), StoreError> {
+        if self.in_flight.is_empty() {
+            return Ok(());
+        }
+        self.run(|_| std::future::ready(Ok(())))
+    }
+
+    /// Commits, in one round trip with the answers of the statements in flight; if one
+    /// of them failed, that is the answer (the COMMIT then only ends the transaction).
+    fn commit(&mut self) -> Result<(), StoreError> {
+        self.run(|client| client.batch_execute("COMMIT"))
     }
 }
 
@@ -382,7 +436,7 @@ fn note(conflicted: &mut bool, e: tokio_postgres::Error) -> StoreError {
     e
 }
 
-impl Conn for PgConn<'_> {
+impl<'a> Conn for PgConn<'a> {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         let stmt = self.statement(sql)?;
         let refs: Vec<&(dyn ToSql + Sync)> =
@@ -396,6 +450,29 @@ impl Conn for PgConn<'_> {
         let refs: Vec<&(dyn ToSql + Sync)> =
             params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         self.run(|client| client.execute(&stmt, &refs))
+    }
+
+    /// Sends the statement without waiting for its answer, inside a transaction (a
+    /// statement of its own, outside one, is run as `execute`).
+    fn execute_later(&mut self, sql: &str, params: &[Value]) -> Result<(), StoreError> {
+        if self.begin.is_none() || !self.began {
+            return self.execute(sql, params).map(|_| ());
+        }
+        let stmt = self.statement(sql)?;
+        let client: &'a Client = self.client;
+        let params = params.to_vec();
+        let mut sent: InFlight<'a> =
+            Box::pin(async move { client.execute_raw(&stmt, params).await });
+        // The first poll queues the request; the link's next drive sends it.
+        let waker = std::task::Waker::noop();
+        if let Poll::Ready(answer) = sent
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(waker))
+        {
+            sent = Box::pin(std::future::ready(answer));
+        }
+        self.in_flight.push(sent);
+        Ok(())
     }
 }
 

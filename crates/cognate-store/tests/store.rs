@@ -57,6 +57,7 @@ on_each_engine!(
     history_keeps_each_change_and_a_recovery_pauses_writes,
     a_read_sees_one_snapshot,
     a_single_statement_read_sees_the_pool_version_and_user_together,
+    a_statement_sent_without_waiting_fails_its_transaction,
 );
 
 /// A store on SQLite in a new temporary directory.
@@ -387,6 +388,93 @@ fn a_unique_key_conflict_is_reported_as_such((store, _, _dir): Case) {
             .await
             .expect_err("second insert must fail");
         assert!(err.is_conflict(), "{err}");
+    });
+}
+
+/// `execute_later` (on PostgreSQL sent without waiting for its answer): a failure is
+/// the transaction's, reported by its next statement or its commit, and nothing of the
+/// transaction is kept; a success is kept with the rest.
+fn a_statement_sent_without_waiting_fails_its_transaction((store, _, _dir): Case) {
+    use cognate_store::records::user::{self, IndexEntry, UserRow};
+    let alice = |doc: &str| UserRow {
+        pool_id: "p_1".into(),
+        username_key: "alice".into(),
+        username: "alice".into(),
+        sub: "sub-a".into(),
+        status: "CONFIRMED".into(),
+        enabled: true,
+        created_at: 1.0,
+        updated_at: 1.0,
+        doc: doc.into(),
+    };
+    let index = |value: &str| {
+        vec![IndexEntry {
+            name: "email".into(),
+            value: value.into(),
+        }]
+    };
+    run(async {
+        store
+            .write(move |c| {
+                user_pool::insert(c, &pool("p_1", "us-east-1"))?;
+                user::insert(c, &alice("{}"), &index("a@example.com"))
+            })
+            .await
+            .expect("first");
+        // The duplicate user is sent without waiting; the commit reports it.
+        let err = store
+            .write(move |c| {
+                user_pool::insert(c, &pool("p_2", "us-east-1"))?;
+                user::insert(c, &alice("{\"second\":1}"), &index("b@example.com"))
+            })
+            .await
+            .expect_err("a duplicate user");
+        assert!(err.is_conflict(), "{err}");
+        // Reported by the next statement, before that statement's own answer.
+        let err = store
+            .write(move |c| {
+                user::insert(c, &alice("{\"third\":1}"), &index("c@example.com"))?;
+                user_pool::current_version(c, "p_1")
+            })
+            .await
+            .expect_err("a duplicate user, then a read");
+        assert!(err.is_conflict(), "{err}");
+        let (pool_2, found, by_email) = store
+            .read(|c| {
+                Ok::<_, StoreError>((
+                    user_pool::get(c, "p_2")?,
+                    user::get(c, "p_1", "alice")?,
+                    (
+                        user::find_by_attribute(c, "p_1", "email", "b@example.com")?,
+                        user::find_by_attribute(c, "p_1", "email", "a@example.com")?,
+                    ),
+                ))
+            })
+            .await
+            .expect("read");
+        assert_eq!(pool_2, None, "the failed transaction kept nothing");
+        assert_eq!(found.map(|u| u.doc).as_deref(), Some("{}"));
+        assert_eq!(by_email, (vec![], vec!["alice".to_string()]));
+        // Updates sent without waiting are kept with the commit.
+        store
+            .write(move |c| {
+                let mut row = alice("{\"updated\":1}");
+                row.updated_at = 2.0;
+                user::update(c, &row, &index("d@example.com"))
+            })
+            .await
+            .expect("update");
+        let (found, by_email) = store
+            .read(|c| {
+                Ok::<_, StoreError>((
+                    user::get(c, "p_1", "alice")?,
+                    user::find_by_attribute(c, "p_1", "email", "d@example.com")?,
+                ))
+            })
+            .await
+            .expect("read");
+        assert_eq!(found.map(|u| u.doc).as_deref(), Some("{\"updated\":1}"));
+        assert_eq!(by_email, vec!["alice".to_string()]);
     });
 }
 

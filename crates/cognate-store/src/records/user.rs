@@ -68,7 +68,7 @@ fn write_index(
         .collect::<Result<_, StoreError>>()?;
     for (name, value) in &current {
         if !index.iter().any(|e| &e.name == name && &e.value == value) {
-            conn.execute(
+            conn.execute_later(
                 "DELETE FROM user_attributes WHERE pool_id = $1 AND name = $2 AND value = $3 AND username_key = $4",
                 params![pool_id, name, value, key],
             )?;
@@ -76,7 +76,7 @@ fn write_index(
     }
     for e in index {
         if !current.iter().any(|(n, v)| *n == e.name && *v == e.value) {
-            conn.execute(
+            conn.execute_later(
                 "INSERT INTO user_attributes (pool_id, name, value, username_key) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT DO NOTHING",
                 params![pool_id, &e.name, &e.value, key],
@@ -88,7 +88,7 @@ fn write_index(
 
 /// Inserts a user and its index entries and counts it in its pool.
 pub fn insert(conn: &mut dyn Conn, row: &UserRow, index: &[IndexEntry]) -> Result<(), StoreError> {
-    conn.execute(
+    conn.execute_later(
         "INSERT INTO users (pool_id, username_key, username, sub, status, enabled, created_at, updated_at, doc) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         params![
@@ -199,7 +199,7 @@ fn insert_entries(
             ]);
         }
         sql.push_str(" ON CONFLICT DO NOTHING");
-        conn.execute(&sql, &values)?;
+        conn.execute_later(&sql, &values)?;
     }
     Ok(())
 }
@@ -232,7 +232,7 @@ pub fn existing_keys(
 
 /// Replaces a user's row and index entries.
 pub fn update(conn: &mut dyn Conn, row: &UserRow, index: &[IndexEntry]) -> Result<(), StoreError> {
-    conn.execute(
+    conn.execute_later(
         "UPDATE users SET username = $3, status = $4, enabled = $5, updated_at = $6, doc = $7 \
          WHERE pool_id = $1 AND username_key = $2",
         params![

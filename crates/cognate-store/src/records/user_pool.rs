@@ -132,7 +132,7 @@ pub fn update(conn: &mut dyn Conn, row: &UserPoolRow) -> Result<bool, StoreError
 /// Adds `delta` to the pool's user count (kept so that EstimatedNumberOfUsers never
 /// counts rows).
 pub fn add_users(conn: &mut dyn Conn, id: &str, delta: i64) -> Result<(), StoreError> {
-    conn.execute(
+    conn.execute_later(
         "INSERT INTO pool_user_counts (pool_id, shard, count) VALUES ($1, $3, $2) \
          ON CONFLICT (pool_id, shard) DO UPDATE SET count = pool_user_counts.count + excluded.count",
         params![id, delta, shard()],
