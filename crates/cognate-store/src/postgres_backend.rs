@@ -389,24 +389,25 @@ impl<'a> PgConn<'a> {
         let in_flight = std::mem::take(&mut self.in_flight);
         self.link
             .drive(async move {
-                let earlier = futures_util::future::join_all(in_flight);
-                match begin {
-                    // Polled in order: BEGIN is queued before the statement.
-                    Some(sql) => {
-                        let (began, out) =
-                            futures_util::future::join(client.batch_execute(sql), run(client))
-                                .await;
-                        began?;
-                        out
+                let begun = async move {
+                    match begin {
+                        Some(sql) => client.batch_execute(sql).await,
+                        None => Ok(()),
                     }
-                    None => {
-                        let (earlier, out) = futures_util::future::join(earlier, run(client)).await;
-                        for answer in earlier {
-                            answer?;
-                        }
-                        out
-                    }
+                };
+                // Polled in order, so queued in order: the statements in flight (sent
+                // already), BEGIN, then the statement.
+                let (earlier, began, out) = futures_util::future::join3(
+                    futures_util::future::join_all(in_flight),
+                    begun,
+                    run(client),
+                )
+                .await;
+                for answer in earlier {
+                    answer?;
                 }
+                began?;
+                out
             })
             .map_err(|e| note(&mut self.conflicted, e))
     }

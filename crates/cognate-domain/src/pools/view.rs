@@ -15,17 +15,14 @@ impl crate::service::Service {
     /// cached one; otherwise a read loads it.
     pub(crate) async fn pool_view(&self, id: &str) -> Result<PoolView> {
         let cache = self.pool_cache();
-        if let Some((version, pool)) = cache.latest(id) {
+        if let Some((version, pool)) = PoolView::cached(&cache, id) {
             let owned = id.to_string();
             let current = self
                 .store()
                 .read_statement(move |c| user_pool::current_version(c, &owned))
                 .await?;
             if current == Some(version) {
-                return Ok(PoolView {
-                    id: id.to_string(),
-                    pool,
-                });
+                return Ok(pool);
             }
         }
         let owned = id.to_string();
@@ -42,6 +39,19 @@ pub struct PoolView {
 }
 
 impl PoolView {
+    /// The pool as last cached, with its version then, whatever it is now: for a read
+    /// that checks the version in its own statement.
+    pub fn cached(cache: &PoolCache, id: &str) -> Option<(i64, PoolView)> {
+        let (version, pool) = cache.latest(id)?;
+        Some((
+            version,
+            PoolView {
+                id: id.to_string(),
+                pool,
+            },
+        ))
+    }
+
     /// The pool as of this transaction (from the cache while its version is current).
     pub fn load(conn: &mut dyn Conn, cache: &PoolCache, id: &str) -> Result<PoolView> {
         // The version alone: the user count is not summed for requests that never

@@ -32,8 +32,26 @@ fn revoked_access_token() -> Error {
     )
 }
 
-fn disabled_user() -> Error {
-    fail(ErrorCode::NotAuthorizedException, "User is disabled.")
+/// The token's user, once its session is known not to be revoked: the pool must be the
+/// one whose keys verified it, and the user (`read` by the token's username) the
+/// token's and enabled.
+fn session_user(
+    pool: &PoolView,
+    keys_created: f64,
+    claims: &AccessToken,
+    read: impl FnOnce() -> Result<Option<UserRow>>,
+) -> Result<(UserRow, UserDoc)> {
+    if pool.pool.creation_date.unwrap_or_default() != keys_created {
+        return Err(invalid_access_token());
+    }
+    let row = read()?
+        .filter(|r| r.sub == claims.sub)
+        .ok_or_else(crate::users::user_not_found)?;
+    if !row.enabled {
+        return Err(fail(ErrorCode::NotAuthorizedException, "User is disabled."));
+    }
+    let doc: UserDoc = from_doc(&row.doc)?;
+    Ok((row, doc))
 }
 
 /// An access token that verified: who it speaks for.
@@ -162,11 +180,7 @@ impl Service {
             return Err(expired_access_token());
         }
         let claims = &verified.claims;
-        if let Some((version, pool)) = self.pool_cache().latest(&claims.pool_id) {
-            let pool = PoolView {
-                id: claims.pool_id.clone(),
-                pool,
-            };
+        if let Some((version, pool)) = PoolView::cached(&self.pool_cache(), &claims.pool_id) {
             let key = pool.fold(&claims.username);
             let (id, jti) = (claims.pool_id.clone(), claims.origin_jti.clone());
             let read = self
@@ -178,16 +192,8 @@ impl Service {
                     if revoked {
                         return Err(revoked_access_token());
                     }
-                    if pool.pool.creation_date.unwrap_or_default() != verified.keys_created {
-                        return Err(invalid_access_token());
-                    }
-                    let row = row
-                        .filter(|r| r.sub == claims.sub)
-                        .ok_or_else(crate::users::user_not_found)?;
-                    if !row.enabled {
-                        return Err(disabled_user());
-                    }
-                    let doc: UserDoc = from_doc(&row.doc)?;
+                    let (row, doc) =
+                        session_user(&pool, verified.keys_created, claims, || Ok(row))?;
                     return work(&pool, row, doc, claims);
                 }
             }
@@ -225,17 +231,9 @@ impl Service {
             }
             let pool =
                 PoolView::load(c, &cache, &claims.pool_id).map_err(|_| invalid_access_token())?;
-            if pool.pool.creation_date.unwrap_or_default() != keys_created {
-                return Err(invalid_access_token());
-            }
-            let key = pool.fold(&claims.username);
-            let row = user::get(c, &pool.id, &key)?
-                .filter(|r| r.sub == claims.sub)
-                .ok_or_else(crate::users::user_not_found)?;
-            if !row.enabled {
-                return Err(disabled_user());
-            }
-            let doc: UserDoc = from_doc(&row.doc)?;
+            let (row, doc) = session_user(&pool, keys_created, &claims, || {
+                Ok(user::get(c, &pool.id, &pool.fold(&claims.username))?)
+            })?;
             work(c, &pool, row, doc, &claims)
         };
         if write {

@@ -68,11 +68,7 @@ pub fn find_with_pool(
     pool_id: &str,
     username: &str,
 ) -> Result<(PoolView, Option<(UserRow, UserDoc)>)> {
-    if let Some((version, pool)) = cache.latest(pool_id) {
-        let pool = PoolView {
-            id: pool_id.to_string(),
-            pool,
-        };
+    if let Some((version, pool)) = PoolView::cached(cache, pool_id) {
         let key = pool.fold(username);
         if let Some((current, row)) = user::get_with_pool_version(conn, pool_id, &key)? {
             if current == version {
@@ -120,11 +116,7 @@ impl Service {
         username: String,
         work: impl FnOnce(&PoolView, UserRow, UserDoc) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        if let Some((version, pool)) = self.pool_cache().latest(&pool_id) {
-            let pool = PoolView {
-                id: pool_id.clone(),
-                pool,
-            };
+        if let Some((version, pool)) = PoolView::cached(&self.pool_cache(), &pool_id) {
             let key = pool.fold(&username);
             let id = pool_id.clone();
             let read = self
